@@ -1,0 +1,126 @@
+"""agent-admin: set-up and operations from a shell on the server or a workstation.
+
+Subcommands live in small modules (cmd_*.py), each with `register(subparsers)`; this file
+only assembles them and turns known errors into one clear line and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+
+from agent_app.errors import UserError
+from db.migrate import SchemaError
+
+log = logging.getLogger("agent_admin")
+
+
+def add_url(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default=os.environ.get("AGENT_DB_URL"),
+                   help="database URL: sqlite:///path or mysql+pymysql://user:pw@host/db "
+                        "(default: $AGENT_DB_URL)")
+
+
+def need_url(args: argparse.Namespace) -> str:
+    if not args.url:
+        raise SystemExit("agent-admin: give --url or set AGENT_DB_URL")
+    return args.url
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+    from db.seed import seed_reference_data
+
+    url = need_url(args)
+    head = upgrade(url)
+    seed_reference_data(url)
+    print(f"schema at {head}: {url.split('@')[-1]}")
+    return 0
+
+
+def cmd_employee_add(args: argparse.Namespace) -> int:
+    from agent_app.services.accounts import AccountService
+    from db.engine import Database
+    from db.enums import Role
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            print("agent-admin: the passwords differ; nothing was changed", file=sys.stderr)
+            return 2
+    db = Database.open(need_url(args))
+    try:
+        info = AccountService(db).add_employee(
+            None, login=args.login, name=args.name, role=Role(args.role), password=password,
+            department=args.department, must_change_password=False)
+    finally:
+        db.dispose()
+    print(f"employee {info.login} ({info.name}, {info.role}) added")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="agent-admin", description=__doc__.splitlines()[0])
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    q = sub.add_parser("init-db", help="create or upgrade the schema (idempotent)")
+    add_url(q)
+    q.set_defaults(func=cmd_init_db)
+
+    emp = sub.add_parser("employee", help="employees").add_subparsers(dest="sub", required=True)
+    q = emp.add_parser("add", help="add an employee (the first super administrator)")
+    add_url(q)
+    q.add_argument("--login", required=True)
+    q.add_argument("--name", required=True)
+    q.add_argument("--role", required=True, choices=["superadmin", "admin", "operator"])
+    q.add_argument("--department")
+    q.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    q.set_defaults(func=cmd_employee_add)
+
+    # Optional command groups, each in its own module.
+    for name in ("cmd_demo", "cmd_cti"):
+        try:
+            module = __import__(f"agent_app.cli.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"agent_app.cli.{name}":
+                raise
+            continue
+        module.register(sub, add_url)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"agent-admin: {exc.message_en()}", file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        advice = ("upgrade this program" if exc.kind == "newer"
+                  else "run agent-admin init-db")
+        print(f"agent-admin: {exc}; {advice}. Nothing was changed.", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - last resort: no traceback for operators
+        from agent_app.services.base import classify
+        known = classify(exc)
+        if known is not None:
+            print(f"agent-admin: {known}", file=sys.stderr)
+            return 2
+        if args.verbose:
+            raise
+        print(f"agent-admin: unexpected error: {exc!r} (run with -v for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

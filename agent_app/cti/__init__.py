@@ -1,0 +1,1 @@
+"""CTI: protocol, routing core, server (agent-ctid), client."""

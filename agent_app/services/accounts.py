@@ -1,0 +1,266 @@
+"""员工档案 and 权限设置: login, passwords, employees, permissions. Every login,
+password change and permission change is written to the audit log."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from agent_app.errors import AccountLocked, AuthFailed, Duplicate, NotFound, ValidationError
+from agent_app.security import DEFAULT_PASSWORD, hash_password, needs_rehash, verify_password
+from agent_app.services.base import Actor, audit, check_version, db_errors, require_role
+from agent_app.tr import QT_TRANSLATE_NOOP as _N
+from db.engine import Database
+from db.enums import EmployeeStatus, Permission, Role
+from db.models import Department, Employee, EmployeePermission
+from db.types import utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD_LEN = 6
+
+
+@dataclass(frozen=True)
+class EmployeeInfo:
+    id: int
+    login: str
+    name: str
+    department: str | None
+    role: str
+    status: str
+    round_robin: bool
+    permissions: frozenset[str]
+    must_change_password: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    actor: Actor
+    must_change_password: bool
+
+
+def _info(e: Employee) -> EmployeeInfo:
+    return EmployeeInfo(
+        id=e.id, login=e.login, name=e.name,
+        department=e.department.name if e.department else None,
+        role=e.role, status=e.status, round_robin=e.round_robin,
+        permissions=frozenset(p.permission for p in e.permissions),
+        must_change_password=e.must_change_password, version=e.version,
+    )
+
+
+def actor_of(e: Employee) -> Actor:
+    return Actor(id=e.id, login=e.login, name=e.name, role=Role(e.role),
+                 permissions=frozenset(p.permission for p in e.permissions),
+                 department=e.department.name if e.department else None)
+
+
+def _validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LEN:
+        raise ValidationError(_N("errors", "The password needs at least {n} characters."),
+                              field="password", n=MIN_PASSWORD_LEN)
+    if password == DEFAULT_PASSWORD:
+        raise ValidationError(_N("errors", "Choose a password other than the default."),
+                              field="password")
+
+
+class AccountService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- login ---------------------------------------------------------------------------
+    def authenticate(self, login: str, password: str, *, channel: str = "desktop") -> LoginResult:
+        """Check a password; count failures; lock after MAX_FAILED_LOGINS.
+
+        Unknown, closed and banned accounts get the same AuthFailed as a wrong password
+        (the manual: 禁止登陆 shows "用户名或密码错误"). The failure counter and the audit
+        row are committed even though the login itself fails.
+        """
+        now = utcnow()
+        with db_errors(), self.db.transaction() as s:
+            e = s.scalar(select(Employee).where(Employee.login == login.strip()))
+            if e is None:
+                audit(s, login[:32], "login_failed", login[:32], channel=channel, why="unknown")
+                failure: Exception = AuthFailed()
+            elif e.locked_until and e.locked_until > now:
+                minutes = max(1, int((e.locked_until - now).total_seconds() // 60) + 1)
+                audit(s, e.login, "login_failed", e.login, channel=channel, why="locked")
+                failure = AccountLocked(minutes=minutes)
+            elif e.status != EmployeeStatus.ACTIVE or not verify_password(e.password_hash, password):
+                if e.status == EmployeeStatus.ACTIVE:
+                    e.failed_logins += 1
+                    if e.failed_logins >= MAX_FAILED_LOGINS:
+                        e.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+                        e.failed_logins = 0
+                audit(s, e.login, "login_failed", e.login, channel=channel, why=e.status)
+                failure = AuthFailed()
+            else:
+                e.failed_logins = 0
+                e.locked_until = None
+                e.last_login_at = now
+                if needs_rehash(e.password_hash):
+                    e.password_hash = hash_password(password)
+                audit(s, e.login, "login", e.login, channel=channel)
+                return LoginResult(actor_of(e), e.must_change_password)
+        raise failure
+
+    def change_password(self, actor: Actor, old: str, new: str) -> None:
+        _validate_password(new)
+        with db_errors(), self.db.transaction() as s:
+            e = s.get(Employee, actor.id)
+            if e is None:
+                raise NotFound()
+            if not verify_password(e.password_hash, old):
+                raise ValidationError(_N("errors", "The current password is wrong."),
+                                      field="old_password")
+            e.password_hash = hash_password(new)
+            e.must_change_password = False
+            e.updated_by_login = actor.login
+            audit(s, actor.login, "password_changed", actor.login)
+
+    # -- employee archive ----------------------------------------------------------------
+    def list_employees(self, actor: Actor, *, include_closed: bool = True,
+                       name_prefix: str = "") -> list[EmployeeInfo]:
+        """Everyone may view the archive (operators only view)."""
+        with db_errors(), self.db.reading() as s:
+            q = select(Employee).order_by(Employee.login)
+            if not include_closed:
+                q = q.where(Employee.status != EmployeeStatus.CLOSED)
+            if name_prefix:
+                q = q.where(Employee.name.startswith(name_prefix))
+            return [_info(e) for e in s.scalars(q)]
+
+    def pick_list(self, *, department: str | None = None) -> list[tuple[int, str, str]]:
+        """(id, login, name) of employees that may appear in drop-downs: closed ones never
+        do (关闭用户: 在员工选项里面都不会有该用户的名字)."""
+        with db_errors(), self.db.reading() as s:
+            q = (select(Employee.id, Employee.login, Employee.name)
+                 .where(Employee.status != EmployeeStatus.CLOSED).order_by(Employee.login))
+            if department:
+                q = q.join(Department, Employee.department_id == Department.id).where(
+                    Department.name == department)
+            return [tuple(r) for r in s.execute(q)]
+
+    def add_employee(self, actor: Actor | None, *, login: str, name: str, role: Role,
+                     password: str, department: str | None = None,
+                     permissions: set[Permission] | None = None,
+                     must_change_password: bool = True) -> EmployeeInfo:
+        """Super administrators add employees. `actor=None` is the bootstrap path used by
+        `agent-admin employee add` on the server (shell access is the authority there)."""
+        if actor is not None:
+            require_role(actor, Role.SUPERADMIN)
+        login, name = login.strip(), name.strip()
+        if not login or not login.isalnum() or len(login) > 32:
+            raise ValidationError(_N("errors", "The login must be 1-32 letters or digits."),
+                                  field="login")
+        if not name:
+            raise ValidationError(_N("errors", "The name is required."), field="name")
+        _validate_password(password)
+        by = actor.login if actor else "agent-admin"
+        try:
+            with db_errors(), self.db.transaction() as s:
+                if s.scalar(select(Employee.id).where(Employee.login == login)) is not None:
+                    raise Duplicate(_N("errors", "The login {login} is already taken."),
+                                    field="login", login=login)
+                dept = self._department(s, department)
+                e = Employee(login=login, name=name, role=str(Role(role)),
+                             status=EmployeeStatus.ACTIVE, department=dept,
+                             password_hash=hash_password(password),
+                             must_change_password=must_change_password, updated_by_login=by)
+                e.permissions = [EmployeePermission(permission=str(p)) for p in permissions or ()]
+                s.add(e)
+                s.flush()
+                audit(s, by, "employee_added", login, role=str(role))
+                return _info(e)
+        except IntegrityError as exc:  # a concurrent add of the same login
+            raise Duplicate(_N("errors", "The login {login} is already taken."),
+                            field="login", login=login) from exc
+
+    def modify_employee(self, actor: Actor, employee_id: int, *, version: int,
+                        department: str | None = None, role: Role | None = None) -> EmployeeInfo:
+        """Login and name are immutable (员工号和姓名录入后不能修改): not parameters."""
+        require_role(actor, Role.SUPERADMIN)
+        with db_errors(), self.db.transaction() as s:
+            e = self._get(s, employee_id)
+            check_version(e, version)
+            if department is not None:
+                e.department = self._department(s, department)
+            if role is not None:
+                e.role = str(Role(role))
+            e.updated_by_login = actor.login
+            audit(s, actor.login, "employee_modified", e.login, role=e.role,
+                  department=department)
+            s.flush()
+            return _info(e)
+
+    def set_status(self, actor: Actor, employee_id: int, status: EmployeeStatus) -> EmployeeInfo:
+        """关闭用户 / 禁止登陆 / back to active (super administrators)."""
+        require_role(actor, Role.SUPERADMIN)
+        with db_errors(), self.db.transaction() as s:
+            e = self._get(s, employee_id)
+            if e.id == actor.id and status != EmployeeStatus.ACTIVE:
+                raise ValidationError(_N("errors", "You cannot close or ban your own account."))
+            e.status = str(EmployeeStatus(status))
+            e.updated_by_login = actor.login
+            audit(s, actor.login, "employee_status", e.login, status=e.status)
+            s.flush()
+            return _info(e)
+
+    def set_round_robin(self, actor: Actor, employee_id: int, enabled: bool) -> EmployeeInfo:
+        """启用/关闭轮选: administrators and super administrators."""
+        require_role(actor, Role.SUPERADMIN, Role.ADMIN)
+        with db_errors(), self.db.transaction() as s:
+            e = self._get(s, employee_id)
+            e.round_robin = enabled
+            e.updated_by_login = actor.login
+            audit(s, actor.login, "employee_round_robin", e.login, enabled=enabled)
+            s.flush()
+            return _info(e)
+
+    def reset_password(self, actor: Actor, employee_id: int) -> None:
+        """登陆恢复: back to the default 8888, to be changed at next login; unlocks."""
+        require_role(actor, Role.SUPERADMIN)
+        with db_errors(), self.db.transaction() as s:
+            e = self._get(s, employee_id)
+            e.password_hash = hash_password(DEFAULT_PASSWORD)
+            e.must_change_password = True
+            e.failed_logins = 0
+            e.locked_until = None
+            e.updated_by_login = actor.login
+            audit(s, actor.login, "password_reset", e.login)
+
+    def set_permissions(self, actor: Actor, employee_id: int,
+                        permissions: set[Permission]) -> EmployeeInfo:
+        require_role(actor, Role.SUPERADMIN)
+        wanted = {str(Permission(p)) for p in permissions}
+        with db_errors(), self.db.transaction() as s:
+            e = self._get(s, employee_id)
+            before = {p.permission for p in e.permissions}
+            e.permissions = [p for p in e.permissions if p.permission in wanted] + [
+                EmployeePermission(permission=p) for p in sorted(wanted - before)]
+            e.updated_by_login = actor.login
+            audit(s, actor.login, "permissions_changed", e.login,
+                  added=sorted(wanted - before), removed=sorted(before - wanted))
+            s.flush()
+            return _info(e)
+
+    # -- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _get(s, employee_id: int) -> Employee:
+        e = s.get(Employee, employee_id)
+        if e is None:
+            raise NotFound()
+        return e
+
+    @staticmethod
+    def _department(s, name: str | None) -> Department | None:
+        if not name:
+            return None
+        d = s.scalar(select(Department).where(Department.name == name))
+        if d is None:
+            raise ValidationError(_N("errors", "There is no department named {name}."),
+                                  field="department", name=name)
+        return d

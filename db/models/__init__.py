@@ -1,0 +1,25 @@
+"""All tables, imported here so `Base.metadata` is complete for Alembic and tests."""
+from db.base import Base
+from db.models.accounts import AuditLog, Department, Employee, EmployeePermission, Notice
+from db.models.archives import (
+    AreaCode,
+    Medium,
+    MobilePrefix,
+    Placement,
+    Product,
+    Region,
+    SystemSetting,
+    Variety,
+)
+from db.models.cti import CallRecord, CtiGroup, DialedNumber, InternalNumber, Seat
+from db.models.customers import Contact, Customer, CustomerPhone, FeedbackNote, Reminder
+from db.models.orders import OrderEvent, OrderLine, SalesOrder
+from db.models.sequences import NumberSequence
+
+__all__ = [
+    "AreaCode", "AuditLog", "Base", "CallRecord", "Contact", "CtiGroup", "Customer",
+    "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
+    "FeedbackNote", "InternalNumber", "Medium", "MobilePrefix", "Notice", "NumberSequence",
+    "OrderEvent", "OrderLine", "Placement", "Product", "Reminder", "Region", "SalesOrder",
+    "Seat", "SystemSetting", "Variety",
+]

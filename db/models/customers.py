@@ -1,0 +1,126 @@
+"""客户管理: customers, their phones, contacts, feedback notes and reminders."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, Versioned
+from db.types import UTCDateTime, utcnow
+
+
+class Customer(Versioned, Base):
+    __tablename__ = "customer"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_no: Mapped[str] = mapped_column(String(32), unique=True)  # 登记编号
+    name: Mapped[str] = mapped_column(String(64))
+    # Pinyin initials of every reading of the name ("wjg" for 王建国; heteronyms give
+    # several, space separated) so agents can search by initials.
+    name_initials: Mapped[str] = mapped_column(String(64), default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="")     # normalised
+    landline: Mapped[str] = mapped_column(String(20), default="")   # normalised, with area code
+    other_phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    customer_class: Mapped[str] = mapped_column(String(1), default="C")
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(16), default="direct")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    callback_agent_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    end_user_name: Mapped[str] = mapped_column(String(64), default="")    # 使用者
+    end_user_school: Mapped[str] = mapped_column(String(100), default="")
+    user_account: Mapped[str] = mapped_column(String(64), default="")     # 用户号
+    remark: Mapped[str] = mapped_column(String(500), default="")
+    difficulty: Mapped[str | None] = mapped_column(String(16))            # 回访难度
+    blacklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Kept by the order service so the directory can colour rows without a join:
+    # 0 = no order, 1 = orders but none confirmed (blue), 2 = a confirmed order (pink).
+    order_state: Mapped[int] = mapped_column(Integer, default=0)
+    # Space-separated bigram tokens of address / end-user / remark for contains search
+    # (MariaDB has no ngram full-text parser; see agent_app/search_text.py).
+    search_grams: Mapped[str] = mapped_column(Text, default="")
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+
+    phones: Mapped[list[CustomerPhone]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        Index(None, "registered_at"),
+        Index(None, "name"),
+        Index(None, "name_initials"),
+        Index(None, "owner_id", "registered_at"),
+        Index(None, "region_id", "registered_at"),
+    )
+
+
+class CustomerPhone(Base):
+    """One row per normalised phone of a customer. The primary key on `phone` is what
+    makes 资料重复 (duplicate record) race-free: two agents registering the same number
+    at once cannot both succeed, whatever the names."""
+
+    __tablename__ = "customer_phone"
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8), default="mobile")  # mobile/landline/other
+
+    __table_args__ = (Index(None, "customer_id"),)
+
+
+class Contact(Versioned, Base):
+    """联系: one contact with a customer, with its structured content (联系内容)."""
+
+    __tablename__ = "contact"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    channel: Mapped[str] = mapped_column(String(16), default="call_in")
+    content: Mapped[str] = mapped_column(Text, default="")
+    demand_type: Mapped[str | None] = mapped_column(String(16))     # 需求类型
+    demand_variety_id: Mapped[int | None] = mapped_column(ForeignKey("variety.id"))
+    our_staff: Mapped[str] = mapped_column(String(64), default="")  # 我方人员
+    demand_info: Mapped[str] = mapped_column(Text, default="")      # 需求信息
+    call_id: Mapped[str | None] = mapped_column(String(40))         # CTI call, if any
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index(None, "customer_id", "at"), Index(None, "call_id"))
+
+
+class FeedbackNote(Base):
+    """意见及建议 recorded from a customer."""
+
+    __tablename__ = "feedback_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index(None, "customer_id", "at"),)
+
+
+class Reminder(Versioned, Base):
+    """提醒: a callback due at a time; `scope` says who may take it (me / the group)."""
+
+    __tablename__ = "reminder"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(String(500), default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    scope: Mapped[str] = mapped_column(String(8), default="me")
+    group_number: Mapped[str | None] = mapped_column(String(8))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)      # 已回
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        Index(None, "done", "due_at"),
+        Index(None, "owner_id", "due_at"),
+        Index(None, "customer_id"),
+    )

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, with all its set-up, on a fresh Debian machine (or this one):
+#   bash scripts/test.sh            (extra arguments go to pytest)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_system_packages xvfb
+ensure_venv test
+ensure_mysql
+export QT_QPA_PLATFORM=offscreen
+export PYTHONDONTWRITEBYTECODE=1
+say "running the tests (MySQL: ${AGENT_TEST_MYSQL_URL%%@*}@…)"
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
