@@ -1,0 +1,27 @@
+"""Turning core errors into text in the user's language (style.md §9: two kinds).
+
+Known errors (agent_app.errors.UserError, and driver errors `classify()` recognises)
+become a translated sentence; anything else is a bug and goes to the crash dialog.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from agent_app.errors import CONTEXT, UserError
+from agent_app.services.base import classify
+
+
+def known_error(exc: BaseException) -> UserError | None:
+    if isinstance(exc, UserError):
+        return exc
+    known = classify(exc)
+    return known if isinstance(known, UserError) else None
+
+
+def error_text(exc: UserError) -> str:
+    """The message in the user's language, with its parameters filled in."""
+    template = QCoreApplication.translate(CONTEXT, exc.template)
+    try:
+        return template.format(**exc.params)
+    except (KeyError, IndexError, ValueError):
+        return template

@@ -1,0 +1,83 @@
+"""The one way UI code reaches the database: service calls on worker threads, awaited on
+the qasync loop. The GUI thread never waits on MySQL (DESIGN.md, style.md §5).
+
+    rows = await ctx.runner.call(ctx.customers.search, ctx.actor, query)
+
+A lag probe measures how late the event loop runs its timers and logs
+"blocked main thread for N ms" past 200 ms, as Anki does; tests read `max_lag_ms`.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, QTimer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class DbRunner:
+    """A small thread pool for blocking service calls (SQLAlchemy, file I/O)."""
+
+    def __init__(self, max_workers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="db")
+        self.in_flight = 0
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        self.in_flight += 1
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        finally:
+            self.in_flight -= 1
+
+    def call_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """For start-up code that runs before the event loop (login) and for tests."""
+        return self._pool.submit(fn, *args, **kwargs).result()
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class LagProbe(QObject):
+    """Schedules a timer every `interval_ms` and records how late it fires."""
+
+    WARN_MS = 200
+
+    def __init__(self, interval_ms: int = 10, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.interval_ms = interval_ms
+        self.max_lag_ms = 0.0
+        self.samples: list[float] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0.0
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def reset(self) -> None:
+        self.max_lag_ms = 0.0
+        self.samples.clear()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        lag = max(0.0, (now - self._last) * 1000 - self.interval_ms)
+        self._last = now
+        self.samples.append(lag)
+        if len(self.samples) > 10_000:
+            del self.samples[:5_000]
+        self.max_lag_ms = max(self.max_lag_ms, lag)
+        if lag > self.WARN_MS:
+            log.info("blocked main thread for %.0f ms", lag)
