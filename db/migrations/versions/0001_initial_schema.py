@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 23:30:18.625286
+Create Date: 2026-11-22 23:34:17.339922
 """
 from alembic import op
 import sqlalchemy as sa
