@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent_app.tr import QT_TRANSLATE_NOOP as _N
+from agent_app.tr import QT_TRANSLATE_NOOP
 
 CONTEXT = "errors"
 
 
 class UserError(Exception):
     code = "user_error"
-    template = _N("errors", "The operation could not be completed.")
+    template = QT_TRANSLATE_NOOP("errors", "The operation could not be completed.")
 
     def __init__(self, template: str | None = None, /, field: str | None = None, **params: Any):
         if template is not None:
@@ -32,39 +32,39 @@ class UserError(Exception):
 
 class ValidationError(UserError):
     code = "invalid"
-    template = _N("errors", "The value is not valid.")
+    template = QT_TRANSLATE_NOOP("errors", "The value is not valid.")
 
 
 class NotFound(UserError):
     code = "not_found"
-    template = _N("errors", "The record no longer exists; refresh and try again.")
+    template = QT_TRANSLATE_NOOP("errors", "The record no longer exists; refresh and try again.")
 
 
 class Forbidden(UserError):
     code = "forbidden"
-    template = _N("errors", "You do not have permission to do this. Ask an administrator.")
+    template = QT_TRANSLATE_NOOP("errors", "You do not have permission to do this. Ask an administrator.")
 
 
 class AuthFailed(UserError):
     # One message for wrong password, unknown login, banned and closed accounts: the
     # manual's 禁止登陆 says the user sees "wrong user name or password", nothing more.
     code = "auth_failed"
-    template = _N("errors", "Wrong login or password.")
+    template = QT_TRANSLATE_NOOP("errors", "Wrong login or password.")
 
 
 class AccountLocked(UserError):
     code = "locked"
-    template = _N("errors", "Too many wrong passwords. Try again in {minutes} minutes.")
+    template = QT_TRANSLATE_NOOP("errors", "Too many wrong passwords. Try again in {minutes} minutes.")
 
 
 class Duplicate(UserError):
     code = "duplicate"
-    template = _N("errors", "This record already exists.")
+    template = QT_TRANSLATE_NOOP("errors", "This record already exists.")
 
 
 class StaleEdit(UserError):
     code = "stale"
-    template = _N(
+    template = QT_TRANSLATE_NOOP(
         "errors",
         "{who} changed this record at {when} after you opened it. Your changes were not "
         "saved; reload to see theirs, then make your edit again.",
@@ -79,7 +79,7 @@ class Conflict(UserError):
 
 class DatabaseUnavailable(UserError):
     code = "db_unavailable"
-    template = _N(
+    template = QT_TRANSLATE_NOOP(
         "errors",
         "Cannot reach the database ({detail}). Check the network or the data source in "
         "Settings, then try again. Nothing was changed.",
@@ -88,7 +88,7 @@ class DatabaseUnavailable(UserError):
 
 class DiskFull(UserError):
     code = "disk_full"
-    template = _N(
+    template = QT_TRANSLATE_NOOP(
         "errors",
         "The database disk is full. Free some space (or ask the administrator), then try "
         "again. Nothing was changed.",
@@ -97,7 +97,7 @@ class DiskFull(UserError):
 
 class SchemaMismatch(UserError):
     code = "schema"
-    template = _N(
+    template = QT_TRANSLATE_NOOP(
         "errors",
         "The database schema ({current}) does not match this program ({head}). {advice}",
     )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from agent_app.errors import AccountLocked, AuthFailed, Duplicate, NotFound, ValidationError
 from agent_app.security import DEFAULT_PASSWORD, hash_password, needs_rehash, verify_password
 from agent_app.services.base import Actor, audit, check_version, db_errors, require_role
-from agent_app.tr import QT_TRANSLATE_NOOP as _N
+from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import EmployeeStatus, Permission, Role
 from db.models import Department, Employee, EmployeePermission
@@ -60,10 +60,10 @@ def actor_of(e: Employee) -> Actor:
 
 def _validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LEN:
-        raise ValidationError(_N("errors", "The password needs at least {n} characters."),
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "The password needs at least {n} characters."),
                               field="password", n=MIN_PASSWORD_LEN)
     if password == DEFAULT_PASSWORD:
-        raise ValidationError(_N("errors", "Choose a password other than the default."),
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "Choose a password other than the default."),
                               field="password")
 
 
@@ -114,7 +114,7 @@ class AccountService:
             if e is None:
                 raise NotFound()
             if not verify_password(e.password_hash, old):
-                raise ValidationError(_N("errors", "The current password is wrong."),
+                raise ValidationError(QT_TRANSLATE_NOOP("errors", "The current password is wrong."),
                                       field="old_password")
             e.password_hash = hash_password(new)
             e.must_change_password = False
@@ -154,16 +154,16 @@ class AccountService:
             require_role(actor, Role.SUPERADMIN)
         login, name = login.strip(), name.strip()
         if not login or not login.isalnum() or len(login) > 32:
-            raise ValidationError(_N("errors", "The login must be 1-32 letters or digits."),
+            raise ValidationError(QT_TRANSLATE_NOOP("errors", "The login must be 1-32 letters or digits."),
                                   field="login")
         if not name:
-            raise ValidationError(_N("errors", "The name is required."), field="name")
+            raise ValidationError(QT_TRANSLATE_NOOP("errors", "The name is required."), field="name")
         _validate_password(password)
         by = actor.login if actor else "agent-admin"
         try:
             with db_errors(), self.db.transaction() as s:
                 if s.scalar(select(Employee.id).where(Employee.login == login)) is not None:
-                    raise Duplicate(_N("errors", "The login {login} is already taken."),
+                    raise Duplicate(QT_TRANSLATE_NOOP("errors", "The login {login} is already taken."),
                                     field="login", login=login)
                 dept = self._department(s, department)
                 e = Employee(login=login, name=name, role=str(Role(role)),
@@ -176,7 +176,7 @@ class AccountService:
                 audit(s, by, "employee_added", login, role=str(role))
                 return _info(e)
         except IntegrityError as exc:  # a concurrent add of the same login
-            raise Duplicate(_N("errors", "The login {login} is already taken."),
+            raise Duplicate(QT_TRANSLATE_NOOP("errors", "The login {login} is already taken."),
                             field="login", login=login) from exc
 
     def modify_employee(self, actor: Actor, employee_id: int, *, version: int,
@@ -202,7 +202,7 @@ class AccountService:
         with db_errors(), self.db.transaction() as s:
             e = self._get(s, employee_id)
             if e.id == actor.id and status != EmployeeStatus.ACTIVE:
-                raise ValidationError(_N("errors", "You cannot close or ban your own account."))
+                raise ValidationError(QT_TRANSLATE_NOOP("errors", "You cannot close or ban your own account."))
             e.status = str(EmployeeStatus(status))
             e.updated_by_login = actor.login
             audit(s, actor.login, "employee_status", e.login, status=e.status)
@@ -261,6 +261,6 @@ class AccountService:
             return None
         d = s.scalar(select(Department).where(Department.name == name))
         if d is None:
-            raise ValidationError(_N("errors", "There is no department named {name}."),
+            raise ValidationError(QT_TRANSLATE_NOOP("errors", "There is no department named {name}."),
                                   field="department", name=name)
         return d

@@ -1,0 +1,149 @@
+"""agent-app: the desktop client's entry point.
+
+Start-up, in order: logging (file + ring buffer) and the crash hooks; translations;
+the qasync event loop; the database (schema check, with a message that says what to do
+and offers the settings dialog); login (or the demo agent with --demo); a forced password
+change after a reset; the main window. --screenshot renders the main window offscreen
+with the demo database and exits.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from agent_app.config import WorkstationSettings
+
+log = logging.getLogger("agent_app.ui")
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+_T0 = time.perf_counter()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="agent-app", description="Call-center agent desktop")
+    p.add_argument("--demo", action="store_true",
+                   help="embedded SQLite demo database and built-in CTI server; "
+                        "logs in as the demo agent")
+    p.add_argument("--screenshot", metavar="FILE",
+                   help="render the main window (demo database, demo login) to a PNG and exit")
+    p.add_argument("--size", default="1366x768", metavar="WxH",
+                   help="window size for --screenshot (default 1366x768)")
+    p.add_argument("--lang", choices=["zh_CN", "en"], help="language (default: the system's)")
+    p.add_argument("--debug", action="store_true", help="debug logging")
+    args = p.parse_args(argv)
+    try:
+        w, h = (int(x) for x in args.size.lower().split("x"))
+        if not (200 <= w <= 10000 and 200 <= h <= 10000):
+            raise ValueError
+        args.size = (w, h)
+    except ValueError:
+        p.error("--size must look like 1366x768")
+    return args
+
+
+def database_label(url: str) -> str:
+    """What the status bar shows: never a password."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return f"SQLite {Path(u.database or '').name}"
+    return f"MySQL {u.username or ''}@{u.host or ''}/{u.database or ''}"
+
+
+def load_style(app) -> None:
+    qss = RESOURCES / "style.qss"
+    try:
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+    except OSError:
+        log.info("no style sheet at %s", qss)
+
+
+@dataclass
+class DemoLogin:
+    url: str
+    login: str
+    password: str
+    fallback: bool = False
+
+
+def fallback_demo_database(path: Path) -> DemoLogin:
+    """FALLBACK when agent_app.demodata is missing: an empty seeded database with one demo
+    login made up here (reference data only, no customers or orders)."""
+    import secrets
+
+    from agent_app.services.accounts import AccountService
+    from db.engine import Database
+    from db.enums import Permission, Role
+    from db.migrate import upgrade
+    from db.seed import seed_reference_data
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)  # ours alone; rebuilt so the password below is valid
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    seed_reference_data(url)
+    password = secrets.token_urlsafe(12)
+    db = Database.open(url)
+    try:
+        AccountService(db).add_employee(None, login="8001", name="演示坐席", role=Role.ADMIN,
+                                        password=password, department="直销部",
+                                        permissions={Permission.ARCHIVES},
+                                        must_change_password=False)
+    finally:
+        db.dispose()
+    return DemoLogin(url, "8001", password, fallback=True)
+
+
+def real_demo_database(path: Path) -> DemoLogin:
+    from agent_app.demodata import ensure_demo_database  # written by the demo-data helper
+
+    url = f"sqlite:///{path}"
+    info = ensure_demo_database(url)
+    return DemoLogin(url, info.agent_login, info.agent_password)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from ui import i18n
+    from ui.crash import CrashReporter, setup_logging
+
+    ring = setup_logging(logging.DEBUG if args.debug else logging.INFO)
+    log.info("agent-app starting (%s)", " ".join(sys.argv[1:]))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("agent-desk")
+    app.setOrganizationName("agent-desk")
+    settings = WorkstationSettings.load()
+    lang = i18n.resolve(args.lang or settings.language)
+    log.info("language %s: loaded %s", lang, i18n.install(lang, app))
+    load_style(app)
+    reporter = CrashReporter(ring)
+    reporter.install()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(reporter.asyncio_handler)
+    from ui.shell import Shell
+
+    shell = Shell(app, args, settings, reporter)
+    try:
+        with loop:
+            code = loop.run_until_complete(shell.run())
+    finally:
+        reporter.uninstall()
+    log.info("agent-app exiting with %s", code)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Form helpers shared by dialogs and archive forms: a message under each field.
+
+Services raise UserError(field="name"); `FieldErrors.show_error()` puts the translated
+text under that field's widget (or in the form's general message line when the field is
+not on the form) — validation messages next to the field, as the issue asks.
+"""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from agent_app.errors import UserError
+from ui.errors import error_text
+
+
+class FieldErrors:
+    def __init__(self, general: QLabel) -> None:
+        self.general = general
+        self.labels: dict[str, QLabel] = {}
+        self.widgets: dict[str, QWidget] = {}
+        general.setObjectName("formMessage")
+        general.setProperty("role", "error")
+        general.setWordWrap(True)
+        general.hide()
+
+    def add_row(self, form: QFormLayout, field: str, label: str | QWidget,
+                widget: QWidget) -> QWidget:
+        """Adds `widget` with an (initially hidden) error label under it; returns the
+        row's caption label so callers can retranslate it."""
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(widget)
+        lay.addWidget(self.add_label(field, widget))
+        caption = QLabel(label) if isinstance(label, str) else label
+        if isinstance(caption, QLabel):
+            caption.setBuddy(widget)
+        form.addRow(caption, box)
+        return caption
+
+    def add_label(self, field: str, widget: QWidget | None = None) -> QLabel:
+        """A hidden error label for `field`, for callers that lay it out themselves."""
+        err = QLabel()
+        err.setObjectName(f"error_{field}")
+        err.setProperty("role", "error")
+        err.setWordWrap(True)
+        err.hide()
+        self.labels[field] = err
+        if widget is not None:
+            self.widgets[field] = widget
+        return err
+
+    def clear(self) -> None:
+        for lab in [*self.labels.values(), self.general]:
+            lab.clear()
+            lab.hide()
+
+    def show(self, field: str | None, text: str) -> None:
+        lab = self.labels.get(field or "", self.general)
+        lab.setText(text)
+        lab.show()
+        widget = self.widgets.get(field or "")
+        if widget is not None:
+            widget.setFocus()
+
+    def show_error(self, exc: UserError) -> None:
+        self.show(exc.field, error_text(exc))
+
+    def message(self, field: str | None = None) -> str:
+        """The text shown for `field` (tests and accessibility)."""
+        lab = self.labels.get(field or "", self.general)
+        return lab.text() if lab.isVisible() or lab.text() else ""

@@ -1,0 +1,277 @@
+"""The start-up sequence behind agent-app, as one coroutine on the qasync loop:
+database → login → forced password change → main window, then wait for quit.
+
+Nothing here blocks the GUI thread: the schema check, the demo database and the login
+run on the DbRunner's threads; dialogs are open()ed and awaited (ui.dialogs.wait_finished).
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from agent_app.config import WorkstationSettings, home
+from agent_app.dbcheck import open_checked
+from agent_app.errors import UserError
+from agent_app.services.accounts import AccountService, LoginResult
+from db.engine import Database
+from ui import app as app_module
+from ui.context import AppContext, Services
+from ui.dialogs import wait_finished
+from ui.errors import error_text, known_error
+from ui.worker import DbRunner, LagProbe
+
+log = logging.getLogger("agent_app.ui")
+
+
+class Shell:
+    def __init__(self, app: QApplication, args, settings: WorkstationSettings,
+                 reporter) -> None:
+        self.app, self.args, self.settings, self.reporter = app, args, settings, reporter
+        self.runner = DbRunner()
+        self.db: Database | None = None
+        self.window = None
+        self.cti_server = None
+        self.demo = None
+        self.probe = LagProbe(interval_ms=50)
+
+    # -- the sequence -----------------------------------------------------------------------
+    async def run(self) -> int:
+        quit_event = asyncio.Event()
+        self.app.aboutToQuit.connect(quit_event.set)
+        self.app.setQuitOnLastWindowClosed(True)
+        self.probe.start()
+        try:
+            return await self._run(quit_event)
+        finally:
+            self.probe.stop()
+            await self._stop_cti()
+            self.runner.shutdown()
+            if self.db is not None:
+                self.db.dispose()
+
+    async def _run(self, quit_event: asyncio.Event) -> int:
+        demo_mode = bool(self.args.demo or self.args.screenshot)
+        if demo_mode:
+            self.demo = await self._prepare_demo()
+            if self.demo is None:
+                return 1
+            url = self.demo.url
+        else:
+            url = self.settings.database_url()
+        while True:
+            self.db = await self._open_database(url)
+            if self.db is None:
+                return 1
+            log.info("database ready after %.0f ms", (time.perf_counter() - app_module._T0) * 1000)
+            accounts = AccountService(self.db)
+            if demo_mode:
+                result = await self._demo_login(accounts)
+            else:
+                result = await self._login_dialog(accounts)
+            if result == "reconnect":  # the data source changed in the settings dialog
+                self.db.dispose()
+                self.db = None
+                url = self.settings.database_url()
+                continue
+            break
+        if result is None:
+            return 0
+        if result.must_change_password and not await self._forced_change(accounts, result):
+            return 0
+        if demo_mode:
+            await self._start_cti()
+        self.show_main_window(result)
+        if self.args.screenshot:
+            return await self._screenshot()
+        await quit_event.wait()
+        return 0
+
+    # -- database -----------------------------------------------------------------------------
+    async def _prepare_demo(self):
+        path = home() / "demo.sqlite3"
+        try:
+            return await self.runner.call(app_module.real_demo_database, path)
+        except ImportError as exc:
+            if not (exc.name or "").startswith("agent_app.demodata"):
+                raise
+            log.warning("agent_app.demodata is missing: FALLBACK to an empty seeded database")
+            if not self.args.screenshot:
+                await self._message(QMessageBox.Icon.Warning, self.tr(
+                    "The demo data module is not installed, so the demo opens an empty "
+                    "database with reference data only (a fallback)."))
+            return await self.runner.call(app_module.fallback_demo_database,
+                                          home() / "demo-fallback.sqlite3")
+
+    async def _open_database(self, url: str) -> Database | None:
+        """Open and check the schema; on a known problem say what to do and offer the
+        settings dialog. Returns None when the user quits."""
+        while True:
+            try:
+                return await self.runner.call(open_checked, url)
+            except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
+                known = known_error(exc)
+                if known is None:
+                    raise
+                log.warning("database %s unusable: %s", app_module.database_label(url), exc)
+                choice = await self._db_problem(error_text(known))
+            if choice == "quit":
+                return None
+            if choice == "settings":
+                await self.open_settings()
+                if not (self.args.demo or self.args.screenshot):
+                    url = self.settings.database_url()
+
+    async def _db_problem(self, text: str) -> str:
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Database"), text)
+        box.setObjectName("databaseProblem")
+        retry = box.addButton(self.tr("Retry"), QMessageBox.ButtonRole.AcceptRole)
+        settings = box.addButton(self.tr("Settings…"), QMessageBox.ButtonRole.ActionRole)
+        box.addButton(self.tr("Quit"), QMessageBox.ButtonRole.RejectRole)
+        self.problem_box = box
+        await wait_finished(box)
+        clicked = box.clickedButton()
+        return "retry" if clicked is retry else "settings" if clicked is settings else "quit"
+
+    async def _message(self, icon, text: str) -> None:
+        box = QMessageBox(icon, self.tr("Agent desk"), text, QMessageBox.StandardButton.Ok)
+        self.problem_box = box
+        await wait_finished(box)
+
+    async def open_settings(self) -> bool:
+        from ui.dialogs.settings import WorkstationSettingsDialog
+
+        dlg = WorkstationSettingsDialog(self.settings, self.runner, self.window)
+        dlg.saved.connect(self._settings_saved)
+        self.settings_dialog = dlg
+        return await wait_finished(dlg) == QDialog.DialogCode.Accepted
+
+    def _settings_saved(self, settings: WorkstationSettings) -> None:
+        from ui import i18n
+
+        lang = i18n.resolve(settings.language)
+        i18n.install(lang, self.app)
+        if self.window is not None:
+            self.window.retranslate_ui()
+
+    # -- login --------------------------------------------------------------------------------
+    async def _demo_login(self, accounts: AccountService) -> LoginResult | None:
+        try:
+            return await self.runner.call(accounts.authenticate, self.demo.login,
+                                          self.demo.password)
+        except UserError as exc:
+            await self._message(QMessageBox.Icon.Critical, error_text(exc))
+            return None
+
+    async def _login_dialog(self, accounts: AccountService):
+        from ui.dialogs.login import LoginDialog
+
+        url_before = self.settings.database_url()
+        while True:
+            dlg = LoginDialog(self.settings, self.runner, accounts,
+                              database_label=app_module.database_label(url_before))
+            self.login_dialog = dlg
+            wants_settings: list[bool] = []
+
+            def to_settings(d=dlg, flag=wants_settings) -> None:
+                flag.append(True)
+                d.reject()
+            dlg.settings_requested.connect(to_settings)
+            log.info("login dialog after %.0f ms", (time.perf_counter() - app_module._T0) * 1000)
+            result = await wait_finished(dlg)
+            if result == QDialog.DialogCode.Accepted:
+                return dlg.result_login
+            if not wants_settings:
+                return None
+            await self.open_settings()
+            if self.settings.database_url() != url_before:
+                return "reconnect"
+
+    async def _forced_change(self, accounts: AccountService, result: LoginResult) -> bool:
+        from ui.dialogs.password import ChangePasswordDialog
+
+        dlg = ChangePasswordDialog(self.runner, accounts, result.actor, forced=True)
+        self.password_dialog = dlg
+        return await wait_finished(dlg) == QDialog.DialogCode.Accepted
+
+    # -- main window --------------------------------------------------------------------------
+    def show_main_window(self, result: LoginResult):
+        from ui.main_window import MainWindow
+
+        ctx = AppContext(actor=result.actor, settings=self.settings, runner=self.runner,
+                         services=Services(self.db), demo=self.demo is not None)
+        label = app_module.database_label(self.db.url)
+        if self.demo is not None and self.demo.fallback:
+            label += " (" + self.tr("fallback: no demo data") + ")"
+        self.window = MainWindow(ctx, database_label=label)
+        self.window.settings_requested.connect(self._settings_from_window)
+        if self.args.screenshot:
+            self.window.resize(*self.args.size)
+            if not any(d.isVisible() for d in self.window.panels.values()):
+                first = self.window.open_archive("products")
+                self.window.open_archive("placements")
+                first.raise_()
+        else:
+            self.window.resize(1280, 800)
+        self.window.show()
+        return self.window
+
+    def _settings_from_window(self) -> None:
+        asyncio.ensure_future(self.open_settings())
+
+    async def _screenshot(self) -> int:
+        from ui.archives.base import ArchivePanel
+
+        deadline = time.perf_counter() + 10
+        while time.perf_counter() < deadline:
+            panels = [p for p in self.window.panels.values()
+                      if isinstance(p, ArchivePanel) and p.isVisible()]
+            if all(p.loaded for p in panels) and not self.runner.in_flight:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # let the last layout pass and paint happen
+        ok = self.window.grab().save(self.args.screenshot, "PNG")
+        log.info("screenshot %s: %s", self.args.screenshot, "written" if ok else "FAILED")
+        self.window.close()
+        return 0 if ok else 1
+
+    # -- the built-in CTI server for the demo ------------------------------------------------
+    async def _start_cti(self) -> None:
+        try:
+            from agent_app.cti.embedded import start_embedded_server
+        except ImportError:
+            log.info("no built-in CTI server (agent_app.cti.embedded not installed)")
+            return
+        try:
+            server = start_embedded_server(db_url=self.db.url)
+            if inspect.isawaitable(server):
+                server = await server
+        except Exception:  # the demo still opens without calls
+            log.exception("the built-in CTI server did not start")
+            return
+        self.cti_server = server
+        # in memory only: the demo must not rewrite the workstation's saved settings
+        for attr, setting in (("host", "cti_host"), ("port", "cti_port"), ("seat", "seat")):
+            value = getattr(server, attr, None)
+            if value:
+                setattr(self.settings, setting, value)
+        log.info("built-in CTI server on %s:%s", self.settings.cti_host, self.settings.cti_port)
+
+    async def _stop_cti(self) -> None:
+        server, self.cti_server = self.cti_server, None
+        if server is None:
+            return
+        stop = getattr(server, "stop", None) or getattr(server, "close", None)
+        if stop is not None:
+            result = stop()
+            if inspect.isawaitable(result):
+                await result
+
+    @staticmethod
+    def tr(text: str) -> str:
+        from PySide6.QtCore import QCoreApplication
+
+        return QCoreApplication.translate("Shell", text)
