@@ -1,0 +1,339 @@
+"""Deterministic row generators for the demo data (same seed → same database).
+
+Rows come out as tuples in storage form for demodata.bulk. Ids are assigned here, so
+orders can point at customers without reading anything back, and derived columns are
+computed with the same functions the services use (phones.normalise, search_text).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from agent_app.demodata import pools
+from agent_app.search_text import name_initials, search_grams
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+UTC = dt.UTC
+SLOTS_PER_DAY = 48  # a placement every 30 minutes, around the clock
+AFFINE_A = 7919     # prime, coprime to 10^8 and 6·10^7: i → A·i + B is a permutation
+
+
+@dataclass(frozen=True)
+class Scale:
+    customers: int
+    orders: int
+    calls: int
+    contacts: int
+    reminders: int
+    days: int           # how far back the data reaches
+    order_events: bool  # write the creation/confirmation history rows too
+
+
+SCALES = {
+    "small": Scale(customers=300, orders=420, calls=900, contacts=600, reminders=60, days=60,
+                   order_events=True),
+    "large": Scale(customers=1_000_000, orders=2_000_000, calls=5_000_000, contacts=500_000,
+                   reminders=100_000, days=730, order_events=False),
+}
+
+
+def naive_utc(local: dt.datetime) -> dt.datetime:
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class World:
+    """Ids and facts the generators share (filled by the loader as it goes)."""
+
+    rng: random.Random
+    scale: Scale
+    now: dt.datetime                      # Shanghai time, aware
+    sellers: list[tuple[int, str]]        # (employee id, login) of 直销部 agents
+    callback_agents: list[tuple[int, str]]
+    region_ids: list[int]
+    products: list[tuple[int, int, Decimal]]  # (product id, variety id, price)
+    media_ids: list[int]
+    dialed: list[tuple[str, str, int | None]]  # (digits, group, medium id)
+    first_day: dt.date = field(init=False)
+    # per customer: (mobile, registered_at local, n_orders, region id)
+    customer_mobiles: list[str] = field(default_factory=list)
+    customer_times: list[dt.datetime] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.first_day = self.now.date() - dt.timedelta(days=self.scale.days)
+
+    def placement_id(self, local: dt.datetime) -> int | None:
+        """Placements are generated one per slot from first_day, so the id is arithmetic."""
+        day = (local.date() - self.first_day).days
+        if day < 0:
+            return None
+        return day * SLOTS_PER_DAY + (local.hour * 60 + local.minute) // 30 + 1
+
+
+def placements(first_day: dt.date, days: int, media_ids: list[int],
+               variety_ids: list[int], product_ids: list[int]) -> Iterator[tuple]:
+    """media placements: every 30 minutes a 2-5 minute advert, media and varieties in turn."""
+    pid = 0
+    for d in range(days):
+        day = first_day + dt.timedelta(days=d)
+        for slot in range(SLOTS_PER_DAY):
+            pid += 1
+            tv = media_ids[:6]
+            yield (pid, tv[pid % len(tv)], variety_ids[pid % len(variety_ids)],
+                   product_ids[(pid * 3) % len(product_ids)], day,
+                   dt.time(slot // 2, (slot % 2) * 30), 120 + (pid % 4) * 60, 1,
+                   naive_utc(dt.datetime.now(SHANGHAI)), "demo")
+
+
+def _name(rng: random.Random, surnames, weights) -> str:
+    s = rng.choices(surnames, weights)[0]
+    g = rng.choice(pools.GIVEN_CHARS)
+    if rng.random() < 0.7:
+        g += rng.choice(pools.GIVEN_CHARS)
+    return s + g
+
+
+_PREFIXES = [p for ps in pools.MOBILE_PREFIXES.values() for p in ps]
+
+
+def mobile_of(i: int) -> str:
+    """Customer i's mobile: unique (an affine permutation per prefix), and computable
+    without the customer rows, so call records can be generated in another process."""
+    prefix = _PREFIXES[i % len(_PREFIXES)]
+    return f"{prefix}{(AFFINE_A * (i // len(_PREFIXES)) + 12345) % 100_000_000:08d}"
+
+
+def customers(w: World) -> Iterator[tuple[tuple, list[tuple]]]:
+    """(customer row, its customer_phone rows); fills w.customer_mobiles/times."""
+    rng, n = w.rng, w.scale.customers
+    surnames = [s for s, _ in pools.SURNAMES]
+    weights = [c for _, c in pools.SURNAMES]
+    initials_cache: dict[str, str] = {}
+    seq: dict[tuple[str, str], int] = {}
+    span = dt.timedelta(days=w.scale.days)
+    start = w.now - span
+    for i in range(n):
+        # Registrations rise over time; the small set crowds its last week so the
+        # directory's default "last 7 days" has something to show.
+        frac = i / n
+        if w.scale.days <= 90:
+            frac = frac ** 0.6
+        at = start + span * frac + dt.timedelta(seconds=rng.randint(0, 3600))
+        at = min(at, w.now - dt.timedelta(minutes=5))
+        at = at.replace(hour=max(8, min(21, at.hour)))
+        w.customer_times.append(at)
+        name = _name(rng, surnames, weights)
+        initials = initials_cache.get(name)
+        if initials is None:
+            initials = initials_cache[name] = name_initials(name)
+        mobile = mobile_of(i)
+        w.customer_mobiles.append(mobile)
+        ci = rng.randrange(len(pools.CITIES))
+        province, city, area, districts, streets = pools.CITIES[ci]
+        landline = ""
+        if rng.random() < 0.3:
+            landline = f"{area}{20_000_000 + (AFFINE_A * i + 777) % 60_000_000}"
+        district, street = rng.choice(districts), rng.choice(streets)
+        address = f"{province}{city if city != province else ''}{district}{street}{rng.randint(1, 999)}号"
+        end_user = end_school = ""
+        if rng.random() < 0.25:
+            end_user = _name(rng, surnames, weights)
+            end_school = rng.choice(pools.SCHOOLS)
+        remark = rng.choice(pools.REMARKS)
+        seller_id, seller_login = w.sellers[i % len(w.sellers)]
+        day = at.strftime("%Y%m%d")
+        key = (day, seller_login)
+        seq[key] = seq.get(key, 0) + 1
+        reg_no = f"{day}{seller_login.zfill(6)}{seq[key]:04d}"
+        points = int(rng.paretovariate(1.5) * 100) - 100
+        klass = "A" if points >= 2000 else "B" if points >= 800 else "D" if rng.random() < 0.03 else "C"
+        source = rng.choices(["direct", "callback", "transfer"], [80, 15, 5])[0]
+        cb_id = w.callback_agents[i % len(w.callback_agents)][0]
+        difficulty = rng.choices([None, "easy", "hard", "refuses"], [70, 20, 8, 2])[0]
+        cid = i + 1
+        row = (cid, reg_no, name, initials, mobile, landline, "", address, w.region_ids[ci],
+               klass, max(points, 0), source, seller_id, cb_id, end_user, end_school, "",
+               remark, difficulty, 0, 0, search_grams(address, end_user, end_school, remark),
+               naive_utc(at), seller_id, 1, naive_utc(at), seller_login)
+        phones = [(mobile, cid, "mobile")]
+        if landline:
+            phones.append((landline, cid, "landline"))
+        yield row, phones
+
+
+CUSTOMER_COLUMNS = (
+    "id", "registration_no", "name", "name_initials", "mobile", "landline", "other_phone",
+    "address", "region_id", "customer_class", "points", "source", "owner_id",
+    "callback_agent_id", "end_user_name", "end_user_school", "user_account", "remark",
+    "difficulty", "blacklisted", "order_state", "search_grams", "registered_at",
+    "registered_by_id", "version", "updated_at", "updated_by_login")
+PHONE_COLUMNS = ("phone", "customer_id", "kind")
+ORDER_COLUMNS = (
+    "id", "order_no", "customer_id", "employee_id", "created_at", "delivery_method", "payment",
+    "delivery_requirements", "medium_id", "placement_id", "variety_id", "status", "confirmed",
+    "confirmed_at", "printed_at", "feedback_state", "receipt_state", "waybill_no", "total",
+    "trial", "remark", "cancel_reason", "version", "updated_at", "updated_by_login")
+LINE_COLUMNS = ("order_id", "line_no", "product_id", "unit_price", "quantity", "kind", "trial")
+EVENT_COLUMNS = ("order_id", "at", "actor_login", "action", "from_status", "to_status", "detail")
+
+
+def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple], list[tuple]]]:
+    """(order row, line rows, event rows); marks order_state per customer (1/2)."""
+    rng, n_cust = w.rng, w.scale.customers
+    seq: dict[str, int] = {}
+    for oid in range(1, w.scale.orders + 1):
+        # 60% of customers buy; the rest only consulted. Orders cluster on buyers.
+        c = int((rng.random() ** 1.3) * n_cust * 0.6 + (oid * 0.4) % (n_cust * 0.6)) % n_cust
+        reg = w.customer_times[c]
+        room = max(60.0, (w.now - reg).total_seconds() - 60)
+        at = reg + dt.timedelta(seconds=min(room, rng.expovariate(1 / (3 * 86400)) if rng.random() < 0.5 else rng.uniform(0, room)))
+        at = min(at, w.now - dt.timedelta(minutes=1))
+        day = at.strftime("%y%m%d")
+        seq[day] = seq.get(day, 0) + 1
+        order_no = f"{day}{seq[day]:04d}"
+        age_days = (w.now - at).days
+        seller_id, seller_login = w.sellers[c % len(w.sellers)]
+        method = rng.choices("ABCD", [15, 70, 10, 5])[0]
+        payment = "cod" if rng.random() < 0.85 else "prepaid"
+        # Older orders have been through logistics; recent ones are still moving.
+        if age_days >= 7:
+            confirmed = rng.random() < 0.97
+        else:
+            confirmed = rng.random() < 0.6
+        status, feedback, receipt = "not_sent", "none", "none"
+        printed = None
+        if confirmed:
+            r = rng.random()
+            if age_days >= 7:
+                status = "accepted" if r < 0.78 else "voided" if r < 0.86 else "in_transit" if r < 0.95 else "cancelled"
+            else:
+                status = "in_transit" if r < 0.5 else "not_sent"
+            if status in ("accepted", "voided", "in_transit"):
+                printed = at + dt.timedelta(hours=rng.randint(2, 30))
+            if status == "accepted":
+                feedback, receipt = "accepted", "received"
+            elif status == "voided":
+                feedback, receipt = "accepted", "refused"
+        lines: list[tuple] = []
+        total = Decimal("0")
+        n_lines = rng.choices([1, 2, 3], [70, 22, 8])[0]
+        first_variety = None
+        trial = rng.random() < 0.05
+        for ln in range(1, n_lines + 1):
+            pid, vid, price = w.products[rng.randrange(len(w.products))]
+            first_variety = first_variety or vid
+            kind = "direct" if ln == 1 else rng.choice(["bundled", "gift"])
+            unit = Decimal("0.00") if kind == "gift" else price
+            qty = 1 if rng.random() < 0.85 else 2
+            total += unit * qty
+            lines.append((oid, ln, pid, unit, qty, kind, int(trial and ln == 1)))
+        waybill = f"{'EA' if method == 'A' else 'YD'}{oid:010d}" if printed else None
+        medium = w.media_ids[oid % 6]
+        row = (oid, order_no, c + 1, seller_id, naive_utc(at), method, payment,
+               "" if rng.random() < 0.8 else "工作日送货", medium, w.placement_id(at),
+               first_variety, status, int(confirmed),
+               naive_utc(at + dt.timedelta(minutes=3)) if confirmed else None,
+               naive_utc(printed) if printed else None, feedback, receipt, waybill, total,
+               int(trial), "", "客户不想要了" if status == "cancelled" else None, 1,
+               naive_utc(at), seller_login)
+        events: list[tuple] = []
+        if w.scale.order_events:
+            events.append((oid, naive_utc(at), seller_login, "created", None, "not_sent", ""))
+            if confirmed:
+                events.append((oid, naive_utc(at + dt.timedelta(minutes=3)), seller_login,
+                               "confirmed", "not_sent", "not_sent", ""))
+            if status != "not_sent":
+                events.append((oid, naive_utc(printed or at + dt.timedelta(hours=1)), "3001",
+                               status, "not_sent", status, ""))
+        order_state[c] = max(order_state[c], 2 if confirmed else 1)
+        yield row, lines, events
+
+
+CONTACT_COLUMNS = ("customer_id", "at", "employee_id", "channel", "content", "demand_type",
+                   "demand_variety_id", "our_staff", "demand_info", "call_id", "duration_s",
+                   "version", "updated_at", "updated_by_login")
+
+
+def contacts(w: World, employees: dict[int, str]) -> Iterator[tuple]:
+    rng = w.rng
+    agents = w.sellers + w.callback_agents
+    for i in range(w.scale.contacts):
+        c = rng.randrange(w.scale.customers)
+        reg = w.customer_times[c]
+        at = reg + (w.now - reg) * rng.random()
+        eid, login = agents[rng.randrange(len(agents))]
+        yield (c + 1, naive_utc(at), eid, rng.choices(["call_in", "call_out", "sms", "visit"], [50, 40, 8, 2])[0],
+               rng.choice(pools.CONTACT_TEXTS), rng.choice(["consult", "order"]),
+               w.products[i % len(w.products)][1], employees.get(eid, ""), "", None,
+               rng.randint(30, 600), 1, naive_utc(at), login)
+
+
+REMINDER_COLUMNS = ("customer_id", "due_at", "note", "owner_id", "scope", "group_number", "done",
+                    "done_at", "done_by_id", "cancelled", "created_at", "version", "updated_at",
+                    "updated_by_login")
+
+
+def reminders(w: World, demo_agent_id: int) -> Iterator[tuple]:
+    rng = w.rng
+    for i in range(w.scale.reminders):
+        c = rng.randrange(w.scale.customers)
+        created = w.customer_times[c]
+        if i < 5:  # the demo agent's: due a few minutes after the demo starts
+            owner, due = demo_agent_id, w.now + dt.timedelta(minutes=2 + 3 * i)
+        else:
+            owner = w.callback_agents[i % len(w.callback_agents)][0]
+            due = w.now + dt.timedelta(days=rng.uniform(-20, 20))
+        done = due < w.now and rng.random() < 0.7
+        scope = "group" if rng.random() < 0.3 else "me"
+        yield (c + 1, naive_utc(due), rng.choice(pools.REMINDER_NOTES), owner, scope,
+               "11" if scope == "group" else None, int(done),
+               naive_utc(due + dt.timedelta(hours=1)) if done else None,
+               owner if done else None, 0, naive_utc(created), 1, naive_utc(created), "demo")
+
+
+CALL_COLUMNS = ("call_id", "direction", "caller", "dialed", "seat", "agent_login",
+                "group_number", "queued_at", "offered_at", "answered_at", "ended_at", "wait_s",
+                "talk_s", "end_cause", "internal", "lead", "medium_id", "placement_id",
+                "customer_id", "handled")
+
+
+def calls(w: World, seats: dict[str, str], seed: int) -> Iterator[tuple]:
+    """Call records: mostly inbound (leads), some outbound callbacks, ~10% abandoned.
+    Own random stream, so the result is the same whether generated in-process or not."""
+    rng = random.Random(seed * 7919 + 3)
+    span = (w.now - dt.timedelta(days=w.scale.days))
+    total_s = w.scale.days * 86400
+    agents = w.sellers + w.callback_agents
+    for i in range(w.scale.calls):
+        local = span + dt.timedelta(seconds=total_s * (i / w.scale.calls) + rng.randint(0, 60))
+        local = local.replace(hour=max(8, min(22, local.hour)))
+        inbound = rng.random() < 0.8
+        known = rng.random() < 0.6
+        c = rng.randrange(w.scale.customers)
+        caller = mobile_of(c) if known else f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
+        eid, login = agents[i % len(agents)]
+        seat = seats.get(login)
+        if inbound:
+            digits, group, medium = w.dialed[i % len(w.dialed)]
+            wait = round(rng.expovariate(1 / 8.0), 1)
+            cause = rng.choices(["answered", "abandoned", "no_answer"], [86, 11, 3])[0]
+        else:
+            digits, group, medium = caller, None, None
+            caller = "4006000000"
+            wait = round(rng.uniform(1, 3), 1)
+            cause = rng.choices(["answered", "busy", "no_answer", "powered_off", "vacant"], [70, 10, 10, 5, 5])[0]
+        offered = local + dt.timedelta(seconds=wait)
+        answered = offered + dt.timedelta(seconds=2) if cause == "answered" else None
+        talk = round(rng.lognormvariate(4.6, 0.7), 1) if answered else 0.0
+        ended = (answered + dt.timedelta(seconds=talk)) if answered else offered
+        who = login if (cause == "answered" or not inbound) else None
+        yield (f"D{i + 1:012d}", "in" if inbound else "out", caller, digits,
+               seat if who else None, who, group, naive_utc(local),
+               naive_utc(offered) if cause != "abandoned" else None,
+               naive_utc(answered) if answered else None, naive_utc(ended), wait, talk, cause,
+               0, int(inbound), medium if inbound else None,
+               w.placement_id(local) if inbound else None, (c + 1) if known else None,
+               int(cause != "abandoned" or rng.random() < 0.5))
