@@ -1,0 +1,551 @@
+"""agent-ctid's socket layer: JSON-lines connections around the ACD core.
+
+One asyncio task per connection reads and handles requests in order; each connection has
+a bounded send queue drained by its own writer task, so a slow client never delays
+another: when its queue is full it is dropped with a log line. The ACD runs on the event
+loop (it is fast and never blocks); the database is reached only through Store's thread
+and run_in_executor. Timers (ring-no-answer, wrap-up, grace) come from one task that
+sleeps until the ACD's next deadline.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import collections
+import datetime as dt
+import hashlib
+import logging
+import ssl
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent_app import __version__
+from agent_app.cti import protocol as P
+from agent_app.cti.recordings import RecordingStore
+from agent_app.cti.routing import Acd, Call, RoutingError
+from agent_app.cti.store import Store
+from agent_app.cti.switch import SimSwitch
+from db.engine import Database
+from db.enums import Permission
+
+log = logging.getLogger("agent_ctid")
+LOGIN_FAILURES = 5
+LOGIN_BLOCK_S = 60.0
+
+
+@dataclass
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = P.DEFAULT_PORT
+    recordings: Path = Path("recordings")
+    heartbeat_s: float = 15.0
+    grace_s: float = 30.0
+    send_queue: int = 2000
+    config_reload_s: float = 5.0
+    tls: ssl.SSLContext | None = None
+    switch_seed: int | None = None
+    outcome_delay: tuple[float, float] = (1.0, 3.0)
+
+
+@dataclass(eq=False)
+class Connection:
+    writer: asyncio.StreamWriter
+    peer: str
+    queue: asyncio.Queue
+    seq: int = 0
+    hello: bool = False
+    user: str | None = None
+    role: str = ""
+    permissions: frozenset[str] = frozenset()
+    monitor: bool = False
+    last_seen: float = field(default_factory=time.monotonic)
+    closed: bool = False
+
+    def can(self, perm: Permission) -> bool:
+        return self.role == "superadmin" or str(perm) in self.permissions
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role in ("superadmin", "admin")
+
+
+class CtiServer:
+    def __init__(self, db_url: str, options: ServerOptions | None = None) -> None:
+        self.opts = options or ServerOptions()
+        self.db = Database.open(db_url)
+        self.store = Store(self.db, Path(self.opts.recordings) / "journal.jsonl")
+        self.recordings = RecordingStore(Path(self.opts.recordings))
+        self.switch = SimSwitch(self.opts.switch_seed, self.opts.outcome_delay)
+        self.acd = Acd({}, grace_s=self.opts.grace_s)
+        self.dialed: dict[str, tuple[str, int | None]] = {}
+        self.conns: set[Connection] = set()
+        self.by_user: dict[str, Connection] = {}
+        self.failures: dict[str, collections.deque] = {}
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._wake = asyncio.Event()
+        # recordings this process made, so a fetch right after recording_ready does not
+        # depend on the call record having reached the database yet (bounded, FIFO)
+        self.recent: collections.OrderedDict[str, tuple[str | None, str]] = collections.OrderedDict()
+        self.entered: dict[str, float] = {}        # call id → when it entered the server
+        self.ring_latency: list[float] = []        # seconds, enter → call_ringing written
+        self.event_delay_max = 0.0
+        self.port = self.opts.port
+
+    # -- life cycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        cfg = await loop.run_in_executor(None, self.store.load_config)
+        self._apply(cfg)
+        self.store.start()
+        self.switch.attach(self, loop)
+        self._server = await asyncio.start_server(
+            self._client, self.opts.host, self.opts.port, limit=P.MAX_LINE + 2,
+            ssl=self.opts.tls)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._tasks = [asyncio.create_task(self._timers(), name="ctid-timers"),
+                       asyncio.create_task(self._reload(), name="ctid-reload"),
+                       asyncio.create_task(self._watchdog(), name="ctid-watchdog")]
+        log.info("agent-ctid %s listening on %s:%s", __version__, self.opts.host, self.port)
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            self._server.close()
+        for c in list(self.conns):
+            self._close(c)
+        if self._server is not None:
+            await self._server.wait_closed()
+        await asyncio.get_running_loop().run_in_executor(None, self.store.stop)
+        self.db.dispose()
+
+    def _apply(self, cfg) -> None:
+        self.acd.configure(cfg.groups, cfg.internal)
+        self.dialed = cfg.dialed
+
+    async def _reload(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.opts.config_reload_s)
+            try:
+                self._apply(await loop.run_in_executor(None, self.store.load_config))
+                self.store.replay_soon()
+            except Exception as exc:  # noqa: BLE001 - keep the last good configuration
+                log.warning("configuration not reloaded: %s", exc)
+
+    async def _timers(self) -> None:
+        while True:
+            deadline = self.acd.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - time.time())
+            self._wake.clear()
+            # asyncio.wait, not wait_for: Python 3.11's wait_for can swallow a cancel that
+            # races with the event being set, and then stop() would wait forever.
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=timeout)
+            finally:
+                waiter.cancel()
+            self._effects(self.acd.tick(time.time()))
+
+    async def _watchdog(self) -> None:
+        limit = 3 * self.opts.heartbeat_s
+        while True:
+            await asyncio.sleep(min(limit / 3, 5))
+            now = time.monotonic()
+            for c in list(self.conns):
+                if now - c.last_seen > limit:
+                    log.info("dropping %s: silent for %.0f s", c.peer, now - c.last_seen)
+                    self._close(c)
+
+    # -- connections ---------------------------------------------------------------------------
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
+        peer = f"{host}:{port}"
+        conn = Connection(writer, peer, asyncio.Queue(self.opts.send_queue))
+        self.conns.add(conn)
+        sender = asyncio.create_task(self._sender(conn))
+        try:
+            while not conn.closed:
+                try:
+                    line = await reader.readuntil(b"\n")
+                except asyncio.IncompleteReadError:
+                    break  # peer closed (a partial last line is never acted on)
+                except asyncio.LimitOverrunError:
+                    await self._bad_frame(conn, f"line longer than {P.MAX_LINE} bytes")
+                    break
+                conn.last_seen = time.monotonic()
+                try:
+                    msg = P.parse_frame(line.rstrip(b"\r\n") if line.endswith(b"\r\n") else line[:-1])
+                except P.FrameError as exc:
+                    await self._bad_frame(conn, str(exc))
+                    break
+                await self._handle(conn, msg)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._close(conn)
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+
+    async def _bad_frame(self, conn: Connection, why: str) -> None:
+        log.info("bad frame from %s: %s", conn.peer, why)
+        try:
+            conn.writer.write(P.encode(P.bad_frame(why)))
+            await asyncio.wait_for(conn.writer.drain(), 2)
+        except (Exception, asyncio.CancelledError):  # noqa: BLE001 - closing anyway
+            pass
+
+    async def _sender(self, conn: Connection) -> None:
+        try:
+            while True:
+                data, queued = await conn.queue.get()
+                conn.writer.write(data)
+                await conn.writer.drain()
+                if queued is not None:
+                    self.event_delay_max = max(self.event_delay_max, time.perf_counter() - queued)
+        except (ConnectionError, OSError, asyncio.CancelledError):
+            pass
+
+    def _close(self, conn: Connection) -> None:
+        if conn.closed:
+            return
+        conn.closed = True
+        self.conns.discard(conn)
+        if conn.user and self.by_user.get(conn.user) is conn:
+            del self.by_user[conn.user]
+            if conn.user in self.acd.agents:
+                self._effects(self.acd.disconnect(conn.user, time.time()))
+                self._wake.set()
+        try:
+            conn.writer.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _send(self, conn: Connection, msg: dict[str, Any], *, timed: bool = False) -> None:
+        if conn.closed:
+            return
+        try:
+            conn.queue.put_nowait((P.encode(msg), time.perf_counter() if timed else None))
+        except asyncio.QueueFull:
+            log.warning("dropping %s (%s): send queue full, it cannot keep up",
+                        conn.peer, conn.user)
+            self._close(conn)
+
+    def _event(self, conn: Connection, name: str, **data: Any) -> None:
+        conn.seq += 1
+        self._send(conn, P.event(name, conn.seq, **data), timed=True)
+
+    # -- requests ------------------------------------------------------------------------------
+    async def _handle(self, conn: Connection, msg: dict[str, Any]) -> None:
+        verb, req_id = msg["type"], msg.get("id")
+        if not isinstance(req_id, int) or isinstance(req_id, bool):
+            self._send(conn, P.fail(req_id if isinstance(req_id, (str, int)) else None,
+                                    "bad_args", "'id' must be an integer"))
+            return
+        handler = self.HANDLERS.get(verb)
+        if handler is None:
+            self._send(conn, P.fail(req_id, "unknown_type", f"unknown type {verb!r}"))
+            return
+        if verb != "hello" and not conn.hello:
+            self._send(conn, P.fail(req_id, "bad_state", "say hello first"))
+            return
+        if verb not in ("hello", "login", "ping", "logout") and conn.user is None:
+            self._send(conn, P.fail(req_id, "not_logged_in", "log in first"))
+            return
+        try:
+            result = handler(self, conn, msg)
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result is not None:
+                self._send(conn, P.ok(req_id, **result))
+        except P.BadArgs as exc:
+            self._send(conn, P.fail(req_id, "bad_args", str(exc)))
+        except RoutingError as exc:
+            self._send(conn, P.fail(req_id, exc.code, str(exc)))
+        except Exception:  # noqa: BLE001 - a bug must not take the server down
+            log.exception("internal error handling %s from %s", verb, conn.peer)
+            self._send(conn, P.fail(req_id, "internal", "internal error; see the server log"))
+
+    def h_hello(self, conn: Connection, msg) -> dict:
+        if msg.get("protocol") != P.PROTOCOL:
+            raise P.BadArgs(f"this server speaks protocol {P.PROTOCOL}")
+        conn.hello = True
+        return {"protocol": P.PROTOCOL, "server": f"agent-ctid/{__version__}",
+                "heartbeat_s": self.opts.heartbeat_s}
+
+    async def h_login(self, conn: Connection, msg) -> dict | None:
+        user = P.arg_str(msg, "user", max_len=32)
+        password = P.arg_str(msg, "password", max_len=200)
+        seat = P.arg_str(msg, "seat", max_len=16)
+        groups = P.arg_groups(msg)
+        if conn.user is not None:
+            raise RoutingError("bad_state", "already logged in on this connection")
+        now = time.time()
+        fails = self.failures.setdefault(user, collections.deque(maxlen=LOGIN_FAILURES))
+        if len(fails) == LOGIN_FAILURES and now - fails[0] < LOGIN_BLOCK_S:
+            raise RoutingError("auth_failed", "too many failures; wait a minute")
+        check = await asyncio.get_running_loop().run_in_executor(
+            None, self.store.check_login, user, password)
+        if check is None:
+            fails.append(now)
+            raise RoutingError("auth_failed", "wrong user or password")
+        fails.clear()
+        for g in groups:
+            if g not in self.acd.groups:
+                raise RoutingError("no_such_group", f"no group {g}")
+        live = self.by_user.get(user)
+        if live is not None and not live.closed:
+            raise RoutingError("bad_state", "this user is logged in on another connection")
+        agent = self.acd.resume(user, seat, now)
+        resumed = agent is not None
+        if not resumed:
+            if user in self.acd.agents:  # away, but from another seat: start afresh
+                self._effects(self.acd.logout(user, now))
+            self._effects(self.acd.login(user, check.name, seat, groups, now))
+            agent = self.acd.agents[user]
+        conn.user, conn.role, conn.permissions = user, check.role, check.permissions
+        self.by_user[user] = conn
+        call = self.acd.calls.get(agent.call_id) if agent.call_id else None
+        log.info("login %s seat %s groups %s%s", user, seat, groups, " (resumed)" if resumed else "")
+        self._send(conn, P.ok(msg["id"], agent=agent.public(P.ts_iso), resumed=resumed,
+                              call=call.public(P.ts_iso) if call else None))
+        self._effects([("agent", agent)])
+        return None
+
+    def h_ping(self, conn, msg) -> dict:
+        return {}
+
+    def h_logout(self, conn: Connection, msg) -> None:
+        if conn.user and conn.user in self.acd.agents and self.by_user.get(conn.user) is conn:
+            self._effects(self.acd.logout(conn.user, time.time()))
+            del self.by_user[conn.user]
+        conn.user = None
+        self._send(conn, P.ok(msg["id"]))
+        # close once the result has gone out
+        asyncio.get_running_loop().call_later(0.05, self._close, conn)
+        return None
+
+    def _agent_op(self, fn, *args) -> dict:
+        self._effects(fn(*args))
+        self._wake.set()
+        return {}
+
+    def h_ready(self, conn, msg):
+        return self._agent_op(self.acd.ready, conn.user, time.time())
+
+    def h_busy(self, conn, msg):
+        reason = P.arg_str(msg, "reason", required=False, max_len=64)
+        return self._agent_op(self.acd.busy, conn.user, reason, time.time())
+
+    def h_answer(self, conn, msg):
+        cid = P.arg_str(msg, "call_id", max_len=64)
+        r = self._agent_op(self.acd.answer, conn.user, cid, time.time())
+        self.switch.answered(cid)
+        return r
+
+    def h_hangup(self, conn, msg):
+        return self._agent_op(self.acd.hangup, conn.user, P.arg_str(msg, "call_id", max_len=64),
+                              time.time())
+
+    def h_hold(self, conn, msg):
+        return self._agent_op(self.acd.hold, conn.user, P.arg_str(msg, "call_id", max_len=64),
+                              True, time.time())
+
+    def h_unhold(self, conn, msg):
+        return self._agent_op(self.acd.hold, conn.user, P.arg_str(msg, "call_id", max_len=64),
+                              False, time.time())
+
+    def h_transfer(self, conn, msg):
+        cid = P.arg_str(msg, "call_id", max_len=64)
+        to = msg.get("to")
+        if not isinstance(to, dict) or len(to) != 1 or not all(
+                k in ("group", "user", "number") and isinstance(v, str) for k, v in to.items()):
+            raise P.BadArgs("'to' must be {group|user|number: text}")
+        if "number" in to:
+            P.arg_digits(to, "number")
+        return self._agent_op(self.acd.transfer, conn.user, cid, to, time.time())
+
+    def h_dial(self, conn, msg):
+        number = P.arg_digits(msg, "number")
+        caller_id = msg.get("caller_id") or ""
+        if caller_id:
+            P.arg_digits(msg, "caller_id")
+        call, fx = self.acd.dial(conn.user, number, caller_id, time.time())
+        self.entered[call.call_id] = time.perf_counter()
+        self._effects(fx)
+        self.switch.dialled(call.call_id, number)
+        return {"call_id": call.call_id}
+
+    def h_sim_inbound(self, conn: Connection, msg):
+        if not conn.is_admin:
+            raise RoutingError("forbidden", "sim_inbound needs the administrator role")
+        caller = P.arg_digits(msg, "caller")
+        dialed = P.arg_digits(msg, "dialed")
+        group = P.arg_str(msg, "group", required=False, max_len=8)
+        group = group or self.dialed.get(dialed, (None, None))[0]
+        if not group:
+            raise P.BadArgs("'group' is required for a number that is not configured")
+        hangup_after = P.arg_number(msg, "hangup_after_s")
+        talk = P.arg_number(msg, "talk_s")
+        call_id = self.inbound(caller, dialed, group, hangup_after, talk)
+        return {"call_id": call_id}
+
+    def inbound(self, caller: str, dialed: str, group: str, hangup_after_s=None,
+                talk_s=None) -> str:
+        """A call arrives from the switch (simulated or real)."""
+        t0 = time.perf_counter()
+        call, fx = self.acd.inbound(caller, dialed, group, time.time())
+        self.entered[call.call_id] = t0
+        self.switch.inbound(call.call_id, hangup_after_s, talk_s)
+        self._effects(fx)
+        self._wake.set()
+        return call.call_id
+
+    def h_monitor(self, conn: Connection, msg):
+        if not conn.can(Permission.MONITOR):
+            raise RoutingError("forbidden", "monitoring needs the monitor permission")
+        conn.monitor = True
+        now = time.time()
+        return {"agents": [a.public(P.ts_iso) for a in self.acd.agents.values()],
+                "groups": [self.acd.queue_status(g, now) for g in sorted(self.acd.groups)]}
+
+    def h_broadcast(self, conn: Connection, msg):
+        if not conn.can(Permission.BROADCAST):
+            raise RoutingError("forbidden", "broadcasting needs the broadcast permission")
+        text = P.arg_str(msg, "text", max_len=2000)
+        for c in list(self.by_user.values()):
+            self._event(c, "message", **{"from": conn.user, "text": text, "broadcast": True})
+        return {}
+
+    async def h_get_recording(self, conn: Connection, msg) -> None:
+        rid = P.arg_str(msg, "recording_id", max_len=64)
+        loop = asyncio.get_running_loop()
+        owner = self.recent.get(rid) or await loop.run_in_executor(
+            None, self.store.recording_owner, rid)
+        if owner is None:
+            raise RoutingError("no_such_call", "no such recording")
+        agent_login, stored = owner
+        if agent_login != conn.user and not conn.can(Permission.RECORDINGS):
+            raise RoutingError("forbidden", "only the agent who took the call, or a user "
+                               "with the recordings permission, may fetch it")
+        path = self.recordings.resolve(stored or "")
+        if path is None:
+            raise RoutingError("no_such_call", "the recording file is missing")
+        data = await loop.run_in_executor(None, path.read_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        chunks = [data[i:i + P.RECORDING_CHUNK] for i in range(0, len(data), P.RECORDING_CHUNK)] or [b""]
+        for k, chunk in enumerate(chunks):
+            last = k == len(chunks) - 1
+            extra = {"sha256": digest} if last else {}
+            # awaited put: a big file waits for this client's queue, never others'
+            await conn.queue.put((P.encode(P.ok(msg["id"], chunk=k,
+                                                data=base64.b64encode(chunk).decode("ascii"),
+                                                last=last, **extra)), None))
+        return None
+
+    HANDLERS = {
+        "hello": h_hello, "login": h_login, "ping": h_ping, "logout": h_logout,
+        "ready": h_ready, "busy": h_busy, "answer": h_answer, "hangup": h_hangup,
+        "hold": h_hold, "unhold": h_unhold, "transfer": h_transfer, "dial": h_dial,
+        "sim_inbound": h_sim_inbound, "monitor": h_monitor, "broadcast": h_broadcast,
+        "get_recording": h_get_recording,
+    }
+
+    # -- the switch's side -------------------------------------------------------------------
+    def switch_caller_hangup(self, call_id: str) -> None:
+        self._effects(self.acd.caller_hangup(call_id, time.time()))
+        self._wake.set()
+
+    def switch_far_answer(self, call_id: str) -> None:
+        self._effects(self.acd.far_answer(call_id, time.time()))
+
+    def switch_far_failed(self, call_id: str, cause: str) -> None:
+        self._effects(self.acd.far_failed(call_id, cause, time.time()))
+        self._wake.set()
+
+    # -- effects → events, records, recordings ------------------------------------------------
+    def _monitors(self):
+        return [c for c in self.conns if c.monitor and not c.closed]
+
+    def _to(self, user: str | None, name: str, **data) -> None:
+        targets = self._monitors()
+        c = self.by_user.get(user) if user else None
+        if c is not None and c not in targets:
+            targets.append(c)
+        for t in targets:
+            self._event(t, name, **data)
+
+    def _effects(self, fx) -> None:
+        now = time.time()
+        groups: set[str] = set()
+        for kind, obj in fx:
+            if kind == "queue":
+                groups.add(obj)
+            elif kind == "agent":
+                self._to(obj.user, "agent_state", agent=obj.public(P.ts_iso))
+            elif kind == "started":
+                self.store.call_started(self._record(obj, now))
+            elif kind == "ringing":
+                c: Call = obj
+                self._to(c.user, "call_ringing", call=c.public(P.ts_iso), pop={
+                    "caller": c.caller, "dialed": c.dialed, "group": c.group,
+                    "queue_wait_s": round((c.offered_at or now) - c.queued_at, 3)})
+                t0 = self.entered.get(c.call_id)
+                if t0 is not None:
+                    self.ring_latency.append(time.perf_counter() - t0)
+            elif kind in ("answered", "held", "resumed", "transferred"):
+                self._to(obj.user, f"call_{kind}", call=obj.public(P.ts_iso))
+            elif kind == "ended":
+                self._ended(obj, now)
+        for g in groups:
+            status = self.acd.queue_status(g, now)
+            for m in self._monitors():
+                self._event(m, "queue_status", **status)
+
+    def _record(self, c: Call, now: float) -> dict[str, Any]:
+        group, medium = self.dialed.get(c.dialed, (c.group, None))
+        return {"call_id": c.call_id, "direction": c.direction, "caller": c.caller,
+                "dialed": c.dialed, "seat": c.seat, "agent_login": c.user,
+                "group_number": c.group, "queued_at": c.queued_at, "offered_at": c.offered_at,
+                "answered_at": c.answered_at, "ended_at": c.ended_at,
+                "internal": c.internal,
+                "lead": c.direction == "in" and not c.internal and c.dialed in self.dialed,
+                "medium_id": medium if c.direction == "in" else None}
+
+    def _ended(self, c: Call, now: float) -> None:
+        self.entered.pop(c.call_id, None)
+        self.switch.ended(c.call_id)
+        self._to(c.user, "call_ended", call=c.public(P.ts_iso), talk_s=c.talk_s)
+        rec = self._record(c, now)
+        rec.update(end_cause=c.end_cause, talk_s=c.talk_s,
+                   wait_s=round(((c.offered_at or c.ended_at or now) - c.queued_at), 3))
+        if c.answered_at is None:
+            self.store.call_ended(rec)
+            return
+        asyncio.get_running_loop().create_task(self._record_audio(c, rec))
+
+    async def _record_audio(self, c: Call, rec: dict[str, Any]) -> None:
+        when = dt.datetime.fromtimestamp(c.answered_at or time.time())
+        try:
+            r = await asyncio.get_running_loop().run_in_executor(
+                None, self.recordings.record, c.call_id, c.talk_s, when)
+        except OSError as exc:
+            log.error("recording of %s not written: %s", c.call_id, exc)
+            self.store.call_ended(rec)
+            return
+        rec.update(recording_id=r.recording_id, recording_bytes=r.bytes,
+                   recording_sha256=r.sha256,
+                   recording_path=str(r.path.relative_to(self.recordings.root)))
+        self.store.call_ended(rec)
+        self.recent[r.recording_id] = (c.user, rec["recording_path"])
+        while len(self.recent) > 5000:
+            self.recent.popitem(last=False)
+        conn = self.by_user.get(c.user or "")
+        targets = self._monitors() + ([conn] if conn and conn not in self._monitors() else [])
+        for t in targets:
+            self._event(t, "recording_ready", call_id=c.call_id, recording_id=r.recording_id,
+                        bytes=r.bytes, sha256=r.sha256)
