@@ -14,6 +14,7 @@ import base64
 import collections
 import datetime as dt
 import hashlib
+import json
 import logging
 import ssl
 import time
@@ -107,7 +108,8 @@ class CtiServer:
         self.port = self._server.sockets[0].getsockname()[1]
         self._tasks = [asyncio.create_task(self._timers(), name="ctid-timers"),
                        asyncio.create_task(self._reload(), name="ctid-reload"),
-                       asyncio.create_task(self._watchdog(), name="ctid-watchdog")]
+                       asyncio.create_task(self._watchdog(), name="ctid-watchdog"),
+                       asyncio.create_task(self._stats(), name="ctid-stats")]
         log.info("agent-ctid %s listening on %s:%s", __version__, self.opts.host, self.port)
 
     async def stop(self) -> None:
@@ -150,6 +152,27 @@ class CtiServer:
             finally:
                 waiter.cancel()
             self._effects(self.acd.tick(time.time()))
+
+    def stats(self, reset: bool = False) -> dict[str, Any]:
+        """Routing latency (call entered → call_ringing written) and worst event delay."""
+        lat = sorted(self.ring_latency)
+        pick = (lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))] * 1000, 3)) if lat \
+            else (lambda q: None)
+        out = {"rings": len(lat), "ring_p50_ms": pick(0.5), "ring_p99_ms": pick(0.99),
+               "ring_max_ms": round(lat[-1] * 1000, 3) if lat else None,
+               "event_delay_max_ms": round(self.event_delay_max * 1000, 3),
+               "agents": len(self.acd.agents), "calls": len(self.acd.calls),
+               "connections": len(self.conns)}
+        if reset:
+            self.ring_latency.clear()
+            self.event_delay_max = 0.0
+        return out
+
+    async def _stats(self) -> None:
+        while True:
+            await asyncio.sleep(10)
+            if self.ring_latency:
+                log.info("stats %s", json.dumps(self.stats(reset=True)))
 
     async def _watchdog(self) -> None:
         limit = 3 * self.opts.heartbeat_s
@@ -202,11 +225,14 @@ class CtiServer:
     async def _sender(self, conn: Connection) -> None:
         try:
             while True:
-                data, queued = await conn.queue.get()
+                data, queued, entered = await conn.queue.get()
                 conn.writer.write(data)
                 await conn.writer.drain()
                 if queued is not None:
-                    self.event_delay_max = max(self.event_delay_max, time.perf_counter() - queued)
+                    now = time.perf_counter()
+                    self.event_delay_max = max(self.event_delay_max, now - queued)
+                    if entered is not None:  # a call_ringing: call entered → ringing left
+                        self.ring_latency.append(now - entered)
         except (ConnectionError, OSError, asyncio.CancelledError):
             pass
 
@@ -225,19 +251,22 @@ class CtiServer:
         except Exception:  # noqa: BLE001
             pass
 
-    def _send(self, conn: Connection, msg: dict[str, Any], *, timed: bool = False) -> None:
+    def _send(self, conn: Connection, msg: dict[str, Any], *, timed: bool = False,
+              entered: float | None = None) -> None:
         if conn.closed:
             return
         try:
-            conn.queue.put_nowait((P.encode(msg), time.perf_counter() if timed else None))
+            conn.queue.put_nowait((P.encode(msg), time.perf_counter() if timed else None,
+                                   entered))
         except asyncio.QueueFull:
             log.warning("dropping %s (%s): send queue full, it cannot keep up",
                         conn.peer, conn.user)
             self._close(conn)
 
-    def _event(self, conn: Connection, name: str, **data: Any) -> None:
+    def _event(self, conn: Connection, name: str, entered: float | None = None,
+               **data: Any) -> None:
         conn.seq += 1
-        self._send(conn, P.event(name, conn.seq, **data), timed=True)
+        self._send(conn, P.event(name, conn.seq, **data), timed=True, entered=entered)
 
     # -- requests ------------------------------------------------------------------------------
     async def _handle(self, conn: Connection, msg: dict[str, Any]) -> None:
@@ -402,6 +431,8 @@ class CtiServer:
         self.entered[call.call_id] = t0
         self.switch.inbound(call.call_id, hangup_after_s, talk_s)
         self._effects(fx)
+        if call.state != "ringing":
+            self.entered.pop(call.call_id, None)  # queued or rejected: not a routing time
         self._wake.set()
         return call.call_id
 
@@ -444,7 +475,7 @@ class CtiServer:
             # awaited put: a big file waits for this client's queue, never others'
             await conn.queue.put((P.encode(P.ok(msg["id"], chunk=k,
                                                 data=base64.b64encode(chunk).decode("ascii"),
-                                                last=last, **extra)), None))
+                                                last=last, **extra)), None, None))
         return None
 
     HANDLERS = {
@@ -471,13 +502,13 @@ class CtiServer:
     def _monitors(self):
         return [c for c in self.conns if c.monitor and not c.closed]
 
-    def _to(self, user: str | None, name: str, **data) -> None:
-        targets = self._monitors()
+    def _to(self, user: str | None, name: str, entered: float | None = None, **data) -> None:
         c = self.by_user.get(user) if user else None
-        if c is not None and c not in targets:
-            targets.append(c)
-        for t in targets:
-            self._event(t, name, **data)
+        if c is not None:
+            self._event(c, name, entered=entered, **data)
+        for t in self._monitors():
+            if t is not c:
+                self._event(t, name, **data)
 
     def _effects(self, fx) -> None:
         now = time.time()
@@ -491,12 +522,12 @@ class CtiServer:
                 self.store.call_started(self._record(obj, now))
             elif kind == "ringing":
                 c: Call = obj
-                self._to(c.user, "call_ringing", call=c.public(P.ts_iso), pop={
+                # only a first offer counts towards routing latency (not a re-offer
+                # after ring-no-answer, nor a call that waited in queue)
+                t0 = self.entered.pop(c.call_id, None)
+                self._to(c.user, "call_ringing", entered=t0, call=c.public(P.ts_iso), pop={
                     "caller": c.caller, "dialed": c.dialed, "group": c.group,
                     "queue_wait_s": round((c.offered_at or now) - c.queued_at, 3)})
-                t0 = self.entered.get(c.call_id)
-                if t0 is not None:
-                    self.ring_latency.append(time.perf_counter() - t0)
             elif kind in ("answered", "held", "resumed", "transferred"):
                 self._to(obj.user, f"call_{kind}", call=obj.public(P.ts_iso))
             elif kind == "ended":
