@@ -955,6 +955,42 @@ Call-center agent desktop.</translation>
             <source>Unknown setting {key}.</source>
             <translation>Unknown setting {key}.</translation>
         </message>
+        <message>
+            <source>The database already holds {n} customers; demo data goes into a new, empty database. Nothing was changed.</source>
+            <translation>The database already holds {n} customers; demo data goes into a new, empty database. Nothing was changed.</translation>
+        </message>
+        <message>
+            <source>Digits only, at most 32.</source>
+            <translation>Digits only, at most 32.</translation>
+        </message>
+        <message>
+            <source>A group number is 1-8 digits.</source>
+            <translation>A group number is 1-8 digits.</translation>
+        </message>
+        <message>
+            <source>The ring timeout is 1 to 60 seconds.</source>
+            <translation>The ring timeout is 1 to 60 seconds.</translation>
+        </message>
+        <message>
+            <source>The queue length is 0 to 10000.</source>
+            <translation>The queue length is 0 to 10000.</translation>
+        </message>
+        <message>
+            <source>Wrap-up is 0 to 3600 seconds.</source>
+            <translation>Wrap-up is 0 to 3600 seconds.</translation>
+        </message>
+        <message>
+            <source>A group cannot overflow to itself.</source>
+            <translation>A group cannot overflow to itself.</translation>
+        </message>
+        <message>
+            <source>There is no group {number}.</source>
+            <translation>There is no group {number}.</translation>
+        </message>
+        <message>
+            <source>There is no medium named {name}.</source>
+            <translation>There is no medium named {name}.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

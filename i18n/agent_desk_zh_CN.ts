@@ -954,6 +954,42 @@ Call-center agent desktop.</source>
         <source>Unknown setting {key}.</source>
         <translation>未知的设置项 {key}。</translation>
     </message>
+    <message>
+        <source>The database already holds {n} customers; demo data goes into a new, empty database. Nothing was changed.</source>
+        <translation>数据库中已有 {n} 个客户；演示数据只能装入新的空数据库。未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Digits only, at most 32.</source>
+        <translation>只能输入数字，最多 32 位。</translation>
+    </message>
+    <message>
+        <source>A group number is 1-8 digits.</source>
+        <translation>组号为 1 到 8 位数字。</translation>
+    </message>
+    <message>
+        <source>The ring timeout is 1 to 60 seconds.</source>
+        <translation>振铃超时为 1 到 60 秒。</translation>
+    </message>
+    <message>
+        <source>The queue length is 0 to 10000.</source>
+        <translation>排队长度为 0 到 10000。</translation>
+    </message>
+    <message>
+        <source>Wrap-up is 0 to 3600 seconds.</source>
+        <translation>话后整理时间为 0 到 3600 秒。</translation>
+    </message>
+    <message>
+        <source>A group cannot overflow to itself.</source>
+        <translation>组不能溢出到自身。</translation>
+    </message>
+    <message>
+        <source>There is no group {number}.</source>
+        <translation>没有组 {number}。</translation>
+    </message>
+    <message>
+        <source>There is no medium named {name}.</source>
+        <translation>没有名为 {name} 的媒体。</translation>
+    </message>
 </context>
 <context>
     <name>i18n</name>
