@@ -7,7 +7,6 @@ run on the DbRunner's threads; dialogs are open()ed and awaited (ui.dialogs.wait
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 
@@ -246,9 +245,8 @@ class Shell:
             log.info("no built-in CTI server (agent_app.cti.embedded not installed)")
             return
         try:
-            server = start_embedded_server(db_url=self.db.url)
-            if inspect.isawaitable(server):
-                server = await server
+            # off the GUI thread: it reads the database and waits for the server to listen
+            server = await self.runner.call(start_embedded_server, db_url=self.db.url)
         except Exception:  # the demo still opens without calls
             log.exception("the built-in CTI server did not start")
             return
@@ -264,11 +262,7 @@ class Shell:
         server, self.cti_server = self.cti_server, None
         if server is None:
             return
-        stop = getattr(server, "stop", None) or getattr(server, "close", None)
-        if stop is not None:
-            result = stop()
-            if inspect.isawaitable(result):
-                await result
+        await self.runner.call(server.stop)
 
     @staticmethod
     def tr(text: str) -> str:
