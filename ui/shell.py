@@ -81,7 +81,7 @@ class Shell:
             return 0
         if result.must_change_password and not await self._forced_change(accounts, result):
             return 0
-        if demo_mode:
+        if self.args.demo and not self.args.screenshot:  # a screenshot needs no calls
             await self._start_cti()
         self.show_main_window(result)
         if self.args.screenshot:
@@ -262,7 +262,9 @@ class Shell:
         server, self.cti_server = self.cti_server, None
         if server is None:
             return
-        await self.runner.call(server.stop)
+        # Synchronous on purpose: by now the last window has closed and Qt is quitting,
+        # so the event loop may already be stopped; the window is gone, nothing to block.
+        server.stop()
 
     @staticmethod
     def tr(text: str) -> str:
