@@ -313,15 +313,16 @@ class Acd:
             a.token += 1  # out of the ready heaps while away
         return self._drain()
 
-    def resume(self, user: str, seat: str, now: float) -> Agent | None:
+    def resume(self, user: str, seat: str, now: float) -> tuple[Agent | None, list[Effect]]:
         """A new connection within the grace period takes the agent back as it was."""
         a = self.agents.get(user)
         if a is None or a.disconnected_at is None or a.seat != seat:
-            return None
+            return None, []
         a.disconnected_at = None
         if a.state == "ready":
             self._set(a, "ready", a.since)  # back into the heaps, idle time kept
-        return a
+            self._serve(a, now)             # calls may have queued while it was away
+        return a, self._drain()
 
     def logout(self, user: str, now: float) -> list[Effect]:
         self._logout(self._agent(user), now)

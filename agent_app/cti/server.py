@@ -329,7 +329,7 @@ class CtiServer:
         live = self.by_user.get(user)
         if live is not None and not live.closed:
             raise RoutingError("bad_state", "this user is logged in on another connection")
-        agent = self.acd.resume(user, seat, now)
+        agent, resume_fx = self.acd.resume(user, seat, now)
         resumed = agent is not None
         if not resumed:
             if user in self.acd.agents:  # away, but from another seat: start afresh
@@ -342,7 +342,7 @@ class CtiServer:
         log.info("login %s seat %s groups %s%s", user, seat, groups, " (resumed)" if resumed else "")
         self._send(conn, P.ok(msg["id"], agent=agent.public(P.ts_iso), resumed=resumed,
                               call=call.public(P.ts_iso) if call else None))
-        self._effects([("agent", agent)])
+        self._effects(resume_fx or [("agent", agent)])
         return None
 
     def h_ping(self, conn, msg) -> dict:

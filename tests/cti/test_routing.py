@@ -192,7 +192,8 @@ def test_grace_period_resume_and_expiry():
     c, _ = a.inbound("1", "4006", "21", 10)
     a.answer("1002", c.call_id, 11)
     a.disconnect("1002", 12)
-    assert a.resume("1002", "8002", 20) is a.agents["1002"]
+    assert a.resume("1002", "8002", 20)[0] is a.agents["1002"]
+    assert a.resume("1002", "8002", 20) == (None, [])  # not away any more
     assert a.agents["1002"].call_id == c.call_id
     a.disconnect("1002", 21)
     a.tick(51)
