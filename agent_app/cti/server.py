@@ -131,8 +131,14 @@ class CtiServer:
 
     async def _reload(self) -> None:
         loop = asyncio.get_running_loop()
+        last_purge = 0.0
         while True:
             await asyncio.sleep(self.opts.config_reload_s)
+            if time.time() - last_purge > 86_400:  # recordings past retention, daily
+                last_purge = time.time()
+                gone = await loop.run_in_executor(None, self.recordings.purge)
+                if gone:
+                    log.info("purged %d recordings past retention", gone)
             try:
                 self._apply(await loop.run_in_executor(None, self.store.load_config))
                 self.store.replay_soon()

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from agent_app.cti.routing import GroupConfig
 from agent_app.security import verify_password
+from agent_app.services.archives import ArchiveService
 from db.engine import Database
 from db.enums import EmployeeStatus
 from db.models import CallRecord, CtiGroup, DialedNumber, Employee, InternalNumber
@@ -53,6 +54,7 @@ class Store:
         self.journal = journal
         self._q: queue.Queue[tuple[str, dict] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="ctid-store", daemon=True)
+        self.archives = ArchiveService(db)
         self.written = 0
 
     # -- configuration and logins (called through run_in_executor) -------------------------
@@ -126,6 +128,11 @@ class Store:
         for k in ("queued_at", "offered_at", "answered_at", "ended_at"):
             if isinstance(values.get(k), (int, float)):
                 values[k] = utc(values[k])
+        if kind == "start" and values.get("medium_id") and values.get("queued_at"):
+            # which advert the caller answers: the placement running on that medium then
+            placement = self.archives.placement_at(values["queued_at"],
+                                                   medium_id=values["medium_id"])
+            values["placement_id"] = placement.id if placement else None
         with self.db.transaction() as s:
             exists = s.scalar(select(CallRecord.id).where(CallRecord.call_id == rec["call_id"]))
             if exists is None:

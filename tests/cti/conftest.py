@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
 
 from agent_app.services.accounts import AccountService
 from db.enums import Permission, Role
-from db.models import CtiGroup, DialedNumber
+from db.models import CtiGroup, DialedNumber, Medium, Placement, Variety
 
 PASSWORD = "secret99"
 AGENTS = [("1001", "李娜"), ("1002", "张伟"), ("1003", "刘芳"), ("2001", "周敏")]
@@ -27,7 +29,17 @@ def cti_db(database):
     with database.transaction() as s:
         s.execute(update(CtiGroup).values(ring_timeout_s=1, wrapup_s=0))
         s.execute(update(CtiGroup).where(CtiGroup.number == "21").values(max_queue=1))
-        s.add(DialedNumber(digits="4006000000", group_number="21", updated_by_login="t"))
+        # the hotline advertises on a medium whose advert started a minute ago (site time)
+        medium = Medium(type="电视", name="江苏卫视", updated_by_login="t")
+        variety = Variety(name="眼保姆", updated_by_login="t")
+        s.add_all([medium, variety])
+        s.flush()
+        local = dt.datetime.now(ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=1)
+        s.add(Placement(medium_id=medium.id, variety_id=variety.id, air_date=local.date(),
+                        start_time=local.time().replace(microsecond=0), length_s=180,
+                        updated_by_login="t"))
+        s.add(DialedNumber(digits="4006000000", group_number="21", medium_id=medium.id,
+                           updated_by_login="t"))
     return database
 
 

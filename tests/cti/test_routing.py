@@ -23,7 +23,7 @@ def ringing(fx):
 
 
 def setup_agents(a: Acd, t=0.0):
-    for user, seat, group, ready_at in [("1001", "8001", "21", 3), ("1002", "8002", "21", 1),
+    for user, seat, group, _ready_at in [("1001", "8001", "21", 3), ("1002", "8002", "21", 1),
                                         ("1003", "8003", "21", 2), ("2001", "8010", "22", 4)]:
         a.login(user, user, seat, [group], t)
     for user, ready_at in [("1002", 1), ("1003", 2), ("1001", 3), ("2001", 4)]:
@@ -277,7 +277,7 @@ def test_no_call_lost_duplicated_or_double_offered(operations):
 @given(st.lists(st.integers(0, 1000), min_size=2, max_size=8, unique=True))
 def test_longest_idle_rule(ready_times):
     a = acd()
-    for i, t in enumerate(ready_times):
+    for i in range(len(ready_times)):
         a.login(f"u{i}", "x", str(9000 + i), ["11"], 0)
     for i, t in sorted(enumerate(ready_times), key=lambda p: p[1]):
         a.ready(f"u{i}", t)

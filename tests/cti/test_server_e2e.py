@@ -85,6 +85,7 @@ def test_routing_overflow_queue_and_rejected(run_server, cti_db):
         first = rows[ids[0]]
         assert (first.agent_login, first.seat, first.end_cause) == ("1001", "8001", "answered")
         assert first.lead and first.group_number == "21" and first.recording_sha256
+        assert first.medium_id is not None and first.placement_id is not None  # the advert
         assert abs(first.talk_s - ended["talk_s"]) < 0.01
         assert rows[ids[5]].end_cause == "rejected"
         assert rows[ids[3]].agent_login == "2001"
