@@ -6,6 +6,7 @@ computed with the same functions the services use (phones.normalise, search_text
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 from collections.abc import Iterator
@@ -182,14 +183,26 @@ EVENT_COLUMNS = ("order_id", "at", "actor_login", "action", "from_status", "to_s
 
 def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple], list[tuple]]]:
     """(order row, line rows, event rows); marks order_state per customer (1/2)."""
-    rng, n_cust = w.rng, w.scale.customers
+    rng, n_orders = w.rng, w.scale.orders
     seq: dict[str, int] = {}
-    for oid in range(1, w.scale.orders + 1):
-        # 60% of customers buy; the rest only consulted. Orders cluster on buyers.
-        c = int((rng.random() ** 1.3) * n_cust * 0.6 + (oid * 0.4) % (n_cust * 0.6)) % n_cust
+    first = w.customer_times[0]
+    span = (w.now - dt.timedelta(minutes=2)) - first
+    buyers = max(1, int(w.scale.customers * 0.6))  # the rest only ever consulted
+    for oid in range(1, n_orders + 1):
+        # Orders are generated in time order, so order numbers, ids and dates all rise
+        # together: the unique and date indexes then grow at their ends, which keeps a
+        # large load fast. Each order goes to a buyer registered by then, half of them
+        # within days of registering (the call that brought them in).
+        at = first + span * ((oid - 1 + rng.random()) / n_orders)
+        known = bisect.bisect_right(w.customer_times, at)
+        pool = max(1, min(known, buyers))
+        if rng.random() < 0.5:
+            c = max(0, known - 1 - int(rng.expovariate(1 / 50)))
+        else:
+            c = rng.randrange(pool)
         reg = w.customer_times[c]
-        room = max(60.0, (w.now - reg).total_seconds() - 60)
-        at = reg + dt.timedelta(seconds=min(room, rng.expovariate(1 / (3 * 86400)) if rng.random() < 0.5 else rng.uniform(0, room)))
+        if at < reg:
+            at = reg + dt.timedelta(minutes=5)
         at = min(at, w.now - dt.timedelta(minutes=1))
         day = at.strftime("%y%m%d")
         seq[day] = seq.get(day, 0) + 1
