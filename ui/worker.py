@@ -37,10 +37,6 @@ class DbRunner:
         finally:
             self.in_flight -= 1
 
-    def call_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """For start-up code that runs before the event loop (login) and for tests."""
-        return self._pool.submit(fn, *args, **kwargs).result()
-
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
