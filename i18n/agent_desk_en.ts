@@ -991,6 +991,22 @@ Call-center agent desktop.</translation>
             <source>There is no medium named {name}.</source>
             <translation>There is no medium named {name}.</translation>
         </message>
+        <message>
+            <source>Duplicate record: {phone} already belongs to {name} ({registration_no}).</source>
+            <translation>Duplicate record: {phone} already belongs to {name} ({registration_no}).</translation>
+        </message>
+        <message>
+            <source>Give at least one phone number.</source>
+            <translation>Give at least one phone number.</translation>
+        </message>
+        <message>
+            <source>{phone} is not a mobile number (11 digits starting with 1).</source>
+            <translation>{phone} is not a mobile number (11 digits starting with 1).</translation>
+        </message>
+        <message>
+            <source>Give the landline with its area code, e.g. 0571-88001234.</source>
+            <translation>Give the landline with its area code, e.g. 0571-88001234.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

@@ -990,6 +990,22 @@ Call-center agent desktop.</source>
         <source>There is no medium named {name}.</source>
         <translation>没有名为 {name} 的媒体。</translation>
     </message>
+    <message>
+        <source>Duplicate record: {phone} already belongs to {name} ({registration_no}).</source>
+        <translation>资料重复：{phone} 已属于客户 {name}（登记编号 {registration_no}）。</translation>
+    </message>
+    <message>
+        <source>Give at least one phone number.</source>
+        <translation>请至少填写一个电话号码。</translation>
+    </message>
+    <message>
+        <source>{phone} is not a mobile number (11 digits starting with 1).</source>
+        <translation>{phone} 不是手机号码（应为以 1 开头的 11 位数字）。</translation>
+    </message>
+    <message>
+        <source>Give the landline with its area code, e.g. 0571-88001234.</source>
+        <translation>固定电话请带区号，例如 0571-88001234。</translation>
+    </message>
 </context>
 <context>
     <name>i18n</name>

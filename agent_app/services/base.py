@@ -100,6 +100,25 @@ def db_errors() -> Iterator[None]:
         raise known from exc
 
 
+_RETRYABLE = {1213, 1205}  # InnoDB deadlock victim, lock wait timeout
+
+
+def transient(exc: BaseException) -> bool:
+    """A write that lost a lock race: nothing was written, running it again is right.
+    (Classic case: several writers waiting on one duplicate-key insert wake together.)"""
+    return isinstance(exc, DBAPIError) and _mysql_errno(exc) in _RETRYABLE
+
+
+def retrying(fn, attempts: int = 5):
+    """Run a whole transaction function again when it lost a lock race."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except DBAPIError as exc:
+            if not transient(exc) or attempt == attempts - 1:
+                raise
+
+
 def stale(who: str | None, when: dt.datetime | None) -> StaleEdit:
     stamp = when.astimezone().strftime("%Y-%m-%d %H:%M:%S") if when else "?"
     return StaleEdit(who=who or "?", when=stamp)

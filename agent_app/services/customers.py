@@ -1,0 +1,229 @@
+"""客户管理, first part: registering and editing customers, duplicate phones (资料重复),
+registration numbers, and finding customers by phone (the screen-pop's lookup).
+
+Phones are normalised (agent_app.phones) before they are stored or compared, and each
+one is a row of customer_phone whose primary key is the phone: registering a number that
+already belongs to anyone is refused, whatever the names, even when two agents try at once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields, replace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from agent_app.errors import Duplicate, NotFound, ValidationError
+from agent_app.phones import is_mobile, normalise
+from agent_app.search_text import name_initials, search_grams
+from agent_app.services.base import Actor, check_version, db_errors, retrying
+from agent_app.services.sequences import next_number
+from agent_app.tr import QT_TRANSLATE_NOOP
+from db.engine import Database
+from db.enums import CustomerClass, CustomerSource, Difficulty
+from db.models import Customer, CustomerPhone, Region
+from db.types import utcnow
+
+SITE_ZONE = ZoneInfo("Asia/Shanghai")  # registration numbers use the site's calendar day
+
+
+class DuplicatePhone(Duplicate):
+    """资料重复: the phone already belongs to a customer; the UI offers to open it."""
+
+    template = QT_TRANSLATE_NOOP(
+        "errors", "Duplicate record: {phone} already belongs to {name} ({registration_no}).")
+
+    def __init__(self, *, phone: str, existing_id: int, name: str, registration_no: str):
+        super().__init__(field="phones", phone=phone, name=name, registration_no=registration_no)
+        self.existing_id = existing_id
+
+
+@dataclass(frozen=True)
+class CustomerDraft:
+    """What the agent types on the profile form."""
+
+    name: str
+    mobile: str = ""
+    landline: str = ""
+    other_phone: str = ""
+    address: str = ""
+    region_id: int | None = None
+    source: str = CustomerSource.DIRECT
+    end_user_name: str = ""
+    end_user_school: str = ""
+    user_account: str = ""
+    remark: str = ""
+    difficulty: str | None = None
+    callback_agent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CustomerRecord(CustomerDraft):
+    id: int = 0
+    registration_no: str = ""
+    customer_class: str = CustomerClass.C
+    points: int = 0
+    owner_id: int | None = None
+    order_state: int = 0
+    registered_at: dt.datetime | None = None
+    version: int = 0
+    updated_by_login: str | None = None
+
+
+def class_for_points(points: int) -> str:
+    """客户类型 from points: A 贵宾 ≥ 2000, B 重要 ≥ 800, otherwise C 普通 (D 死档 is set by
+    hand). The thresholds are the demo's; a site changes them here."""
+    return CustomerClass.A if points >= 2000 else CustomerClass.B if points >= 800 else CustomerClass.C
+
+
+def _record(c: Customer) -> CustomerRecord:
+    draft_names = {f.name for f in fields(CustomerDraft)}
+    values = {n: getattr(c, n) for n in draft_names}
+    return CustomerRecord(**values, id=c.id, registration_no=c.registration_no,
+                          customer_class=c.customer_class, points=c.points, owner_id=c.owner_id,
+                          order_state=c.order_state, registered_at=c.registered_at,
+                          version=c.version, updated_by_login=c.updated_by_login)
+
+
+def _clean(d: CustomerDraft) -> CustomerDraft:
+    d = replace(d, name=d.name.strip(), mobile=normalise(d.mobile),
+                landline=normalise(d.landline), other_phone=normalise(d.other_phone),
+                address=d.address.strip(), remark=d.remark.strip())
+    if not d.name:
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "The name is required."), field="name")
+    if not (d.mobile or d.landline or d.other_phone):
+        raise ValidationError(QT_TRANSLATE_NOOP(
+            "errors", "Give at least one phone number."), field="mobile")
+    if d.mobile and not is_mobile(d.mobile):
+        raise ValidationError(QT_TRANSLATE_NOOP(
+            "errors", "{phone} is not a mobile number (11 digits starting with 1)."),
+            field="mobile", phone=d.mobile)
+    if d.landline and not (d.landline.startswith("0") and 10 <= len(d.landline) <= 12):
+        raise ValidationError(QT_TRANSLATE_NOOP(
+            "errors", "Give the landline with its area code, e.g. 0571-88001234."),
+            field="landline")
+    if d.source not in set(CustomerSource):
+        raise ValidationError(field="source")
+    if d.difficulty is not None and d.difficulty not in set(Difficulty):
+        raise ValidationError(field="difficulty")
+    return d
+
+
+def _phones(d: CustomerDraft) -> list[tuple[str, str]]:
+    out = [(p, k) for p, k in ((d.mobile, "mobile"), (d.landline, "landline"),
+                               (d.other_phone, "other")) if p]
+    seen: dict[str, str] = {}
+    for p, k in out:
+        seen.setdefault(p, k)
+    return list(seen.items())
+
+
+class CustomerService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def register(self, actor: Actor, draft: CustomerDraft) -> CustomerRecord:
+        """新客户: the agent becomes the owner; 登记编号 = yyyymmdd + login (6) + daily seq."""
+        d = _clean(draft)
+        return retrying(lambda: self._register(actor, d))
+
+    def _register(self, actor: Actor, d: CustomerDraft) -> CustomerRecord:
+        try:
+            with db_errors(), self.db.transaction() as s:
+                self._refuse_duplicates(s, d, None)
+                day = dt.datetime.now(SITE_ZONE).strftime("%Y%m%d")
+                login = actor.login.zfill(6)
+                seq = next_number(s, "registration", f"{day}:{login}")
+                c = Customer(registration_no=f"{day}{login}{seq:04d}",
+                             name_initials=name_initials(d.name), owner_id=actor.id,
+                             registered_by_id=actor.id, registered_at=utcnow(),
+                             customer_class=class_for_points(0), updated_by_login=actor.login)
+                self._apply(c, d)
+                c.phones = [CustomerPhone(phone=p, kind=k) for p, k in _phones(d)]
+                s.add(c)
+                s.flush()
+                return _record(c)
+        except IntegrityError as exc:  # a concurrent registration took the phone first
+            raise self._duplicate_after_race(d) from exc
+
+    def update(self, actor: Actor, customer_id: int, version: int,
+               draft: CustomerDraft) -> CustomerRecord:
+        """Save the profile; refused when someone saved since `version` was read."""
+        d = _clean(draft)
+        try:
+            with db_errors(), self.db.transaction() as s:
+                c = s.get(Customer, customer_id)
+                if c is None:
+                    raise NotFound()
+                check_version(c, version)
+                self._refuse_duplicates(s, d, customer_id)
+                # every column first, so the row is updated (and its version bumped) once
+                self._apply(c, d)
+                c.name_initials = name_initials(d.name)
+                c.updated_by_login = actor.login
+                s.flush()
+                s.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == c.id))
+                for p, k in _phones(d):
+                    s.add(CustomerPhone(phone=p, customer_id=c.id, kind=k))
+                s.flush()
+                return _record(c)
+        except IntegrityError as exc:
+            raise self._duplicate_after_race(d) from exc
+
+    def get(self, customer_id: int) -> CustomerRecord:
+        with db_errors(), self.db.reading() as s:
+            c = s.get(Customer, customer_id)
+            if c is None:
+                raise NotFound()
+            return _record(c)
+
+    def find_by_phone(self, raw: str) -> list[CustomerRecord]:
+        """Whole-number lookup (B类: 电话), normalised: the screen-pop's question."""
+        phone = normalise(raw)
+        if not phone:
+            return []
+        with db_errors(), self.db.reading() as s:
+            rows = s.scalars(select(Customer).join(CustomerPhone).where(
+                CustomerPhone.phone == phone).order_by(Customer.id)).all()
+            return [_record(c) for c in rows]
+
+    def region_for_phone(self, raw: str) -> int | None:
+        """The region a new customer's phone suggests: a landline's area code. (Mobiles need
+        the mobile-prefix table, which has no data file yet: see db/seed.py.)"""
+        phone = normalise(raw)
+        if not phone.startswith("0"):
+            return None
+        with db_errors(), self.db.reading() as s:
+            for code in (phone[:3], phone[:4]):
+                rid = s.scalar(select(Region.id).where(Region.area_code == code).limit(1))
+                if rid is not None:
+                    return rid
+        return None
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _apply(c: Customer, d: CustomerDraft) -> None:
+        for f in fields(CustomerDraft):
+            setattr(c, f.name, getattr(d, f.name))
+        c.search_grams = search_grams(d.address, d.end_user_name, d.end_user_school, d.remark)
+
+    @staticmethod
+    def _refuse_duplicates(s, d: CustomerDraft, own_id: int | None) -> None:
+        for phone, _kind in _phones(d):
+            hit = s.execute(select(Customer.id, Customer.name, Customer.registration_no)
+                            .join(CustomerPhone).where(CustomerPhone.phone == phone)).first()
+            if hit is not None and hit.id != own_id:
+                raise DuplicatePhone(phone=phone, existing_id=hit.id, name=hit.name,
+                                     registration_no=hit.registration_no)
+
+    def _duplicate_after_race(self, d: CustomerDraft) -> DuplicatePhone:
+        with self.db.reading() as s:
+            for phone, _kind in _phones(d):
+                hit = s.execute(select(Customer.id, Customer.name, Customer.registration_no)
+                                .join(CustomerPhone).where(CustomerPhone.phone == phone)).first()
+                if hit is not None:
+                    return DuplicatePhone(phone=phone, existing_id=hit.id, name=hit.name,
+                                          registration_no=hit.registration_no)
+        return DuplicatePhone(phone=d.mobile or d.landline, existing_id=0, name="?",
+                              registration_no="?")
