@@ -102,16 +102,27 @@ class _Link:
         self.w.write((json.dumps({"type": verb, "id": self.n, **args}) + "\n").encode())
         return await asyncio.wait_for(fut, 30)
 
+    def start_heartbeat(self, every_s: float) -> None:
+        """Ping as the protocol asks: a link silent for 3 × heartbeat_s is dropped."""
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(every_s)
+                await self.call("ping")
+        self.beat = asyncio.create_task(beat())
+
     async def close(self) -> None:
         self.w.close()
         self.task.cancel()
+        if getattr(self, "beat", None) is not None:
+            self.beat.cancel()
 
 
 async def _connect(host: str, port: int, user: str, password: str, seat: str,
                    groups: list[str]) -> _Link:
     r, w = await asyncio.open_connection(host, port, limit=1 << 20)
     link = _Link(r, w)
-    await link.call("hello", protocol=1, client="agent-ctid-simulate/1")
+    hello = await link.call("hello", protocol=1, client="agent-ctid-simulate/1")
+    link.start_heartbeat(float(hello.get("heartbeat_s", 15)))
     res = await link.call("login", user=user, password=password, seat=seat, groups=groups)
     if not res.get("ok"):
         raise RuntimeError(f"login {user}: {res.get('error')}")
@@ -135,12 +146,14 @@ async def run(sc: Scenario, host: str, port: int, admin: tuple[str, str],
                     tally.ring_latency.append(time.perf_counter() - t0)
 
                 async def take():
-                    await asyncio.sleep(rng.uniform(*sc.answer_delay_s))
-                    r = await link.call("answer", call_id=cid)
-                    if r.get("ok"):
-                        talk = rng.uniform(*sc.talk_s)
-                        await asyncio.sleep(talk)
-                        await link.call("hangup", call_id=cid)
+                    try:
+                        await asyncio.sleep(rng.uniform(*sc.answer_delay_s))
+                        r = await link.call("answer", call_id=cid)
+                        if r.get("ok"):
+                            await asyncio.sleep(rng.uniform(*sc.talk_s))
+                            await link.call("hangup", call_id=cid)
+                    except (TimeoutError, ConnectionError) as exc:
+                        print(f"simulated agent: {exc!r} on {cid}", file=sys.stderr)
                 t = asyncio.create_task(take())
                 pending.add(t)
                 t.add_done_callback(pending.discard)
