@@ -53,6 +53,10 @@ class Customer(Versioned, Base):
         Index(None, "name_initials"),
         Index(None, "owner_id", "registered_at"),
         Index(None, "region_id", "registered_at"),
+        # C类 contains search: InnoDB FULLTEXT over our own bigram tokens (MySQL/MariaDB
+        # only; SQLite, a single workstation's small file, scans with LIKE instead).
+        Index("ix_customer_search_grams_ft", "search_grams",
+              mysql_prefix="FULLTEXT").ddl_if(dialect="mysql"),
     )
 
 
@@ -85,6 +89,7 @@ class Contact(Versioned, Base):
     demand_info: Mapped[str] = mapped_column(Text, default="")      # 需求信息
     call_id: Mapped[str | None] = mapped_column(String(40))         # CTI call, if any
     duration_s: Mapped[int | None] = mapped_column(Integer)
+    recording_id: Mapped[str | None] = mapped_column(String(64))     # the call's recording
 
     __table_args__ = (Index(None, "customer_id", "at"), Index(None, "call_id"))
 

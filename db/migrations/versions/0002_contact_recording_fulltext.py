@@ -1,0 +1,28 @@
+"""contact.recording_id; FULLTEXT index for the customers' contains search (MySQL)
+
+Revision ID: 0002
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('recording_id', sa.String(length=64), nullable=True))
+    if op.get_bind().dialect.name == 'mysql':
+        op.create_index('ix_customer_search_grams_ft', 'customer', ['search_grams'],
+                        mysql_prefix='FULLTEXT')
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == 'mysql':
+        op.drop_index('ix_customer_search_grams_ft', table_name='customer')
+    with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.drop_column('recording_id')
