@@ -38,5 +38,10 @@ class AppContext:
     runner: DbRunner
     services: Services
     demo: bool = False
-    # The CTI bridge (ui.call.bridge.CtiBridge) once the call console exists; None before.
+    # The CTI bridge (ui.call.bridge.CtiBridge), set by ui.call's install(); None without it.
     cti: Any = None
+    # (login, password) for the CTI link's own login (the protocol checks the password
+    # against the same employee record). Held in memory only, never written anywhere.
+    credentials: tuple[str, str] | None = None
+    # The demo's built-in CTI server (agent_app.cti.embedded.EmbeddedServer) or None.
+    demo_server: Any = None

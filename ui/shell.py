@@ -36,6 +36,7 @@ class Shell:
         self.cti_server = None
         self.demo = None
         self.probe = LagProbe(interval_ms=50)
+        self.credentials: tuple[str, str] | None = None  # for the CTI link's login
 
     # -- the sequence -----------------------------------------------------------------------
     async def run(self) -> int:
@@ -81,6 +82,8 @@ class Shell:
             return 0
         if result.must_change_password and not await self._forced_change(accounts, result):
             return 0
+        if demo_mode:
+            self.credentials = (self.demo.login, self.demo.password)
         if self.args.demo and not self.args.screenshot:  # a screenshot needs no calls
             await self._start_cti()
         self.show_main_window(result)
@@ -182,6 +185,7 @@ class Shell:
             log.info("login dialog after %.0f ms", (time.perf_counter() - app_module._T0) * 1000)
             result = await wait_finished(dlg)
             if result == QDialog.DialogCode.Accepted:
+                self.credentials = (dlg.result_login.actor.login, dlg.password.text())
                 return dlg.result_login
             if not wants_settings:
                 return None
@@ -194,14 +198,18 @@ class Shell:
 
         dlg = ChangePasswordDialog(self.runner, accounts, result.actor, forced=True)
         self.password_dialog = dlg
-        return await wait_finished(dlg) == QDialog.DialogCode.Accepted
+        if await wait_finished(dlg) != QDialog.DialogCode.Accepted:
+            return False
+        self.credentials = (result.actor.login, dlg.new.text())
+        return True
 
     # -- main window --------------------------------------------------------------------------
     def show_main_window(self, result: LoginResult):
         from ui.main_window import MainWindow
 
         ctx = AppContext(actor=result.actor, settings=self.settings, runner=self.runner,
-                         services=Services(self.db), demo=self.demo is not None)
+                         services=Services(self.db), demo=self.demo is not None,
+                         credentials=self.credentials, demo_server=self.cti_server)
         label = app_module.database_label(self.db.url)
         if self.demo is not None and self.demo.fallback:
             label += " (" + self.tr("fallback: no demo data") + ")"

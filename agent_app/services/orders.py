@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from agent_app.errors import Conflict, NotFound, ValidationError
@@ -187,16 +187,26 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def recompute_order_state(session: Session, customer_ids: set[int]) -> None:
-    """customer.order_state, which colours the directory: 0 no live order, 1 live orders but
-    none confirmed (blue), 2 a confirmed live order (pink). Cancelled and voided orders do
-    not count: the customer has nothing on its way."""
-    live = SalesOrder.status.notin_([OrderStatus.CANCELLED, OrderStatus.VOIDED])
-    for cid in customer_ids:
-        row = session.execute(select(func.count(SalesOrder.id),
-                                     func.max(func.coalesce(SalesOrder.confirmed, False)))
-                              .where(SalesOrder.customer_id == cid, live)).one()
-        state = 0 if not row[0] else 2 if row[1] else 1
+def order_states(session: Session, customer_ids) -> dict[int, int]:
+    """customer.order_state, which colours the directory: 0 no live order, 1 live orders
+    but none confirmed (blue), 2 a confirmed live order (pink). Cancelled and voided orders
+    do not count: the customer has nothing on its way."""
+    ids = sorted(set(customer_ids))
+    states = dict.fromkeys(ids, 0)
+    confirmed = func.max(case((SalesOrder.confirmed.is_(True), 1), else_=0))
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(SalesOrder.customer_id, confirmed)
+            .where(SalesOrder.customer_id.in_(ids[i:i + 500]),
+                   SalesOrder.status.notin_([OrderStatus.CANCELLED, OrderStatus.VOIDED]))
+            .group_by(SalesOrder.customer_id))
+        for cid, any_confirmed in rows:
+            states[cid] = 2 if any_confirmed else 1
+    return states
+
+
+def recompute_order_state(session: Session, customer_ids) -> None:
+    for cid, state in order_states(session, customer_ids).items():
         session.execute(update(Customer).where(Customer.id == cid,
                                                Customer.order_state != state)
                         .values(order_state=state)

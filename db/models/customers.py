@@ -91,7 +91,8 @@ class Contact(Versioned, Base):
     duration_s: Mapped[int | None] = mapped_column(Integer)
     recording_id: Mapped[str | None] = mapped_column(String(64))     # the call's recording
 
-    __table_args__ = (Index(None, "customer_id", "at"), Index(None, "call_id"))
+    # one contact per call: the screen-pop and the call's end both log it (log_call)
+    __table_args__ = (Index(None, "customer_id", "at"), Index(None, "call_id", unique=True))
 
 
 class FeedbackNote(Base):

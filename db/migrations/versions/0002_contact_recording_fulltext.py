@@ -1,4 +1,4 @@
-"""contact.recording_id; FULLTEXT index for the customers' contains search (MySQL)
+"""contact.recording_id, one contact per call; FULLTEXT index for the customers' contains search (MySQL)
 
 Revision ID: 0002
 Revises: 0001
@@ -16,6 +16,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recording_id', sa.String(length=64), nullable=True))
+        batch_op.drop_index('ix_contact_call_id')
+        batch_op.create_index('ix_contact_call_id', ['call_id'], unique=True)
     if op.get_bind().dialect.name == 'mysql':
         op.create_index('ix_customer_search_grams_ft', 'customer', ['search_grams'],
                         mysql_prefix='FULLTEXT')
@@ -25,4 +27,6 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'mysql':
         op.drop_index('ix_customer_search_grams_ft', table_name='customer')
     with op.batch_alter_table('contact', schema=None) as batch_op:
+        batch_op.drop_index('ix_contact_call_id')
+        batch_op.create_index('ix_contact_call_id', ['call_id'], unique=False)
         batch_op.drop_column('recording_id')
