@@ -86,6 +86,7 @@ class CtiServer:
         self.failures: dict[str, collections.deque] = {}
         self._server: asyncio.base_events.Server | None = None
         self._tasks: list[asyncio.Task] = []
+        self._handlers: set[asyncio.Task] = set()  # one per connection
         self._wake = asyncio.Event()
         # recordings this process made, so a fetch right after recording_ready does not
         # depend on the call record having reached the database yet (bounded, FIFO)
@@ -120,6 +121,12 @@ class CtiServer:
             self._server.close()
         for c in list(self.conns):
             self._close(c)
+        # the per-connection handlers too: left running, they are destroyed pending when
+        # the loop closes ("Exception in callback … CancelledError")
+        handlers = [t for t in self._handlers if t is not asyncio.current_task()]
+        for t in handlers:
+            t.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
         await asyncio.get_running_loop().run_in_executor(None, self.store.stop)
@@ -196,6 +203,9 @@ class CtiServer:
         peer = f"{host}:{port}"
         conn = Connection(writer, peer, asyncio.Queue(self.opts.send_queue))
         self.conns.add(conn)
+        me = asyncio.current_task()
+        self._handlers.add(me)
+        me.add_done_callback(self._handlers.discard)
         sender = asyncio.create_task(self._sender(conn))
         try:
             while not conn.closed:
