@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from agent_app.errors import NotFound
 from agent_app.services.base import db_errors
 from agent_app.services.contacts import ContactInfo, ContactService
@@ -36,12 +38,14 @@ def load_bundle(db: Database, customer_id: int) -> CustomerBundle:
         c = s.get(Customer, customer_id)
         if c is None:
             raise NotFound()
-        region = s.get(Region, c.region_id) if c.region_id else None
-        owner = s.get(Employee, c.owner_id) if c.owner_id else None
+        region_name = s.scalar(select(Region.name).where(Region.id == c.region_id)) \
+            if c.region_id else None
+        owner_name = s.scalar(select(Employee.name).where(Employee.id == c.owner_id)) \
+            if c.owner_id else None
         record = _record(c)
         orders = OrderService(db).rows_for_customer(s, customer_id, ORDERS_SHOWN)
     return CustomerBundle(
-        customer=record, region_name=region.name if region else "",
-        owner_name=owner.name if owner else "", orders=orders,
+        customer=record, region_name=region_name or "", owner_name=owner_name or "",
+        orders=orders,
         contacts=ContactService(db).for_customer(customer_id, limit=CONTACTS_SHOWN),
         reminders=ReminderService(db).for_customer(customer_id))
