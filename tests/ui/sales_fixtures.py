@@ -1,0 +1,86 @@
+"""Fixtures for the direct-sales UI tests: the main window with ui.sales installed, on the
+seeded SQLite database of tests/ui/shell_fixtures.py, plus a few archives (region,
+variety, products, medium) and helpers to make customers and orders through the real
+services."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from agent_app.services.archives import ArchiveService
+from agent_app.services.customers import CustomerDraft, CustomerService
+from agent_app.services.orders import OrderDraft, OrderLineDraft, OrderService
+from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
+from tests.ui.shell_fixtures import until
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def shop(sqlite_db, make_ctx):
+    """Archives every sales test needs, and makers for customers and orders."""
+    admin = make_ctx().actor
+    arch = ArchiveService(sqlite_db)
+    region = arch.save_region(admin, name="杭州", province="浙江", area_code="0571")
+    other_region = arch.save_region(admin, name="宁波", province="浙江", area_code="0574")
+    variety = arch.save_variety(admin, name="眼保姆")
+    products = [arch.save_product(admin, name=name, variety_id=variety.id, unit="台",
+                                  short_code=short, retail_price=price)
+                for name, short, price in (("眼保姆护眼仪", "YBM", "398"),
+                                           ("眼保姆眼贴", "YT", "68"),
+                                           ("按摩靠垫", "AMKD", "168.50"))]
+    medium = arch.save_medium(admin, type="电视", name="江苏卫视")
+    medium2 = arch.save_medium(admin, type="电视", name="浙江卫视")
+    customers = CustomerService(sqlite_db)
+    orders = OrderService(sqlite_db)
+    counter = iter(range(10_000))
+
+    def customer(name=None, *, mobile=None, region_id=None, **kw):
+        n = next(counter)
+        return customers.register(admin, CustomerDraft(
+            name=name or f"客户{n:03d}", mobile=mobile or f"139{n:08d}",
+            region_id=region.id if region_id is None else region_id,
+            address=f"杭州市西湖区文三路{n}号", **kw))
+
+    def order(customer_id, *, confirm=False, lines=None):
+        lines = lines or (OrderLineDraft(products[0].id),)
+        return orders.create(admin, OrderDraft(customer_id=customer_id, lines=tuple(lines),
+                                               medium_id=medium.id), confirm=confirm)
+
+    return SimpleNamespace(admin=admin, region=region, other_region=other_region,
+                           variety=variety, products=products, medium=medium,
+                           medium2=medium2, customer=customer, order=order,
+                           customers=customers, orders=orders, db=sqlite_db)
+
+
+def settle(aloop, w) -> None:
+    """Let the first loads of the sales panels finish (pick lists, lists, reminders)."""
+    f = w.features["sales"]
+    run(aloop, until(lambda: f.directory.loaded and f.record.choices_ready
+                     and (not f.reminders.is_built or f.reminders.loaded)
+                     and f.notifier.last_check is not None
+                     and (not f.sales.is_built or f.sales.choices_ready)
+                     and w.ctx.runner.in_flight == 0))
+
+
+@pytest.fixture
+def sales_window(qtbot, make_ctx, aloop):
+    """A 1366×768 main window of the given user, with the sales feature installed and
+    its first loads done."""
+    def make(login="0001", password="admin123"):
+        w = MainWindow(make_ctx(login, password), database_label="SQLite test")
+        qtbot.addWidget(w)
+        w.resize(1366, 768)
+        w.show()
+        w.features["sales"].notifier.timer.stop()  # tests look for reminders themselves
+        settle(aloop, w)
+        return w
+    return make
+
+
+def run(aloop, coro):
+    return aloop.run_until_complete(coro)
+
+
+__all__ = ["accounts", "aloop", "make_ctx", "memory_keyring", "run", "runner",  # noqa: F405
+           "sales_window", "settle", "shop", "sqlite_db", "until"]

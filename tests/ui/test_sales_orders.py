@@ -1,0 +1,196 @@
+"""新客户订单 / 销售内容 and 销售目录: lines and totals, 物流确认, the lock after it,
+cancelling, and the sales directory's paging and colours."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from agent_app.services.accounts import AccountService
+from db.enums import Permission
+from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
+from tests.ui.sales_fixtures import run, until
+from ui.sales.models import BROWN_GREEN, YELLOW
+from ui.sales.order_lines import KIND, PRICE, PRODUCT, QUANTITY, TRIAL
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+
+
+def open_form(aloop, w, customer_id, order_id=0, *, call=None):
+    feature = w.features["sales"]
+    if call is not None:  # the record of a screen-pop: its orders take the call's medium
+        run(aloop, feature.record.open_customer(customer_id, call=call))
+    dialog = feature.open_order(customer_id, order_id)
+    run(aloop, until(lambda: dialog.loaded))
+    return dialog
+
+
+def answer(aloop, dialog, button):
+    run(aloop, until(lambda: dialog.confirm_box is not None and dialog.confirm_box.isVisible()))
+    dialog.confirm_box.button(button).click()
+
+
+def test_order_with_three_lines_and_totals_then_confirm(shop, sales_window, aloop):
+    c = shop.customer("王建国")
+    w = sales_window()
+    record = w.features["sales"].record
+    run(aloop, record.open_customer(c.id))
+    dialog = open_form(aloop, w, c.id)
+    assert dialog.isVisible() and not dialog.isModal()
+    assert "王建国" in dialog.customer_info.text() and c.registration_no in dialog.customer_info.text()
+    assert dialog.delivery.currentData() == "B" and dialog.payment.currentData() == "cod"
+    m = dialog.lines
+    assert m.rowCount() == 1  # a first empty line, ready to pick a product
+    # picking by local short code fills price, quantity 1 and 直接销售
+    assert m.setData(m.index(0, PRODUCT), "ybm")
+    assert (m.index(0, PRICE).data(), m.index(0, QUANTITY).data(), m.lines[0].kind) == (
+        "398.00", "1", "direct")
+    dialog.line_buttons["add"].click()
+    assert m.setData(m.index(1, PRODUCT), "眼保姆眼贴")
+    assert m.setData(m.index(1, QUANTITY), 3)
+    dialog.line_buttons["add"].click()
+    assert m.setData(m.index(2, PRODUCT), "AMKD")
+    assert m.setData(m.index(2, KIND), "gift") and m.setData(m.index(2, PRICE), "0")
+    assert m.setData(m.index(2, TRIAL), Qt.CheckState.Checked.value,
+                     Qt.ItemDataRole.CheckStateRole)
+    assert not m.setData(m.index(1, QUANTITY), 0)  # refused: at least one
+    assert m.total() == Decimal("602.00")
+    assert dialog.totals.text() == "Total: ¥602.00  (5 item(s))"
+    dialog.medium.setCurrentIndex(dialog.medium.findData(shop.medium.id))
+    dialog.requirements.setText("下午送")
+    task = dialog.save()
+    answer(aloop, dialog, QMessageBox.StandardButton.Yes)  # 是否进行物流确认? yes
+    order = run(aloop, task)
+    assert order.confirmed and len(order.lines) == 3 and order.total == Decimal("602.00")
+    assert [ln.kind for ln in order.lines] == ["direct", "direct", "gift"]
+    assert order.lines[2].trial and order.delivery_requirements == "下午送"
+    # confirmed: read-only except the medium
+    assert dialog.read_only
+    assert not (m.flags(m.index(0, PRICE)) & Qt.ItemFlag.ItemIsEditable)
+    for widget in (dialog.delivery, dialog.payment, *dialog.line_buttons.values()):
+        assert not widget.isEnabled()
+    assert dialog.requirements.isReadOnly()
+    assert dialog.medium.isEnabled() and dialog.save_button.isEnabled()
+    assert dialog.history.count() >= 2  # created, confirmed
+    # the record's sales tab now shows it, brownish green
+    run(aloop, until(lambda: record.sales.model.rowCount() == 1
+                     and record.sales.model.row_at(0).confirmed))
+    assert record.sales.model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole).color() == \
+        BROWN_GREEN
+    # the medium may still change
+    dialog.medium.setCurrentIndex(dialog.medium.findData(shop.medium2.id))
+    run(aloop, dialog.save())
+    assert shop.orders.get(order.id).medium_id == shop.medium2.id
+    assert dialog.confirm_box is None  # no second question for a confirmed order
+
+
+def test_unconfirmed_order_stays_editable_and_reopens(shop, sales_window, aloop):
+    c = shop.customer("李娜")
+    w = sales_window()
+    dialog = open_form(aloop, w, c.id, call={"medium_id": shop.medium2.id})
+    assert dialog.medium.currentData() == shop.medium2.id  # from the call's placement
+    dialog.lines.setData(dialog.lines.index(0, PRODUCT), "YT")
+    task = dialog.save()
+    answer(aloop, dialog, QMessageBox.StandardButton.No)
+    order = run(aloop, task)
+    assert not order.confirmed and not dialog.read_only
+    again = open_form(aloop, w, c.id, order.id)
+    assert again.lines.rowCount() == 1 and again.lines.lines[0].product_name == "眼保姆眼贴"
+    assert not again.read_only and again.order_info.text().startswith(f"Order {order.order_no}")
+    again.lines.setData(again.lines.index(0, QUANTITY), 2)
+    task = again.save()
+    answer(aloop, again, QMessageBox.StandardButton.No)
+    assert run(aloop, task).total == Decimal("136.00")
+
+
+def test_empty_order_is_refused_in_the_form(shop, sales_window, aloop):
+    c = shop.customer()
+    w = sales_window()
+    dialog = open_form(aloop, w, c.id)
+    run(aloop, dialog.save())
+    assert dialog.message.text() == "Add at least one product."
+    assert shop.orders.for_customer(c.id) == []
+
+
+def test_cancel_needs_the_permission(shop, sales_window, aloop, accounts):
+    c = shop.customer()
+    order = shop.order(c.id)
+    w = sales_window("1001", "pass1234")
+    dialog = open_form(aloop, w, c.id, order.id)
+    assert not dialog.cancel_order_button.isVisibleTo(dialog)
+    boss = sales_window()
+    dialog = open_form(aloop, boss, c.id, order.id)
+    assert dialog.cancel_order_button.isVisibleTo(dialog)
+    task = dialog.cancel_order()
+    run(aloop, until(lambda: getattr(dialog, "reason_dialog", None) is not None
+                     and dialog.reason_dialog.isVisible()))
+    dialog.reason_dialog.setTextValue("客户不要了")
+    dialog.reason_dialog.accept()
+    run(aloop, task)
+    cancelled = shop.orders.get(order.id)
+    assert cancelled.status == "cancelled" and cancelled.cancel_reason == "客户不要了"
+    assert dialog.read_only and not dialog.save_button.isEnabled()
+    assert Permission.CANCEL_ORDER not in AccountService(shop.db).list_employees(
+        shop.admin, name_prefix="李")[0].permissions
+
+
+def test_sales_directory_pages_colours_and_opens(shop, sales_window, aloop):
+    customers = [shop.customer() for _ in range(3)]
+    for i, c in enumerate(customers):
+        shop.order(c.id, confirm=i == 0)
+        shop.order(c.id)
+    w = sales_window()
+    feature = w.features["sales"]
+    panel = feature.sales
+    feature.actions["sales_directory"].trigger()  # a tab behind the call console
+    run(aloop, until(lambda: panel.choices_ready))
+    panel.page_size = 4
+    today = dt.date.today()
+    panel.date_from.setDate(today - dt.timedelta(days=1))
+    panel.date_to.setDate(today + dt.timedelta(days=1))
+    pages = []
+    panel.model.loaded.connect(pages.append)
+    run(aloop, panel.search())
+    m = panel.model
+    run(aloop, until(lambda: m.rowCount() == 6 and not m.busy))  # the view asked for more
+    assert pages == [4, 6] and not m.canFetchMore()
+    colours = [m.index(r, 0).data(Qt.ItemDataRole.BackgroundRole).color()
+               for r in range(6)]
+    assert colours.count(BROWN_GREEN) == 1 and colours.count(YELLOW) == 5
+    assert panel.status.text().startswith("6 order(s)")
+    panel.confirmed.setCurrentIndex(panel.confirmed.findData(True))
+    run(aloop, panel.search())
+    assert m.rowCount() == 1 and m.row_at(0).customer_id == customers[0].id
+    panel.confirmed.setCurrentIndex(0)
+    panel.field.setCurrentIndex(panel.field.findData("order_no"))
+    panel.text.setText(m.row_at(0).order_no)
+    run(aloop, panel.search())
+    assert m.rowCount() == 1
+    panel.view.activated.emit(m.index(0, 0))
+    dialog = feature.dialogs[-1]
+    run(aloop, until(lambda: dialog.loaded))
+    assert dialog.order.order_no == m.row_at(0).order_no and dialog.read_only
+
+
+def test_new_order_takes_the_medium_of_the_advert_the_caller_answers(shop, sales_window, aloop):
+    from agent_app.services.archives import ArchiveService
+    from agent_app.services.cti_config import CtiConfigService
+
+    now = dt.datetime.now(dt.UTC)
+    local = now.astimezone(dt.timezone(dt.timedelta(hours=8)))  # the site's zone
+    placement = ArchiveService(shop.db).save_placement(
+        shop.admin, medium_id=shop.medium2.id, variety_id=shop.variety.id,
+        air_date=local.date(), start_time=(local - dt.timedelta(minutes=5)).time(),
+        length_s=600)
+    cti = CtiConfigService(shop.db)
+    cti.set_group(None, "21", name="接线组")
+    cti.set_number(None, "4006000001", group="21", medium=shop.medium2.name)
+    c = shop.customer()
+    w = sales_window()
+    dialog = open_form(aloop, w, c.id, call={"call_id": "c-9", "dialed": "4006000001",
+                                             "queued_at": now.isoformat()})
+    assert dialog.medium.currentData() == shop.medium2.id
+    assert dialog.draft().placement_id == placement.id

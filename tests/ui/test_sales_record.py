@@ -1,0 +1,185 @@
+"""客户资料: registering, 资料重复, stale edits, the screen-pop paint, dial, contacts,
+reminders and feedback tabs."""
+from __future__ import annotations
+
+from agent_app.services.contacts import ContactService
+from agent_app.services.customer_record import load_bundle
+from agent_app.services.customers import CustomerDraft
+from agent_app.services.reminders import ReminderService
+from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
+from tests.ui.sales_fixtures import run, until
+
+
+def test_register_a_new_customer_during_a_call(shop, sales_window, aloop):
+    w = sales_window()
+    feature = w.features["sales"]
+    seen = []
+    feature.customer_registered.connect(lambda cid, call_id: seen.append((cid, call_id)))
+    feature.set_pop_banner("来电 4006000000 · 江苏卫视 · 眼保姆")
+    feature.new_customer(phone="0571-88001234", region_id=shop.region.id,
+                         call={"call_id": "c-77", "caller": "057188001234"})
+    record = feature.record
+    assert record.banner.isVisible() and "江苏卫视" in record.banner.text()
+    form = record.profile
+    assert form.edits["landline"].text() == "057188001234"
+    assert form.region.currentData() == shop.region.id
+    assert form.owner.text() == "王明辉"
+    assert not record.sales.isEnabled() or record.customer_id is None
+    assert run(aloop, record.save()) is False  # no name yet
+    assert form.errors.labels["name"].text() == "The name is required."
+    form.edits["name"].setText("张三")
+    form.edits["address"].setText("杭州市上城区")
+    assert run(aloop, record.save()) is True
+    found = shop.customers.find_by_phone("057188001234")
+    assert [c.name for c in found] == ["张三"]
+    assert seen == [(found[0].id, "c-77")]
+    assert record.customer_id == found[0].id
+    assert found[0].registration_no in record.heading
+    assert "registered" in record.status.text()
+
+
+def test_duplicate_phone_offers_the_existing_record(shop, sales_window, aloop):
+    existing = shop.customer("李四", mobile="13912345678")
+    w = sales_window()
+    record = w.features["sales"].record
+    record.new_customer(phone="13912345678")
+    record.profile.edits["name"].setText("另一个名字")
+    assert run(aloop, record.save()) is False
+    assert record.status.text().startswith("Duplicate record: 13912345678 already belongs "
+                                           "to 李四")
+    assert record.open_existing.isVisible()
+    assert record.profile.edits["name"].text() == "另一个名字"  # nothing lost
+    record.open_existing.click()
+    run(aloop, until(lambda: record.customer_id == existing.id))
+    assert record.profile.edits["name"].text() == "李四"
+    assert not record.open_existing.isVisible()
+
+
+def test_stale_edit_keeps_the_users_changes(shop, sales_window, aloop):
+    c = shop.customer("王五")
+    w = sales_window()
+    record = w.features["sales"].record
+    assert run(aloop, record.open_customer(c.id))
+    shop.customers.update(shop.admin, c.id, c.version, CustomerDraft(
+        name="王五", mobile=c.mobile, region_id=c.region_id, remark="别人改的"))
+    record.profile.edits["remark"].setText("我的修改")
+    assert run(aloop, record.save()) is False
+    assert "changed this record" in record.status.text()
+    assert record.profile.edits["remark"].text() == "我的修改"
+    assert shop.customers.get(c.id).remark == "别人改的"
+
+
+def test_show_bundle_paints_without_a_database_call(shop, sales_window, aloop):
+    c = shop.customer("赵六")
+    shop.order(c.id)
+    ContactService(shop.db).add(shop.admin, __import__(
+        "agent_app.services.contacts", fromlist=["ContactDraft"]).ContactDraft(
+        customer_id=c.id, content="问价格"))
+    bundle = load_bundle(shop.db, c.id)
+    w = sales_window()
+    feature = w.features["sales"]
+    feature.show_bundle(bundle, call={"call_id": "c-1"})
+    assert w.ctx.runner.in_flight == 0  # painted synchronously, from the bundle alone
+    record = feature.record
+    assert record.profile.edits["name"].text() == "赵六"
+    assert record.contacts.model.rowCount() == 1
+    assert record.sales.model.rowCount() == 1
+    assert record.call == {"call_id": "c-1"}
+
+
+def test_dial_without_a_cti_link(shop, sales_window, aloop):
+    c = shop.customer("钱七")
+    w = sales_window()
+    record = w.features["sales"].record
+    run(aloop, record.open_customer(c.id))
+    record.buttons["dial"].click()
+    assert record.status.text() == "CTI link not connected"
+
+    class Link:
+        connected = True
+        dialled: list[str] = []
+
+        def dial(self, number):
+            self.dialled.append(number)
+    w.ctx.cti = Link()
+    record.buttons["dial"].click()
+    assert Link.dialled == [c.mobile]
+
+
+def test_contacts_tab_adds_and_completes_a_contact(shop, sales_window, aloop):
+    c = shop.customer("孙八")
+    w = sales_window()
+    record = w.features["sales"].record
+    run(aloop, record.open_customer(c.id))
+    tab = record.contacts
+    run(aloop, until(lambda: tab.variety.count() > 1))
+    tab.content.setText("询问眼保姆的价格")
+    tab.demand_type.setCurrentIndex(tab.demand_type.findData("consult"))
+    tab.variety.setCurrentIndex(tab.variety.findData(shop.variety.id))
+    run(aloop, tab.save())
+    assert tab.model.rowCount() == 1
+    saved = ContactService(shop.db).for_customer(c.id)[0]
+    assert (saved.content, saved.demand_type, saved.our_staff) == (
+        "询问眼保姆的价格", "consult", "王明辉")
+    tab.view.selectRow(0)
+    tab.view.clicked.emit(tab.model.index(0, 0))
+    tab.demand_info.setText("想买两台")
+    run(aloop, tab.save())
+    assert ContactService(shop.db).for_customer(c.id)[0].demand_info == "想买两台"
+    assert tab.model.rowCount() == 1
+
+
+def test_reminder_dialog_and_done_rows(shop, sales_window, aloop):
+    from ui.sales.models import PINK
+
+    c = shop.customer("周九")
+    w = sales_window()
+    feature = w.features["sales"]
+    record = feature.record
+    run(aloop, record.open_customer(c.id))
+    record.buttons["remind"].click()
+    dialog = feature.dialogs[-1]
+    dialog.note.setPlainText("问是否决定买操盘手软件")
+    run(aloop, dialog.submit())
+    assert not dialog.isVisible()
+    run(aloop, until(lambda: record.reminders.model.rowCount() == 1))
+    tab = record.reminders
+    tab.view.selectRow(0)
+    run(aloop, tab.mark_done())
+    run(aloop, until(lambda: tab.model.row_at(0).done))
+    assert tab.model.index(0, 0).data(0x08).color() == PINK  # BackgroundRole
+    assert ReminderService(shop.db).for_customer(c.id)[0].done
+
+
+def test_feedback_tab_loads_when_shown(shop, sales_window, aloop):
+    c = shop.customer("吴十")
+    ContactService(shop.db).add_feedback(shop.admin, c.id, "希望送货快一点")
+    w = sales_window()
+    record = w.features["sales"].record
+    run(aloop, record.open_customer(c.id))
+    assert record.feedback.model.rowCount() == 0  # not in the bundle: read on demand
+    record.tabs.setCurrentWidget(record.feedback)
+    run(aloop, until(lambda: record.feedback.model.rowCount() == 1))
+    record.feedback.text.setText("包装再好一点")
+    run(aloop, record.feedback.add())
+    assert record.feedback.model.rowCount() == 2
+
+
+def test_pick_customer_opens_the_chosen_record_for_the_call(shop, sales_window, aloop):
+    a = shop.customer("同号甲", mobile="13900001111")
+    b = shop.customer("同号乙", mobile="13900002222")
+    w = sales_window()
+    feature = w.features["sales"]
+    opened = []
+    feature.customer_opened.connect(lambda cid, call_id: opened.append((cid, call_id)))
+    dialog = feature.pick_customer([a, b], call={"call_id": "c-5", "caller": "13900001111"})
+    assert dialog.isVisible() and not dialog.isModal() and dialog.list.count() == 2
+    dialog.list.setCurrentRow(1)
+    dialog.buttons.button(dialog.buttons.StandardButton.Open).click()
+    run(aloop, until(lambda: feature.record.customer_id == b.id))
+    assert feature.record.call == {"call_id": "c-5", "caller": "13900001111"}
+    assert opened == [(b.id, "c-5")]
+    again = feature.pick_customer([a, b], call={"call_id": "c-6", "caller": "13900009999"})
+    again.new_button.click()
+    assert feature.record.customer_id is None
+    assert feature.record.profile.edits["mobile"].text() == "13900009999"
