@@ -1,0 +1,110 @@
+"""The GUI thread while the real panels work on a large database: for each step (the
+directory's last 7 days, scrolling pages, the three kinds of search, opening a record with
+100 orders and 200 contacts) it prints the wall time until the rows are on screen and the
+worst event-loop lag meanwhile (a 5 ms timer; target: the GUI thread never blocked more
+than 50 ms). Offscreen, no CTI link.
+
+    .venv/bin/python tests/perf/bench_gui_lag.py --url mysql+pymysql://root@127.0.0.1/agent_large
+
+Run tests/perf/bench_record.py once first: it makes the customer with 100 orders.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+async def scenario(window, probe, heavy_id: int) -> list[tuple[str, float, float]]:
+    from agent_app.services.customer_query import CustomerQuery
+
+    sales = window.features["sales"]
+    directory, record = sales.directory, sales.record
+    out = []
+
+    async def step(name, coro_fn, done=lambda: True):
+        await asyncio.sleep(0.2)
+        probe.reset()
+        t = time.perf_counter()
+        await coro_fn()
+        while not done():
+            await asyncio.sleep(0.001)
+        window.repaint()
+        out.append((name, (time.perf_counter() - t) * 1000, probe.max_lag_ms))
+
+    await step("directory, last 7 days, first page",
+               lambda: directory.model.reset(directory._directory_fetch(7)))
+
+    async def scroll():
+        for _ in range(5):
+            directory.model.fetchMore()
+            while directory.model.busy:
+                await asyncio.sleep(0.001)
+    await step("directory, 5 more pages", scroll)
+    for label, field, text in (("A name prefix 王建", "name", "王建"),
+                               ("A pinyin initials wjg", "name", "wjg"),
+                               ("A phone prefix 1380013", "phone", "1380013"),
+                               ("B direct phone", "direct", "13800138000"),
+                               ("C address contains 西湖", "address", "西湖")):
+        await step(f"search {label}", lambda f=field, x=text: directory.run_query(
+            CustomerQuery(field=f, text=x)))
+    await step("open record (100 orders, 200 contacts)",
+               lambda: sales.open_customer(heavy_id),
+               lambda: record.bundle is not None and record.bundle.customer.id == heavy_id)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", default="mysql+pymysql://root@127.0.0.1/agent_large")
+    ap.add_argument("--login", default="1001")
+    args = ap.parse_args()
+    import qasync
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from agent_app.config import WorkstationSettings
+    from agent_app.services.accounts import AccountService
+    from db.engine import Database
+    from db.models import Customer
+    from ui.context import AppContext, Services
+    from ui.main_window import MainWindow
+    from ui.qtfix import install as apply_qtfix
+    from ui.worker import DbRunner, LagProbe
+
+    app = QApplication([])
+    apply_qtfix()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    db = Database.open(args.url)
+    with db.reading() as s:
+        heavy = s.scalar(select(Customer.id).where(Customer.name == "压测大客户").limit(1))
+    if heavy is None:
+        sys.exit("run tests/perf/bench_record.py first (it makes the 100-order customer)")
+    actor = AccountService(db).authenticate(args.login, f"demo{args.login}").actor
+    runner = DbRunner()
+    ctx = AppContext(actor=actor, settings=WorkstationSettings(seat=""), runner=runner,
+                     services=Services(db))
+    window = MainWindow(ctx, database_label="bench")
+    window.resize(1366, 768)
+    window.show()
+    probe = LagProbe(interval_ms=5)
+    probe.start()
+    results = loop.run_until_complete(scenario(window, probe, heavy))
+    for name, ms, lag in results:
+        print(f"{name:42s} {ms:8.1f} ms   worst GUI lag {lag:5.1f} ms")
+    print(f"worst GUI-thread lag over all steps: {max(r[2] for r in results):.1f} ms "
+          "(target ≤ 50 ms)")
+    window.close()
+    runner.shutdown()
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()
