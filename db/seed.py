@@ -3,6 +3,7 @@ the standard departments and CTI groups. Idempotent: only adds what is missing."
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -29,11 +30,16 @@ CTI_GROUPS = [  # number, name, overflow, max_queue, ring_timeout_s, wrapup_s
 
 
 def _load_csv(name: str) -> list[dict[str, str]]:
+    """A data file, plain or gzipped (the 100k-row 手机号段 table ships as .csv.gz)."""
     path = DATA / name
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    if path.exists():
+        with path.open(encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    packed = path.with_name(path.name + ".gz")
+    if packed.exists():
+        with gzip.open(packed, "rt", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    return []
 
 
 def seed_reference_data(url: str) -> None:

@@ -74,17 +74,25 @@ def mysql_url(mysql_databases) -> str:
 @pytest.fixture(scope="session")
 def _schema_sqlite(tmp_path_factory):
     from db.migrate import upgrade
+    from db.seed import seed_reference_data
     path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
     upgrade(f"sqlite:///{path}")
+    seed_reference_data(f"sqlite:///{path}")   # the prefix tables once, copied per test
     return path
 
 
 @pytest.fixture(scope="session")
 def _schema_mysql(mysql_databases):
     from db.migrate import upgrade
+    from db.seed import seed_reference_data
     url = mysql_databases.create()
     upgrade(url)
+    seed_reference_data(url)   # the prefix tables once; _empty_tables keeps them
     return url
+
+
+# Read-only reference data (100k rows of 手机号段): loaded once per session, never emptied.
+KEEP_TABLES = {"mobile_prefix", "area_code"}
 
 
 def _empty_tables(db) -> None:
@@ -95,7 +103,8 @@ def _empty_tables(db) -> None:
         else:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name not in KEEP_TABLES:
+                conn.execute(table.delete())
         if db.is_sqlite:
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         else:

@@ -11,18 +11,18 @@ import datetime as dt
 from dataclasses import dataclass, fields, replace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from agent_app.errors import Duplicate, NotFound, ValidationError
-from agent_app.phones import is_mobile, normalise
+from agent_app.phones import area_code_candidates, is_mobile, normalise
 from agent_app.search_text import name_initials, search_grams
 from agent_app.services.base import Actor, check_version, db_errors, retrying
 from agent_app.services.sequences import next_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerClass, CustomerSource, Difficulty
-from db.models import Customer, CustomerPhone, Region
+from db.models import AreaCode, Customer, CustomerPhone, MobilePrefix, Region
 from db.types import utcnow
 
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # registration numbers use the site's calendar day
@@ -189,17 +189,49 @@ class CustomerService:
             return [_record(c) for c in rows]
 
     def region_for_phone(self, raw: str) -> int | None:
-        """The region a new customer's phone suggests: a landline's area code. (Mobiles need
-        the mobile-prefix table, which has no data file yet: see db/seed.py.)"""
+        """The region a new customer's phone suggests: a landline by its area code, a
+        mobile by its number block (手机号段, the mobile_prefix table) → city → region."""
         phone = normalise(raw)
-        if not phone.startswith("0"):
+        if not phone:
             return None
         with db_errors(), self.db.reading() as s:
-            for code in (phone[:3], phone[:4]):
-                rid = s.scalar(select(Region.id).where(Region.area_code == code).limit(1))
-                if rid is not None:
-                    return rid
-        return None
+            return self.region_in_session(s, phone)
+
+    @staticmethod
+    def region_in_session(s, phone: str) -> int | None:
+        """region_for_phone for an already normalised phone inside a caller's session
+        (the screen-pop asks it together with its other questions)."""
+        if is_mobile(phone):
+            # longest-prefix match: the table folds blocks sharing a city into shorter
+            # prefixes (scripts/build_mobile_prefixes.py); one primary-key range read
+            hit = s.execute(select(MobilePrefix.city, MobilePrefix.area_code)
+                            .where(MobilePrefix.prefix.in_([phone[:n] for n in range(7, 2, -1)]))
+                            .order_by(func.length(MobilePrefix.prefix).desc()).limit(1)).first()
+            if hit is None:
+                return None
+            city, code = hit
+        else:
+            codes = area_code_candidates(phone)
+            if not codes:
+                return None
+            rid = s.scalar(select(Region.id).where(Region.area_code.in_(codes))
+                           .order_by(func.length(Region.area_code)).limit(1))
+            if rid is not None:
+                return rid
+            hit = s.execute(select(AreaCode.city, AreaCode.area_code)
+                            .where(AreaCode.area_code.in_(codes)).limit(1)).first()
+            if hit is None:
+                return None
+            city, code = hit
+        # Regions are named after their city ("杭州市"; some sites drop the 市); failing
+        # that, a region carrying the city's area code.
+        names = [city, city[:-1]] if city.endswith("市") and len(city) > 2 else [city]
+        rid = s.scalar(select(Region.id).where(Region.name.in_(names))
+                       .order_by(Region.id).limit(1))
+        if rid is None and code:
+            rid = s.scalar(select(Region.id).where(Region.area_code == code)
+                           .order_by(Region.id).limit(1))
+        return rid
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod

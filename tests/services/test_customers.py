@@ -83,7 +83,7 @@ def test_update_moves_phones_and_checks_duplicates(svc, agent):
     assert b2.version == b.version + 1 and svc.find_by_phone("13800138000")[0].id == a.id
 
 
-def test_region_from_landline_area_code(svc, database):
+def test_region_from_area_code_and_mobile_prefix(svc, database):
     with database.transaction() as s:
         s.add(Region(name="杭州市", province="浙江省", area_code="0571", updated_by_login="t"))
         s.add(Region(name="北京市", province="北京市", area_code="010", updated_by_login="t"))
@@ -91,7 +91,11 @@ def test_region_from_landline_area_code(svc, database):
         ids = {r.name: r.id for r in s.scalars(select(Region))}
     assert svc.region_for_phone("0571-88001234") == ids["杭州市"]
     assert svc.region_for_phone("010 62345678") == ids["北京市"]
-    assert svc.region_for_phone("13800138000") is None
+    # mobiles through the 手机号段 table: 138 0013 is a Beijing block
+    assert svc.region_for_phone("13800138000") == ids["北京市"]
+    # a block phonenumbers cannot place (166) and a number of no region: no guess
+    assert svc.region_for_phone("16612345678") is None
+    assert svc.region_for_phone("4006000000") is None
 
 
 @pytest.mark.mysql
