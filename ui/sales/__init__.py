@@ -111,7 +111,7 @@ class SalesFeature(QObject):
     def _build_menu(self) -> None:
         menu = self.window.menu("sales")
         items = [("new_customer", lambda: self.new_customer(), QKeySequence("Ctrl+N")),
-                 ("directory", lambda: self._show(self.directory), QKeySequence("F3")),
+                 ("directory", lambda: self._show(self.directory), QKeySequence("F6")),
                  ("query", self.open_query, QKeySequence("Ctrl+F")),
                  ("sales_directory", lambda: self._show(self.sales), None),
                  ("reminders", lambda: self._show(self.reminders), None)]

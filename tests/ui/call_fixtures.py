@@ -1,0 +1,254 @@
+"""Fixtures for the call-console UI tests: a real agent-ctid on loopback (its own thread
+and event loop, as the demo runs it), a SQLite database with a hotline, an advert and a
+known customer, and a window context logged in to the CTI link as operator 1001."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gc
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QObject, Signal
+from sqlalchemy import update
+
+from tests.ui.shell_fixtures import (  # noqa: F401 - fixtures re-exported
+    accounts,
+    aloop,
+    make_ctx,
+    memory_keyring,
+    runner,
+    sqlite_db,
+)
+from tests.ui.shell_fixtures import until as _until
+
+
+async def until(pred, timeout: float = 10.0) -> None:
+    """shell_fixtures.until with a longer default: a real server on a busy 2-core machine."""
+    await _until(pred, timeout)
+
+# QtMultimedia, on a machine without PipeWire, VA-API or a sound server, says so at
+# warning level when it loads; the tests that load it ignore exactly that
+MULTIMEDIA_NOISE = ("PulseAudioService", "Couldn't load", "Couldn't resolve")
+HOTLINE = "4006000000"
+KNOWN_MOBILE = "13800138000"
+UNKNOWN_LANDLINE = "057188886666"   # Hangzhou's area code: the region is suggested
+
+
+@dataclass
+class CallWorld:
+    db: object
+    customer_id: int
+    region_id: int
+    admin: object
+
+
+@pytest.fixture
+def call_world(sqlite_db, accounts):
+    from agent_app.services.archives import ArchiveService
+    from agent_app.services.customers import CustomerDraft, CustomerService
+    from db.enums import Role
+    from db.models import CtiGroup, DialedNumber, Medium, Placement, Product, Variety
+
+    admin = accounts.authenticate("0001", "admin123").actor
+    accounts.add_employee(None, login="1002", name="张伟", role=Role.OPERATOR,
+                          password="pass1234", must_change_password=False)
+    with sqlite_db.transaction() as s:
+        # a call rings 1 s before it goes to the next agent; no wrap-up, so tests move on
+        s.execute(update(CtiGroup).values(ring_timeout_s=2, wrapup_s=0))
+        medium = Medium(type="电视", name="江苏卫视", updated_by_login="t")
+        variety = Variety(name="眼保姆", updated_by_login="t")
+        s.add_all([medium, variety])
+        s.flush()
+        product = Product(code="000001", name="护眼仪", specification="标准", variety_id=variety.id, unit="台",
+                          short_code="hyy", retail_price=398, updated_by_login="t")
+        s.add(product)
+        s.flush()
+        local = dt.datetime.now(ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=1)
+        s.add(Placement(medium_id=medium.id, variety_id=variety.id, product_id=product.id,
+                        air_date=local.date(), start_time=local.time().replace(microsecond=0),
+                        length_s=600, updated_by_login="t"))
+        s.add(DialedNumber(digits=HOTLINE, group_number="21", medium_id=medium.id,
+                           updated_by_login="t"))
+    region = ArchiveService(sqlite_db).save_region(admin, name="杭州", province="浙江",
+                                                   area_code="0571")
+    customer = CustomerService(sqlite_db).register(
+        admin, CustomerDraft(name="张三", mobile=KNOWN_MOBILE, region_id=region.id))
+    return CallWorld(sqlite_db, customer.id, region.id, admin)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerHandle:
+    """Start, kill and restart agent-ctid (embedded: own thread and loop) on one port."""
+
+    def __init__(self, url: str, recordings: Path) -> None:
+        self.url, self.recordings = url, recordings
+        self.port = free_port()
+        self.embedded = None
+
+    def start(self):
+        from agent_app.cti.embedded import start_embedded_server
+
+        self.embedded = start_embedded_server(self.url, port=self.port,
+                                              recordings_dir=self.recordings,
+                                              demo_calls_every_s=None)
+        return self.embedded
+
+    def stop(self) -> None:
+        server, self.embedded = self.embedded, None
+        if server is not None:
+            server.stop()
+            # EmbeddedServer.stop() leaves its loop stopped but open, with the closing
+            # connections' transports not yet finished: let them finish, then close it
+            if not server.thread.is_alive():
+                server.loop.run_until_complete(asyncio.sleep(0.05))
+                server.loop.close()
+
+    def inbound(self, caller: str, dialed: str = HOTLINE, group: str = "21",
+                hangup_after_s=None, talk_s=None) -> None:
+        srv = self.embedded
+        srv.loop.call_soon_threadsafe(
+            lambda: srv.server.inbound(caller, dialed, group, hangup_after_s, talk_s))
+
+
+@pytest.fixture
+def ctid(call_world, tmp_path):
+    handle = ServerHandle(call_world.db.url, tmp_path / "rec")
+    handle.start()
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def call_ctx(make_ctx, ctid):
+    """make_ctx plus the CTI settings and the in-memory credentials of the login."""
+    def make(login="1001", password="pass1234", seat="8001"):
+        ctx = make_ctx(login, password)
+        ctx.settings.cti_host, ctx.settings.cti_port = "127.0.0.1", ctid.port
+        ctx.settings.seat, ctx.settings.groups = seat, ["21"]
+        ctx.credentials = (login, password)
+        return ctx
+    return make
+
+
+class RecordingSales(QObject):
+    """Stands in for ui.sales in the console tests that are about the console only;
+    the end-to-end test uses the real SalesFeature."""
+
+    customer_registered = Signal(int, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, tuple, dict]] = []
+        self.banner = ""
+
+    def _log(self, name, *args, **kwargs):
+        self.calls.append((name, args, kwargs))
+
+    def show_bundle(self, bundle, *, call=None):
+        self._log("show_bundle", bundle, call=call)
+
+    def open_customer(self, customer_id, *, call=None):
+        self._log("open_customer", customer_id, call=call)
+
+    def new_customer(self, *, phone="", region_id=None, call=None):
+        self._log("new_customer", phone=phone, region_id=region_id, call=call)
+
+    def pick_customer(self, matches, *, call=None):
+        self._log("pick_customer", matches, call=call)
+
+    def set_pop_banner(self, text):
+        self.banner = text
+
+    def names(self):
+        return [c[0] for c in self.calls]
+
+
+class Desks:
+    """Builds main windows with the call feature (and a recording sales stand-in) and
+    runs a test's scenario as ONE coroutine on the qasync loop, closing every desk's CTI
+    link before it returns.
+
+    One coroutine, because qasync steps tasks from Qt timers: a task still in flight when
+    run_until_complete returns would be stepped by pytest-qt's event processing with no
+    running loop. The shell likewise runs everything inside one loop."""
+
+    def __init__(self, aloop, call_ctx) -> None:
+        self.aloop, self.call_ctx = aloop, call_ctx
+        self.made: list[tuple] = []
+
+    def __call__(self, login="1001", password="pass1234", seat="8001", demo_server=None):
+        from ui.call import install
+        from ui.main_window import MainWindow
+
+        ctx = self.call_ctx(login, password, seat)
+        ctx.demo, ctx.demo_server = demo_server is not None, demo_server
+        # not qtbot.addWidget: qtbot would close the window before the link is stopped
+        w = MainWindow(ctx, database_label="test", install_features=False)
+        sales = RecordingSales()
+        w.features["sales"] = sales
+        w.features["call"] = feature = install(w, ctx)
+        w.resize(1366, 768)
+        w.show()
+        self.made.append((w, feature))
+        return w, feature, sales
+
+    def run(self, scenario, timeout: float = 120):
+        async def main():
+            try:
+                return await asyncio.wait_for(scenario, timeout)
+            finally:
+                await self.close_links()
+        return self.aloop.run_until_complete(main())
+
+    async def close_links(self) -> None:
+        for _w, feature in self.made:
+            await feature.aclose()
+        await asyncio.sleep(0.1)  # closed transports finish closing
+
+
+# Closed windows are kept (hidden) until the session ends instead of being deleted: a
+# main window's destruction while the qasync loop runs the next test's scenario has been
+# seen to crash (a QtMultimedia or socket notifier child going away mid-iteration).
+CLOSED_WINDOWS: list = []
+
+
+def close_windows(windows) -> None:
+    for w in windows:
+        w.close()
+        CLOSED_WINDOWS.append(w)
+
+
+@pytest.fixture
+def desk(qtbot, call_ctx, aloop):
+    # Collect garbage now, between tests, rather than let the cyclic collector free an
+    # earlier test's Qt objects (closed qasync loops' timers) in the middle of a Qt event
+    # dispatch, where it has crashed the interpreter (QApplication::notify on a freed
+    # timer receiver).
+    gc.collect()
+    desks = Desks(aloop, call_ctx)
+    yield desks
+    close_windows(w for w, _feature in desks.made)
+    qtbot.wait(10)
+    gc.collect()
+
+
+async def logged_in_ready(feature):
+    bridge = feature.bridge
+    await until(lambda: bridge.connected, 10)
+    bridge.ready()
+    await until(lambda: (bridge.agent or {}).get("state") == "ready")
+
+
+__all__ = ["MULTIMEDIA_NOISE", "accounts", "aloop", "make_ctx", "memory_keyring", "runner", "sqlite_db",
+           "CallWorld", "HOTLINE", "KNOWN_MOBILE", "UNKNOWN_LANDLINE", "ServerHandle",
+           "RecordingSales", "call_ctx", "close_windows", "call_world", "ctid", "desk", "free_port",
+           "logged_in_ready", "until"]

@@ -1,0 +1,164 @@
+"""通话查询 against a real agent-ctid: a recorded call is found, its recording downloads
+with the right SHA-256 and QMediaPlayer loads it with the call's length; ticks (全选 /
+取消 / 反选), 录音导出 and the Excel export; another operator is refused the recording."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.ui.call_fixtures import *  # noqa: F403 - fixtures
+from tests.ui.call_fixtures import (
+    KNOWN_MOBILE,
+    MULTIMEDIA_NOISE,
+    UNKNOWN_LANDLINE,
+    logged_in_ready,
+    until,
+)
+
+TALK_S = 2.0
+pytestmark = pytest.mark.qt_log_ignore(*MULTIMEDIA_NOISE)
+
+
+async def take_call(feature, ctid, caller: str, talk_s: float = TALK_S) -> dict:
+    """Ring, answer, let the caller hang up after `talk_s`; the recording_ready event."""
+    bridge = feature.bridge
+    got: list[dict] = []
+    bridge.recording_ready.connect(got.append)
+    ctid.inbound(caller, talk_s=talk_s)
+    await until(lambda: (bridge.call or {}).get("state") == "ringing", 20)
+    bridge.answer()
+    await until(lambda: got, 20)
+    bridge.recording_ready.disconnect(got.append)
+    return got[0]
+
+
+def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, ctid, tmp_path):
+    async def scenario():
+        from openpyxl import load_workbook
+
+        w, feature, _ = desk()
+        await logged_in_ready(feature)
+        ready = await take_call(feature, ctid, KNOWN_MOBILE)
+        await take_call(feature, ctid, UNKNOWN_LANDLINE, talk_s=1.0)
+        panel = feature.open_panel("query")
+        assert panel.isVisible() and feature.actions["query"].text() == "Call &query"
+        await panel.search()
+        model = panel.model
+        await until(lambda: model.rowCount() == 2)
+        rows = {r.caller: r for r in model.rows}
+        row = rows[KNOWN_MOBILE]
+        assert row.recording_id == ready["recording_id"] and row.recording_sha256 == ready["sha256"]
+        assert row.customer_name == "张三" and row.medium_name == "江苏卫视"
+
+        # play: fetched over the link (hash checked), loaded, the right length
+        panel.view.selectRow(model.rows.index(row))
+        player = panel.player
+        path = await panel.play_current()
+        assert path is not None and path.parent == feature.ctx.settings.recordings_folder()
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == ready["sha256"]
+        assert path.stat().st_size == ready["bytes"]
+        await until(lambda: player.player.duration() > 0, 20)
+        assert abs(player.player.duration() - TALK_S * 1000) < 100
+        assert player.slider.maximum() == player.player.duration()
+        assert player.time.text() == "00:00 / 00:02" and player.play_button.isEnabled()
+
+        # ticks
+        model.set_all(True)
+        assert len(model.checked) == 2
+        model.invert()
+        assert model.checked == set()
+        index = model.index(model.rows.index(row), 0)
+        assert model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+        assert model.data(index, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+        model.invert()
+        assert [r.caller for r in model.checked_rows()] == [UNKNOWN_LANDLINE]
+        model.set_all(False)
+        assert not panel.buttons["export_rec"].isEnabled()
+
+        # 录音导出 of the ticked calls
+        model.set_all(True)
+        out = tmp_path / "export"
+        out.mkdir()
+        files = await panel.export_recordings(out)
+        assert len(files) == 2 and all(f.parent == out for f in files)
+        by_call = {r.recording_id: r.recording_sha256 for r in model.rows}
+        for f in files:
+            rid = f.stem.rsplit("_", 1)[1]
+            assert hashlib.sha256(f.read_bytes()).hexdigest() == by_call[rid]
+        assert panel.status.text() == f"2 recording(s) exported to {out}."
+
+        # the list to Excel (nothing ticked: everything found)
+        model.set_all(False)
+        xlsx = tmp_path / "calls.xlsx"
+        assert await panel.export_xlsx(xlsx) == 2
+        sheet = load_workbook(xlsx).active
+        values = [[c.value for c in r] for r in sheet.iter_rows()]
+        assert values[0][:3] == ["Time", "Direction", "Caller"]
+        assert {v[2] for v in values[1:]} == {KNOWN_MOBILE, UNKNOWN_LANDLINE}
+    desk.run(scenario())
+
+
+def test_the_file_dialogs_are_opened_not_executed(desk):
+    async def scenario():
+        w, feature, _ = desk()
+        panel = feature.open_panel("query")
+        await until(lambda: not panel._tasks)  # the filters' choices
+        assert panel.medium.itemText(1) == "江苏卫视" and panel.region.itemText(1) == "杭州"
+        panel.model.set_all(True)
+        panel.ask_xlsx_path()
+        dlg = panel.dialog
+        assert dlg.isVisible() and dlg.isModal()  # open(): window-modal, the loop runs on
+        assert dlg.defaultSuffix() == "xlsx"
+        dlg.reject()
+        panel.ask_recordings_folder()
+        assert panel.dialog is not dlg and panel.dialog.isVisible()
+        panel.dialog.reject()
+    desk.run(scenario())
+
+
+def test_another_operator_is_refused_the_recording_plainly(desk, ctid):
+    async def scenario():
+        w, feature, _ = desk()
+        await logged_in_ready(feature)
+        ready = await take_call(feature, ctid, KNOWN_MOBILE)
+        _w2, other, _ = desk("1002", "pass1234", seat="8002")
+        await until(lambda: other.bridge.connected, 20)
+        panel = other.open_panel("query")
+        assert not panel.agent.isEnabled()  # operators query their own calls only
+        await until(lambda: not panel._tasks)
+        assert panel.agent.currentData() == "1002"
+        player = panel.player
+        assert await player.load(ready["recording_id"]) is None
+        assert player.message.text().startswith("You may not play this recording")
+        assert player.message.isVisibleTo(player) and not player.play_button.isEnabled()
+        assert not any(other.ctx.settings.recordings_folder().glob("*.wav"))
+    desk.run(scenario())
+
+
+def test_call_rows_model_passes_modeltester(qtmodeltester, aloop):
+    import datetime as dt
+
+    from agent_app.services.calls import CallRow
+    from agent_app.services.paging import Page
+    from ui.archives.table import Column
+    from ui.call.models import CallRowsModel
+
+    def row(i):
+        return CallRow(i, f"C{i}", "in", f"1380013800{i}", "4006000000", "8001", "1001", "李娜",
+                       "21", dt.datetime(2026, 1, 1, 9, i, tzinfo=dt.UTC), None, None, 1.0,
+                       float(i), "answered", False, True, "江苏卫视", "杭州", None, "", None,
+                       None, None, None, False)
+    pages = {None: Page([row(i) for i in range(3)], (1, 2)), (1, 2): Page([row(3)], None)}
+
+    async def fetch(after):
+        return pages[after]
+    model = CallRowsModel([Column("caller", "Caller"), Column("talk_s", "Talk")])
+    aloop.run_until_complete(model.reset(fetch))
+    assert model.rowCount() == 3 and model.canFetchMore()
+    qtmodeltester.check(model)
+    aloop.run_until_complete(model.load_all())
+    assert model.rowCount() == 4 and not model.canFetchMore()
+    model.set_all(True)
+    qtmodeltester.check(model)

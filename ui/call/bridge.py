@@ -1,0 +1,356 @@
+"""The one bridge between the asyncio CTI client and Qt (style.md §2).
+
+CtiBridge owns one agent_app.cti.client.CtiClient on the qasync loop. The client is plain
+asyncio and calls plain callables; the bridge turns those callbacks into Qt signals and
+turns the panels' commands into scheduled coroutines. Panels never touch the socket:
+they call a method here and watch the signals (like XiVO's xlets).
+
+Commands never raise into Qt, never block and never open a dialog: a refusal from the
+server (CtiError) or a dropped link is reported through `command_failed(verb, text)`.
+`fetch_recording` is the exception: it is awaited by its caller, which shows the error.
+
+Events are dispatched through one table. A supervisor who monitors also receives the
+other agents' events; those go to `monitor_event` only, so they never pop a screen or
+change this agent's own console.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ui.call import common as C
+
+log = logging.getLogger(__name__)
+
+def _client_class():
+    # Imported late: the client module is another helper's, and the console must still
+    # open (showing "disconnected") when it is missing from an installation.
+    from agent_app.cti.client import CtiClient
+
+    return CtiClient
+
+
+def error_text(exc: BaseException) -> str:
+    """A refusal as one line: the server's message (code in brackets) or the OS error."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    code = getattr(exc, "code", None)
+    return f"{message} ({code})" if code else message
+
+
+class CtiBridge(QObject):
+    status_changed = Signal(str, str)      # status, detail
+    agent_changed = Signal(dict)           # this agent's agent object
+    call_ringing = Signal(dict)            # the whole event (call + pop)
+    call_answered = Signal(dict)
+    call_changed = Signal(dict)            # held / resumed / transferred (whole event)
+    call_ended = Signal(dict)
+    recording_ready = Signal(dict)
+    message = Signal(dict)
+    monitor_event = Signal(dict)           # agent_state / queue_status / call_* of anyone
+    dial_placed = Signal(dict)             # the outbound call object right after `dial`
+    command_failed = Signal(str, str)      # verb, text
+
+    def __init__(self, ctx, *, client_factory: Callable[..., Any] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._factory = client_factory
+        self.client = None
+        self.status = "disconnected"
+        self.detail = ""
+        self.agent: dict | None = None
+        self.call: dict | None = None          # this agent's current call object
+        self.dialled_ids: set[str] = set()     # calls this desk placed with dial()
+        self._tasks: set[asyncio.Future] = set()
+        self._manual_disconnect = False
+        self._dispatch: dict[str, Callable[[dict], None]] = {
+            "agent_state": self._ev_agent_state,
+            "call_ringing": self._ev_call,
+            "call_answered": self._ev_call,
+            "call_held": self._ev_call,
+            "call_resumed": self._ev_call,
+            "call_transferred": self._ev_call,
+            "call_ended": self._ev_call,
+            "recording_ready": self._ev_recording,
+            "queue_status": self.monitor_event.emit,
+            "message": self.message.emit,
+        }
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def connected(self) -> bool:
+        """True when commands can reach the server as this agent (logged in)."""
+        return self.status == "logged_in"
+
+    @property
+    def login(self) -> str:
+        return self.ctx.actor.login
+
+    def _credentials(self) -> tuple[str, str] | None:
+        cred = getattr(self.ctx, "credentials", None)
+        if not cred:
+            return None
+        if isinstance(cred, dict):
+            login, password = cred.get("login"), cred.get("password")
+        elif isinstance(cred, (tuple, list)):
+            login, password = cred[0], cred[1]
+        else:
+            login, password = getattr(cred, "login", None), getattr(cred, "password", None)
+        return (login or self.login, password) if password else None
+
+    def can_connect(self) -> bool:
+        return bool(self.ctx.settings.seat) and self._credentials() is not None
+
+    # -- link -------------------------------------------------------------------------------
+    def auto_connect(self) -> None:
+        """Connect once the event loop runs (install() is called before it does at start-up,
+        and the client's supervisor task needs a running loop), unless the agent has
+        disconnected by hand since."""
+        if self._manual_disconnect or self.client is not None:
+            return
+        if not C.loop_running():
+            QTimer.singleShot(50, self, self.auto_connect)
+            return
+        self.connect_link()
+
+    def connect_link(self) -> None:
+        """Connect and log in; the client then reconnects by itself until disconnect."""
+        self._manual_disconnect = False
+        if self.client is not None:
+            return
+        cred = self._credentials()
+        settings = self.ctx.settings
+        if cred is None or not settings.seat:
+            self._set_status("disconnected", "no credentials" if cred is None else "no seat")
+            return
+        try:
+            factory = self._factory or _client_class()
+            ssl_ctx = None
+            if settings.cti_tls:
+                import ssl
+                ssl_ctx = ssl.create_default_context()
+            client = factory(settings.cti_host, int(settings.cti_port), user=cred[0],
+                             password=cred[1], seat=settings.seat,
+                             groups=list(settings.groups), ssl=ssl_ctx)
+        except Exception as exc:  # noqa: BLE001 - a missing client module, bad settings
+            log.exception("cannot create the CTI client")
+            self._set_status("disconnected", error_text(exc))
+            return
+        client.on_status = self._on_status
+        client.on_event = self._on_event
+        self.client = client
+        self._spawn("connect", client.start())
+
+    def disconnect_link(self) -> None:
+        self._manual_disconnect = True
+        client, self.client = self.client, None
+        if client is not None:
+            self._spawn("disconnect", client.stop())
+        self.call = None
+        self._set_status("disconnected", "")
+
+    async def aclose(self) -> None:
+        """Stop the client and wait for it (used when the window closes and by tests)."""
+        # a connect or command still queued runs first (they are short: the client bounds
+        # every wait), so a start() scheduled just before cannot outlive the stop()
+        await self._settle()
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                await client.stop()
+            except Exception:  # noqa: BLE001 - closing must not fail
+                log.exception("CTI client stop failed")
+        await self._settle()
+
+    async def _settle(self) -> None:
+        pending = list(self._tasks)
+        if pending:
+            _done, stuck = await asyncio.wait(pending, timeout=3)
+            for t in stuck:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- agent commands ---------------------------------------------------------------------
+    def ready(self) -> None:
+        self._command("ready", lambda c: c.ready())
+
+    def busy(self, reason: str | None = None) -> None:
+        self._command("busy", lambda c: c.busy(reason or None))
+
+    def answer(self) -> None:
+        self._call_command("answer", lambda c, cid: c.answer(cid))
+
+    def hangup(self) -> None:
+        self._call_command("hangup", lambda c, cid: c.hangup(cid))
+
+    def hold(self) -> None:
+        self._call_command("hold", lambda c, cid: c.hold(cid))
+
+    def unhold(self) -> None:
+        self._call_command("unhold", lambda c, cid: c.unhold(cid))
+
+    def transfer(self, to: dict) -> None:
+        self._call_command("transfer", lambda c, cid: c.transfer(cid, dict(to)))
+
+    def dial(self, number: str) -> None:
+        number = "".join(ch for ch in number.strip() if not ch.isspace() and ch != "-")
+        caller_id = self.ctx.settings.caller_id or None
+
+        async def run(c) -> None:
+            result = await c.dial(number, caller_id=caller_id)
+            call_id = (result or {}).get("call_id") if isinstance(result, dict) else result
+            if call_id:
+                self.dialled_ids.add(call_id)
+                self.call = {"call_id": call_id, "direction": "out",
+                             "caller": caller_id or "", "dialed": number,
+                             "seat": self.ctx.settings.seat, "user": self.login,
+                             "state": "ringing"}
+                self.dial_placed.emit(dict(self.call))
+        self._command("dial", run)
+
+    def monitor(self) -> None:
+        async def run(c) -> None:
+            snapshot = await c.monitor()
+            # the snapshot reaches the supervisor table like any later event
+            for agent in (snapshot or {}).get("agents", []):
+                self.monitor_event.emit({"event": "agent_state", "agent": agent})
+            for group in (snapshot or {}).get("groups", []):
+                self.monitor_event.emit({"event": "queue_status", **group})
+        self._command("monitor", run)
+
+    def broadcast(self, text: str) -> None:
+        self._command("broadcast", lambda c: c.broadcast(text))
+
+    async def fetch_recording(self, recording_id: str) -> Path:
+        """Download a recording into the recordings folder; raises on refusal."""
+        if self.client is None:
+            raise ConnectionError(self.tr("CTI link not connected"))
+        folder = self.ctx.settings.recordings_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        safe = "".join(ch for ch in recording_id if ch.isalnum() or ch in "-_.") or "recording"
+        dest = folder / (safe if safe.endswith(".wav") else f"{safe}.wav")
+        return await self.client.fetch_recording(recording_id, dest)
+
+    # -- scheduling -------------------------------------------------------------------------
+    def _spawn(self, verb: str, coro: Coroutine) -> asyncio.Future:
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported, never raised into Qt
+                log.info("CTI %s failed: %s", verb, exc)
+                self.command_failed.emit(verb, self.refusal_text(exc))
+        task = asyncio.ensure_future(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def refusal_text(self, exc: BaseException) -> str:
+        """A refusal in the user's words: the common codes translated, others as the
+        server worded them (its messages are English)."""
+        texts = {"bad_state": self.tr("Not possible in the present state of the agent or "
+                                      "the call."),
+                 "forbidden": self.tr("You are not permitted to do this."),
+                 "not_connected": self.tr("CTI link not connected"),
+                 "disconnected": self.tr("The CTI link dropped; try again when it is back."),
+                 "timeout": self.tr("The CTI server did not answer in time."),
+                 "no_such_call": self.tr("The call has already ended."),
+                 "bad_args": self.tr("Not accepted: {detail}")}
+        text = texts.get(getattr(exc, "code", None) or "")
+        if text is None:
+            return error_text(exc)
+        return text.format(detail=getattr(exc, "message", "") or str(exc))
+
+    def _command(self, verb: str, fn: Callable[[Any], Coroutine]) -> None:
+        if self.client is None or not self.connected:
+            self.command_failed.emit(verb, self.tr("CTI link not connected"))
+            return
+        self._spawn(verb, fn(self.client))
+
+    def _call_command(self, verb: str, fn: Callable[[Any, str], Coroutine]) -> None:
+        if self.call is None:
+            self.command_failed.emit(verb, self.tr("There is no call."))
+            return
+        call_id = self.call["call_id"]
+        self._command(verb, lambda c: fn(c, call_id))
+
+    # -- client callbacks -------------------------------------------------------------------
+    def _set_status(self, status: str, detail: str) -> None:
+        self.status, self.detail = status, detail or ""
+        self.status_changed.emit(status, self.detail)
+
+    def _on_status(self, status: str, detail: str = "") -> None:
+        # A dropped link keeps the call on the server for the grace period, so the
+        # current call is kept until the resumed login or an event says otherwise.
+        self._set_status(status, detail)
+        if status != "logged_in" or self.client is None:
+            return
+        agent = getattr(self.client, "agent", None)
+        if isinstance(agent, dict):
+            self._ev_agent_state({"agent": agent})
+        self._sync_call(getattr(self.client, "call", None))
+
+    def _sync_call(self, call: dict | None) -> None:
+        """After a (re)login: the server's view of our call wins. A call resumed within the
+        grace period is shown again; one that ended while the link was down is closed
+        here (its talk time is unknown to us: the call record has it)."""
+        if call:
+            self.call = dict(call)
+            self.call_changed.emit({"event": "call_resumed", "call": dict(call)})
+        elif self.call is not None:
+            old, self.call = self.call, None
+            self.call_ended.emit({"event": "call_ended", "call": {**old, "state": "ended"},
+                                  "talk_s": None, "missed_while_disconnected": True})
+
+    def _on_event(self, event: dict) -> None:
+        handler = self._dispatch.get(event.get("event", ""))
+        if handler is None:
+            return  # unknown events are ignored (forward compatibility)
+        try:
+            handler(event)
+        except Exception:  # noqa: BLE001 - one bad event must not stop the stream
+            log.exception("CTI event %s not handled", event.get("event"))
+
+    def _ev_agent_state(self, event: dict) -> None:
+        agent = event.get("agent") or {}
+        self.monitor_event.emit({"event": "agent_state", "agent": agent})
+        if agent.get("user") != self.login:
+            return
+        self.agent = agent
+        if not agent.get("call_id") and self.call and self.call.get("state") == "ended":
+            self.call = None
+        self.agent_changed.emit(agent)
+
+    def _ev_call(self, event: dict) -> None:
+        name = event["event"]
+        call = event.get("call") or {}
+        self.monitor_event.emit(event)
+        if call.get("user") != self.login and not (
+                self.call and self.call.get("call_id") == call.get("call_id")):
+            return  # another agent's call, seen because we monitor
+        if name == "call_ended":
+            if self.call and self.call.get("call_id") == call.get("call_id"):
+                self.call = None
+            self.call_ended.emit(event)
+            return
+        if name == "call_transferred" and call.get("user") != self.login:
+            self.call = None  # gone to someone else
+        else:
+            self.call = dict(call)
+        if name == "call_ringing":
+            self.call_ringing.emit(event)
+        elif name == "call_answered":
+            self.call_answered.emit(event)
+        else:
+            self.call_changed.emit(event)
+
+    def _ev_recording(self, event: dict) -> None:
+        self.monitor_event.emit(event)
+        self.recording_ready.emit(event)
+

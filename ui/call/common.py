@@ -1,0 +1,180 @@
+"""Small pieces the call panels share: status lights, display names of the CTI
+vocabulary, time formatting, and the services reached by late import.
+
+The call service and the CTI client are other helpers' modules; importing them late
+keeps `ui.call` importable (the console opens, disconnected) while they are missing.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+GREEN, AMBER, RED, GREY, BLUE = "#2e9d3a", "#e0a100", "#d23a2a", "#9a9a9a", "#2f6fd6"
+
+
+def loop_running() -> bool:
+    """True while the qasync loop runs (always in the app; in tests Qt may deliver events
+    between runs, when a coroutine must not be started)."""
+    try:
+        asyncio.get_running_loop()  # never creates a loop (get_event_loop() would)
+    except RuntimeError:
+        return False
+    return True
+
+
+def call_service(ctx) -> Any:
+    from agent_app.services.calls import CallService
+
+    return ctx.services.get(CallService)
+
+
+def contact_service(ctx) -> Any:
+    from agent_app.services.contacts import ContactService
+
+    return ctx.services.get(ContactService)
+
+
+class Light(QWidget):
+    """A coloured dot and a word: the manual's 指示灯 (link, login, ready/busy)."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.dot = QLabel("●")
+        self.dot.setObjectName(f"{name}Dot")
+        self.text = QLabel()
+        self.text.setObjectName(f"{name}Text")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.dot)
+        lay.addWidget(self.text)
+        lay.addStretch(1)
+        self.colour = GREY
+        self.set(GREY, "")
+
+    def set(self, colour: str, text: str, tip: str = "") -> None:
+        self.colour = colour
+        self.dot.setStyleSheet(f"color: {colour}; font-size: 14pt;")
+        self.text.setText(text)
+        self.setToolTip(tip)
+
+
+# The CTI vocabulary's words. Written out as QCoreApplication.translate("call", …) so
+# pyside6-lupdate finds every one (it does not follow a helper function).
+def link_text(status: str) -> tuple[str, str]:
+    return {
+        "disconnected": (GREY, QCoreApplication.translate("call", "Disconnected")),
+        "connecting": (AMBER, QCoreApplication.translate("call", "Connecting…")),
+        "connected": (BLUE, QCoreApplication.translate("call", "Connected")),
+        "logged_in": (GREEN, QCoreApplication.translate("call", "Connected")),
+    }.get(status, (GREY, status))
+
+
+def state_text(state: str | None) -> tuple[str, str]:
+    """An agent state (cti-protocol.md) as a colour and the glossary's word."""
+    logged_out = (GREY, QCoreApplication.translate("call", "Logged out"))
+    return {
+        "ready": (GREEN, QCoreApplication.translate("call", "Ready")),
+        "busy": (RED, QCoreApplication.translate("call", "Busy")),
+        "ringing": (AMBER, QCoreApplication.translate("call", "Ringing")),
+        "talking": (BLUE, QCoreApplication.translate("call", "Talking")),
+        "wrapup": (AMBER, QCoreApplication.translate("call", "Wrap-up")),
+        "logged_out": logged_out,
+    }.get(state or "", logged_out)
+
+
+def call_state_text(state: str | None) -> str:
+    return {
+        "queued": QCoreApplication.translate("call", "Queued"),
+        "ringing": QCoreApplication.translate("call", "Ringing"),
+        "talking": QCoreApplication.translate("call", "Talking"),
+        "held": QCoreApplication.translate("call", "On hold"),
+        "ended": QCoreApplication.translate("call", "Ended"),
+    }.get(state or "", state or "")
+
+
+def verb_text(verb: str) -> str:
+    """A bridge command's name, for "Answer: <refusal>" lines."""
+    return {
+        "connect": QCoreApplication.translate("call", "Connect"),
+        "disconnect": QCoreApplication.translate("call", "Disconnect"),
+        "ready": QCoreApplication.translate("call", "Ready"),
+        "busy": QCoreApplication.translate("call", "Busy"),
+        "answer": QCoreApplication.translate("call", "Answer"),
+        "hangup": QCoreApplication.translate("call", "Hang up"),
+        "hold": QCoreApplication.translate("call", "Hold"),
+        "unhold": QCoreApplication.translate("call", "Resume"),
+        "transfer": QCoreApplication.translate("call", "Transfer"),
+        "dial": QCoreApplication.translate("call", "Dial"),
+        "monitor": QCoreApplication.translate("call", "Monitoring"),
+        "broadcast": QCoreApplication.translate("call", "Broadcast"),
+        "pop": QCoreApplication.translate("call", "Screen pop"),
+    }.get(verb, verb)
+
+
+def busy_reasons() -> list[str]:
+    """置忙 reasons offered (the server keeps the text as given)."""
+    return [QCoreApplication.translate("call", "Break"),
+            QCoreApplication.translate("call", "Training"),
+            QCoreApplication.translate("call", "Meeting"),
+            QCoreApplication.translate("call", "Other")]
+
+
+def direction_text(direction: str | None) -> str:
+    return {"in": QCoreApplication.translate("call", "Inbound"),
+            "out": QCoreApplication.translate("call", "Outbound")}.get(direction or "",
+                                                                       direction or "")
+
+
+def end_cause_text(cause: str | None) -> str:
+    return {
+        "answered": QCoreApplication.translate("call", "Answered"),
+        "abandoned": QCoreApplication.translate("call", "Abandoned"),
+        "no_answer": QCoreApplication.translate("call", "No answer"),
+        "busy": QCoreApplication.translate("call", "Line busy"),
+        "unreachable": QCoreApplication.translate("call", "Unreachable"),
+        "rejected": QCoreApplication.translate("call", "Rejected"),
+        "vacant": QCoreApplication.translate("call", "Vacant number"),
+        "powered_off": QCoreApplication.translate("call", "Powered off"),
+        "transferred": QCoreApplication.translate("call", "Transferred"),
+    }.get(cause or "", cause or "")
+
+
+def duration_text(seconds: float | int | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%H:%M:%S") -> str:
+    """Stored times are UTC (naive on SQLite); the agent reads local time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone().strftime(fmt)
+
+
+def parse_ts(text: str | None) -> dt.datetime | None:
+    """A protocol timestamp (ISO-8601 with offset) → aware datetime, or None."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def mono_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label

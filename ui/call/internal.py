@@ -1,0 +1,169 @@
+"""集团电话: the group's own numbers, whose calls route normally but never count as
+leads (进线). 点击新增来设置集团电话, 保存; pick a row to edit it in place. Administrators
+edit (the service refuses others); everyone may look."""
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.archives.table import Column, RecordTableModel
+from ui.call import common as C
+from ui.errors import error_text, known_error
+from ui.panel import Panel
+
+
+class InternalNumbersPanel(Panel):
+    default_area = Qt.DockWidgetArea.RightDockWidgetArea
+
+    def __init__(self, ctx, bridge=None, parent=None) -> None:
+        self.editing = None        # the InternalNumberInfo being edited, None: a new one
+        self.loaded = False
+        self._tasks: set[asyncio.Future] = set()
+        super().__init__(ctx, parent)
+
+    def title(self) -> str:
+        return self.tr("Internal numbers")
+
+    def build(self) -> QWidget:
+        page = QWidget()
+        self.model = RecordTableModel(self._columns())
+        self.view = QTableView()
+        self.view.setObjectName("internalRows")
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.view.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.selectionModel().currentRowChanged.connect(lambda cur, _p: self._pick(cur))
+        self.digits, self.note = QLineEdit(), QLineEdit()
+        self.digits.setObjectName("internalDigits")
+        self.note.setObjectName("internalNote")
+        self.digits_label, self.note_label = QLabel(), QLabel()
+        form = QFormLayout()
+        form.addRow(self.digits_label, self.digits)
+        form.addRow(self.note_label, self.note)
+        self.add_button, self.save_button = QPushButton(), QPushButton()
+        self.delete_button = QPushButton()
+        self.add_button.setObjectName("internalAdd")
+        self.save_button.setObjectName("internalSave")
+        self.delete_button.setObjectName("internalDelete")
+        self.add_button.clicked.connect(self.new)
+        self.save_button.clicked.connect(lambda: self._spawn(self.save()))
+        self.delete_button.clicked.connect(lambda: self._spawn(self.delete()))
+        editable = self.ctx.actor.is_admin
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.save_button, self.delete_button):
+            b.setVisible(editable)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.digits.setReadOnly(not editable)
+        self.note.setReadOnly(not editable)
+        self.status = QLabel()
+        self.status.setObjectName("internalStatus")
+        self.status.setWordWrap(True)
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.status)
+        self._spawn(self.reload())
+        return page
+
+    def _columns(self) -> list[Column]:
+        return [Column("digits", self.tr("Number")), Column("note", self.tr("Note")),
+                Column("updated_by_login", self.tr("Changed by"))]
+
+    def retranslate_ui(self) -> None:
+        super().retranslate_ui()
+        if not self.is_built:
+            return
+        self.model.set_columns(self._columns())
+        self.digits_label.setText(self.tr("Number"))
+        self.note_label.setText(self.tr("Note"))
+        self.add_button.setText(self.tr("&New"))
+        self.save_button.setText(self.tr("&Save"))
+        self.delete_button.setText(self.tr("&Delete"))
+
+    async def reload(self, select_id: int | None = None) -> None:
+        try:
+            rows = await self.ctx.runner.call(C.call_service(self.ctx).list_internal)
+        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
+            self.status.setText(self._known(exc))
+            return
+        self.model.set_rows(rows)
+        self.loaded = True
+        for i, r in enumerate(rows):
+            if r.id == select_id:
+                self.view.selectRow(i)
+
+    def _pick(self, index) -> None:
+        if not index.isValid():
+            return
+        self.editing = self.model.row_at(index.row())
+        self.digits.setText(self.editing.digits)
+        self.note.setText(self.editing.note)
+
+    def new(self) -> None:
+        self.view.clearSelection()
+        self.view.setCurrentIndex(QModelIndex())  # picking the same row again must load it
+        self.editing = None
+        self.digits.clear()
+        self.note.clear()
+        self.digits.setFocus()
+
+    async def save(self) -> None:
+        e = self.editing
+        try:
+            info = await self.ctx.runner.call(
+                C.call_service(self.ctx).save_internal, self.ctx.actor,
+                e.id if e else None, self.digits.text(), self.note.text(),
+                e.version if e else None)
+        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
+            self.status.setText(self._known(exc))
+            return
+        self.editing = info
+        self.status.setText(self.tr("Saved {digits}.").format(digits=info.digits))
+        await self.reload(select_id=info.id)
+
+    async def delete(self) -> None:
+        e = self.editing
+        if e is None:
+            self.status.setText(self.tr("Choose the number to delete."))
+            return
+        try:
+            await self.ctx.runner.call(C.call_service(self.ctx).delete_internal,
+                                       self.ctx.actor, e.id)
+        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
+            self.status.setText(self._known(exc))
+            return
+        self.status.setText(self.tr("Deleted {digits}.").format(digits=e.digits))
+        self.new()
+        await self.reload()
+
+    def _known(self, exc: BaseException) -> str:
+        known = known_error(exc)
+        if known is None:
+            raise exc
+        return error_text(known)
+
+    def _spawn(self, coro) -> asyncio.Future:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task

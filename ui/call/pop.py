@@ -1,0 +1,247 @@
+"""The screen-pop (弹屏): the caller's record on screen the moment the phone rings.
+
+On call_ringing (and, for a call this desk dialled, on call_answered) the controller looks
+the caller up with CallService.pop_context (one worker call, ≤ 50 ms), then hands the result
+to the sales feature: one match → that record; several → a short pick list; none → a blank
+new-customer form with the phone and region filled in. A banner names the hotline, medium
+and product so the agent knows which advert the caller saw.
+
+Each pop's latency, from the signal's arrival to the record painted (show_bundle returned
+and one synchronous repaint), is kept in `pop_latencies_ms` for the benchmark.
+
+When the call ends, the call is written into the customer's contact log (log_call, keyed by
+call_id so it is written once and completed later with the recording); a customer
+registered during the call is linked to the call record (CallService.link_customer).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+from ui.call import common as C
+from ui.errors import error_text, known_error
+
+log = logging.getLogger(__name__)
+KEEP_ENDED = 50  # ended calls remembered for a late registration or recording
+
+
+@dataclass
+class PoppedCall:
+    call: dict
+    direction: str
+    at: dt.datetime
+    customer_id: int | None = None
+    registered: bool = False      # the customer was registered during this call
+    talk_s: float | None = None
+    recording_id: str | None = None
+    ended: bool = False
+
+
+class ScreenPop(QObject):
+    popped = Signal(str, str)          # call_id, "record" | "pick" | "new"
+    failed = Signal(str)               # text for the console's message line
+
+    def __init__(self, ctx, bridge, sales: Callable[[], object | None],
+                 window=None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.bridge, self._sales, self.window = ctx, bridge, sales, window
+        self.notes_source: Callable[[str], str | None] = lambda _cid: None
+        self.pop_latencies_ms: list[float] = []
+        self.calls: OrderedDict[str, PoppedCall] = OrderedDict()
+        self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Future] = set()
+        self._hooked_sales = None
+        bridge.call_ringing.connect(self.on_ringing)
+        bridge.call_answered.connect(self.on_answered)
+        bridge.call_ended.connect(self.on_ended)
+        bridge.recording_ready.connect(self.on_recording)
+
+    # -- the sales feature ------------------------------------------------------------------
+    def sales(self):
+        sales = self._sales()
+        if sales is not None and sales is not self._hooked_sales:
+            self._hooked_sales = sales
+            sales.customer_registered.connect(self.on_registered)
+            opened = getattr(sales, "customer_opened", None)  # not in the contract (yet)
+            if opened is not None:
+                opened.connect(self.on_opened)
+        return sales
+
+    # -- signals in -------------------------------------------------------------------------
+    def on_ringing(self, event: dict) -> None:
+        t0 = time.perf_counter()
+        call = event.get("call") or {}
+        pop = event.get("pop") or {}
+        self._spawn(self.pop(call, pop.get("caller") or call.get("caller", ""),
+                             pop.get("dialed") or call.get("dialed", ""),
+                             pop.get("group") or call.get("group") or "", t0))
+
+    def on_answered(self, event: dict) -> None:
+        t0 = time.perf_counter()
+        call = event.get("call") or {}
+        cid = call.get("call_id")
+        # an outbound call pops when the far end answers (the number is the customer's)
+        if call.get("direction") == "out" and cid in self.bridge.dialled_ids \
+                and cid not in self.calls:
+            self._spawn(self.pop(call, call.get("dialed", ""), "", call.get("group") or "", t0))
+
+    def on_ended(self, event: dict) -> None:
+        call = event.get("call") or {}
+        state = self.calls.get(call.get("call_id"))
+        if state is None:
+            return
+        if state.customer_id is None:  # picked from several matches during the call
+            state.customer_id = self._record_shown_for(call.get("call_id"))
+        state.ended = True
+        state.talk_s = event.get("talk_s")
+        state.call = {**state.call, **call}
+        self._spawn(self.log_call(state, notes=self.notes_source(call["call_id"])))
+
+    def on_recording(self, event: dict) -> None:
+        state = self.calls.get(event.get("call_id"))
+        if state is not None:
+            state.recording_id = event.get("recording_id")
+            if state.ended:
+                self._spawn(self.log_call(state))
+
+    def on_registered(self, customer_id: int, call_id: str) -> None:
+        state = self.calls.get(call_id)
+        if state is None:
+            return
+        state.customer_id, state.registered = customer_id, True
+        self._spawn(self.link(state))
+
+    def on_opened(self, customer_id: int, call_id: str) -> None:
+        """The agent picked one of several matches (or opened a record) for this call."""
+        state = self.calls.get(call_id)
+        if state is not None and state.customer_id is None:
+            state.customer_id = customer_id
+            if state.ended:
+                self._spawn(self.log_call(state))
+
+    def _record_shown_for(self, call_id: str | None) -> int | None:
+        """The customer the record panel shows for this call, if it shows one. (The
+        contract has no "customer opened" signal; ui.sales keeps the call it was opened
+        with on its record panel, which this reads when present.)"""
+        record = getattr(self._hooked_sales, "record", None)
+        call = getattr(record, "call", None) or {}
+        if call_id and call.get("call_id") == call_id:
+            cid = getattr(record, "customer_id", None)
+            return cid if isinstance(cid, int) else None
+        return None
+
+    # -- the pop ----------------------------------------------------------------------------
+    async def pop(self, call: dict, caller: str, dialed: str, group: str, t0: float) -> None:
+        cid = call.get("call_id") or ""
+        direction = call.get("direction") or "in"
+        at = C.parse_ts(call.get("answered_at") if direction == "out" else None) \
+            or C.parse_ts(call.get("queued_at")) or dt.datetime.now(dt.UTC)
+        self.calls[cid] = PoppedCall(call=dict(call), direction=direction, at=at)
+        self._forget_old()
+        try:
+            ctx = await self.ctx.runner.call(C.call_service(self.ctx).pop_context,
+                                             caller, dialed, dt.datetime.now(dt.UTC))
+        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
+            known = known_error(exc)
+            if known is None:
+                raise
+            self.failed.emit(error_text(known))
+            return
+        sales = self.sales()
+        if sales is None:
+            log.warning("screen pop for %s: no sales feature installed", cid)
+            return
+        sales.set_pop_banner(self.banner(direction, caller, dialed, group or ctx.group, ctx))
+        if ctx.bundle is not None:
+            self.calls[cid].customer_id = ctx.bundle.customer.id
+            sales.show_bundle(ctx.bundle, call=call)
+            kind = "record"
+        elif len(ctx.matches) > 1:
+            sales.pick_customer(list(ctx.matches), call=call)
+            kind = "pick"
+        elif ctx.matches:  # one match but no bundle loaded: open it (loads, then shows)
+            self.calls[cid].customer_id = ctx.matches[0].id
+            sales.open_customer(ctx.matches[0].id, call=call)
+            kind = "record"
+        else:
+            sales.new_customer(phone=caller, region_id=ctx.region_id, call=call)
+            kind = "new"
+        self._repaint(sales)
+        self.pop_latencies_ms.append((time.perf_counter() - t0) * 1000)
+        self.popped.emit(cid, kind)
+
+    def banner(self, direction: str, caller: str, dialed: str, group: str, ctx) -> str:
+        if direction == "out":
+            parts = [self.tr("Outbound call {number}").format(number=caller)]
+        else:
+            parts = [self.tr("Call {caller} → {dialed}").format(caller=caller, dialed=dialed)]
+            if group:
+                parts.append(self.tr("group {group}").format(group=group))
+        parts += [p for p in (ctx.medium_name, ctx.product_name or ctx.variety_name) if p]
+        return " · ".join(parts)
+
+    def _repaint(self, sales) -> None:
+        widget = getattr(sales, "record_widget", None)
+        if callable(widget):
+            widget = widget()
+        widget = widget or self.window
+        if widget is not None and hasattr(widget, "repaint"):
+            widget.repaint()
+
+    # -- writing the call down --------------------------------------------------------------
+    async def log_call(self, state: PoppedCall, notes: str | None = None) -> bool:
+        if state.customer_id is None:
+            return False
+        talk = state.talk_s
+        async with self._lock:  # answer-time and end-time writes of one call in order
+            await self._write(C.contact_service(self.ctx).log_call, self.ctx.actor,
+                              customer_id=state.customer_id, call_id=state.call["call_id"],
+                              direction=state.direction, at=state.at,
+                              duration_s=None if talk is None else int(round(talk)),
+                              recording_id=state.recording_id, notes=notes)
+        return True
+
+    async def save_notes(self, call_id: str, text: str) -> bool:
+        """The console's Save: the notes into this call's contact (False: no customer)."""
+        state = self.calls.get(call_id)
+        if state is None or state.customer_id is None:
+            return False
+        return await self.log_call(state, notes=text)
+
+    async def link(self, state: PoppedCall) -> None:
+        async with self._lock:
+            await self._write(C.call_service(self.ctx).link_customer, self.ctx.actor,
+                              state.call["call_id"], state.customer_id)
+        if state.ended:
+            await self.log_call(state, notes=self.notes_source(state.call["call_id"]))
+
+    async def _write(self, fn, *args, **kwargs) -> None:
+        try:
+            await self.ctx.runner.call(fn, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
+            known = known_error(exc)
+            if known is None:
+                raise
+            self.failed.emit(error_text(known))
+
+    # -- housekeeping -----------------------------------------------------------------------
+    def _forget_old(self) -> None:
+        while len(self.calls) > KEEP_ENDED:
+            self.calls.popitem(last=False)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for pops and writes in flight (tests, and before the window closes)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,194 @@
+"""监控: the supervisor's live view of the floor, and 发送即时广播消息.
+
+Opening the panel subscribes to the server's monitor feed (again after every reconnect,
+since a new connection starts unsubscribed); the agents table and the per-group queue
+figures then follow agent_state and queue_status events. Only offered to users with the
+monitoring permission (the server refuses others anyway).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.archives.table import Column, RecordTableModel
+from ui.call import common as C
+from ui.panel import Panel
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    user: str
+    name: str
+    seat: str
+    state: str
+    reason: str
+    since: dt.datetime | None
+    groups: str
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: str
+    waiting: int
+    longest_wait_s: float
+    ready: int
+    busy: int
+    talking: int
+
+
+def _since(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    secs = (dt.datetime.now(dt.UTC) - value).total_seconds()
+    return f"{value.astimezone():%H:%M:%S} ({C.duration_text(max(0.0, secs))})"
+
+
+class SupervisorPanel(Panel):
+    default_area = Qt.DockWidgetArea.RightDockWidgetArea
+
+    def __init__(self, ctx, bridge, parent=None) -> None:
+        self.bridge = bridge
+        self.agents: dict[str, AgentRow] = {}
+        self.groups: dict[str, GroupRow] = {}
+        super().__init__(ctx, parent)
+        bridge.monitor_event.connect(self.on_event)
+        bridge.status_changed.connect(self._on_status)
+        bridge.command_failed.connect(self._on_failed)
+
+    def title(self) -> str:
+        return self.tr("Monitoring")
+
+    def build(self) -> QWidget:
+        page = QWidget()
+        self.agent_model = RecordTableModel(self._agent_columns())
+        self.group_model = RecordTableModel(self._group_columns())
+        self.agent_view, self.group_view = QTableView(), QTableView()
+        self.agent_view.setObjectName("monitorAgents")
+        self.group_view.setObjectName("monitorGroups")
+        for view, model in ((self.agent_view, self.agent_model),
+                            (self.group_view, self.group_model)):
+            view.setModel(model)
+            view.verticalHeader().hide()
+            view.verticalHeader().setDefaultSectionSize(22)
+            view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+            view.horizontalHeader().setSectionResizeMode(
+                QHeaderView.ResizeMode.ResizeToContents)
+            view.horizontalHeader().setStretchLastSection(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.group_view)
+        split.addWidget(self.agent_view)
+        split.setSizes([90, 300])
+        self.broadcast_text = QLineEdit()
+        self.broadcast_text.setObjectName("broadcastText")
+        self.broadcast_text.setMaxLength(2000)
+        self.broadcast_text.returnPressed.connect(self.send_broadcast)
+        self.broadcast_button = QPushButton()
+        self.broadcast_button.setObjectName("broadcastButton")
+        self.broadcast_button.clicked.connect(self.send_broadcast)
+        row = QHBoxLayout()
+        row.addWidget(self.broadcast_text, 1)
+        row.addWidget(self.broadcast_button)
+        self.status = QLabel()
+        self.status.setObjectName("monitorStatus")
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(split, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.status)
+        self.ticker = QTimer(self)  # the "since" column counts up
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._tick)
+        self.ticker.start()
+        if self.bridge.connected:
+            self.bridge.monitor()
+        return page
+
+    def _agent_columns(self) -> list[Column]:
+        return [Column("user", self.tr("User")), Column("name", self.tr("Name")),
+                Column("seat", self.tr("Seat")),
+                Column("state", self.tr("State"), lambda s: C.state_text(s)[1]),
+                Column("reason", self.tr("Reason")),
+                Column("since", self.tr("Since"), _since),
+                Column("groups", self.tr("Groups"))]
+
+    def _group_columns(self) -> list[Column]:
+        return [Column("group", self.tr("Group")),
+                Column("waiting", self.tr("Waiting"), align_right=True),
+                Column("longest_wait_s", self.tr("Longest wait"), C.duration_text,
+                       align_right=True),
+                Column("ready", self.tr("Ready"), align_right=True),
+                Column("busy", self.tr("Busy"), align_right=True),
+                Column("talking", self.tr("Talking"), align_right=True)]
+
+    def retranslate_ui(self) -> None:
+        super().retranslate_ui()
+        if not self.is_built:
+            return
+        self.agent_model.set_columns(self._agent_columns())
+        self.group_model.set_columns(self._group_columns())
+        self.broadcast_text.setPlaceholderText(self.tr("A message for every logged-in agent"))
+        self.broadcast_button.setText(self.tr("Broadcast"))
+
+    # -- events -----------------------------------------------------------------------------
+    def _on_status(self, status: str, _detail: str) -> None:
+        if status == "logged_in" and self.is_built:
+            self.bridge.monitor()  # a new connection starts unsubscribed
+
+    def on_event(self, event: dict) -> None:
+        name = event.get("event")
+        if name == "agent_state":
+            a = event.get("agent") or {}
+            if not a.get("user"):
+                return
+            if a.get("state") == "logged_out":
+                self.agents.pop(a["user"], None)
+            else:
+                self.agents[a["user"]] = AgentRow(
+                    a["user"], a.get("name") or "", a.get("seat") or "", a.get("state") or "",
+                    a.get("reason") or "", C.parse_ts(a.get("since")),
+                    ", ".join(a.get("groups") or []))
+            self._refresh_agents()
+        elif name == "queue_status" and event.get("group"):
+            self.groups[event["group"]] = GroupRow(
+                event["group"], int(event.get("waiting") or 0),
+                float(event.get("longest_wait_s") or 0), int(event.get("ready") or 0),
+                int(event.get("busy") or 0), int(event.get("talking") or 0))
+            if self.is_built:
+                self.group_model.set_rows([self.groups[g] for g in sorted(self.groups)])
+
+    def _refresh_agents(self) -> None:
+        if self.is_built:
+            self.agent_model.set_rows([self.agents[u] for u in sorted(self.agents)])
+
+    def _tick(self) -> None:
+        """Repaint the "since" column only (a reset would lose the selection)."""
+        n = self.agent_model.rowCount()
+        if n:
+            col = 5
+            self.agent_model.dataChanged.emit(self.agent_model.index(0, col),
+                                              self.agent_model.index(n - 1, col))
+
+    def send_broadcast(self) -> None:
+        text = self.broadcast_text.text().strip()
+        if not text:
+            return
+        self.bridge.broadcast(text)
+        self.broadcast_text.clear()
+        self.status.setText(self.tr("Broadcast sent."))
+
+    def _on_failed(self, verb: str, text: str) -> None:
+        if verb in ("monitor", "broadcast") and self.is_built:
+            self.status.setText(text)
