@@ -5,6 +5,7 @@ the local MariaDB); they are never skipped. scripts/test.sh starts or installs t
 """
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
@@ -22,6 +23,21 @@ def _isolated_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("AGENT_DESK_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _isolated_logging():
+    """Handlers a test adds to the root logger (agent-admin's basicConfig, the app's log
+    set-up) are removed after it: left behind, they write to that test's closed capture
+    stream, and a later test's stderr fills with "Logging error" tracebacks."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for h in root.handlers[:]:
+        if h not in handlers:
+            root.removeHandler(h)
+            h.close()
+    root.setLevel(level)
 
 
 def _server_engine():

@@ -36,13 +36,30 @@ class Dropped(Exception):
         self.code = code
 
 
+def _close_abandoned(task: asyncio.Future) -> None:
+    """A connect we stopped waiting for may still have opened a socket: close it, so no
+    StreamWriter is left to the garbage collector (ResourceWarning, a leaked socket)."""
+    if task.cancelled() or task.exception() is not None:
+        return
+    result = task.result()
+    for part in result if isinstance(result, tuple) else (result,):
+        if isinstance(part, asyncio.StreamWriter):
+            part.close()
+
+
 async def bounded(aw, timeout: float):
     """Await `aw` for at most `timeout` s; on time-out cancel it and return None.
     (asyncio.wait never swallows the caller's own cancellation, unlike 3.11's wait_for.)"""
     task = asyncio.ensure_future(aw)
-    done, _ = await asyncio.wait({task}, timeout=timeout)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except asyncio.CancelledError:  # the caller was stopped while we waited
+        task.cancel()
+        task.add_done_callback(_close_abandoned)
+        raise
     if not done:
         task.cancel()
+        task.add_done_callback(_close_abandoned)
         await asyncio.wait({task}, timeout=CLOSE_WAIT_S)
         return None
     return task.result()

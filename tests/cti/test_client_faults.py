@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import base64
 import hashlib
 import json
@@ -255,12 +256,20 @@ async def _dies_mid_fetch(n, reader, writer):
 @pytest.mark.parametrize("behave,state", [
     (None, "never started"), ("refused", "connection refused, backing off"),
     (_silent, "waiting for hello"), (_no_logout_answer, "logout unanswered"),
-    (_dies_mid_fetch, "fetching a recording"),
+    (_dies_mid_fetch, "fetching a recording"), ("at once", "stopped while connecting"),
 ])
 def test_stop_returns_quickly_in_every_state(behave, state, tmp_path):
     async def main():
         if behave is None:
             await stop_in_time(client_for(1))
+            return
+        if behave == "at once":  # stop() lands while open_connection is in flight
+            async with Fake(_silent) as fake:
+                client = client_for(fake.port)
+                await client.start()
+                await stop_in_time(client)
+                await asyncio.sleep(0.1)
+            gc.collect()  # a StreamWriter left open would warn (an error here) now
             return
         if behave == "refused":
             async with Fake(_silent) as fake:

@@ -146,6 +146,8 @@ class SalesFeature(QObject):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         if obj is self.window and event.type() == QEvent.Type.LanguageChange:
             self.retranslate_ui()
+        elif obj is self.window and event.type() == QEvent.Type.Close:
+            self.notifier.stop()  # no reminder checks for a window that is gone
         elif obj is self.window and event.type() == QEvent.Type.Show and self._size_on_show:
             self._size_on_show = False
             QTimer.singleShot(0, self, self.default_sizes)  # once the docks have geometry

@@ -44,6 +44,7 @@ class ReminderNotifier(QObject):
         # with a time already past (a callback set for ten minutes ago, or while offline).
         self.notified: set[int] = set()
         self._busy = False
+        self._stopped = False
         self._speaker: ThreadPoolExecutor | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(INTERVAL_MS)
@@ -54,13 +55,14 @@ class ReminderNotifier(QObject):
         QTimer.singleShot(0, self, self._tick)  # what is due already, right after login
 
     def stop(self) -> None:
+        self._stopped = True  # also the first look, if it has not run yet
         self.timer.stop()
         if self._speaker is not None:
             self._speaker.shutdown(wait=False, cancel_futures=True)
             self._speaker = None
 
     def _tick(self) -> None:
-        if loop_running() and not self._busy:
+        if not self._stopped and loop_running() and not self._busy:
             self.check()
 
     @asyncSlot()
