@@ -52,6 +52,288 @@
         </message>
     </context>
     <context>
+        <name>CallConsolePanel</name>
+        <message>
+            <source>Call console</source>
+            <translation>Call console</translation>
+        </message>
+        <message>
+            <source>Ready (F4)</source>
+            <translation>Ready (F4)</translation>
+        </message>
+        <message>
+            <source>Busy (F5)</source>
+            <translation>Busy (F5)</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>Caller</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>Dialled number</translation>
+        </message>
+        <message>
+            <source>Answer (F2)</source>
+            <translation>Answer (F2)</translation>
+        </message>
+        <message>
+            <source>Hang up (F3)</source>
+            <translation>Hang up (F3)</translation>
+        </message>
+        <message>
+            <source>Transfer…</source>
+            <translation>Transfer…</translation>
+        </message>
+        <message>
+            <source>Notes on this call (saved to the customer's contact log)</source>
+            <translation>Notes on this call (saved to the customer's contact log)</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>Save</translation>
+        </message>
+        <message>
+            <source>Link: {state}</source>
+            <translation>Link: {state}</translation>
+        </message>
+        <message>
+            <source>Logged in</source>
+            <translation>Logged in</translation>
+        </message>
+        <message>
+            <source>Not logged in</source>
+            <translation>Not logged in</translation>
+        </message>
+        <message>
+            <source>Disconnect</source>
+            <translation>Disconnect</translation>
+        </message>
+        <message>
+            <source>Connect</source>
+            <translation>Connect</translation>
+        </message>
+        <message>
+            <source>Link: {detail}</source>
+            <translation>Link: {detail}</translation>
+        </message>
+        <message>
+            <source>{verb}: {text}</source>
+            <translation>{verb}: {text}</translation>
+        </message>
+        <message>
+            <source>Resume</source>
+            <translation>Resume</translation>
+        </message>
+        <message>
+            <source>Hold</source>
+            <translation>Hold</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI link not connected</translation>
+        </message>
+        <message>
+            <source>Notes saved.</source>
+            <translation>Notes saved.</translation>
+        </message>
+        <message>
+            <source>No customer is open for this call: register or pick the customer first.</source>
+            <translation>No customer is open for this call: register or pick the customer first.</translation>
+        </message>
+    </context>
+    <context>
+        <name>CallQueryPanel</name>
+        <message>
+            <source>Call query</source>
+            <translation>Call query</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Direction</source>
+            <translation>Direction</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>Caller</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>Dialled number</translation>
+        </message>
+        <message>
+            <source>Seat</source>
+            <translation>Seat</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>Agent</translation>
+        </message>
+        <message>
+            <source>Talk time</source>
+            <translation>Talk time</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>Medium</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>Region</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Recording</source>
+            <translation>Recording</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>From</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>To</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>Type</translation>
+        </message>
+        <message>
+            <source>e.g. 4006000000</source>
+            <translation>e.g. 4006000000</translation>
+        </message>
+        <message>
+            <source>e.g. 8001</source>
+            <translation>e.g. 8001</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>&amp;Search</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>All</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>Inbound</translation>
+        </message>
+        <message>
+            <source>Outbound</source>
+            <translation>Outbound</translation>
+        </message>
+        <message>
+            <source>Valid</source>
+            <translation>Valid</translation>
+        </message>
+        <message>
+            <source>Invalid</source>
+            <translation>Invalid</translation>
+        </message>
+        <message>
+            <source>Sale</source>
+            <translation>Sale</translation>
+        </message>
+        <message>
+            <source>Consultation</source>
+            <translation>Consultation</translation>
+        </message>
+        <message>
+            <source>Select all</source>
+            <translation>Select all</translation>
+        </message>
+        <message>
+            <source>Select none</source>
+            <translation>Select none</translation>
+        </message>
+        <message>
+            <source>Invert selection</source>
+            <translation>Invert selection</translation>
+        </message>
+        <message>
+            <source>Play</source>
+            <translation>Play</translation>
+        </message>
+        <message>
+            <source>Export recordings…</source>
+            <translation>Export recordings…</translation>
+        </message>
+        <message>
+            <source>Export to Excel…</source>
+            <translation>Export to Excel…</translation>
+        </message>
+        <message>
+            <source>Searching…</source>
+            <translation>Searching…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n call(s) shown.</source>
+            <translation>
+                <numerusform>%n call shown.</numerusform>
+                <numerusform>%n calls shown.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Scroll down for more.</source>
+            <translation>Scroll down for more.</translation>
+        </message>
+        <message>
+            <source>Choose a call with a recording (♪).</source>
+            <translation>Choose a call with a recording (♪).</translation>
+        </message>
+        <message>
+            <source>Export recordings to</source>
+            <translation>Export recordings to</translation>
+        </message>
+        <message>
+            <source>Export the calls to Excel</source>
+            <translation>Export the calls to Excel</translation>
+        </message>
+        <message>
+            <source>Excel workbook (*.xlsx)</source>
+            <translation>Excel workbook (*.xlsx)</translation>
+        </message>
+        <message>
+            <source>Exporting recording {i} of {n}…</source>
+            <translation>Exporting recording {i} of {n}…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n recording(s) exported to {folder}.</source>
+            <translation>
+                <numerusform>%n recording exported to {folder}.</numerusform>
+                <numerusform>%n recordings exported to {folder}.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n could not be fetched.</source>
+            <translation>
+                <numerusform>%n could not be fetched.</numerusform>
+                <numerusform>%n could not be fetched.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Not exported: {error}</source>
+            <translation>Not exported: {error}</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n call(s) exported to {path}.</source>
+            <translation>
+                <numerusform>%n call exported to {path}.</numerusform>
+                <numerusform>%n calls exported to {path}.</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
         <name>ChangePasswordDialog</name>
         <message>
             <source>Change password</source>
@@ -83,6 +365,73 @@
         </message>
     </context>
     <context>
+        <name>ContactsTab</name>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Channel</source>
+            <translation>Channel</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Content</source>
+            <translation>Content</translation>
+        </message>
+        <message>
+            <source>Demand</source>
+            <translation>Demand</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>Variety</translation>
+        </message>
+        <message>
+            <source>Demand details</source>
+            <translation>Demand details</translation>
+        </message>
+        <message>
+            <source>(demand type)</source>
+            <translation>(demand type)</translation>
+        </message>
+        <message>
+            <source>Contact</source>
+            <translation>Contact</translation>
+        </message>
+        <message>
+            <source>C&amp;ontent</source>
+            <translation>C&amp;ontent</translation>
+        </message>
+        <message>
+            <source>Demand de&amp;tails</source>
+            <translation>Demand de&amp;tails</translation>
+        </message>
+        <message>
+            <source>Our staff</source>
+            <translation>Our staff</translation>
+        </message>
+        <message>
+            <source>&amp;New contact</source>
+            <translation>&amp;New contact</translation>
+        </message>
+        <message>
+            <source>Save &amp;contact</source>
+            <translation>Save &amp;contact</translation>
+        </message>
+        <message>
+            <source>(variety)</source>
+            <translation>(variety)</translation>
+        </message>
+        <message>
+            <source>Contact saved.</source>
+            <translation>Contact saved.</translation>
+        </message>
+    </context>
+    <context>
         <name>CrashDialog</name>
         <message>
             <source>Unexpected error</source>
@@ -97,6 +446,432 @@ Log file: {path}</translation>
         <message>
             <source>Copy report</source>
             <translation>Copy report</translation>
+        </message>
+    </context>
+    <context>
+        <name>CtiBridge</name>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI link not connected</translation>
+        </message>
+        <message>
+            <source>Not possible in the present state of the agent or the call.</source>
+            <translation>Not possible in the present state of the agent or the call.</translation>
+        </message>
+        <message>
+            <source>You are not permitted to do this.</source>
+            <translation>You are not permitted to do this.</translation>
+        </message>
+        <message>
+            <source>The CTI link dropped; try again when it is back.</source>
+            <translation>The CTI link dropped; try again when it is back.</translation>
+        </message>
+        <message>
+            <source>The CTI server did not answer in time.</source>
+            <translation>The CTI server did not answer in time.</translation>
+        </message>
+        <message>
+            <source>The call has already ended.</source>
+            <translation>The call has already ended.</translation>
+        </message>
+        <message>
+            <source>Not accepted: {detail}</source>
+            <translation>Not accepted: {detail}</translation>
+        </message>
+        <message>
+            <source>There is no call.</source>
+            <translation>There is no call.</translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerDirectoryPanel</name>
+        <message>
+            <source>Reg. no.</source>
+            <translation>Reg. no.</translation>
+        </message>
+        <message>
+            <source>Customer name</source>
+            <translation>Customer name</translation>
+        </message>
+        <message>
+            <source>Mobile</source>
+            <translation>Mobile</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Address</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>Region</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>Class</translation>
+        </message>
+        <message>
+            <source>Owner</source>
+            <translation>Owner</translation>
+        </message>
+        <message>
+            <source>Registered</source>
+            <translation>Registered</translation>
+        </message>
+        <message>
+            <source>Customer directory</source>
+            <translation>Customer directory</translation>
+        </message>
+        <message>
+            <source>&amp;Last</source>
+            <translation>&amp;Last</translation>
+        </message>
+        <message>
+            <source> days</source>
+            <translation> days</translation>
+        </message>
+        <message>
+            <source>Re&amp;fresh</source>
+            <translation>Re&amp;fresh</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>&amp;Search</translation>
+        </message>
+        <message>
+            <source>Ad&amp;vanced…</source>
+            <translation>Ad&amp;vanced…</translation>
+        </message>
+        <message>
+            <source>Search text</source>
+            <translation>Search text</translation>
+        </message>
+        <message>
+            <source>last {days} day(s)</source>
+            <translation>last {days} day(s)</translation>
+        </message>
+        <message>
+            <source>Type what to search for.</source>
+            <translation>Type what to search for.</translation>
+        </message>
+        <message>
+            <source>search</source>
+            <translation>search</translation>
+        </message>
+        <message>
+            <source>query</source>
+            <translation>query</translation>
+        </message>
+        <message>
+            <source>, more below</source>
+            <translation>, more below</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n customer(s)</source>
+            <translation>
+                <numerusform>%n customer</numerusform>
+                <numerusform>%n customers</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerMaintenancePanel</name>
+        <message>
+            <source>Customer maintenance</source>
+            <translation>Customer maintenance</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>Confirmed</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>Variety</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Due</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>Done</translation>
+        </message>
+        <message>
+            <source>Set by</source>
+            <translation>Set by</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Search text</source>
+            <translation>Search text</translation>
+        </message>
+        <message>
+            <source>&amp;Employee</source>
+            <translation>&amp;Employee</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>&amp;Search</translation>
+        </message>
+        <message>
+            <source>Set &amp;owner</source>
+            <translation>Set &amp;owner</translation>
+        </message>
+        <message>
+            <source>Set &amp;callback agent</source>
+            <translation>Set &amp;callback agent</translation>
+        </message>
+        <message>
+            <source>&amp;Transfer</source>
+            <translation>&amp;Transfer</translation>
+        </message>
+        <message>
+            <source>&amp;Remove selected orders</source>
+            <translation>&amp;Remove selected orders</translation>
+        </message>
+        <message>
+            <source>Cancel selected &amp;reminders</source>
+            <translation>Cancel selected &amp;reminders</translation>
+        </message>
+        <message>
+            <source>Orders of the current customer</source>
+            <translation>Orders of the current customer</translation>
+        </message>
+        <message>
+            <source>Reminders of the current customer</source>
+            <translation>Reminders of the current customer</translation>
+        </message>
+        <message>
+            <source>Type what to search for.</source>
+            <translation>Type what to search for.</translation>
+        </message>
+        <message>
+            <source>Select customers and an employee first.</source>
+            <translation>Select customers and an employee first.</translation>
+        </message>
+        <message>
+            <source>{n} customer(s) changed.</source>
+            <translation>{n} customer(s) changed.</translation>
+        </message>
+        <message>
+            <source>Make {who} the owner of {n} customer(s)?</source>
+            <translation>Make {who} the owner of {n} customer(s)?</translation>
+        </message>
+        <message>
+            <source>Make {who} the callback agent of {n} customer(s)?</source>
+            <translation>Make {who} the callback agent of {n} customer(s)?</translation>
+        </message>
+        <message>
+            <source>Transfer {n} customer(s) to {who}?</source>
+            <translation>Transfer {n} customer(s) to {who}?</translation>
+        </message>
+        <message>
+            <source>Select the duplicate orders first.</source>
+            <translation>Select the duplicate orders first.</translation>
+        </message>
+        <message>
+            <source>Remove {n} duplicate order(s)? Only unconfirmed or cancelled orders can be removed.</source>
+            <translation>Remove {n} duplicate order(s)? Only unconfirmed or cancelled orders can be removed.</translation>
+        </message>
+        <message>
+            <source>{n} order(s) removed.</source>
+            <translation>{n} order(s) removed.</translation>
+        </message>
+        <message>
+            <source>Select the reminders first.</source>
+            <translation>Select the reminders first.</translation>
+        </message>
+        <message>
+            <source>Cancel {n} reminder(s)?</source>
+            <translation>Cancel {n} reminder(s)?</translation>
+        </message>
+        <message>
+            <source>{n} reminder(s) cancelled.</source>
+            <translation>{n} reminder(s) cancelled.</translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerQueryDialog</name>
+        <message>
+            <source>Customer query</source>
+            <translation>Customer query</translation>
+        </message>
+        <message>
+            <source>Registration &amp;date</source>
+            <translation>Registration &amp;date</translation>
+        </message>
+        <message>
+            <source>Registration &amp;time</source>
+            <translation>Registration &amp;time</translation>
+        </message>
+        <message>
+            <source>&amp;Region</source>
+            <translation>&amp;Region</translation>
+        </message>
+        <message>
+            <source>&amp;Variety</source>
+            <translation>&amp;Variety</translation>
+        </message>
+        <message>
+            <source>Sta&amp;ff</source>
+            <translation>Sta&amp;ff</translation>
+        </message>
+        <message>
+            <source>to</source>
+            <translation>to</translation>
+        </message>
+        <message>
+            <source>Sale / consultation</source>
+            <translation>Sale / consultation</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>Class</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>Source</translation>
+        </message>
+        <message>
+            <source>Find</source>
+            <translation>Find</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>&amp;Search</translation>
+        </message>
+        <message>
+            <source>Sale (has orders)</source>
+            <translation>Sale (has orders)</translation>
+        </message>
+        <message>
+            <source>Consultation only</source>
+            <translation>Consultation only</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>All</translation>
+        </message>
+        <message>
+            <source>(no text criterion)</source>
+            <translation>(no text criterion)</translation>
+        </message>
+        <message>
+            <source>Choose which field the text is searched in.</source>
+            <translation>Choose which field the text is searched in.</translation>
+        </message>
+        <message>
+            <source>customer query</source>
+            <translation>customer query</translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerRecordPanel</name>
+        <message>
+            <source>Customer record — {name} · {no}</source>
+            <translation>Customer record — {name} · {no}</translation>
+        </message>
+        <message>
+            <source>Customer record — new customer</source>
+            <translation>Customer record — new customer</translation>
+        </message>
+        <message>
+            <source>Customer record</source>
+            <translation>Customer record</translation>
+        </message>
+        <message>
+            <source>&amp;Profile</source>
+            <translation>&amp;Profile</translation>
+        </message>
+        <message>
+            <source>Con&amp;tacts</source>
+            <translation>Con&amp;tacts</translation>
+        </message>
+        <message>
+            <source>Rem&amp;inders</source>
+            <translation>Rem&amp;inders</translation>
+        </message>
+        <message>
+            <source>Sal&amp;es</source>
+            <translation>Sal&amp;es</translation>
+        </message>
+        <message>
+            <source>&amp;Feedback</source>
+            <translation>&amp;Feedback</translation>
+        </message>
+        <message>
+            <source>&amp;Save</source>
+            <translation>&amp;Save</translation>
+        </message>
+        <message>
+            <source>Se&amp;ll</source>
+            <translation>Se&amp;ll</translation>
+        </message>
+        <message>
+            <source>Re&amp;mind</source>
+            <translation>Re&amp;mind</translation>
+        </message>
+        <message>
+            <source>&amp;Dial</source>
+            <translation>&amp;Dial</translation>
+        </message>
+        <message>
+            <source>Save the profile (Ctrl+S)</source>
+            <translation>Save the profile (Ctrl+S)</translation>
+        </message>
+        <message>
+            <source>&amp;Open existing record</source>
+            <translation>&amp;Open existing record</translation>
+        </message>
+        <message>
+            <source>Customer {no} registered.</source>
+            <translation>Customer {no} registered.</translation>
+        </message>
+        <message>
+            <source>Saved.</source>
+            <translation>Saved.</translation>
+        </message>
+        <message>
+            <source>Save the customer first, then sell.</source>
+            <translation>Save the customer first, then sell.</translation>
+        </message>
+        <message>
+            <source>Save the customer first, then set a reminder.</source>
+            <translation>Save the customer first, then set a reminder.</translation>
+        </message>
+        <message>
+            <source>This customer has no phone number.</source>
+            <translation>This customer has no phone number.</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI link not connected</translation>
+        </message>
+        <message>
+            <source>Dialling {number}…</source>
+            <translation>Dialling {number}…</translation>
         </message>
     </context>
     <context>
@@ -136,6 +911,25 @@ Log file: {path}</translation>
         <message>
             <source>Business number:</source>
             <translation>Business number:</translation>
+        </message>
+    </context>
+    <context>
+        <name>DialPad</name>
+        <message>
+            <source>Number to dial</source>
+            <translation>Number to dial</translation>
+        </message>
+        <message>
+            <source>Dial</source>
+            <translation>Dial</translation>
+        </message>
+        <message>
+            <source>Keypad</source>
+            <translation>Keypad</translation>
+        </message>
+        <message>
+            <source>Delete the last digit</source>
+            <translation>Delete the last digit</translation>
         </message>
     </context>
     <context>
@@ -243,6 +1037,80 @@ Log file: {path}</translation>
         <message>
             <source>Permissions of {login}</source>
             <translation>Permissions of {login}</translation>
+        </message>
+    </context>
+    <context>
+        <name>FeedbackTab</name>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Opinion or suggestion</source>
+            <translation>Opinion or suggestion</translation>
+        </message>
+        <message>
+            <source>The customer's opinion or suggestion</source>
+            <translation>The customer's opinion or suggestion</translation>
+        </message>
+        <message>
+            <source>&amp;Add</source>
+            <translation>&amp;Add</translation>
+        </message>
+        <message>
+            <source>Add the opinion or suggestion</source>
+            <translation>Add the opinion or suggestion</translation>
+        </message>
+        <message>
+            <source>Re&amp;fresh</source>
+            <translation>Re&amp;fresh</translation>
+        </message>
+    </context>
+    <context>
+        <name>InternalNumbersPanel</name>
+        <message>
+            <source>Internal numbers</source>
+            <translation>Internal numbers</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>Number</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Changed by</source>
+            <translation>Changed by</translation>
+        </message>
+        <message>
+            <source>&amp;New</source>
+            <translation>&amp;New</translation>
+        </message>
+        <message>
+            <source>&amp;Save</source>
+            <translation>&amp;Save</translation>
+        </message>
+        <message>
+            <source>&amp;Delete</source>
+            <translation>&amp;Delete</translation>
+        </message>
+        <message>
+            <source>Saved {digits}.</source>
+            <translation>Saved {digits}.</translation>
+        </message>
+        <message>
+            <source>Choose the number to delete.</source>
+            <translation>Choose the number to delete.</translation>
+        </message>
+        <message>
+            <source>Deleted {digits}.</source>
+            <translation>Deleted {digits}.</translation>
         </message>
     </context>
     <context>
@@ -445,6 +1313,277 @@ Call-center agent desktop.</translation>
         </message>
     </context>
     <context>
+        <name>MissedCallsPanel</name>
+        <message>
+            <source>Missed calls</source>
+            <translation>Missed calls</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n missed call(s).</source>
+            <translation>
+                <numerusform>%n missed call.</numerusform>
+                <numerusform>%n missed calls.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>Caller</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>Dialled number</translation>
+        </message>
+        <message>
+            <source>Waited</source>
+            <translation>Waited</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Allocated to</source>
+            <translation>Allocated to</translation>
+        </message>
+        <message>
+            <source>Called back</source>
+            <translation>Called back</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>From</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>To</translation>
+        </message>
+        <message>
+            <source>All missed calls</source>
+            <translation>All missed calls</translation>
+        </message>
+        <message>
+            <source>Allocated to me</source>
+            <translation>Allocated to me</translation>
+        </message>
+        <message>
+            <source>Include called back</source>
+            <translation>Include called back</translation>
+        </message>
+        <message>
+            <source>&amp;Refresh</source>
+            <translation>&amp;Refresh</translation>
+        </message>
+        <message>
+            <source>Allocate the ticked calls to</source>
+            <translation>Allocate the ticked calls to</translation>
+        </message>
+        <message>
+            <source>Allocate</source>
+            <translation>Allocate</translation>
+        </message>
+        <message>
+            <source>Call back</source>
+            <translation>Call back</translation>
+        </message>
+        <message>
+            <source>Tick the calls and choose an agent first.</source>
+            <translation>Tick the calls and choose an agent first.</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n call(s) allocated to {login}.</source>
+            <translation>
+                <numerusform>%n call allocated to {login}.</numerusform>
+                <numerusform>%n calls allocated to {login}.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Choose the call to return.</source>
+            <translation>Choose the call to return.</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI link not connected</translation>
+        </message>
+    </context>
+    <context>
+        <name>OrderDialog</name>
+        <message>
+            <source>Sales order</source>
+            <translation>Sales order</translation>
+        </message>
+        <message>
+            <source>New order</source>
+            <translation>New order</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Delivery</source>
+            <translation>Delivery</translation>
+        </message>
+        <message>
+            <source>Product</source>
+            <translation>Product</translation>
+        </message>
+        <message>
+            <source>Unit price</source>
+            <translation>Unit price</translation>
+        </message>
+        <message>
+            <source>Qty</source>
+            <translation>Qty</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>Kind</translation>
+        </message>
+        <message>
+            <source>Trial</source>
+            <translation>Trial</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>&amp;Add line</source>
+            <translation>&amp;Add line</translation>
+        </message>
+        <message>
+            <source>&amp;Delete line</source>
+            <translation>&amp;Delete line</translation>
+        </message>
+        <message>
+            <source>C&amp;lear</source>
+            <translation>C&amp;lear</translation>
+        </message>
+        <message>
+            <source>Deli&amp;very</source>
+            <translation>Deli&amp;very</translation>
+        </message>
+        <message>
+            <source>Pa&amp;yment</source>
+            <translation>Pa&amp;yment</translation>
+        </message>
+        <message>
+            <source>&amp;Medium</source>
+            <translation>&amp;Medium</translation>
+        </message>
+        <message>
+            <source>Re&amp;quirements</source>
+            <translation>Re&amp;quirements</translation>
+        </message>
+        <message>
+            <source>Remar&amp;k</source>
+            <translation>Remar&amp;k</translation>
+        </message>
+        <message>
+            <source>&amp;History</source>
+            <translation>&amp;History</translation>
+        </message>
+        <message>
+            <source>&amp;OK</source>
+            <translation>&amp;OK</translation>
+        </message>
+        <message>
+            <source>Save the order</source>
+            <translation>Save the order</translation>
+        </message>
+        <message>
+            <source>Ca&amp;ncel order…</source>
+            <translation>Ca&amp;ncel order…</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>Close</translation>
+        </message>
+        <message>
+            <source>Total: {amount}  ({count} item(s))</source>
+            <translation>Total: {amount}  ({count} item(s))</translation>
+        </message>
+        <message>
+            <source>Sales order {no}</source>
+            <translation>Sales order {no}</translation>
+        </message>
+        <message>
+            <source>confirmed</source>
+            <translation>confirmed</translation>
+        </message>
+        <message>
+            <source>not confirmed</source>
+            <translation>not confirmed</translation>
+        </message>
+        <message>
+            <source>Order {no} · {date} · {variety} · {status}, {state}</source>
+            <translation>Order {no} · {date} · {variety} · {status}, {state}</translation>
+        </message>
+        <message>
+            <source>created</source>
+            <translation>created</translation>
+        </message>
+        <message>
+            <source>changed</source>
+            <translation>changed</translation>
+        </message>
+        <message>
+            <source>logistics confirmation</source>
+            <translation>logistics confirmation</translation>
+        </message>
+        <message>
+            <source>cancelled</source>
+            <translation>cancelled</translation>
+        </message>
+        <message>
+            <source>Add at least one product.</source>
+            <translation>Add at least one product.</translation>
+        </message>
+        <message>
+            <source>Logistics confirmation</source>
+            <translation>Logistics confirmation</translation>
+        </message>
+        <message>
+            <source>Confirm this order for logistics?</source>
+            <translation>Confirm this order for logistics?</translation>
+        </message>
+        <message>
+            <source>Cancel order</source>
+            <translation>Cancel order</translation>
+        </message>
+        <message>
+            <source>Why is the order cancelled?</source>
+            <translation>Why is the order cancelled?</translation>
+        </message>
+        <message>
+            <source>Give the reason for cancelling.</source>
+            <translation>Give the reason for cancelling.</translation>
+        </message>
+    </context>
+    <context>
+        <name>PickCustomerDialog</name>
+        <message>
+            <source>Choose the customer</source>
+            <translation>Choose the customer</translation>
+        </message>
+        <message>
+            <source>{n} customers have this number. Which one is calling?</source>
+            <translation>{n} customers have this number. Which one is calling?</translation>
+        </message>
+        <message>
+            <source>&amp;New customer</source>
+            <translation>&amp;New customer</translation>
+        </message>
+    </context>
+    <context>
         <name>PlacementsPanel</name>
         <message>
             <source>Media placements</source>
@@ -571,6 +1710,116 @@ Call-center agent desktop.</translation>
         </message>
     </context>
     <context>
+        <name>ProfileForm</name>
+        <message>
+            <source>&amp;Name</source>
+            <translation>&amp;Name</translation>
+        </message>
+        <message>
+            <source>Reg. no.</source>
+            <translation>Reg. no.</translation>
+        </message>
+        <message>
+            <source>&amp;Mobile</source>
+            <translation>&amp;Mobile</translation>
+        </message>
+        <message>
+            <source>&amp;Landline</source>
+            <translation>&amp;Landline</translation>
+        </message>
+        <message>
+            <source>&amp;Other phone</source>
+            <translation>&amp;Other phone</translation>
+        </message>
+        <message>
+            <source>Re&amp;gion</source>
+            <translation>Re&amp;gion</translation>
+        </message>
+        <message>
+            <source>Add&amp;ress</source>
+            <translation>Add&amp;ress</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>Class</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>Source</translation>
+        </message>
+        <message>
+            <source>Owner</source>
+            <translation>Owner</translation>
+        </message>
+        <message>
+            <source>Callback agent</source>
+            <translation>Callback agent</translation>
+        </message>
+        <message>
+            <source>End user</source>
+            <translation>End user</translation>
+        </message>
+        <message>
+            <source>School</source>
+            <translation>School</translation>
+        </message>
+        <message>
+            <source>User account</source>
+            <translation>User account</translation>
+        </message>
+        <message>
+            <source>Difficulty</source>
+            <translation>Difficulty</translation>
+        </message>
+        <message>
+            <source>Remar&amp;k</source>
+            <translation>Remar&amp;k</translation>
+        </message>
+    </context>
+    <context>
+        <name>RecordingPlayer</name>
+        <message>
+            <source>No recording chosen</source>
+            <translation>No recording chosen</translation>
+        </message>
+        <message>
+            <source>Fetching the recording…</source>
+            <translation>Fetching the recording…</translation>
+        </message>
+        <message>
+            <source>You may not play this recording: only the agent who took the call, or a user with the recordings permission, may.</source>
+            <translation>You may not play this recording: only the agent who took the call, or a user with the recordings permission, may.</translation>
+        </message>
+        <message>
+            <source>The recording is not on the server (it may have been purged).</source>
+            <translation>The recording is not on the server (it may have been purged).</translation>
+        </message>
+        <message>
+            <source>The recording arrived damaged (checksum mismatch); try again.</source>
+            <translation>The recording arrived damaged (checksum mismatch); try again.</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI link not connected</translation>
+        </message>
+        <message>
+            <source>The recording could not be fetched: {error}</source>
+            <translation>The recording could not be fetched: {error}</translation>
+        </message>
+        <message>
+            <source>The recording cannot be played: {error}</source>
+            <translation>The recording cannot be played: {error}</translation>
+        </message>
+        <message>
+            <source>Pause</source>
+            <translation>Pause</translation>
+        </message>
+        <message>
+            <source>Play</source>
+            <translation>Play</translation>
+        </message>
+    </context>
+    <context>
         <name>RegionsPanel</name>
         <message>
             <source>Regions</source>
@@ -599,6 +1848,588 @@ Call-center agent desktop.</translation>
         <message>
             <source>Area code:</source>
             <translation>Area code:</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReminderDialog</name>
+        <message>
+            <source>Reminder: {name}</source>
+            <translation>Reminder: {name}</translation>
+        </message>
+        <message>
+            <source>&amp;Date and time</source>
+            <translation>&amp;Date and time</translation>
+        </message>
+        <message>
+            <source>&amp;Note</source>
+            <translation>&amp;Note</translation>
+        </message>
+        <message>
+            <source>&amp;For</source>
+            <translation>&amp;For</translation>
+        </message>
+        <message>
+            <source>Only me</source>
+            <translation>Only me</translation>
+        </message>
+        <message>
+            <source>My callback group {group}</source>
+            <translation>My callback group {group}</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReminderListPanel</name>
+        <message>
+            <source>Customer reminders</source>
+            <translation>Customer reminders</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>Due</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>Done</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <source>Set by</source>
+            <translation>Set by</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>Group</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>to</source>
+            <translation>to</translation>
+        </message>
+        <message>
+            <source>Include done</source>
+            <translation>Include done</translation>
+        </message>
+        <message>
+            <source>Re&amp;fresh</source>
+            <translation>Re&amp;fresh</translation>
+        </message>
+        <message>
+            <source>Mark &amp;done</source>
+            <translation>Mark &amp;done</translation>
+        </message>
+        <message>
+            <source>&amp;Go to customer</source>
+            <translation>&amp;Go to customer</translation>
+        </message>
+        <message>
+            <source>&amp;New reminder</source>
+            <translation>&amp;New reminder</translation>
+        </message>
+        <message>
+            <source>{n} reminder(s), {open} open</source>
+            <translation>{n} reminder(s), {open} open</translation>
+        </message>
+        <message>
+            <source>Select an open reminder first.</source>
+            <translation>Select an open reminder first.</translation>
+        </message>
+        <message>
+            <source>Select a reminder first.</source>
+            <translation>Select a reminder first.</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReminderNotifier</name>
+        <message>
+            <source>Reminder {time}: {name} {phone} — {note}</source>
+            <translation>Reminder {time}: {name} {phone} — {note}</translation>
+        </message>
+        <message>
+            <source>(no note)</source>
+            <translation>(no note)</translation>
+        </message>
+        <message>
+            <source>{n} more reminders are due: see Customer reminders.</source>
+            <translation>{n} more reminders are due: see Customer reminders.</translation>
+        </message>
+        <message>
+            <source>Reminder: call {name}. {note}</source>
+            <translation>Reminder: call {name}. {note}</translation>
+        </message>
+    </context>
+    <context>
+        <name>RemindersTab</name>
+        <message>
+            <source>Due</source>
+            <translation>Due</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>Done</translation>
+        </message>
+        <message>
+            <source>Set by</source>
+            <translation>Set by</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>&amp;New reminder</source>
+            <translation>&amp;New reminder</translation>
+        </message>
+        <message>
+            <source>Mark &amp;done</source>
+            <translation>Mark &amp;done</translation>
+        </message>
+        <message>
+            <source>Select an open reminder first.</source>
+            <translation>Select an open reminder first.</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesDirectoryPanel</name>
+        <message>
+            <source>Sales directory</source>
+            <translation>Sales directory</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Reg. no.</source>
+            <translation>Reg. no.</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>Region</translation>
+        </message>
+        <message>
+            <source>Del.</source>
+            <translation>Del.</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Fb.</source>
+            <translation>Fb.</translation>
+        </message>
+        <message>
+            <source>Rcpt.</source>
+            <translation>Rcpt.</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>Class</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>Medium</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>Variety</translation>
+        </message>
+        <message>
+            <source>Waybill no.</source>
+            <translation>Waybill no.</translation>
+        </message>
+        <message>
+            <source>Trial</source>
+            <translation>Trial</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>Remark</translation>
+        </message>
+        <message>
+            <source>Sales date</source>
+            <translation>Sales date</translation>
+        </message>
+        <message>
+            <source>to</source>
+            <translation>to</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>Confirmed</translation>
+        </message>
+        <message>
+            <source>Not confirmed</source>
+            <translation>Not confirmed</translation>
+        </message>
+        <message>
+            <source>Confirmed or not</source>
+            <translation>Confirmed or not</translation>
+        </message>
+        <message>
+            <source>Any status</source>
+            <translation>Any status</translation>
+        </message>
+        <message>
+            <source>Any delivery</source>
+            <translation>Any delivery</translation>
+        </message>
+        <message>
+            <source>(no text criterion)</source>
+            <translation>(no text criterion)</translation>
+        </message>
+        <message>
+            <source>Search text</source>
+            <translation>Search text</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>&amp;Search</translation>
+        </message>
+        <message>
+            <source>Any medium</source>
+            <translation>Any medium</translation>
+        </message>
+        <message>
+            <source>Any variety</source>
+            <translation>Any variety</translation>
+        </message>
+        <message>
+            <source>Any region</source>
+            <translation>Any region</translation>
+        </message>
+        <message>
+            <source>Choose which field the text is searched in.</source>
+            <translation>Choose which field the text is searched in.</translation>
+        </message>
+        <message>
+            <source>, more below</source>
+            <translation>, more below</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n order(s)</source>
+            <translation>
+                <numerusform>%n order</numerusform>
+                <numerusform>%n orders</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>, amount {amount}</source>
+            <translation>, amount {amount}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesFeature</name>
+        <message>
+            <source>&amp;New customer</source>
+            <translation>&amp;New customer</translation>
+        </message>
+        <message>
+            <source>Customer &amp;directory</source>
+            <translation>Customer &amp;directory</translation>
+        </message>
+        <message>
+            <source>Customer &amp;query…</source>
+            <translation>Customer &amp;query…</translation>
+        </message>
+        <message>
+            <source>&amp;Sales directory</source>
+            <translation>&amp;Sales directory</translation>
+        </message>
+        <message>
+            <source>Customer &amp;reminders</source>
+            <translation>Customer &amp;reminders</translation>
+        </message>
+        <message>
+            <source>Customer &amp;maintenance</source>
+            <translation>Customer &amp;maintenance</translation>
+        </message>
+        <message>
+            <source>Open a customer first.</source>
+            <translation>Open a customer first.</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesLabels</name>
+        <message>
+            <source>A EMS (Xianguo)</source>
+            <translation>A EMS (Xianguo)</translation>
+        </message>
+        <message>
+            <source>B Local delivery</source>
+            <translation>B Local delivery</translation>
+        </message>
+        <message>
+            <source>C Post</source>
+            <translation>C Post</translation>
+        </message>
+        <message>
+            <source>D Other</source>
+            <translation>D Other</translation>
+        </message>
+        <message>
+            <source>Cash on delivery</source>
+            <translation>Cash on delivery</translation>
+        </message>
+        <message>
+            <source>Prepaid</source>
+            <translation>Prepaid</translation>
+        </message>
+        <message>
+            <source>Direct sale</source>
+            <translation>Direct sale</translation>
+        </message>
+        <message>
+            <source>Bundled</source>
+            <translation>Bundled</translation>
+        </message>
+        <message>
+            <source>Gift</source>
+            <translation>Gift</translation>
+        </message>
+        <message>
+            <source>Not sent</source>
+            <translation>Not sent</translation>
+        </message>
+        <message>
+            <source>In transit</source>
+            <translation>In transit</translation>
+        </message>
+        <message>
+            <source>Accepted</source>
+            <translation>Accepted</translation>
+        </message>
+        <message>
+            <source>Voided</source>
+            <translation>Voided</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>Cancelled</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>No</translation>
+        </message>
+        <message>
+            <source>Acc.</source>
+            <translation>Acc.</translation>
+        </message>
+        <message>
+            <source>Not yet</source>
+            <translation>Not yet</translation>
+        </message>
+        <message>
+            <source>Recv.</source>
+            <translation>Recv.</translation>
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation>Refused</translation>
+        </message>
+        <message>
+            <source>A VIP</source>
+            <translation>A VIP</translation>
+        </message>
+        <message>
+            <source>B Key</source>
+            <translation>B Key</translation>
+        </message>
+        <message>
+            <source>C Ordinary</source>
+            <translation>C Ordinary</translation>
+        </message>
+        <message>
+            <source>D Dead</source>
+            <translation>D Dead</translation>
+        </message>
+        <message>
+            <source>Callback</source>
+            <translation>Callback</translation>
+        </message>
+        <message>
+            <source>Transferred</source>
+            <translation>Transferred</translation>
+        </message>
+        <message>
+            <source>Easy to talk to</source>
+            <translation>Easy to talk to</translation>
+        </message>
+        <message>
+            <source>Hard to talk to</source>
+            <translation>Hard to talk to</translation>
+        </message>
+        <message>
+            <source>Refuses calls</source>
+            <translation>Refuses calls</translation>
+        </message>
+        <message>
+            <source>Incoming call</source>
+            <translation>Incoming call</translation>
+        </message>
+        <message>
+            <source>Outgoing call</source>
+            <translation>Outgoing call</translation>
+        </message>
+        <message>
+            <source>SMS</source>
+            <translation>SMS</translation>
+        </message>
+        <message>
+            <source>Visit</source>
+            <translation>Visit</translation>
+        </message>
+        <message>
+            <source>Consultation</source>
+            <translation>Consultation</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>Order</translation>
+        </message>
+        <message>
+            <source>A · Name (or initials)</source>
+            <translation>A · Name (or initials)</translation>
+        </message>
+        <message>
+            <source>A · Registration no.</source>
+            <translation>A · Registration no.</translation>
+        </message>
+        <message>
+            <source>A · Phone</source>
+            <translation>A · Phone</translation>
+        </message>
+        <message>
+            <source>B · User account</source>
+            <translation>B · User account</translation>
+        </message>
+        <message>
+            <source>B · Name or phone, whole</source>
+            <translation>B · Name or phone, whole</translation>
+        </message>
+        <message>
+            <source>C · Address</source>
+            <translation>C · Address</translation>
+        </message>
+        <message>
+            <source>C · End user's name</source>
+            <translation>C · End user's name</translation>
+        </message>
+        <message>
+            <source>C · End user's school</source>
+            <translation>C · End user's school</translation>
+        </message>
+        <message>
+            <source>C · Remark</source>
+            <translation>C · Remark</translation>
+        </message>
+        <message>
+            <source>Order no. (beginning)</source>
+            <translation>Order no. (beginning)</translation>
+        </message>
+        <message>
+            <source>Registration no. (beginning)</source>
+            <translation>Registration no. (beginning)</translation>
+        </message>
+        <message>
+            <source>Waybill no.</source>
+            <translation>Waybill no.</translation>
+        </message>
+        <message>
+            <source>Customer name</source>
+            <translation>Customer name</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <source>Remark contains</source>
+            <translation>Remark contains</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesTab</name>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>Variety</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Fb.</source>
+            <translation>Fb.</translation>
+        </message>
+        <message>
+            <source>Rcpt.</source>
+            <translation>Rcpt.</translation>
+        </message>
+        <message>
+            <source>Del.</source>
+            <translation>Del.</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>Staff</translation>
+        </message>
+    </context>
+    <context>
+        <name>ScreenPop</name>
+        <message>
+            <source>Outbound call {number}</source>
+            <translation>Outbound call {number}</translation>
+        </message>
+        <message>
+            <source>Call {caller} → {dialed}</source>
+            <translation>Call {caller} → {dialed}</translation>
+        </message>
+        <message>
+            <source>group {group}</source>
+            <translation>group {group}</translation>
         </message>
     </context>
     <context>
@@ -633,6 +2464,77 @@ Call-center agent desktop.</translation>
         </message>
     </context>
     <context>
+        <name>SupervisorPanel</name>
+        <message>
+            <source>Monitoring</source>
+            <translation>Monitoring</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>User</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <source>Seat</source>
+            <translation>Seat</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>State</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Since</source>
+            <translation>Since</translation>
+        </message>
+        <message>
+            <source>Groups</source>
+            <translation>Groups</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>Group</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>Waiting</translation>
+        </message>
+        <message>
+            <source>Longest wait</source>
+            <translation>Longest wait</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>Ready</translation>
+        </message>
+        <message>
+            <source>Busy</source>
+            <translation>Busy</translation>
+        </message>
+        <message>
+            <source>Talking</source>
+            <translation>Talking</translation>
+        </message>
+        <message>
+            <source>A message for every logged-in agent</source>
+            <translation>A message for every logged-in agent</translation>
+        </message>
+        <message>
+            <source>Broadcast</source>
+            <translation>Broadcast</translation>
+        </message>
+        <message>
+            <source>Broadcast sent.</source>
+            <translation>Broadcast sent.</translation>
+        </message>
+    </context>
+    <context>
         <name>SystemSettingsPanel</name>
         <message>
             <source>System settings</source>
@@ -653,6 +2555,68 @@ Call-center agent desktop.</translation>
         <message>
             <source>Saved.</source>
             <translation>Saved.</translation>
+        </message>
+    </context>
+    <context>
+        <name>TodayCalls</name>
+        <message>
+            <source>Direction</source>
+            <translation>Direction</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>Number</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Duration</source>
+            <translation>Duration</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <source>Today's calls</source>
+            <translation>Today's calls</translation>
+        </message>
+    </context>
+    <context>
+        <name>TransferPopup</name>
+        <message>
+            <source>Transfer the call to</source>
+            <translation>Transfer the call to</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>Group</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>Agent</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>Number</translation>
+        </message>
+        <message>
+            <source>Group number, agent login or phone number</source>
+            <translation>Group number, agent login or phone number</translation>
+        </message>
+        <message>
+            <source>Transfer</source>
+            <translation>Transfer</translation>
+        </message>
+        <message>
+            <source>Enter where the call should go.</source>
+            <translation>Enter where the call should go.</translation>
         </message>
     </context>
     <context>
@@ -787,6 +2751,259 @@ Call-center agent desktop.</translation>
         <message>
             <source>The settings could not be saved ({error}). Check that the disk is not full.</source>
             <translation>The settings could not be saved ({error}). Check that the disk is not full.</translation>
+        </message>
+    </context>
+    <context>
+        <name>_Texts</name>
+        <message>
+            <source>Call &amp;console</source>
+            <translation>Call &amp;console</translation>
+        </message>
+        <message>
+            <source>Call &amp;query</source>
+            <translation>Call &amp;query</translation>
+        </message>
+        <message>
+            <source>&amp;Missed calls</source>
+            <translation>&amp;Missed calls</translation>
+        </message>
+        <message>
+            <source>&amp;Internal numbers</source>
+            <translation>&amp;Internal numbers</translation>
+        </message>
+        <message>
+            <source>&amp;Monitoring</source>
+            <translation>&amp;Monitoring</translation>
+        </message>
+        <message>
+            <source>Place a demo call</source>
+            <translation>Place a demo call</translation>
+        </message>
+        <message>
+            <source>Ask the built-in CTI server for a call from a demo customer</source>
+            <translation>Ask the built-in CTI server for a call from a demo customer</translation>
+        </message>
+    </context>
+    <context>
+        <name>call</name>
+        <message>
+            <source>The built-in CTI server is not running.</source>
+            <translation>The built-in CTI server is not running.</translation>
+        </message>
+        <message>
+            <source>Message from {sender}: {text}</source>
+            <translation>Message from {sender}: {text}</translation>
+        </message>
+        <message>
+            <source>Disconnected</source>
+            <translation>Disconnected</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>Connecting…</translation>
+        </message>
+        <message>
+            <source>Connected</source>
+            <translation>Connected</translation>
+        </message>
+        <message>
+            <source>Logged out</source>
+            <translation>Logged out</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>Ready</translation>
+        </message>
+        <message>
+            <source>Busy</source>
+            <translation>Busy</translation>
+        </message>
+        <message>
+            <source>Ringing</source>
+            <translation>Ringing</translation>
+        </message>
+        <message>
+            <source>Talking</source>
+            <translation>Talking</translation>
+        </message>
+        <message>
+            <source>Wrap-up</source>
+            <translation>Wrap-up</translation>
+        </message>
+        <message>
+            <source>Queued</source>
+            <translation>Queued</translation>
+        </message>
+        <message>
+            <source>On hold</source>
+            <translation>On hold</translation>
+        </message>
+        <message>
+            <source>Ended</source>
+            <translation>Ended</translation>
+        </message>
+        <message>
+            <source>Connect</source>
+            <translation>Connect</translation>
+        </message>
+        <message>
+            <source>Disconnect</source>
+            <translation>Disconnect</translation>
+        </message>
+        <message>
+            <source>Answer</source>
+            <translation>Answer</translation>
+        </message>
+        <message>
+            <source>Hang up</source>
+            <translation>Hang up</translation>
+        </message>
+        <message>
+            <source>Hold</source>
+            <translation>Hold</translation>
+        </message>
+        <message>
+            <source>Resume</source>
+            <translation>Resume</translation>
+        </message>
+        <message>
+            <source>Transfer</source>
+            <translation>Transfer</translation>
+        </message>
+        <message>
+            <source>Dial</source>
+            <translation>Dial</translation>
+        </message>
+        <message>
+            <source>Monitoring</source>
+            <translation>Monitoring</translation>
+        </message>
+        <message>
+            <source>Broadcast</source>
+            <translation>Broadcast</translation>
+        </message>
+        <message>
+            <source>Screen pop</source>
+            <translation>Screen pop</translation>
+        </message>
+        <message>
+            <source>Break</source>
+            <translation>Break</translation>
+        </message>
+        <message>
+            <source>Training</source>
+            <translation>Training</translation>
+        </message>
+        <message>
+            <source>Meeting</source>
+            <translation>Meeting</translation>
+        </message>
+        <message>
+            <source>Other</source>
+            <translation>Other</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>Inbound</translation>
+        </message>
+        <message>
+            <source>Outbound</source>
+            <translation>Outbound</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>Answered</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>Abandoned</translation>
+        </message>
+        <message>
+            <source>No answer</source>
+            <translation>No answer</translation>
+        </message>
+        <message>
+            <source>Line busy</source>
+            <translation>Line busy</translation>
+        </message>
+        <message>
+            <source>Unreachable</source>
+            <translation>Unreachable</translation>
+        </message>
+        <message>
+            <source>Rejected</source>
+            <translation>Rejected</translation>
+        </message>
+        <message>
+            <source>Vacant number</source>
+            <translation>Vacant number</translation>
+        </message>
+        <message>
+            <source>Powered off</source>
+            <translation>Powered off</translation>
+        </message>
+        <message>
+            <source>Transferred</source>
+            <translation>Transferred</translation>
+        </message>
+    </context>
+    <context>
+        <name>calls</name>
+        <message>
+            <source>Time</source>
+            <translation>Time</translation>
+        </message>
+        <message>
+            <source>Direction</source>
+            <translation>Direction</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>Caller</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>Dialled number</translation>
+        </message>
+        <message>
+            <source>Seat</source>
+            <translation>Seat</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>Agent</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>Group</translation>
+        </message>
+        <message>
+            <source>Wait (s)</source>
+            <translation>Wait (s)</translation>
+        </message>
+        <message>
+            <source>Talk (s)</source>
+            <translation>Talk (s)</translation>
+        </message>
+        <message>
+            <source>End cause</source>
+            <translation>End cause</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>Medium</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>Region</translation>
+        </message>
+        <message>
+            <source>Call ID</source>
+            <translation>Call ID</translation>
         </message>
     </context>
     <context>
@@ -1006,6 +3223,182 @@ Call-center agent desktop.</translation>
         <message>
             <source>Give the landline with its area code, e.g. 0571-88001234.</source>
             <translation>Give the landline with its area code, e.g. 0571-88001234.</translation>
+        </message>
+        <message>
+            <source>There is no employee {login}.</source>
+            <translation>There is no employee {login}.</translation>
+        </message>
+        <message>
+            <source>A phone number is 3 to 32 digits.</source>
+            <translation>A phone number is 3 to 32 digits.</translation>
+        </message>
+        <message>
+            <source>This text is too long: at most {limit} characters.</source>
+            <translation>This text is too long: at most {limit} characters.</translation>
+        </message>
+        <message>
+            <source>The time must carry a time zone.</source>
+            <translation>The time must carry a time zone.</translation>
+        </message>
+        <message>
+            <source>Choose how the customer was contacted.</source>
+            <translation>Choose how the customer was contacted.</translation>
+        </message>
+        <message>
+            <source>Choose the demand type: consultation or order.</source>
+            <translation>Choose the demand type: consultation or order.</translation>
+        </message>
+        <message>
+            <source>That product variety no longer exists; choose another.</source>
+            <translation>That product variety no longer exists; choose another.</translation>
+        </message>
+        <message>
+            <source>A contact cannot be moved to another customer.</source>
+            <translation>A contact cannot be moved to another customer.</translation>
+        </message>
+        <message>
+            <source>Write the customer's opinion or suggestion first.</source>
+            <translation>Write the customer's opinion or suggestion first.</translation>
+        </message>
+        <message>
+            <source>Enter a number of days of 0 or more.</source>
+            <translation>Enter a number of days of 0 or more.</translation>
+        </message>
+        <message>
+            <source>The end date is before the start date.</source>
+            <translation>The end date is before the start date.</translation>
+        </message>
+        <message>
+            <source>Choose sale or consult.</source>
+            <translation>Choose sale or consult.</translation>
+        </message>
+        <message>
+            <source>Choose a customer class from the list.</source>
+            <translation>Choose a customer class from the list.</translation>
+        </message>
+        <message>
+            <source>Choose a source from the list.</source>
+            <translation>Choose a source from the list.</translation>
+        </message>
+        <message>
+            <source>Choose the field to search in.</source>
+            <translation>Choose the field to search in.</translation>
+        </message>
+        <message>
+            <source>Unknown search field {name}.</source>
+            <translation>Unknown search field {name}.</translation>
+        </message>
+        <message>
+            <source>Enter the text to search for.</source>
+            <translation>Enter the text to search for.</translation>
+        </message>
+        <message>
+            <source>Enter the digits of a phone number.</source>
+            <translation>Enter the digits of a phone number.</translation>
+        </message>
+        <message>
+            <source>The page position is not valid; search again.</source>
+            <translation>The page position is not valid; search again.</translation>
+        </message>
+        <message>
+            <source>Enter a page size from 1 to {n}.</source>
+            <translation>Enter a page size from 1 to {n}.</translation>
+        </message>
+        <message>
+            <source>Select at least one row first.</source>
+            <translation>Select at least one row first.</translation>
+        </message>
+        <message>
+            <source>{name} ({login}) is a closed account; choose an active employee.</source>
+            <translation>{name} ({login}) is a closed account; choose an active employee.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is confirmed by logistics and not cancelled, so it cannot be removed. Nothing was removed.</source>
+            <translation>Order {order_no} is confirmed by logistics and not cancelled, so it cannot be removed. Nothing was removed.</translation>
+        </message>
+        <message>
+            <source>{value} is not an amount of money.</source>
+            <translation>{value} is not an amount of money.</translation>
+        </message>
+        <message>
+            <source>A price must be between 0 and 9,999,999.99.</source>
+            <translation>A price must be between 0 and 9,999,999.99.</translation>
+        </message>
+        <message>
+            <source>Add at least one product to the order.</source>
+            <translation>Add at least one product to the order.</translation>
+        </message>
+        <message>
+            <source>An order has at most {n} lines.</source>
+            <translation>An order has at most {n} lines.</translation>
+        </message>
+        <message>
+            <source>The quantity must be a whole number from 1 to {max}.</source>
+            <translation>The quantity must be a whole number from 1 to {max}.</translation>
+        </message>
+        <message>
+            <source>The text is too long.</source>
+            <translation>The text is too long.</translation>
+        </message>
+        <message>
+            <source>The customer of an order cannot change.</source>
+            <translation>The customer of an order cannot change.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is cancelled or voided and cannot change.</source>
+            <translation>Order {order_no} is cancelled or voided and cannot change.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is confirmed for logistics: only its medium can change. Ask logistics to withdraw it (错单撤销) first.</source>
+            <translation>Order {order_no} is confirmed for logistics: only its medium can change. Ask logistics to withdraw it (错单撤销) first.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is already confirmed for logistics.</source>
+            <translation>Order {order_no} is already confirmed for logistics.</translation>
+        </message>
+        <message>
+            <source>Give the reason for cancelling.</source>
+            <translation>Give the reason for cancelling.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has been dispatched or closed; it can no longer be cancelled.</source>
+            <translation>Order {order_no} has been dispatched or closed; it can no longer be cancelled.</translation>
+        </message>
+        <message>
+            <source>Give the sales date range.</source>
+            <translation>Give the sales date range.</translation>
+        </message>
+        <message>
+            <source>Choose what to search in.</source>
+            <translation>Choose what to search in.</translation>
+        </message>
+        <message>
+            <source>Type what to search for.</source>
+            <translation>Type what to search for.</translation>
+        </message>
+        <message>
+            <source>The medium no longer exists; pick another.</source>
+            <translation>The medium no longer exists; pick another.</translation>
+        </message>
+        <message>
+            <source>Line {line}: the product is not on sale.</source>
+            <translation>Line {line}: the product is not on sale.</translation>
+        </message>
+        <message>
+            <source>Give the reminder's date and time.</source>
+            <translation>Give the reminder's date and time.</translation>
+        </message>
+        <message>
+            <source>Choose the group that may take this reminder.</source>
+            <translation>Choose the group that may take this reminder.</translation>
+        </message>
+        <message>
+            <source>{who} already marked this reminder as called back at {when}.</source>
+            <translation>{who} already marked this reminder as called back at {when}.</translation>
+        </message>
+        <message>
+            <source>This reminder was cancelled by customer maintenance.</source>
+            <translation>This reminder was cancelled by customer maintenance.</translation>
         </message>
     </context>
     <context>

@@ -1,1096 +1,3481 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
-<context>
-    <name>ArchivePanel</name>
-    <message>
-        <source>Filter…</source>
-        <translation>筛选…</translation>
-    </message>
-    <message>
-        <source>&amp;Add</source>
-        <translation>新增(&amp;A)</translation>
-    </message>
-    <message>
-        <source>&amp;Edit</source>
-        <translation>修改(&amp;E)</translation>
-    </message>
-    <message>
-        <source>&amp;Delete</source>
-        <translation>删除(&amp;D)</translation>
-    </message>
-    <message>
-        <source>Re&amp;fresh</source>
-        <translation>刷新(&amp;F)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n record(s)</source>
-        <translation>
-            <numerusform>共 %n 条记录</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Select a row first.</source>
-        <translation>请先选择一行。</translation>
-    </message>
-    <message>
-        <source>Add: {archive}</source>
-        <translation>新增：{archive}</translation>
-    </message>
-    <message>
-        <source>Edit: {archive}</source>
-        <translation>修改：{archive}</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>删除</translation>
-    </message>
-    <message>
-        <source>Delete the selected record?</source>
-        <translation>删除选中的记录吗？</translation>
-    </message>
-</context>
-<context>
-    <name>ChangePasswordDialog</name>
-    <message>
-        <source>Change password</source>
-        <translation>修改密码</translation>
-    </message>
-    <message>
-        <source>Your password was reset. Choose a new password before you continue.</source>
-        <translation>您的密码已被恢复为默认密码。请先设置新密码再继续。</translation>
-    </message>
-    <message>
-        <source>Choose a new password.</source>
-        <translation>请设置新密码。</translation>
-    </message>
-    <message>
-        <source>&amp;Current password:</source>
-        <translation>当前密码(&amp;C)：</translation>
-    </message>
-    <message>
-        <source>&amp;New password:</source>
-        <translation>新密码(&amp;N)：</translation>
-    </message>
-    <message>
-        <source>&amp;Repeat:</source>
-        <translation>确认新密码(&amp;R)：</translation>
-    </message>
-    <message>
-        <source>The two new passwords differ.</source>
-        <translation>两次输入的新密码不一致。</translation>
-    </message>
-</context>
-<context>
-    <name>CrashDialog</name>
-    <message>
-        <source>Unexpected error</source>
-        <translation>程序错误</translation>
-    </message>
-    <message>
-        <source>Something went wrong inside the program. Your saved data is safe; the change you were making may not have been saved. Please copy this report and send it to your administrator.
+    <context>
+        <name>ArchivePanel</name>
+        <message>
+            <source>Filter…</source>
+            <translation>筛选…</translation>
+        </message>
+        <message>
+            <source>&amp;Add</source>
+            <translation>新增(&amp;A)</translation>
+        </message>
+        <message>
+            <source>&amp;Edit</source>
+            <translation>修改(&amp;E)</translation>
+        </message>
+        <message>
+            <source>&amp;Delete</source>
+            <translation>删除(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Re&amp;fresh</source>
+            <translation>刷新(&amp;F)</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n record(s)</source>
+            <translation>
+                <numerusform>共 %n 条记录</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Select a row first.</source>
+            <translation>请先选择一行。</translation>
+        </message>
+        <message>
+            <source>Add: {archive}</source>
+            <translation>新增：{archive}</translation>
+        </message>
+        <message>
+            <source>Edit: {archive}</source>
+            <translation>修改：{archive}</translation>
+        </message>
+        <message>
+            <source>Delete</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <source>Delete the selected record?</source>
+            <translation>删除选中的记录吗？</translation>
+        </message>
+    </context>
+    <context>
+        <name>CallConsolePanel</name>
+        <message>
+            <source>Call console</source>
+            <translation>前台管理</translation>
+        </message>
+        <message>
+            <source>Ready (F4)</source>
+            <translation>空闲 (F4)</translation>
+        </message>
+        <message>
+            <source>Busy (F5)</source>
+            <translation>置忙 (F5)</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>主叫号码</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>源被叫</translation>
+        </message>
+        <message>
+            <source>Answer (F2)</source>
+            <translation>接听 (F2)</translation>
+        </message>
+        <message>
+            <source>Hang up (F3)</source>
+            <translation>挂机 (F3)</translation>
+        </message>
+        <message>
+            <source>Transfer…</source>
+            <translation>转接…</translation>
+        </message>
+        <message>
+            <source>Notes on this call (saved to the customer's contact log)</source>
+            <translation>本次通话备注（保存到客户的联系情况）</translation>
+        </message>
+        <message>
+            <source>Save</source>
+            <translation>保存</translation>
+        </message>
+        <message>
+            <source>Link: {state}</source>
+            <translation>连接：{state}</translation>
+        </message>
+        <message>
+            <source>Logged in</source>
+            <translation>已登录</translation>
+        </message>
+        <message>
+            <source>Not logged in</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <source>Disconnect</source>
+            <translation>断开</translation>
+        </message>
+        <message>
+            <source>Connect</source>
+            <translation>连接</translation>
+        </message>
+        <message>
+            <source>Link: {detail}</source>
+            <translation>连接：{detail}</translation>
+        </message>
+        <message>
+            <source>{verb}: {text}</source>
+            <translation>{verb}：{text}</translation>
+        </message>
+        <message>
+            <source>Resume</source>
+            <translation>恢复</translation>
+        </message>
+        <message>
+            <source>Hold</source>
+            <translation>保持</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI 未连接</translation>
+        </message>
+        <message>
+            <source>Notes saved.</source>
+            <translation>备注已保存。</translation>
+        </message>
+        <message>
+            <source>No customer is open for this call: register or pick the customer first.</source>
+            <translation>本次通话尚未对应客户：请先登记或选择客户。</translation>
+        </message>
+    </context>
+    <context>
+        <name>CallQueryPanel</name>
+        <message>
+            <source>Call query</source>
+            <translation>通话查询</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Direction</source>
+            <translation>方向</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>主叫号码</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>源被叫</translation>
+        </message>
+        <message>
+            <source>Seat</source>
+            <translation>主被叫</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>话务员</translation>
+        </message>
+        <message>
+            <source>Talk time</source>
+            <translation>时长</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>媒体</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>区域</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Recording</source>
+            <translation>录音</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>从</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>到</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>e.g. 4006000000</source>
+            <translation>例如 4006000000</translation>
+        </message>
+        <message>
+            <source>e.g. 8001</source>
+            <translation>例如 8001</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>查找(&amp;S)</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>全部</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>呼入</translation>
+        </message>
+        <message>
+            <source>Outbound</source>
+            <translation>呼出</translation>
+        </message>
+        <message>
+            <source>Valid</source>
+            <translation>有效</translation>
+        </message>
+        <message>
+            <source>Invalid</source>
+            <translation>无效</translation>
+        </message>
+        <message>
+            <source>Sale</source>
+            <translation>销售</translation>
+        </message>
+        <message>
+            <source>Consultation</source>
+            <translation>咨询</translation>
+        </message>
+        <message>
+            <source>Select all</source>
+            <translation>全选</translation>
+        </message>
+        <message>
+            <source>Select none</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Invert selection</source>
+            <translation>反选</translation>
+        </message>
+        <message>
+            <source>Play</source>
+            <translation>播放</translation>
+        </message>
+        <message>
+            <source>Export recordings…</source>
+            <translation>录音导出…</translation>
+        </message>
+        <message>
+            <source>Export to Excel…</source>
+            <translation>导出 Excel…</translation>
+        </message>
+        <message>
+            <source>Searching…</source>
+            <translation>正在查找…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n call(s) shown.</source>
+            <translation>
+                <numerusform>显示 %n 条通话记录。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Scroll down for more.</source>
+            <translation>向下滚动可显示更多。</translation>
+        </message>
+        <message>
+            <source>Choose a call with a recording (♪).</source>
+            <translation>请选择一条有录音（♪）的通话。</translation>
+        </message>
+        <message>
+            <source>Export recordings to</source>
+            <translation>录音导出到</translation>
+        </message>
+        <message>
+            <source>Export the calls to Excel</source>
+            <translation>通话记录导出为 Excel</translation>
+        </message>
+        <message>
+            <source>Excel workbook (*.xlsx)</source>
+            <translation>Excel 工作簿 (*.xlsx)</translation>
+        </message>
+        <message>
+            <source>Exporting recording {i} of {n}…</source>
+            <translation>正在导出录音 {i}/{n}…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n recording(s) exported to {folder}.</source>
+            <translation>
+                <numerusform>已导出 %n 个录音到 {folder}。</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n could not be fetched.</source>
+            <translation>
+                <numerusform>%n 个无法获取。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Not exported: {error}</source>
+            <translation>未导出：{error}</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n call(s) exported to {path}.</source>
+            <translation>
+                <numerusform>已导出 %n 条通话记录到 {path}。</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>ChangePasswordDialog</name>
+        <message>
+            <source>Change password</source>
+            <translation>修改密码</translation>
+        </message>
+        <message>
+            <source>Your password was reset. Choose a new password before you continue.</source>
+            <translation>您的密码已被恢复为默认密码。请先设置新密码再继续。</translation>
+        </message>
+        <message>
+            <source>Choose a new password.</source>
+            <translation>请设置新密码。</translation>
+        </message>
+        <message>
+            <source>&amp;Current password:</source>
+            <translation>当前密码(&amp;C)：</translation>
+        </message>
+        <message>
+            <source>&amp;New password:</source>
+            <translation>新密码(&amp;N)：</translation>
+        </message>
+        <message>
+            <source>&amp;Repeat:</source>
+            <translation>确认新密码(&amp;R)：</translation>
+        </message>
+        <message>
+            <source>The two new passwords differ.</source>
+            <translation>两次输入的新密码不一致。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ContactsTab</name>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Channel</source>
+            <translation>方式</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>员工</translation>
+        </message>
+        <message>
+            <source>Content</source>
+            <translation>联系内容</translation>
+        </message>
+        <message>
+            <source>Demand</source>
+            <translation>需求类型</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Demand details</source>
+            <translation>需求信息</translation>
+        </message>
+        <message>
+            <source>(demand type)</source>
+            <translation>（需求类型）</translation>
+        </message>
+        <message>
+            <source>Contact</source>
+            <translation>联系</translation>
+        </message>
+        <message>
+            <source>C&amp;ontent</source>
+            <translation>联系内容(&amp;O)</translation>
+        </message>
+        <message>
+            <source>Demand de&amp;tails</source>
+            <translation>需求信息(&amp;T)</translation>
+        </message>
+        <message>
+            <source>Our staff</source>
+            <translation>我方人员</translation>
+        </message>
+        <message>
+            <source>&amp;New contact</source>
+            <translation>增加(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Save &amp;contact</source>
+            <translation>保存联系(&amp;C)</translation>
+        </message>
+        <message>
+            <source>(variety)</source>
+            <translation>（需求品种）</translation>
+        </message>
+        <message>
+            <source>Contact saved.</source>
+            <translation>联系已保存。</translation>
+        </message>
+    </context>
+    <context>
+        <name>CrashDialog</name>
+        <message>
+            <source>Unexpected error</source>
+            <translation>程序错误</translation>
+        </message>
+        <message>
+            <source>Something went wrong inside the program. Your saved data is safe; the change you were making may not have been saved. Please copy this report and send it to your administrator.
 Log file: {path}</source>
-        <translation>程序内部出现错误。已保存的数据是安全的；您正在进行的修改可能没有保存。请复制此报告并发送给管理员。
+            <translation>程序内部出现错误。已保存的数据是安全的；您正在进行的修改可能没有保存。请复制此报告并发送给管理员。
 日志文件：{path}</translation>
-    </message>
-    <message>
-        <source>Copy report</source>
-        <translation>复制报告</translation>
-    </message>
-</context>
-<context>
-    <name>DepartmentsPanel</name>
-    <message>
-        <source>Departments</source>
-        <translation>部门档案</translation>
-    </message>
-    <message>
-        <source>Number</source>
-        <translation>编号</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <source>Function</source>
-        <translation>职能</translation>
-    </message>
-    <message>
-        <source>Business number</source>
-        <translation>业务号码</translation>
-    </message>
-    <message>
-        <source>Number:</source>
-        <translation>编号：</translation>
-    </message>
-    <message>
-        <source>Name:</source>
-        <translation>名称：</translation>
-    </message>
-    <message>
-        <source>Function:</source>
-        <translation>职能：</translation>
-    </message>
-    <message>
-        <source>Business number:</source>
-        <translation>业务号码：</translation>
-    </message>
-</context>
-<context>
-    <name>EmployeesPanel</name>
-    <message>
-        <source>Employees</source>
-        <translation>员工档案</translation>
-    </message>
-    <message>
-        <source>Login</source>
-        <translation>员工号</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>姓名</translation>
-    </message>
-    <message>
-        <source>Department</source>
-        <translation>部门</translation>
-    </message>
-    <message>
-        <source>Role</source>
-        <translation>角色</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <source>Round robin</source>
-        <translation>轮选</translation>
-    </message>
-    <message>
-        <source>Permissions</source>
-        <translation>权限</translation>
-    </message>
-    <message>
-        <source>Reset password</source>
-        <translation>登陆恢复</translation>
-    </message>
-    <message>
-        <source>Close user</source>
-        <translation>关闭用户</translation>
-    </message>
-    <message>
-        <source>Ban login</source>
-        <translation>禁止登陆</translation>
-    </message>
-    <message>
-        <source>Reactivate</source>
-        <translation>恢复启用</translation>
-    </message>
-    <message>
-        <source>Permissions…</source>
-        <translation>权限设置…</translation>
-    </message>
-    <message>
-        <source>Switch round robin</source>
-        <translation>启用/关闭轮选</translation>
-    </message>
-    <message>
-        <source>Department:</source>
-        <translation>部门：</translation>
-    </message>
-    <message>
-        <source>Role:</source>
-        <translation>角色：</translation>
-    </message>
-    <message>
-        <source>Login:</source>
-        <translation>员工号：</translation>
-    </message>
-    <message>
-        <source>Name:</source>
-        <translation>姓名：</translation>
-    </message>
-    <message>
-        <source>Initial password:</source>
-        <translation>初始密码：</translation>
-    </message>
-    <message>
-        <source>Select a row first.</source>
-        <translation>请先选择一行。</translation>
-    </message>
-    <message>
-        <source>The password of {login} is back to the default; they choose a new one at next login.</source>
-        <translation>{login} 的密码已恢复为默认密码，下次登录时须设置新密码。</translation>
-    </message>
-    <message>
-        <source>{login} is closed.</source>
-        <translation>已关闭用户 {login}。</translation>
-    </message>
-    <message>
-        <source>{login} can no longer log in.</source>
-        <translation>已禁止 {login} 登陆。</translation>
-    </message>
-    <message>
-        <source>{login} is active again.</source>
-        <translation>{login} 已恢复启用。</translation>
-    </message>
-    <message>
-        <source>Round robin switched for {login}.</source>
-        <translation>已切换 {login} 的轮选状态。</translation>
-    </message>
-    <message>
-        <source>Permissions of {login}</source>
-        <translation>{login} 的权限</translation>
-    </message>
-</context>
-<context>
-    <name>LoginDialog</name>
-    <message>
-        <source>Log in</source>
-        <translation>登录</translation>
-    </message>
-    <message>
-        <source>Agent desk</source>
-        <translation>坐席工作台</translation>
-    </message>
-    <message>
-        <source>&amp;Login:</source>
-        <translation>员工号(&amp;L)：</translation>
-    </message>
-    <message>
-        <source>&amp;Password:</source>
-        <translation>密码(&amp;P)：</translation>
-    </message>
-    <message>
-        <source>&amp;Remember the password on this computer</source>
-        <translation>在本机记住密码(&amp;R)</translation>
-    </message>
-    <message>
-        <source>&amp;Settings…</source>
-        <translation>系统配置(&amp;S)…</translation>
-    </message>
-    <message>
-        <source>Enter your login.</source>
-        <translation>请输入员工号。</translation>
-    </message>
-    <message>
-        <source>Enter your password.</source>
-        <translation>请输入密码。</translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message>
-        <source>&amp;System</source>
-        <translation>系统管理(&amp;S)</translation>
-    </message>
-    <message>
-        <source>&amp;Archives</source>
-        <translation>档案管理(&amp;A)</translation>
-    </message>
-    <message>
-        <source>&amp;Direct sales</source>
-        <translation>直销管理(&amp;D)</translation>
-    </message>
-    <message>
-        <source>&amp;Logistics</source>
-        <translation>物流管理(&amp;L)</translation>
-    </message>
-    <message>
-        <source>&amp;Calls</source>
-        <translation>接线管理(&amp;C)</translation>
-    </message>
-    <message>
-        <source>S&amp;tatistics</source>
-        <translation>统计分析(&amp;T)</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>系统帮助(&amp;H)</translation>
-    </message>
-    <message>
-        <source>Change &amp;password…</source>
-        <translation>修改密码(&amp;P)…</translation>
-    </message>
-    <message>
-        <source>&amp;Workstation settings…</source>
-        <translation>系统配置(&amp;W)…</translation>
-    </message>
-    <message>
-        <source>&amp;Employees</source>
-        <translation>员工档案(&amp;E)</translation>
-    </message>
-    <message>
-        <source>Pa&amp;nels</source>
-        <translation>面板(&amp;N)</translation>
-    </message>
-    <message>
-        <source>E&amp;xit</source>
-        <translation>退出(&amp;X)</translation>
-    </message>
-    <message>
-        <source>&amp;Regions</source>
-        <translation>区域档案(&amp;R)</translation>
-    </message>
-    <message>
-        <source>&amp;Departments</source>
-        <translation>部门档案(&amp;D)</translation>
-    </message>
-    <message>
-        <source>&amp;Varieties</source>
-        <translation>品种档案(&amp;V)</translation>
-    </message>
-    <message>
-        <source>&amp;Products</source>
-        <translation>商品档案(&amp;P)</translation>
-    </message>
-    <message>
-        <source>&amp;Media</source>
-        <translation>媒体档案(&amp;M)</translation>
-    </message>
-    <message>
-        <source>Media p&amp;lacements</source>
-        <translation>媒体投放(&amp;L)</translation>
-    </message>
-    <message>
-        <source>&amp;System settings</source>
-        <translation>系统设置(&amp;S)</translation>
-    </message>
-    <message>
-        <source>Open the &amp;log folder</source>
-        <translation>打开日志文件夹(&amp;L)</translation>
-    </message>
-    <message>
-        <source>&amp;About</source>
-        <translation>关于(&amp;A)</translation>
-    </message>
-    <message>
-        <source>(not available in this version)</source>
-        <translation>（此版本尚未提供）</translation>
-    </message>
-    <message>
-        <source>Agent desk</source>
-        <translation>坐席工作台</translation>
-    </message>
-    <message>
-        <source>demo</source>
-        <translation>演示</translation>
-    </message>
-    <message>
-        <source>Welcome, {name}</source>
-        <translation>欢迎，{name}</translation>
-    </message>
-    <message>
-        <source>Open archives and panels from the menus above. Your window layout is saved when you close the program.</source>
-        <translation>请从上方菜单打开档案和面板。关闭程序时会保存您的窗口布局。</translation>
-    </message>
-    <message>
-        <source>User: {name} ({login}), {role}</source>
-        <translation>用户：{name}（{login}），{role}</translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation>未设置</translation>
-    </message>
-    <message>
-        <source>Seat: {seat}</source>
-        <translation>座席：{seat}</translation>
-    </message>
-    <message>
-        <source>Database: {db}</source>
-        <translation>数据库：{db}</translation>
-    </message>
-    <message>
-        <source>{feature} could not be loaded; see the log.</source>
-        <translation>{feature} 无法加载，请查看日志。</translation>
-    </message>
-    <message>
-        <source>Password changed.</source>
-        <translation>密码已修改。</translation>
-    </message>
-    <message>
-        <source>About</source>
-        <translation>关于</translation>
-    </message>
-    <message>
-        <source>Agent desk {version}
+        </message>
+        <message>
+            <source>Copy report</source>
+            <translation>复制报告</translation>
+        </message>
+    </context>
+    <context>
+        <name>CtiBridge</name>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI 未连接</translation>
+        </message>
+        <message>
+            <source>Not possible in the present state of the agent or the call.</source>
+            <translation>座席或通话的当前状态下不能进行此操作。</translation>
+        </message>
+        <message>
+            <source>You are not permitted to do this.</source>
+            <translation>您没有进行此操作的权限。</translation>
+        </message>
+        <message>
+            <source>The CTI link dropped; try again when it is back.</source>
+            <translation>CTI 连接已断开，请在恢复后重试。</translation>
+        </message>
+        <message>
+            <source>The CTI server did not answer in time.</source>
+            <translation>CTI 服务器未及时响应。</translation>
+        </message>
+        <message>
+            <source>The call has already ended.</source>
+            <translation>该通话已经结束。</translation>
+        </message>
+        <message>
+            <source>Not accepted: {detail}</source>
+            <translation>未被接受：{detail}</translation>
+        </message>
+        <message>
+            <source>There is no call.</source>
+            <translation>当前没有通话。</translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerDirectoryPanel</name>
+        <message>
+            <source>Reg. no.</source>
+            <translation>登记编号</translation>
+        </message>
+        <message>
+            <source>Customer name</source>
+            <translation>客户名</translation>
+        </message>
+        <message>
+            <source>Mobile</source>
+            <translation>手机</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>地址</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>区域</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>Owner</source>
+            <translation>所属</translation>
+        </message>
+        <message>
+            <source>Registered</source>
+            <translation>登记时间</translation>
+        </message>
+        <message>
+            <source>Customer directory</source>
+            <translation>客户目录</translation>
+        </message>
+        <message>
+            <source>&amp;Last</source>
+            <translation>近(&amp;L)</translation>
+        </message>
+        <message>
+            <source> days</source>
+            <translation> 天</translation>
+        </message>
+        <message>
+            <source>Re&amp;fresh</source>
+            <translation>刷新(&amp;F)</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>查找(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Ad&amp;vanced…</source>
+            <translation>档案查询(&amp;V)…</translation>
+        </message>
+        <message>
+            <source>Search text</source>
+            <translation>查找内容</translation>
+        </message>
+        <message>
+            <source>last {days} day(s)</source>
+            <translation>近 {days} 天</translation>
+        </message>
+        <message>
+            <source>Type what to search for.</source>
+            <translation>请输入要查找的内容。</translation>
+        </message>
+        <message>
+            <source>search</source>
+            <translation>查找</translation>
+        </message>
+        <message>
+            <source>query</source>
+            <translation>查询</translation>
+        </message>
+        <message>
+            <source>, more below</source>
+            <translation>，向下滚动加载更多</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n customer(s)</source>
+            <translation>
+                <numerusform>%n 个客户</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerMaintenancePanel</name>
+        <message>
+            <source>Customer maintenance</source>
+            <translation>客户维护</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>单号</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>物流确认</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>提醒时间</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>回</translation>
+        </message>
+        <message>
+            <source>Set by</source>
+            <translation>设置人</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Search text</source>
+            <translation>查找内容</translation>
+        </message>
+        <message>
+            <source>&amp;Employee</source>
+            <translation>员工(&amp;E)</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>查找(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Set &amp;owner</source>
+            <translation>设为所属人员(&amp;O)</translation>
+        </message>
+        <message>
+            <source>Set &amp;callback agent</source>
+            <translation>设为回访人员(&amp;C)</translation>
+        </message>
+        <message>
+            <source>&amp;Transfer</source>
+            <translation>转交(&amp;T)</translation>
+        </message>
+        <message>
+            <source>&amp;Remove selected orders</source>
+            <translation>清除所选订单(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Cancel selected &amp;reminders</source>
+            <translation>取消所选提醒(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Orders of the current customer</source>
+            <translation>当前客户的订单</translation>
+        </message>
+        <message>
+            <source>Reminders of the current customer</source>
+            <translation>当前客户的提醒</translation>
+        </message>
+        <message>
+            <source>Type what to search for.</source>
+            <translation>请输入要查找的内容。</translation>
+        </message>
+        <message>
+            <source>Select customers and an employee first.</source>
+            <translation>请先选择客户和员工。</translation>
+        </message>
+        <message>
+            <source>{n} customer(s) changed.</source>
+            <translation>已修改 {n} 个客户。</translation>
+        </message>
+        <message>
+            <source>Make {who} the owner of {n} customer(s)?</source>
+            <translation>将 {n} 个客户的所属人员改为 {who}？</translation>
+        </message>
+        <message>
+            <source>Make {who} the callback agent of {n} customer(s)?</source>
+            <translation>将 {n} 个客户的回访人员改为 {who}？</translation>
+        </message>
+        <message>
+            <source>Transfer {n} customer(s) to {who}?</source>
+            <translation>将 {n} 个客户转交给 {who}？</translation>
+        </message>
+        <message>
+            <source>Select the duplicate orders first.</source>
+            <translation>请先选择重复的订单。</translation>
+        </message>
+        <message>
+            <source>Remove {n} duplicate order(s)? Only unconfirmed or cancelled orders can be removed.</source>
+            <translation>清除 {n} 张重复订单？只能清除未物流确认或已取消的订单。</translation>
+        </message>
+        <message>
+            <source>{n} order(s) removed.</source>
+            <translation>已清除 {n} 张订单。</translation>
+        </message>
+        <message>
+            <source>Select the reminders first.</source>
+            <translation>请先选择提醒。</translation>
+        </message>
+        <message>
+            <source>Cancel {n} reminder(s)?</source>
+            <translation>取消 {n} 条提醒？</translation>
+        </message>
+        <message>
+            <source>{n} reminder(s) cancelled.</source>
+            <translation>已取消 {n} 条提醒。</translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerQueryDialog</name>
+        <message>
+            <source>Customer query</source>
+            <translation>客户档案查询</translation>
+        </message>
+        <message>
+            <source>Registration &amp;date</source>
+            <translation>登记日期(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Registration &amp;time</source>
+            <translation>登记时间(&amp;T)</translation>
+        </message>
+        <message>
+            <source>&amp;Region</source>
+            <translation>区域(&amp;R)</translation>
+        </message>
+        <message>
+            <source>&amp;Variety</source>
+            <translation>品种(&amp;V)</translation>
+        </message>
+        <message>
+            <source>Sta&amp;ff</source>
+            <translation>员工(&amp;F)</translation>
+        </message>
+        <message>
+            <source>to</source>
+            <translation>至</translation>
+        </message>
+        <message>
+            <source>Sale / consultation</source>
+            <translation>销售/咨询</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <source>Find</source>
+            <translation>查找</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>查找(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Sale (has orders)</source>
+            <translation>销售</translation>
+        </message>
+        <message>
+            <source>Consultation only</source>
+            <translation>咨询</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>全部</translation>
+        </message>
+        <message>
+            <source>(no text criterion)</source>
+            <translation>（不按内容查找）</translation>
+        </message>
+        <message>
+            <source>Choose which field the text is searched in.</source>
+            <translation>请选择在哪一栏中查找。</translation>
+        </message>
+        <message>
+            <source>customer query</source>
+            <translation>客户档案查询</translation>
+        </message>
+    </context>
+    <context>
+        <name>CustomerRecordPanel</name>
+        <message>
+            <source>Customer record — {name} · {no}</source>
+            <translation>客户资料 — {name} · {no}</translation>
+        </message>
+        <message>
+            <source>Customer record — new customer</source>
+            <translation>客户资料 — 新客户</translation>
+        </message>
+        <message>
+            <source>Customer record</source>
+            <translation>客户资料</translation>
+        </message>
+        <message>
+            <source>&amp;Profile</source>
+            <translation>客户资料(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Con&amp;tacts</source>
+            <translation>联系(&amp;T)</translation>
+        </message>
+        <message>
+            <source>Rem&amp;inders</source>
+            <translation>提醒(&amp;I)</translation>
+        </message>
+        <message>
+            <source>Sal&amp;es</source>
+            <translation>销售情况(&amp;E)</translation>
+        </message>
+        <message>
+            <source>&amp;Feedback</source>
+            <translation>意见及建议(&amp;F)</translation>
+        </message>
+        <message>
+            <source>&amp;Save</source>
+            <translation>保存(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Se&amp;ll</source>
+            <translation>销售(&amp;L)</translation>
+        </message>
+        <message>
+            <source>Re&amp;mind</source>
+            <translation>提醒(&amp;M)</translation>
+        </message>
+        <message>
+            <source>&amp;Dial</source>
+            <translation>拨号(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Save the profile (Ctrl+S)</source>
+            <translation>保存客户资料 (Ctrl+S)</translation>
+        </message>
+        <message>
+            <source>&amp;Open existing record</source>
+            <translation>打开已有资料(&amp;O)</translation>
+        </message>
+        <message>
+            <source>Customer {no} registered.</source>
+            <translation>客户 {no} 已登记。</translation>
+        </message>
+        <message>
+            <source>Saved.</source>
+            <translation>已保存。</translation>
+        </message>
+        <message>
+            <source>Save the customer first, then sell.</source>
+            <translation>请先保存客户资料，再下销售单。</translation>
+        </message>
+        <message>
+            <source>Save the customer first, then set a reminder.</source>
+            <translation>请先保存客户资料，再设置提醒。</translation>
+        </message>
+        <message>
+            <source>This customer has no phone number.</source>
+            <translation>该客户没有电话号码。</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI 未连接</translation>
+        </message>
+        <message>
+            <source>Dialling {number}…</source>
+            <translation>正在拨打 {number}…</translation>
+        </message>
+    </context>
+    <context>
+        <name>DepartmentsPanel</name>
+        <message>
+            <source>Departments</source>
+            <translation>部门档案</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>编号</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>Function</source>
+            <translation>职能</translation>
+        </message>
+        <message>
+            <source>Business number</source>
+            <translation>业务号码</translation>
+        </message>
+        <message>
+            <source>Number:</source>
+            <translation>编号：</translation>
+        </message>
+        <message>
+            <source>Name:</source>
+            <translation>名称：</translation>
+        </message>
+        <message>
+            <source>Function:</source>
+            <translation>职能：</translation>
+        </message>
+        <message>
+            <source>Business number:</source>
+            <translation>业务号码：</translation>
+        </message>
+    </context>
+    <context>
+        <name>DialPad</name>
+        <message>
+            <source>Number to dial</source>
+            <translation>拨打号码</translation>
+        </message>
+        <message>
+            <source>Dial</source>
+            <translation>拨号</translation>
+        </message>
+        <message>
+            <source>Keypad</source>
+            <translation>拨号盘</translation>
+        </message>
+        <message>
+            <source>Delete the last digit</source>
+            <translation>删除最后一位</translation>
+        </message>
+    </context>
+    <context>
+        <name>EmployeesPanel</name>
+        <message>
+            <source>Employees</source>
+            <translation>员工档案</translation>
+        </message>
+        <message>
+            <source>Login</source>
+            <translation>员工号</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <source>Department</source>
+            <translation>部门</translation>
+        </message>
+        <message>
+            <source>Role</source>
+            <translation>角色</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Round robin</source>
+            <translation>轮选</translation>
+        </message>
+        <message>
+            <source>Permissions</source>
+            <translation>权限</translation>
+        </message>
+        <message>
+            <source>Reset password</source>
+            <translation>登陆恢复</translation>
+        </message>
+        <message>
+            <source>Close user</source>
+            <translation>关闭用户</translation>
+        </message>
+        <message>
+            <source>Ban login</source>
+            <translation>禁止登陆</translation>
+        </message>
+        <message>
+            <source>Reactivate</source>
+            <translation>恢复启用</translation>
+        </message>
+        <message>
+            <source>Permissions…</source>
+            <translation>权限设置…</translation>
+        </message>
+        <message>
+            <source>Switch round robin</source>
+            <translation>启用/关闭轮选</translation>
+        </message>
+        <message>
+            <source>Department:</source>
+            <translation>部门：</translation>
+        </message>
+        <message>
+            <source>Role:</source>
+            <translation>角色：</translation>
+        </message>
+        <message>
+            <source>Login:</source>
+            <translation>员工号：</translation>
+        </message>
+        <message>
+            <source>Name:</source>
+            <translation>姓名：</translation>
+        </message>
+        <message>
+            <source>Initial password:</source>
+            <translation>初始密码：</translation>
+        </message>
+        <message>
+            <source>Select a row first.</source>
+            <translation>请先选择一行。</translation>
+        </message>
+        <message>
+            <source>The password of {login} is back to the default; they choose a new one at next login.</source>
+            <translation>{login} 的密码已恢复为默认密码，下次登录时须设置新密码。</translation>
+        </message>
+        <message>
+            <source>{login} is closed.</source>
+            <translation>已关闭用户 {login}。</translation>
+        </message>
+        <message>
+            <source>{login} can no longer log in.</source>
+            <translation>已禁止 {login} 登陆。</translation>
+        </message>
+        <message>
+            <source>{login} is active again.</source>
+            <translation>{login} 已恢复启用。</translation>
+        </message>
+        <message>
+            <source>Round robin switched for {login}.</source>
+            <translation>已切换 {login} 的轮选状态。</translation>
+        </message>
+        <message>
+            <source>Permissions of {login}</source>
+            <translation>{login} 的权限</translation>
+        </message>
+    </context>
+    <context>
+        <name>FeedbackTab</name>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>员工</translation>
+        </message>
+        <message>
+            <source>Opinion or suggestion</source>
+            <translation>意见及建议</translation>
+        </message>
+        <message>
+            <source>The customer's opinion or suggestion</source>
+            <translation>客户的意见或建议</translation>
+        </message>
+        <message>
+            <source>&amp;Add</source>
+            <translation>增加(&amp;A)</translation>
+        </message>
+        <message>
+            <source>Add the opinion or suggestion</source>
+            <translation>增加意见及建议</translation>
+        </message>
+        <message>
+            <source>Re&amp;fresh</source>
+            <translation>刷新(&amp;F)</translation>
+        </message>
+    </context>
+    <context>
+        <name>InternalNumbersPanel</name>
+        <message>
+            <source>Internal numbers</source>
+            <translation>集团电话</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>号码</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Changed by</source>
+            <translation>修改人</translation>
+        </message>
+        <message>
+            <source>&amp;New</source>
+            <translation>新增(&amp;N)</translation>
+        </message>
+        <message>
+            <source>&amp;Save</source>
+            <translation>保存(&amp;S)</translation>
+        </message>
+        <message>
+            <source>&amp;Delete</source>
+            <translation>删除(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Saved {digits}.</source>
+            <translation>已保存 {digits}。</translation>
+        </message>
+        <message>
+            <source>Choose the number to delete.</source>
+            <translation>请选择要删除的号码。</translation>
+        </message>
+        <message>
+            <source>Deleted {digits}.</source>
+            <translation>已删除 {digits}。</translation>
+        </message>
+    </context>
+    <context>
+        <name>LoginDialog</name>
+        <message>
+            <source>Log in</source>
+            <translation>登录</translation>
+        </message>
+        <message>
+            <source>Agent desk</source>
+            <translation>坐席工作台</translation>
+        </message>
+        <message>
+            <source>&amp;Login:</source>
+            <translation>员工号(&amp;L)：</translation>
+        </message>
+        <message>
+            <source>&amp;Password:</source>
+            <translation>密码(&amp;P)：</translation>
+        </message>
+        <message>
+            <source>&amp;Remember the password on this computer</source>
+            <translation>在本机记住密码(&amp;R)</translation>
+        </message>
+        <message>
+            <source>&amp;Settings…</source>
+            <translation>系统配置(&amp;S)…</translation>
+        </message>
+        <message>
+            <source>Enter your login.</source>
+            <translation>请输入员工号。</translation>
+        </message>
+        <message>
+            <source>Enter your password.</source>
+            <translation>请输入密码。</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>&amp;System</source>
+            <translation>系统管理(&amp;S)</translation>
+        </message>
+        <message>
+            <source>&amp;Archives</source>
+            <translation>档案管理(&amp;A)</translation>
+        </message>
+        <message>
+            <source>&amp;Direct sales</source>
+            <translation>直销管理(&amp;D)</translation>
+        </message>
+        <message>
+            <source>&amp;Logistics</source>
+            <translation>物流管理(&amp;L)</translation>
+        </message>
+        <message>
+            <source>&amp;Calls</source>
+            <translation>接线管理(&amp;C)</translation>
+        </message>
+        <message>
+            <source>S&amp;tatistics</source>
+            <translation>统计分析(&amp;T)</translation>
+        </message>
+        <message>
+            <source>&amp;Help</source>
+            <translation>系统帮助(&amp;H)</translation>
+        </message>
+        <message>
+            <source>Change &amp;password…</source>
+            <translation>修改密码(&amp;P)…</translation>
+        </message>
+        <message>
+            <source>&amp;Workstation settings…</source>
+            <translation>系统配置(&amp;W)…</translation>
+        </message>
+        <message>
+            <source>&amp;Employees</source>
+            <translation>员工档案(&amp;E)</translation>
+        </message>
+        <message>
+            <source>Pa&amp;nels</source>
+            <translation>面板(&amp;N)</translation>
+        </message>
+        <message>
+            <source>E&amp;xit</source>
+            <translation>退出(&amp;X)</translation>
+        </message>
+        <message>
+            <source>&amp;Regions</source>
+            <translation>区域档案(&amp;R)</translation>
+        </message>
+        <message>
+            <source>&amp;Departments</source>
+            <translation>部门档案(&amp;D)</translation>
+        </message>
+        <message>
+            <source>&amp;Varieties</source>
+            <translation>品种档案(&amp;V)</translation>
+        </message>
+        <message>
+            <source>&amp;Products</source>
+            <translation>商品档案(&amp;P)</translation>
+        </message>
+        <message>
+            <source>&amp;Media</source>
+            <translation>媒体档案(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Media p&amp;lacements</source>
+            <translation>媒体投放(&amp;L)</translation>
+        </message>
+        <message>
+            <source>&amp;System settings</source>
+            <translation>系统设置(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Open the &amp;log folder</source>
+            <translation>打开日志文件夹(&amp;L)</translation>
+        </message>
+        <message>
+            <source>&amp;About</source>
+            <translation>关于(&amp;A)</translation>
+        </message>
+        <message>
+            <source>(not available in this version)</source>
+            <translation>（此版本尚未提供）</translation>
+        </message>
+        <message>
+            <source>Agent desk</source>
+            <translation>坐席工作台</translation>
+        </message>
+        <message>
+            <source>demo</source>
+            <translation>演示</translation>
+        </message>
+        <message>
+            <source>Welcome, {name}</source>
+            <translation>欢迎，{name}</translation>
+        </message>
+        <message>
+            <source>Open archives and panels from the menus above. Your window layout is saved when you close the program.</source>
+            <translation>请从上方菜单打开档案和面板。关闭程序时会保存您的窗口布局。</translation>
+        </message>
+        <message>
+            <source>User: {name} ({login}), {role}</source>
+            <translation>用户：{name}（{login}），{role}</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>未设置</translation>
+        </message>
+        <message>
+            <source>Seat: {seat}</source>
+            <translation>座席：{seat}</translation>
+        </message>
+        <message>
+            <source>Database: {db}</source>
+            <translation>数据库：{db}</translation>
+        </message>
+        <message>
+            <source>{feature} could not be loaded; see the log.</source>
+            <translation>{feature} 无法加载，请查看日志。</translation>
+        </message>
+        <message>
+            <source>Password changed.</source>
+            <translation>密码已修改。</translation>
+        </message>
+        <message>
+            <source>About</source>
+            <translation>关于</translation>
+        </message>
+        <message>
+            <source>Agent desk {version}
 Call-center agent desktop.</source>
-        <translation>坐席工作台 {version}
+            <translation>坐席工作台 {version}
 呼叫中心坐席桌面程序。</translation>
-    </message>
-</context>
-<context>
-    <name>MediaPanel</name>
-    <message>
-        <source>Media</source>
-        <translation>媒体档案</translation>
-    </message>
-    <message>
-        <source>Type</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <source>Medium</source>
-        <translation>媒体</translation>
-    </message>
-    <message>
-        <source>Type:</source>
-        <translation>类型：</translation>
-    </message>
-    <message>
-        <source>Medium:</source>
-        <translation>媒体：</translation>
-    </message>
-</context>
-<context>
-    <name>PlacementsPanel</name>
-    <message>
-        <source>Media placements</source>
-        <translation>媒体投放</translation>
-    </message>
-    <message>
-        <source>Date</source>
-        <translation>日期</translation>
-    </message>
-    <message>
-        <source>Start</source>
-        <translation>开始时间</translation>
-    </message>
-    <message>
-        <source>Length (s)</source>
-        <translation>时长（秒）</translation>
-    </message>
-    <message>
-        <source>Medium</source>
-        <translation>媒体</translation>
-    </message>
-    <message>
-        <source>Variety</source>
-        <translation>品种</translation>
-    </message>
-    <message>
-        <source>Product</source>
-        <translation>商品</translation>
-    </message>
-    <message>
-        <source>Medium:</source>
-        <translation>媒体：</translation>
-    </message>
-    <message>
-        <source>Variety:</source>
-        <translation>品种：</translation>
-    </message>
-    <message>
-        <source>Product:</source>
-        <translation>商品：</translation>
-    </message>
-    <message>
-        <source>Date:</source>
-        <translation>日期：</translation>
-    </message>
-    <message>
-        <source>Start time:</source>
-        <translation>开始时间：</translation>
-    </message>
-    <message>
-        <source>Length (seconds):</source>
-        <translation>时长（秒）：</translation>
-    </message>
-</context>
-<context>
-    <name>ProductsPanel</name>
-    <message>
-        <source>Products</source>
-        <translation>商品档案</translation>
-    </message>
-    <message>
-        <source>Product code</source>
-        <translation>商品编码</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <source>Specification</source>
-        <translation>规格</translation>
-    </message>
-    <message>
-        <source>Variety</source>
-        <translation>品种</translation>
-    </message>
-    <message>
-        <source>Unit</source>
-        <translation>单位</translation>
-    </message>
-    <message>
-        <source>Short code</source>
-        <translation>本地简码</translation>
-    </message>
-    <message>
-        <source>Retail price</source>
-        <translation>零售价</translation>
-    </message>
-    <message>
-        <source>Active</source>
-        <translation>启用</translation>
-    </message>
-    <message>
-        <source>Name:</source>
-        <translation>名称：</translation>
-    </message>
-    <message>
-        <source>Specification:</source>
-        <translation>规格：</translation>
-    </message>
-    <message>
-        <source>Variety:</source>
-        <translation>品种：</translation>
-    </message>
-    <message>
-        <source>Unit:</source>
-        <translation>单位：</translation>
-    </message>
-    <message>
-        <source>Short code:</source>
-        <translation>本地简码：</translation>
-    </message>
-    <message>
-        <source>Retail price:</source>
-        <translation>零售价：</translation>
-    </message>
-    <message>
-        <source>Active:</source>
-        <translation>启用：</translation>
-    </message>
-    <message>
-        <source>Product code:</source>
-        <translation>商品编码：</translation>
-    </message>
-</context>
-<context>
-    <name>RegionsPanel</name>
-    <message>
-        <source>Regions</source>
-        <translation>区域档案</translation>
-    </message>
-    <message>
-        <source>Region</source>
-        <translation>区域</translation>
-    </message>
-    <message>
-        <source>Province</source>
-        <translation>省份</translation>
-    </message>
-    <message>
-        <source>Area code</source>
-        <translation>区号</translation>
-    </message>
-    <message>
-        <source>Region:</source>
-        <translation>区域：</translation>
-    </message>
-    <message>
-        <source>Province:</source>
-        <translation>省份：</translation>
-    </message>
-    <message>
-        <source>Area code:</source>
-        <translation>区号：</translation>
-    </message>
-</context>
-<context>
-    <name>Shell</name>
-    <message>
-        <source>The demo data module is not installed, so the demo opens an empty database with reference data only (a fallback).</source>
-        <translation>未安装演示数据模块，演示将打开只含基础数据的空数据库（备用方案）。</translation>
-    </message>
-    <message>
-        <source>Database</source>
-        <translation>数据库</translation>
-    </message>
-    <message>
-        <source>Retry</source>
-        <translation>重试</translation>
-    </message>
-    <message>
-        <source>Settings…</source>
-        <translation>系统配置…</translation>
-    </message>
-    <message>
-        <source>Quit</source>
-        <translation>退出</translation>
-    </message>
-    <message>
-        <source>Agent desk</source>
-        <translation>坐席工作台</translation>
-    </message>
-    <message>
-        <source>fallback: no demo data</source>
-        <translation>备用：无演示数据</translation>
-    </message>
-</context>
-<context>
-    <name>SystemSettingsPanel</name>
-    <message>
-        <source>System settings</source>
-        <translation>系统设置</translation>
-    </message>
-    <message>
-        <source>Browse window (last X days):</source>
-        <translation>浏览范围（近X天）：</translation>
-    </message>
-    <message>
-        <source>Lead window after an advert (minutes):</source>
-        <translation>广告结束后的进线归属时间（分钟）：</translation>
-    </message>
-    <message>
-        <source>Time zone of the placement schedule:</source>
-        <translation>投放时间表的时区：</translation>
-    </message>
-    <message>
-        <source>Saved.</source>
-        <translation>已保存。</translation>
-    </message>
-</context>
-<context>
-    <name>VarietiesPanel</name>
-    <message>
-        <source>Varieties</source>
-        <translation>品种档案</translation>
-    </message>
-    <message>
-        <source>Variety</source>
-        <translation>品种</translation>
-    </message>
-    <message>
-        <source>Active</source>
-        <translation>启用</translation>
-    </message>
-    <message>
-        <source>Variety:</source>
-        <translation>品种：</translation>
-    </message>
-    <message>
-        <source>Active:</source>
-        <translation>启用：</translation>
-    </message>
-</context>
-<context>
-    <name>WorkstationSettingsDialog</name>
-    <message>
-        <source>Workstation settings</source>
-        <translation>系统配置</translation>
-    </message>
-    <message>
-        <source>Data source</source>
-        <translation>数据源</translation>
-    </message>
-    <message>
-        <source>This workstation</source>
-        <translation>本机设置</translation>
-    </message>
-    <message>
-        <source>Embedded SQLite file</source>
-        <translation>本地 SQLite 数据库文件</translation>
-    </message>
-    <message>
-        <source>Shared MySQL URL</source>
-        <translation>共享 MySQL 数据库地址</translation>
-    </message>
-    <message>
-        <source>Browse…</source>
-        <translation>浏览…</translation>
-    </message>
-    <message>
-        <source>&amp;Test connection</source>
-        <translation>测试连接(&amp;T)</translation>
-    </message>
-    <message>
-        <source>CTI server host:</source>
-        <translation>CTI 服务器地址：</translation>
-    </message>
-    <message>
-        <source>CTI server port:</source>
-        <translation>CTI 服务器端口：</translation>
-    </message>
-    <message>
-        <source>Use TLS:</source>
-        <translation>使用 TLS：</translation>
-    </message>
-    <message>
-        <source>Seat number:</source>
-        <translation>座席号码：</translation>
-    </message>
-    <message>
-        <source>Groups:</source>
-        <translation>组：</translation>
-    </message>
-    <message>
-        <source>Default caller number:</source>
-        <translation>默认主叫：</translation>
-    </message>
-    <message>
-        <source>Temporary recording folder:</source>
-        <translation>临时录音文件夹：</translation>
-    </message>
-    <message>
-        <source>Language:</source>
-        <translation>语言：</translation>
-    </message>
-    <message>
-        <source>Read reminders aloud:</source>
-        <translation>语音播报提醒：</translation>
-    </message>
-    <message>
-        <source>ACD groups, separated by commas, e.g. 21, 22</source>
-        <translation>接线组号，用逗号分隔，例如 21, 22</translation>
-    </message>
-    <message>
-        <source>Database file</source>
-        <translation>数据库文件</translation>
-    </message>
-    <message>
-        <source>Temporary recording folder</source>
-        <translation>临时录音文件夹</translation>
-    </message>
-    <message>
-        <source>Connecting…</source>
-        <translation>正在连接…</translation>
-    </message>
-    <message>
-        <source>Failed.</source>
-        <translation>连接失败。</translation>
-    </message>
-    <message>
-        <source>Connected: {server}. The schema is up to date.</source>
-        <translation>已连接：{server}。数据库结构为最新版本。</translation>
-    </message>
-    <message>
-        <source>Enter the MySQL URL.</source>
-        <translation>请输入 MySQL 数据库地址。</translation>
-    </message>
-    <message>
-        <source>Enter group numbers separated by commas.</source>
-        <translation>请输入组号，用逗号分隔。</translation>
-    </message>
-    <message>
-        <source>Use digits only.</source>
-        <translation>只能输入数字。</translation>
-    </message>
-    <message>
-        <source>Enter the CTI server&apos;s host name or address.</source>
-        <translation>请输入 CTI 服务器的主机名或地址。</translation>
-    </message>
-    <message>
-        <source>The settings could not be saved ({error}). Check that the disk is not full.</source>
-        <translation>无法保存设置（{error}）。请检查磁盘是否已满。</translation>
-    </message>
-</context>
-<context>
-    <name>errors</name>
-    <message>
-        <source>The database is empty: the administrator creates the schema with &quot;agent-admin init-db --url …&quot;.</source>
-        <translation>数据库是空的：请管理员用 &quot;agent-admin init-db --url …&quot; 创建数据库结构。</translation>
-    </message>
-    <message>
-        <source>The database is from an older version: the administrator upgrades it with &quot;agent-admin init-db --url …&quot;.</source>
-        <translation>数据库来自旧版本：请管理员用 &quot;agent-admin init-db --url …&quot; 升级。</translation>
-    </message>
-    <message>
-        <source>The database was upgraded by a newer version of this program: install that version on this workstation.</source>
-        <translation>数据库已被本程序的新版本升级：请在本机安装该新版本。</translation>
-    </message>
-    <message>
-        <source>This is not a database URL. Use a SQLite file or mysql+pymysql://user:password@host/database.</source>
-        <translation>这不是有效的数据库地址。请使用 SQLite 文件或 mysql+pymysql://用户:密码@主机/数据库。</translation>
-    </message>
-    <message>
-        <source>The database file {path} does not exist.</source>
-        <translation>数据库文件 {path} 不存在。</translation>
-    </message>
-    <message>
-        <source>The operation could not be completed.</source>
-        <translation>操作未能完成。</translation>
-    </message>
-    <message>
-        <source>The value is not valid.</source>
-        <translation>输入的值无效。</translation>
-    </message>
-    <message>
-        <source>The record no longer exists; refresh and try again.</source>
-        <translation>该记录已不存在，请刷新后重试。</translation>
-    </message>
-    <message>
-        <source>You do not have permission to do this. Ask an administrator.</source>
-        <translation>您没有执行此操作的权限，请联系管理员。</translation>
-    </message>
-    <message>
-        <source>Wrong login or password.</source>
-        <translation>用户名或密码错误。</translation>
-    </message>
-    <message>
-        <source>Too many wrong passwords. Try again in {minutes} minutes.</source>
-        <translation>密码错误次数过多，请 {minutes} 分钟后再试。</translation>
-    </message>
-    <message>
-        <source>This record already exists.</source>
-        <translation>该记录已存在。</translation>
-    </message>
-    <message>
-        <source>{who} changed this record at {when} after you opened it. Your changes were not saved; reload to see theirs, then make your edit again.</source>
-        <translation>{who} 在您打开此记录后于 {when} 修改了它。您的修改未保存；请重新加载查看对方的修改，然后再次编辑。</translation>
-    </message>
-    <message>
-        <source>Cannot reach the database ({detail}). Check the network or the data source in Settings, then try again. Nothing was changed.</source>
-        <translation>无法连接数据库（{detail}）。请检查网络或系统配置中的数据源，然后重试。数据没有任何改动。</translation>
-    </message>
-    <message>
-        <source>The database disk is full. Free some space (or ask the administrator), then try again. Nothing was changed.</source>
-        <translation>数据库磁盘已满。请释放空间（或联系管理员）后重试。数据没有任何改动。</translation>
-    </message>
-    <message>
-        <source>The database schema ({current}) does not match this program ({head}). {advice}</source>
-        <translation>数据库结构（{current}）与本程序（{head}）不匹配。{advice}</translation>
-    </message>
-    <message>
-        <source>The password needs at least {n} characters.</source>
-        <translation>密码至少需要 {n} 个字符。</translation>
-    </message>
-    <message>
-        <source>Choose a password other than the default.</source>
-        <translation>请设置一个不同于默认密码的新密码。</translation>
-    </message>
-    <message>
-        <source>The current password is wrong.</source>
-        <translation>当前密码错误。</translation>
-    </message>
-    <message>
-        <source>The login must be 1-32 letters or digits.</source>
-        <translation>员工号须为 1-32 位字母或数字。</translation>
-    </message>
-    <message>
-        <source>The name is required.</source>
-        <translation>姓名不能为空。</translation>
-    </message>
-    <message>
-        <source>The login {login} is already taken.</source>
-        <translation>员工号 {login} 已被使用。</translation>
-    </message>
-    <message>
-        <source>You cannot close or ban your own account.</source>
-        <translation>不能关闭或禁止自己的账号。</translation>
-    </message>
-    <message>
-        <source>There is no department named {name}.</source>
-        <translation>没有名为 {name} 的部门。</translation>
-    </message>
-    <message>
-        <source>Enter a whole number from {lo} to {hi}.</source>
-        <translation>请输入 {lo} 到 {hi} 之间的整数。</translation>
-    </message>
-    <message>
-        <source>Unknown time zone; use a name like Asia/Shanghai.</source>
-        <translation>未知时区，请使用 Asia/Shanghai 这样的名称。</translation>
-    </message>
-    <message>
-        <source>This field is required.</source>
-        <translation>此项必填。</translation>
-    </message>
-    <message>
-        <source>At most {n} characters.</source>
-        <translation>最多 {n} 个字符。</translation>
-    </message>
-    <message>
-        <source>The retail price is required.</source>
-        <translation>零售价必须填写。</translation>
-    </message>
-    <message>
-        <source>Enter a price like 398 or 398.50.</source>
-        <translation>请输入 398 或 398.50 这样的价格。</translation>
-    </message>
-    <message>
-        <source>The price must be greater than zero.</source>
-        <translation>价格必须大于零。</translation>
-    </message>
-    <message>
-        <source>{value} is already in use.</source>
-        <translation>{value} 已被使用。</translation>
-    </message>
-    <message>
-        <source>This record is still in use and cannot be deleted. Deactivate it instead.</source>
-        <translation>该记录仍在使用中，不能删除。请改为停用。</translation>
-    </message>
-    <message>
-        <source>An area code is 0 followed by 2 or 3 digits, e.g. 0571.</source>
-        <translation>区号为 0 加 2 到 3 位数字，例如 0571。</translation>
-    </message>
-    <message>
-        <source>Use digits only.</source>
-        <translation>只能输入数字。</translation>
-    </message>
-    <message>
-        <source>Use letters and digits only.</source>
-        <translation>只能输入字母和数字。</translation>
-    </message>
-    <message>
-        <source>Choose a variety from the list.</source>
-        <translation>请从列表中选择品种。</translation>
-    </message>
-    <message>
-        <source>The length is 1 to 86400 seconds.</source>
-        <translation>时长应为 1 到 86400 秒。</translation>
-    </message>
-    <message>
-        <source>Choose a medium from the list.</source>
-        <translation>请从列表中选择媒体。</translation>
-    </message>
-    <message>
-        <source>The product must be of the chosen variety.</source>
-        <translation>商品必须属于所选品种。</translation>
-    </message>
-    <message>
-        <source>Unknown setting {key}.</source>
-        <translation>未知的设置项 {key}。</translation>
-    </message>
-    <message>
-        <source>The database already holds {n} customers; demo data goes into a new, empty database. Nothing was changed.</source>
-        <translation>数据库中已有 {n} 个客户；演示数据只能装入新的空数据库。未做任何更改。</translation>
-    </message>
-    <message>
-        <source>Digits only, at most 32.</source>
-        <translation>只能输入数字，最多 32 位。</translation>
-    </message>
-    <message>
-        <source>A group number is 1-8 digits.</source>
-        <translation>组号为 1 到 8 位数字。</translation>
-    </message>
-    <message>
-        <source>The ring timeout is 1 to 60 seconds.</source>
-        <translation>振铃超时为 1 到 60 秒。</translation>
-    </message>
-    <message>
-        <source>The queue length is 0 to 10000.</source>
-        <translation>排队长度为 0 到 10000。</translation>
-    </message>
-    <message>
-        <source>Wrap-up is 0 to 3600 seconds.</source>
-        <translation>话后整理时间为 0 到 3600 秒。</translation>
-    </message>
-    <message>
-        <source>A group cannot overflow to itself.</source>
-        <translation>组不能溢出到自身。</translation>
-    </message>
-    <message>
-        <source>There is no group {number}.</source>
-        <translation>没有组 {number}。</translation>
-    </message>
-    <message>
-        <source>There is no medium named {name}.</source>
-        <translation>没有名为 {name} 的媒体。</translation>
-    </message>
-    <message>
-        <source>Duplicate record: {phone} already belongs to {name} ({registration_no}).</source>
-        <translation>资料重复：{phone} 已属于客户 {name}（登记编号 {registration_no}）。</translation>
-    </message>
-    <message>
-        <source>Give at least one phone number.</source>
-        <translation>请至少填写一个电话号码。</translation>
-    </message>
-    <message>
-        <source>{phone} is not a mobile number (11 digits starting with 1).</source>
-        <translation>{phone} 不是手机号码（应为以 1 开头的 11 位数字）。</translation>
-    </message>
-    <message>
-        <source>Give the landline with its area code, e.g. 0571-88001234.</source>
-        <translation>固定电话请带区号，例如 0571-88001234。</translation>
-    </message>
-</context>
-<context>
-    <name>i18n</name>
-    <message>
-        <source>System default</source>
-        <translation>跟随系统</translation>
-    </message>
-</context>
-<context>
-    <name>labels</name>
-    <message>
-        <source>Super administrator</source>
-        <translation>超级管理员</translation>
-    </message>
-    <message>
-        <source>Administrator</source>
-        <translation>管理员</translation>
-    </message>
-    <message>
-        <source>Operator</source>
-        <translation>操作员</translation>
-    </message>
-    <message>
-        <source>Active</source>
-        <translation>正常</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>已关闭</translation>
-    </message>
-    <message>
-        <source>Login banned</source>
-        <translation>禁止登陆</translation>
-    </message>
-    <message>
-        <source>Statistics</source>
-        <translation>统计</translation>
-    </message>
-    <message>
-        <source>Remote access</source>
-        <translation>远程访问</translation>
-    </message>
-    <message>
-        <source>Dispatch feedback</source>
-        <translation>出库反馈</translation>
-    </message>
-    <message>
-        <source>Delete withdrawn orders</source>
-        <translation>删撤销单</translation>
-    </message>
-    <message>
-        <source>Withdraw erroneous orders</source>
-        <translation>错单撤销</translation>
-    </message>
-    <message>
-        <source>Cancel orders</source>
-        <translation>订单取消</translation>
-    </message>
-    <message>
-        <source>Monitoring</source>
-        <translation>监控</translation>
-    </message>
-    <message>
-        <source>Recordings</source>
-        <translation>录音</translation>
-    </message>
-    <message>
-        <source>Export</source>
-        <translation>导出</translation>
-    </message>
-    <message>
-        <source>Archive maintenance</source>
-        <translation>档案维护</translation>
-    </message>
-    <message>
-        <source>Customer maintenance</source>
-        <translation>客户维护</translation>
-    </message>
-    <message>
-        <source>Missed-call allocation</source>
-        <translation>未接分配</translation>
-    </message>
-    <message>
-        <source>Notices and broadcasts</source>
-        <translation>发送通告</translation>
-    </message>
-</context>
+        </message>
+    </context>
+    <context>
+        <name>MediaPanel</name>
+        <message>
+            <source>Media</source>
+            <translation>媒体档案</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>媒体</translation>
+        </message>
+        <message>
+            <source>Type:</source>
+            <translation>类型：</translation>
+        </message>
+        <message>
+            <source>Medium:</source>
+            <translation>媒体：</translation>
+        </message>
+    </context>
+    <context>
+        <name>MissedCallsPanel</name>
+        <message>
+            <source>Missed calls</source>
+            <translation>未接来电</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n missed call(s).</source>
+            <translation>
+                <numerusform>%n 个未接来电。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>主叫号码</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>源被叫</translation>
+        </message>
+        <message>
+            <source>Waited</source>
+            <translation>等待时长</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Allocated to</source>
+            <translation>分配给</translation>
+        </message>
+        <message>
+            <source>Called back</source>
+            <translation>已回拨</translation>
+        </message>
+        <message>
+            <source>From</source>
+            <translation>从</translation>
+        </message>
+        <message>
+            <source>To</source>
+            <translation>到</translation>
+        </message>
+        <message>
+            <source>All missed calls</source>
+            <translation>全部未接来电</translation>
+        </message>
+        <message>
+            <source>Allocated to me</source>
+            <translation>分配给我的</translation>
+        </message>
+        <message>
+            <source>Include called back</source>
+            <translation>包括已回拨</translation>
+        </message>
+        <message>
+            <source>&amp;Refresh</source>
+            <translation>刷新(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Allocate the ticked calls to</source>
+            <translation>将选中的来电分配给</translation>
+        </message>
+        <message>
+            <source>Allocate</source>
+            <translation>分配</translation>
+        </message>
+        <message>
+            <source>Call back</source>
+            <translation>回拨</translation>
+        </message>
+        <message>
+            <source>Tick the calls and choose an agent first.</source>
+            <translation>请先勾选来电并选择话务员。</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n call(s) allocated to {login}.</source>
+            <translation>
+                <numerusform>已将 %n 个来电分配给 {login}。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Choose the call to return.</source>
+            <translation>请选择要回拨的来电。</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI 未连接</translation>
+        </message>
+    </context>
+    <context>
+        <name>OrderDialog</name>
+        <message>
+            <source>Sales order</source>
+            <translation>销售内容</translation>
+        </message>
+        <message>
+            <source>New order</source>
+            <translation>新客户订单</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Delivery</source>
+            <translation>送货情况</translation>
+        </message>
+        <message>
+            <source>Product</source>
+            <translation>产品</translation>
+        </message>
+        <message>
+            <source>Unit price</source>
+            <translation>单价</translation>
+        </message>
+        <message>
+            <source>Qty</source>
+            <translation>数量</translation>
+        </message>
+        <message>
+            <source>Kind</source>
+            <translation>销售手段</translation>
+        </message>
+        <message>
+            <source>Trial</source>
+            <translation>试</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>&amp;Add line</source>
+            <translation>增加(&amp;A)</translation>
+        </message>
+        <message>
+            <source>&amp;Delete line</source>
+            <translation>删除(&amp;D)</translation>
+        </message>
+        <message>
+            <source>C&amp;lear</source>
+            <translation>清除(&amp;L)</translation>
+        </message>
+        <message>
+            <source>Deli&amp;very</source>
+            <translation>配送(&amp;V)</translation>
+        </message>
+        <message>
+            <source>Pa&amp;yment</source>
+            <translation>送货方式(&amp;Y)</translation>
+        </message>
+        <message>
+            <source>&amp;Medium</source>
+            <translation>媒体(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Re&amp;quirements</source>
+            <translation>送货要求(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>Remar&amp;k</source>
+            <translation>备注(&amp;K)</translation>
+        </message>
+        <message>
+            <source>&amp;History</source>
+            <translation>历史记录(&amp;H)</translation>
+        </message>
+        <message>
+            <source>&amp;OK</source>
+            <translation>确定(&amp;O)</translation>
+        </message>
+        <message>
+            <source>Save the order</source>
+            <translation>保存订单</translation>
+        </message>
+        <message>
+            <source>Ca&amp;ncel order…</source>
+            <translation>取消单(&amp;N)…</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>Total: {amount}  ({count} item(s))</source>
+            <translation>合计：{amount}（{count} 件）</translation>
+        </message>
+        <message>
+            <source>Sales order {no}</source>
+            <translation>销售内容 {no}</translation>
+        </message>
+        <message>
+            <source>confirmed</source>
+            <translation>已物流确认</translation>
+        </message>
+        <message>
+            <source>not confirmed</source>
+            <translation>未物流确认</translation>
+        </message>
+        <message>
+            <source>Order {no} · {date} · {variety} · {status}, {state}</source>
+            <translation>单号 {no} · {date} · {variety} · {status}，{state}</translation>
+        </message>
+        <message>
+            <source>created</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <source>changed</source>
+            <translation>修改</translation>
+        </message>
+        <message>
+            <source>logistics confirmation</source>
+            <translation>物流确认</translation>
+        </message>
+        <message>
+            <source>cancelled</source>
+            <translation>取消单</translation>
+        </message>
+        <message>
+            <source>Add at least one product.</source>
+            <translation>请至少增加一个产品。</translation>
+        </message>
+        <message>
+            <source>Logistics confirmation</source>
+            <translation>物流确认</translation>
+        </message>
+        <message>
+            <source>Confirm this order for logistics?</source>
+            <translation>是否进行物流确认?</translation>
+        </message>
+        <message>
+            <source>Cancel order</source>
+            <translation>取消单</translation>
+        </message>
+        <message>
+            <source>Why is the order cancelled?</source>
+            <translation>取消订单的原因：</translation>
+        </message>
+        <message>
+            <source>Give the reason for cancelling.</source>
+            <translation>请填写取消的原因。</translation>
+        </message>
+    </context>
+    <context>
+        <name>PickCustomerDialog</name>
+        <message>
+            <source>Choose the customer</source>
+            <translation>选择客户</translation>
+        </message>
+        <message>
+            <source>{n} customers have this number. Which one is calling?</source>
+            <translation>有 {n} 个客户使用这个号码，来电的是哪一位？</translation>
+        </message>
+        <message>
+            <source>&amp;New customer</source>
+            <translation>新客户(&amp;N)</translation>
+        </message>
+    </context>
+    <context>
+        <name>PlacementsPanel</name>
+        <message>
+            <source>Media placements</source>
+            <translation>媒体投放</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <source>Start</source>
+            <translation>开始时间</translation>
+        </message>
+        <message>
+            <source>Length (s)</source>
+            <translation>时长（秒）</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>媒体</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Product</source>
+            <translation>商品</translation>
+        </message>
+        <message>
+            <source>Medium:</source>
+            <translation>媒体：</translation>
+        </message>
+        <message>
+            <source>Variety:</source>
+            <translation>品种：</translation>
+        </message>
+        <message>
+            <source>Product:</source>
+            <translation>商品：</translation>
+        </message>
+        <message>
+            <source>Date:</source>
+            <translation>日期：</translation>
+        </message>
+        <message>
+            <source>Start time:</source>
+            <translation>开始时间：</translation>
+        </message>
+        <message>
+            <source>Length (seconds):</source>
+            <translation>时长（秒）：</translation>
+        </message>
+    </context>
+    <context>
+        <name>ProductsPanel</name>
+        <message>
+            <source>Products</source>
+            <translation>商品档案</translation>
+        </message>
+        <message>
+            <source>Product code</source>
+            <translation>商品编码</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>Specification</source>
+            <translation>规格</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Unit</source>
+            <translation>单位</translation>
+        </message>
+        <message>
+            <source>Short code</source>
+            <translation>本地简码</translation>
+        </message>
+        <message>
+            <source>Retail price</source>
+            <translation>零售价</translation>
+        </message>
+        <message>
+            <source>Active</source>
+            <translation>启用</translation>
+        </message>
+        <message>
+            <source>Name:</source>
+            <translation>名称：</translation>
+        </message>
+        <message>
+            <source>Specification:</source>
+            <translation>规格：</translation>
+        </message>
+        <message>
+            <source>Variety:</source>
+            <translation>品种：</translation>
+        </message>
+        <message>
+            <source>Unit:</source>
+            <translation>单位：</translation>
+        </message>
+        <message>
+            <source>Short code:</source>
+            <translation>本地简码：</translation>
+        </message>
+        <message>
+            <source>Retail price:</source>
+            <translation>零售价：</translation>
+        </message>
+        <message>
+            <source>Active:</source>
+            <translation>启用：</translation>
+        </message>
+        <message>
+            <source>Product code:</source>
+            <translation>商品编码：</translation>
+        </message>
+    </context>
+    <context>
+        <name>ProfileForm</name>
+        <message>
+            <source>&amp;Name</source>
+            <translation>客户名(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Reg. no.</source>
+            <translation>登记编号</translation>
+        </message>
+        <message>
+            <source>&amp;Mobile</source>
+            <translation>手机(&amp;M)</translation>
+        </message>
+        <message>
+            <source>&amp;Landline</source>
+            <translation>电话(&amp;L)</translation>
+        </message>
+        <message>
+            <source>&amp;Other phone</source>
+            <translation>其它电话(&amp;O)</translation>
+        </message>
+        <message>
+            <source>Re&amp;gion</source>
+            <translation>区域(&amp;G)</translation>
+        </message>
+        <message>
+            <source>Add&amp;ress</source>
+            <translation>地址(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <source>Owner</source>
+            <translation>所属</translation>
+        </message>
+        <message>
+            <source>Callback agent</source>
+            <translation>回访人员</translation>
+        </message>
+        <message>
+            <source>End user</source>
+            <translation>使用者</translation>
+        </message>
+        <message>
+            <source>School</source>
+            <translation>使用者学校</translation>
+        </message>
+        <message>
+            <source>User account</source>
+            <translation>用户号</translation>
+        </message>
+        <message>
+            <source>Difficulty</source>
+            <translation>回访难度</translation>
+        </message>
+        <message>
+            <source>Remar&amp;k</source>
+            <translation>备注(&amp;K)</translation>
+        </message>
+    </context>
+    <context>
+        <name>RecordingPlayer</name>
+        <message>
+            <source>No recording chosen</source>
+            <translation>未选择录音</translation>
+        </message>
+        <message>
+            <source>Fetching the recording…</source>
+            <translation>正在获取录音…</translation>
+        </message>
+        <message>
+            <source>You may not play this recording: only the agent who took the call, or a user with the recordings permission, may.</source>
+            <translation>您不能播放此录音：只有接听该通话的话务员或有录音权限的用户才能播放。</translation>
+        </message>
+        <message>
+            <source>The recording is not on the server (it may have been purged).</source>
+            <translation>服务器上没有此录音（可能已过期清除）。</translation>
+        </message>
+        <message>
+            <source>The recording arrived damaged (checksum mismatch); try again.</source>
+            <translation>录音传输损坏（校验值不符），请重试。</translation>
+        </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI 未连接</translation>
+        </message>
+        <message>
+            <source>The recording could not be fetched: {error}</source>
+            <translation>无法获取录音：{error}</translation>
+        </message>
+        <message>
+            <source>The recording cannot be played: {error}</source>
+            <translation>无法播放录音：{error}</translation>
+        </message>
+        <message>
+            <source>Pause</source>
+            <translation>暂停</translation>
+        </message>
+        <message>
+            <source>Play</source>
+            <translation>播放</translation>
+        </message>
+    </context>
+    <context>
+        <name>RegionsPanel</name>
+        <message>
+            <source>Regions</source>
+            <translation>区域档案</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>区域</translation>
+        </message>
+        <message>
+            <source>Province</source>
+            <translation>省份</translation>
+        </message>
+        <message>
+            <source>Area code</source>
+            <translation>区号</translation>
+        </message>
+        <message>
+            <source>Region:</source>
+            <translation>区域：</translation>
+        </message>
+        <message>
+            <source>Province:</source>
+            <translation>省份：</translation>
+        </message>
+        <message>
+            <source>Area code:</source>
+            <translation>区号：</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReminderDialog</name>
+        <message>
+            <source>Reminder: {name}</source>
+            <translation>提醒：{name}</translation>
+        </message>
+        <message>
+            <source>&amp;Date and time</source>
+            <translation>提醒时间(&amp;D)</translation>
+        </message>
+        <message>
+            <source>&amp;Note</source>
+            <translation>备注(&amp;N)</translation>
+        </message>
+        <message>
+            <source>&amp;For</source>
+            <translation>提醒对象(&amp;F)</translation>
+        </message>
+        <message>
+            <source>Only me</source>
+            <translation>仅本人</translation>
+        </message>
+        <message>
+            <source>My callback group {group}</source>
+            <translation>本人回访组 {group}</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReminderListPanel</name>
+        <message>
+            <source>Customer reminders</source>
+            <translation>客户提醒</translation>
+        </message>
+        <message>
+            <source>Due</source>
+            <translation>提醒时间</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>回</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Set by</source>
+            <translation>设置人</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>组</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>to</source>
+            <translation>至</translation>
+        </message>
+        <message>
+            <source>Include done</source>
+            <translation>含已回</translation>
+        </message>
+        <message>
+            <source>Re&amp;fresh</source>
+            <translation>刷新(&amp;F)</translation>
+        </message>
+        <message>
+            <source>Mark &amp;done</source>
+            <translation>已回(&amp;D)</translation>
+        </message>
+        <message>
+            <source>&amp;Go to customer</source>
+            <translation>检索(&amp;G)</translation>
+        </message>
+        <message>
+            <source>&amp;New reminder</source>
+            <translation>新提醒(&amp;N)</translation>
+        </message>
+        <message>
+            <source>{n} reminder(s), {open} open</source>
+            <translation>{n} 条提醒，{open} 条未回</translation>
+        </message>
+        <message>
+            <source>Select an open reminder first.</source>
+            <translation>请先选择一条未回的提醒。</translation>
+        </message>
+        <message>
+            <source>Select a reminder first.</source>
+            <translation>请先选择一条提醒。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReminderNotifier</name>
+        <message>
+            <source>Reminder {time}: {name} {phone} — {note}</source>
+            <translation>提醒 {time}：{name} {phone} — {note}</translation>
+        </message>
+        <message>
+            <source>(no note)</source>
+            <translation>（无备注）</translation>
+        </message>
+        <message>
+            <source>{n} more reminders are due: see Customer reminders.</source>
+            <translation>另有 {n} 条提醒到期，请查看客户提醒。</translation>
+        </message>
+        <message>
+            <source>Reminder: call {name}. {note}</source>
+            <translation>提醒：给{name}回电。{note}</translation>
+        </message>
+    </context>
+    <context>
+        <name>RemindersTab</name>
+        <message>
+            <source>Due</source>
+            <translation>提醒时间</translation>
+        </message>
+        <message>
+            <source>Done</source>
+            <translation>回</translation>
+        </message>
+        <message>
+            <source>Set by</source>
+            <translation>设置人</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>&amp;New reminder</source>
+            <translation>新提醒(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Mark &amp;done</source>
+            <translation>已回(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Select an open reminder first.</source>
+            <translation>请先选择一条未回的提醒。</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesDirectoryPanel</name>
+        <message>
+            <source>Sales directory</source>
+            <translation>销售目录</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>单号</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Reg. no.</source>
+            <translation>登记编号</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>区域</translation>
+        </message>
+        <message>
+            <source>Del.</source>
+            <translation>类</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Fb.</source>
+            <translation>反</translation>
+        </message>
+        <message>
+            <source>Rcpt.</source>
+            <translation>垂</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>员工</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>媒体</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Waybill no.</source>
+            <translation>联号</translation>
+        </message>
+        <message>
+            <source>Trial</source>
+            <translation>试</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Sales date</source>
+            <translation>销售日期</translation>
+        </message>
+        <message>
+            <source>to</source>
+            <translation>至</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>物流确认</translation>
+        </message>
+        <message>
+            <source>Not confirmed</source>
+            <translation>物流未确认</translation>
+        </message>
+        <message>
+            <source>Confirmed or not</source>
+            <translation>全部（不论是否确认）</translation>
+        </message>
+        <message>
+            <source>Any status</source>
+            <translation>全部状态</translation>
+        </message>
+        <message>
+            <source>Any delivery</source>
+            <translation>全部配送</translation>
+        </message>
+        <message>
+            <source>(no text criterion)</source>
+            <translation>（不按内容查找）</translation>
+        </message>
+        <message>
+            <source>Search text</source>
+            <translation>查找内容</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>查找(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Any medium</source>
+            <translation>全部媒体</translation>
+        </message>
+        <message>
+            <source>Any variety</source>
+            <translation>全部品种</translation>
+        </message>
+        <message>
+            <source>Any region</source>
+            <translation>全部区域</translation>
+        </message>
+        <message>
+            <source>Choose which field the text is searched in.</source>
+            <translation>请选择在哪一栏中查找。</translation>
+        </message>
+        <message>
+            <source>, more below</source>
+            <translation>，向下滚动加载更多</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n order(s)</source>
+            <translation>
+                <numerusform>%n 张订单</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>, amount {amount}</source>
+            <translation>，金额 {amount}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesFeature</name>
+        <message>
+            <source>&amp;New customer</source>
+            <translation>新客户(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Customer &amp;directory</source>
+            <translation>客户目录(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Customer &amp;query…</source>
+            <translation>客户档案查询(&amp;Q)…</translation>
+        </message>
+        <message>
+            <source>&amp;Sales directory</source>
+            <translation>销售目录(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Customer &amp;reminders</source>
+            <translation>客户提醒(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Customer &amp;maintenance</source>
+            <translation>客户维护(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Open a customer first.</source>
+            <translation>请先打开一个客户。</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesLabels</name>
+        <message>
+            <source>A EMS (Xianguo)</source>
+            <translation>A 橡果EMS</translation>
+        </message>
+        <message>
+            <source>B Local delivery</source>
+            <translation>B 本地送货</translation>
+        </message>
+        <message>
+            <source>C Post</source>
+            <translation>C 邮寄</translation>
+        </message>
+        <message>
+            <source>D Other</source>
+            <translation>D 其它</translation>
+        </message>
+        <message>
+            <source>Cash on delivery</source>
+            <translation>代收货款</translation>
+        </message>
+        <message>
+            <source>Prepaid</source>
+            <translation>预收款</translation>
+        </message>
+        <message>
+            <source>Direct sale</source>
+            <translation>直接销售</translation>
+        </message>
+        <message>
+            <source>Bundled</source>
+            <translation>搭销</translation>
+        </message>
+        <message>
+            <source>Gift</source>
+            <translation>赠品</translation>
+        </message>
+        <message>
+            <source>Not sent</source>
+            <translation>未送</translation>
+        </message>
+        <message>
+            <source>In transit</source>
+            <translation>在途</translation>
+        </message>
+        <message>
+            <source>Accepted</source>
+            <translation>已受理</translation>
+        </message>
+        <message>
+            <source>Voided</source>
+            <translation>已作废</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>取消单</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>未</translation>
+        </message>
+        <message>
+            <source>Acc.</source>
+            <translation>受</translation>
+        </message>
+        <message>
+            <source>Not yet</source>
+            <translation>未</translation>
+        </message>
+        <message>
+            <source>Recv.</source>
+            <translation>取</translation>
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation>拒</translation>
+        </message>
+        <message>
+            <source>A VIP</source>
+            <translation>A 贵宾</translation>
+        </message>
+        <message>
+            <source>B Key</source>
+            <translation>B 重要</translation>
+        </message>
+        <message>
+            <source>C Ordinary</source>
+            <translation>C 普通</translation>
+        </message>
+        <message>
+            <source>D Dead</source>
+            <translation>D 死档</translation>
+        </message>
+        <message>
+            <source>Callback</source>
+            <translation>回访</translation>
+        </message>
+        <message>
+            <source>Transferred</source>
+            <translation>已转接</translation>
+        </message>
+        <message>
+            <source>Easy to talk to</source>
+            <translation>容易沟通</translation>
+        </message>
+        <message>
+            <source>Hard to talk to</source>
+            <translation>难沟通</translation>
+        </message>
+        <message>
+            <source>Refuses calls</source>
+            <translation>拒接电话</translation>
+        </message>
+        <message>
+            <source>Incoming call</source>
+            <translation>来电</translation>
+        </message>
+        <message>
+            <source>Outgoing call</source>
+            <translation>去电</translation>
+        </message>
+        <message>
+            <source>SMS</source>
+            <translation>短信</translation>
+        </message>
+        <message>
+            <source>Visit</source>
+            <translation>拜访</translation>
+        </message>
+        <message>
+            <source>Consultation</source>
+            <translation>咨询</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订购</translation>
+        </message>
+        <message>
+            <source>A · Name (or initials)</source>
+            <translation>A · 客户名（或拼音首字母）</translation>
+        </message>
+        <message>
+            <source>A · Registration no.</source>
+            <translation>A · 登记编号</translation>
+        </message>
+        <message>
+            <source>A · Phone</source>
+            <translation>A · 电话</translation>
+        </message>
+        <message>
+            <source>B · User account</source>
+            <translation>B · 用户号</translation>
+        </message>
+        <message>
+            <source>B · Name or phone, whole</source>
+            <translation>B · 姓名电话直接检索</translation>
+        </message>
+        <message>
+            <source>C · Address</source>
+            <translation>C · 地址</translation>
+        </message>
+        <message>
+            <source>C · End user's name</source>
+            <translation>C · 使用者姓名</translation>
+        </message>
+        <message>
+            <source>C · End user's school</source>
+            <translation>C · 使用者学校</translation>
+        </message>
+        <message>
+            <source>C · Remark</source>
+            <translation>C · 备注</translation>
+        </message>
+        <message>
+            <source>Order no. (beginning)</source>
+            <translation>单号（前部匹配）</translation>
+        </message>
+        <message>
+            <source>Registration no. (beginning)</source>
+            <translation>登记编号（前部匹配）</translation>
+        </message>
+        <message>
+            <source>Waybill no.</source>
+            <translation>联号</translation>
+        </message>
+        <message>
+            <source>Customer name</source>
+            <translation>客户名</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Remark contains</source>
+            <translation>备注包含</translation>
+        </message>
+    </context>
+    <context>
+        <name>SalesTab</name>
+        <message>
+            <source>Order no.</source>
+            <translation>单号</translation>
+        </message>
+        <message>
+            <source>Date</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Fb.</source>
+            <translation>反</translation>
+        </message>
+        <message>
+            <source>Rcpt.</source>
+            <translation>垂</translation>
+        </message>
+        <message>
+            <source>Del.</source>
+            <translation>类</translation>
+        </message>
+        <message>
+            <source>Staff</source>
+            <translation>员工</translation>
+        </message>
+    </context>
+    <context>
+        <name>ScreenPop</name>
+        <message>
+            <source>Outbound call {number}</source>
+            <translation>去电 {number}</translation>
+        </message>
+        <message>
+            <source>Call {caller} → {dialed}</source>
+            <translation>来电 {caller} → {dialed}</translation>
+        </message>
+        <message>
+            <source>group {group}</source>
+            <translation>组{group}</translation>
+        </message>
+    </context>
+    <context>
+        <name>Shell</name>
+        <message>
+            <source>The demo data module is not installed, so the demo opens an empty database with reference data only (a fallback).</source>
+            <translation>未安装演示数据模块，演示将打开只含基础数据的空数据库（备用方案）。</translation>
+        </message>
+        <message>
+            <source>Database</source>
+            <translation>数据库</translation>
+        </message>
+        <message>
+            <source>Retry</source>
+            <translation>重试</translation>
+        </message>
+        <message>
+            <source>Settings…</source>
+            <translation>系统配置…</translation>
+        </message>
+        <message>
+            <source>Quit</source>
+            <translation>退出</translation>
+        </message>
+        <message>
+            <source>Agent desk</source>
+            <translation>坐席工作台</translation>
+        </message>
+        <message>
+            <source>fallback: no demo data</source>
+            <translation>备用：无演示数据</translation>
+        </message>
+    </context>
+    <context>
+        <name>SupervisorPanel</name>
+        <message>
+            <source>Monitoring</source>
+            <translation>监控</translation>
+        </message>
+        <message>
+            <source>User</source>
+            <translation>员工号</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <source>Seat</source>
+            <translation>主被叫</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+        <message>
+            <source>Since</source>
+            <translation>开始时间</translation>
+        </message>
+        <message>
+            <source>Groups</source>
+            <translation>组</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>组</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>排队</translation>
+        </message>
+        <message>
+            <source>Longest wait</source>
+            <translation>最长等待</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>空闲</translation>
+        </message>
+        <message>
+            <source>Busy</source>
+            <translation>置忙</translation>
+        </message>
+        <message>
+            <source>Talking</source>
+            <translation>通话</translation>
+        </message>
+        <message>
+            <source>A message for every logged-in agent</source>
+            <translation>发给所有已登录话务员的消息</translation>
+        </message>
+        <message>
+            <source>Broadcast</source>
+            <translation>广播</translation>
+        </message>
+        <message>
+            <source>Broadcast sent.</source>
+            <translation>广播已发送。</translation>
+        </message>
+    </context>
+    <context>
+        <name>SystemSettingsPanel</name>
+        <message>
+            <source>System settings</source>
+            <translation>系统设置</translation>
+        </message>
+        <message>
+            <source>Browse window (last X days):</source>
+            <translation>浏览范围（近X天）：</translation>
+        </message>
+        <message>
+            <source>Lead window after an advert (minutes):</source>
+            <translation>广告结束后的进线归属时间（分钟）：</translation>
+        </message>
+        <message>
+            <source>Time zone of the placement schedule:</source>
+            <translation>投放时间表的时区：</translation>
+        </message>
+        <message>
+            <source>Saved.</source>
+            <translation>已保存。</translation>
+        </message>
+    </context>
+    <context>
+        <name>TodayCalls</name>
+        <message>
+            <source>Direction</source>
+            <translation>方向</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>号码</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Duration</source>
+            <translation>时长</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <source>Today's calls</source>
+            <translation>今日通话</translation>
+        </message>
+    </context>
+    <context>
+        <name>TransferPopup</name>
+        <message>
+            <source>Transfer the call to</source>
+            <translation>将通话转接到</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>组</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>话务员</translation>
+        </message>
+        <message>
+            <source>Number</source>
+            <translation>号码</translation>
+        </message>
+        <message>
+            <source>Group number, agent login or phone number</source>
+            <translation>组号、员工号或电话号码</translation>
+        </message>
+        <message>
+            <source>Transfer</source>
+            <translation>转接</translation>
+        </message>
+        <message>
+            <source>Enter where the call should go.</source>
+            <translation>请输入转接目标。</translation>
+        </message>
+    </context>
+    <context>
+        <name>VarietiesPanel</name>
+        <message>
+            <source>Varieties</source>
+            <translation>品种档案</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Active</source>
+            <translation>启用</translation>
+        </message>
+        <message>
+            <source>Variety:</source>
+            <translation>品种：</translation>
+        </message>
+        <message>
+            <source>Active:</source>
+            <translation>启用：</translation>
+        </message>
+    </context>
+    <context>
+        <name>WorkstationSettingsDialog</name>
+        <message>
+            <source>Workstation settings</source>
+            <translation>系统配置</translation>
+        </message>
+        <message>
+            <source>Data source</source>
+            <translation>数据源</translation>
+        </message>
+        <message>
+            <source>This workstation</source>
+            <translation>本机设置</translation>
+        </message>
+        <message>
+            <source>Embedded SQLite file</source>
+            <translation>本地 SQLite 数据库文件</translation>
+        </message>
+        <message>
+            <source>Shared MySQL URL</source>
+            <translation>共享 MySQL 数据库地址</translation>
+        </message>
+        <message>
+            <source>Browse…</source>
+            <translation>浏览…</translation>
+        </message>
+        <message>
+            <source>&amp;Test connection</source>
+            <translation>测试连接(&amp;T)</translation>
+        </message>
+        <message>
+            <source>CTI server host:</source>
+            <translation>CTI 服务器地址：</translation>
+        </message>
+        <message>
+            <source>CTI server port:</source>
+            <translation>CTI 服务器端口：</translation>
+        </message>
+        <message>
+            <source>Use TLS:</source>
+            <translation>使用 TLS：</translation>
+        </message>
+        <message>
+            <source>Seat number:</source>
+            <translation>座席号码：</translation>
+        </message>
+        <message>
+            <source>Groups:</source>
+            <translation>组：</translation>
+        </message>
+        <message>
+            <source>Default caller number:</source>
+            <translation>默认主叫：</translation>
+        </message>
+        <message>
+            <source>Temporary recording folder:</source>
+            <translation>临时录音文件夹：</translation>
+        </message>
+        <message>
+            <source>Language:</source>
+            <translation>语言：</translation>
+        </message>
+        <message>
+            <source>Read reminders aloud:</source>
+            <translation>语音播报提醒：</translation>
+        </message>
+        <message>
+            <source>ACD groups, separated by commas, e.g. 21, 22</source>
+            <translation>接线组号，用逗号分隔，例如 21, 22</translation>
+        </message>
+        <message>
+            <source>Database file</source>
+            <translation>数据库文件</translation>
+        </message>
+        <message>
+            <source>Temporary recording folder</source>
+            <translation>临时录音文件夹</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>正在连接…</translation>
+        </message>
+        <message>
+            <source>Failed.</source>
+            <translation>连接失败。</translation>
+        </message>
+        <message>
+            <source>Connected: {server}. The schema is up to date.</source>
+            <translation>已连接：{server}。数据库结构为最新版本。</translation>
+        </message>
+        <message>
+            <source>Enter the MySQL URL.</source>
+            <translation>请输入 MySQL 数据库地址。</translation>
+        </message>
+        <message>
+            <source>Enter group numbers separated by commas.</source>
+            <translation>请输入组号，用逗号分隔。</translation>
+        </message>
+        <message>
+            <source>Use digits only.</source>
+            <translation>只能输入数字。</translation>
+        </message>
+        <message>
+            <source>Enter the CTI server's host name or address.</source>
+            <translation>请输入 CTI 服务器的主机名或地址。</translation>
+        </message>
+        <message>
+            <source>The settings could not be saved ({error}). Check that the disk is not full.</source>
+            <translation>无法保存设置（{error}）。请检查磁盘是否已满。</translation>
+        </message>
+    </context>
+    <context>
+        <name>_Texts</name>
+        <message>
+            <source>Call &amp;console</source>
+            <translation>前台管理(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Call &amp;query</source>
+            <translation>通话查询(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>&amp;Missed calls</source>
+            <translation>未接来电(&amp;M)</translation>
+        </message>
+        <message>
+            <source>&amp;Internal numbers</source>
+            <translation>集团电话(&amp;I)</translation>
+        </message>
+        <message>
+            <source>&amp;Monitoring</source>
+            <translation>监控(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Place a demo call</source>
+            <translation>模拟来电</translation>
+        </message>
+        <message>
+            <source>Ask the built-in CTI server for a call from a demo customer</source>
+            <translation>请内置 CTI 服务器模拟一个演示客户来电</translation>
+        </message>
+    </context>
+    <context>
+        <name>call</name>
+        <message>
+            <source>The built-in CTI server is not running.</source>
+            <translation>内置 CTI 服务器未运行。</translation>
+        </message>
+        <message>
+            <source>Message from {sender}: {text}</source>
+            <translation>来自 {sender} 的消息：{text}</translation>
+        </message>
+        <message>
+            <source>Disconnected</source>
+            <translation>未连接</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>正在连接…</translation>
+        </message>
+        <message>
+            <source>Connected</source>
+            <translation>已连接</translation>
+        </message>
+        <message>
+            <source>Logged out</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>空闲</translation>
+        </message>
+        <message>
+            <source>Busy</source>
+            <translation>置忙</translation>
+        </message>
+        <message>
+            <source>Ringing</source>
+            <translation>振铃</translation>
+        </message>
+        <message>
+            <source>Talking</source>
+            <translation>通话</translation>
+        </message>
+        <message>
+            <source>Wrap-up</source>
+            <translation>话后整理</translation>
+        </message>
+        <message>
+            <source>Queued</source>
+            <translation>排队</translation>
+        </message>
+        <message>
+            <source>On hold</source>
+            <translation>保持</translation>
+        </message>
+        <message>
+            <source>Ended</source>
+            <translation>已结束</translation>
+        </message>
+        <message>
+            <source>Connect</source>
+            <translation>连接</translation>
+        </message>
+        <message>
+            <source>Disconnect</source>
+            <translation>断开</translation>
+        </message>
+        <message>
+            <source>Answer</source>
+            <translation>接听</translation>
+        </message>
+        <message>
+            <source>Hang up</source>
+            <translation>挂机</translation>
+        </message>
+        <message>
+            <source>Hold</source>
+            <translation>保持</translation>
+        </message>
+        <message>
+            <source>Resume</source>
+            <translation>恢复</translation>
+        </message>
+        <message>
+            <source>Transfer</source>
+            <translation>转接</translation>
+        </message>
+        <message>
+            <source>Dial</source>
+            <translation>拨号</translation>
+        </message>
+        <message>
+            <source>Monitoring</source>
+            <translation>监控</translation>
+        </message>
+        <message>
+            <source>Broadcast</source>
+            <translation>广播</translation>
+        </message>
+        <message>
+            <source>Screen pop</source>
+            <translation>弹屏</translation>
+        </message>
+        <message>
+            <source>Break</source>
+            <translation>休息</translation>
+        </message>
+        <message>
+            <source>Training</source>
+            <translation>培训</translation>
+        </message>
+        <message>
+            <source>Meeting</source>
+            <translation>会议</translation>
+        </message>
+        <message>
+            <source>Other</source>
+            <translation>其他</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>呼入</translation>
+        </message>
+        <message>
+            <source>Outbound</source>
+            <translation>呼出</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>已接听</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>早释</translation>
+        </message>
+        <message>
+            <source>No answer</source>
+            <translation>无人接听</translation>
+        </message>
+        <message>
+            <source>Line busy</source>
+            <translation>占线</translation>
+        </message>
+        <message>
+            <source>Unreachable</source>
+            <translation>无法接通</translation>
+        </message>
+        <message>
+            <source>Rejected</source>
+            <translation>被拒绝</translation>
+        </message>
+        <message>
+            <source>Vacant number</source>
+            <translation>空号</translation>
+        </message>
+        <message>
+            <source>Powered off</source>
+            <translation>关机</translation>
+        </message>
+        <message>
+            <source>Transferred</source>
+            <translation>已转接</translation>
+        </message>
+    </context>
+    <context>
+        <name>calls</name>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Direction</source>
+            <translation>方向</translation>
+        </message>
+        <message>
+            <source>Caller</source>
+            <translation>主叫号码</translation>
+        </message>
+        <message>
+            <source>Dialled number</source>
+            <translation>源被叫</translation>
+        </message>
+        <message>
+            <source>Seat</source>
+            <translation>主被叫</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>话务员</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>组</translation>
+        </message>
+        <message>
+            <source>Wait (s)</source>
+            <translation>等待(秒)</translation>
+        </message>
+        <message>
+            <source>Talk (s)</source>
+            <translation>通话(秒)</translation>
+        </message>
+        <message>
+            <source>End cause</source>
+            <translation>结束原因</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>媒体</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>区域</translation>
+        </message>
+        <message>
+            <source>Call ID</source>
+            <translation>通话编号</translation>
+        </message>
+    </context>
+    <context>
+        <name>errors</name>
+        <message>
+            <source>The database is empty: the administrator creates the schema with "agent-admin init-db --url …".</source>
+            <translation>数据库是空的：请管理员用 "agent-admin init-db --url …" 创建数据库结构。</translation>
+        </message>
+        <message>
+            <source>The database is from an older version: the administrator upgrades it with "agent-admin init-db --url …".</source>
+            <translation>数据库来自旧版本：请管理员用 "agent-admin init-db --url …" 升级。</translation>
+        </message>
+        <message>
+            <source>The database was upgraded by a newer version of this program: install that version on this workstation.</source>
+            <translation>数据库已被本程序的新版本升级：请在本机安装该新版本。</translation>
+        </message>
+        <message>
+            <source>This is not a database URL. Use a SQLite file or mysql+pymysql://user:password@host/database.</source>
+            <translation>这不是有效的数据库地址。请使用 SQLite 文件或 mysql+pymysql://用户:密码@主机/数据库。</translation>
+        </message>
+        <message>
+            <source>The database file {path} does not exist.</source>
+            <translation>数据库文件 {path} 不存在。</translation>
+        </message>
+        <message>
+            <source>The operation could not be completed.</source>
+            <translation>操作未能完成。</translation>
+        </message>
+        <message>
+            <source>The value is not valid.</source>
+            <translation>输入的值无效。</translation>
+        </message>
+        <message>
+            <source>The record no longer exists; refresh and try again.</source>
+            <translation>该记录已不存在，请刷新后重试。</translation>
+        </message>
+        <message>
+            <source>You do not have permission to do this. Ask an administrator.</source>
+            <translation>您没有执行此操作的权限，请联系管理员。</translation>
+        </message>
+        <message>
+            <source>Wrong login or password.</source>
+            <translation>用户名或密码错误。</translation>
+        </message>
+        <message>
+            <source>Too many wrong passwords. Try again in {minutes} minutes.</source>
+            <translation>密码错误次数过多，请 {minutes} 分钟后再试。</translation>
+        </message>
+        <message>
+            <source>This record already exists.</source>
+            <translation>该记录已存在。</translation>
+        </message>
+        <message>
+            <source>{who} changed this record at {when} after you opened it. Your changes were not saved; reload to see theirs, then make your edit again.</source>
+            <translation>{who} 在您打开此记录后于 {when} 修改了它。您的修改未保存；请重新加载查看对方的修改，然后再次编辑。</translation>
+        </message>
+        <message>
+            <source>Cannot reach the database ({detail}). Check the network or the data source in Settings, then try again. Nothing was changed.</source>
+            <translation>无法连接数据库（{detail}）。请检查网络或系统配置中的数据源，然后重试。数据没有任何改动。</translation>
+        </message>
+        <message>
+            <source>The database disk is full. Free some space (or ask the administrator), then try again. Nothing was changed.</source>
+            <translation>数据库磁盘已满。请释放空间（或联系管理员）后重试。数据没有任何改动。</translation>
+        </message>
+        <message>
+            <source>The database schema ({current}) does not match this program ({head}). {advice}</source>
+            <translation>数据库结构（{current}）与本程序（{head}）不匹配。{advice}</translation>
+        </message>
+        <message>
+            <source>The password needs at least {n} characters.</source>
+            <translation>密码至少需要 {n} 个字符。</translation>
+        </message>
+        <message>
+            <source>Choose a password other than the default.</source>
+            <translation>请设置一个不同于默认密码的新密码。</translation>
+        </message>
+        <message>
+            <source>The current password is wrong.</source>
+            <translation>当前密码错误。</translation>
+        </message>
+        <message>
+            <source>The login must be 1-32 letters or digits.</source>
+            <translation>员工号须为 1-32 位字母或数字。</translation>
+        </message>
+        <message>
+            <source>The name is required.</source>
+            <translation>姓名不能为空。</translation>
+        </message>
+        <message>
+            <source>The login {login} is already taken.</source>
+            <translation>员工号 {login} 已被使用。</translation>
+        </message>
+        <message>
+            <source>You cannot close or ban your own account.</source>
+            <translation>不能关闭或禁止自己的账号。</translation>
+        </message>
+        <message>
+            <source>There is no department named {name}.</source>
+            <translation>没有名为 {name} 的部门。</translation>
+        </message>
+        <message>
+            <source>Enter a whole number from {lo} to {hi}.</source>
+            <translation>请输入 {lo} 到 {hi} 之间的整数。</translation>
+        </message>
+        <message>
+            <source>Unknown time zone; use a name like Asia/Shanghai.</source>
+            <translation>未知时区，请使用 Asia/Shanghai 这样的名称。</translation>
+        </message>
+        <message>
+            <source>This field is required.</source>
+            <translation>此项必填。</translation>
+        </message>
+        <message>
+            <source>At most {n} characters.</source>
+            <translation>最多 {n} 个字符。</translation>
+        </message>
+        <message>
+            <source>The retail price is required.</source>
+            <translation>零售价必须填写。</translation>
+        </message>
+        <message>
+            <source>Enter a price like 398 or 398.50.</source>
+            <translation>请输入 398 或 398.50 这样的价格。</translation>
+        </message>
+        <message>
+            <source>The price must be greater than zero.</source>
+            <translation>价格必须大于零。</translation>
+        </message>
+        <message>
+            <source>{value} is already in use.</source>
+            <translation>{value} 已被使用。</translation>
+        </message>
+        <message>
+            <source>This record is still in use and cannot be deleted. Deactivate it instead.</source>
+            <translation>该记录仍在使用中，不能删除。请改为停用。</translation>
+        </message>
+        <message>
+            <source>An area code is 0 followed by 2 or 3 digits, e.g. 0571.</source>
+            <translation>区号为 0 加 2 到 3 位数字，例如 0571。</translation>
+        </message>
+        <message>
+            <source>Use digits only.</source>
+            <translation>只能输入数字。</translation>
+        </message>
+        <message>
+            <source>Use letters and digits only.</source>
+            <translation>只能输入字母和数字。</translation>
+        </message>
+        <message>
+            <source>Choose a variety from the list.</source>
+            <translation>请从列表中选择品种。</translation>
+        </message>
+        <message>
+            <source>The length is 1 to 86400 seconds.</source>
+            <translation>时长应为 1 到 86400 秒。</translation>
+        </message>
+        <message>
+            <source>Choose a medium from the list.</source>
+            <translation>请从列表中选择媒体。</translation>
+        </message>
+        <message>
+            <source>The product must be of the chosen variety.</source>
+            <translation>商品必须属于所选品种。</translation>
+        </message>
+        <message>
+            <source>Unknown setting {key}.</source>
+            <translation>未知的设置项 {key}。</translation>
+        </message>
+        <message>
+            <source>The database already holds {n} customers; demo data goes into a new, empty database. Nothing was changed.</source>
+            <translation>数据库中已有 {n} 个客户；演示数据只能装入新的空数据库。未做任何更改。</translation>
+        </message>
+        <message>
+            <source>Digits only, at most 32.</source>
+            <translation>只能输入数字，最多 32 位。</translation>
+        </message>
+        <message>
+            <source>A group number is 1-8 digits.</source>
+            <translation>组号为 1 到 8 位数字。</translation>
+        </message>
+        <message>
+            <source>The ring timeout is 1 to 60 seconds.</source>
+            <translation>振铃超时为 1 到 60 秒。</translation>
+        </message>
+        <message>
+            <source>The queue length is 0 to 10000.</source>
+            <translation>排队长度为 0 到 10000。</translation>
+        </message>
+        <message>
+            <source>Wrap-up is 0 to 3600 seconds.</source>
+            <translation>话后整理时间为 0 到 3600 秒。</translation>
+        </message>
+        <message>
+            <source>A group cannot overflow to itself.</source>
+            <translation>组不能溢出到自身。</translation>
+        </message>
+        <message>
+            <source>There is no group {number}.</source>
+            <translation>没有组 {number}。</translation>
+        </message>
+        <message>
+            <source>There is no medium named {name}.</source>
+            <translation>没有名为 {name} 的媒体。</translation>
+        </message>
+        <message>
+            <source>Duplicate record: {phone} already belongs to {name} ({registration_no}).</source>
+            <translation>资料重复：{phone} 已属于客户 {name}（登记编号 {registration_no}）。</translation>
+        </message>
+        <message>
+            <source>Give at least one phone number.</source>
+            <translation>请至少填写一个电话号码。</translation>
+        </message>
+        <message>
+            <source>{phone} is not a mobile number (11 digits starting with 1).</source>
+            <translation>{phone} 不是手机号码（应为以 1 开头的 11 位数字）。</translation>
+        </message>
+        <message>
+            <source>Give the landline with its area code, e.g. 0571-88001234.</source>
+            <translation>固定电话请带区号，例如 0571-88001234。</translation>
+        </message>
+        <message>
+            <source>There is no employee {login}.</source>
+            <translation>没有员工号为 {login} 的员工。</translation>
+        </message>
+        <message>
+            <source>A phone number is 3 to 32 digits.</source>
+            <translation>电话号码应为 3 至 32 位数字。</translation>
+        </message>
+        <message>
+            <source>This text is too long: at most {limit} characters.</source>
+            <translation>内容过长：最多 {limit} 个字符。</translation>
+        </message>
+        <message>
+            <source>The time must carry a time zone.</source>
+            <translation>时间必须带时区。</translation>
+        </message>
+        <message>
+            <source>Choose how the customer was contacted.</source>
+            <translation>请选择联系方式。</translation>
+        </message>
+        <message>
+            <source>Choose the demand type: consultation or order.</source>
+            <translation>请选择需求类型：咨询或订购。</translation>
+        </message>
+        <message>
+            <source>That product variety no longer exists; choose another.</source>
+            <translation>该品种已不存在，请重新选择。</translation>
+        </message>
+        <message>
+            <source>A contact cannot be moved to another customer.</source>
+            <translation>联系记录不能移到其他客户名下。</translation>
+        </message>
+        <message>
+            <source>Write the customer's opinion or suggestion first.</source>
+            <translation>请先填写客户的意见及建议。</translation>
+        </message>
+        <message>
+            <source>Enter a number of days of 0 or more.</source>
+            <translation>请输入 0 或更大的天数。</translation>
+        </message>
+        <message>
+            <source>The end date is before the start date.</source>
+            <translation>结束日期早于开始日期。</translation>
+        </message>
+        <message>
+            <source>Choose sale or consult.</source>
+            <translation>请选择销售或咨询。</translation>
+        </message>
+        <message>
+            <source>Choose a customer class from the list.</source>
+            <translation>请从列表中选择客户类型。</translation>
+        </message>
+        <message>
+            <source>Choose a source from the list.</source>
+            <translation>请从列表中选择来源。</translation>
+        </message>
+        <message>
+            <source>Choose the field to search in.</source>
+            <translation>请选择要查找的字段。</translation>
+        </message>
+        <message>
+            <source>Unknown search field {name}.</source>
+            <translation>未知的查找字段 {name}。</translation>
+        </message>
+        <message>
+            <source>Enter the text to search for.</source>
+            <translation>请输入要查找的内容。</translation>
+        </message>
+        <message>
+            <source>Enter the digits of a phone number.</source>
+            <translation>请输入电话号码的数字。</translation>
+        </message>
+        <message>
+            <source>The page position is not valid; search again.</source>
+            <translation>翻页位置无效，请重新查找。</translation>
+        </message>
+        <message>
+            <source>Enter a page size from 1 to {n}.</source>
+            <translation>每页行数应为 1 到 {n}。</translation>
+        </message>
+        <message>
+            <source>Select at least one row first.</source>
+            <translation>请先选择至少一行。</translation>
+        </message>
+        <message>
+            <source>{name} ({login}) is a closed account; choose an active employee.</source>
+            <translation>{name}（{login}）是已关闭的用户，请选择在用的员工。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is confirmed by logistics and not cancelled, so it cannot be removed. Nothing was removed.</source>
+            <translation>订单 {order_no} 已物流确认且不是取消单，不能清除。未清除任何订单。</translation>
+        </message>
+        <message>
+            <source>{value} is not an amount of money.</source>
+            <translation>{value} 不是有效的金额。</translation>
+        </message>
+        <message>
+            <source>A price must be between 0 and 9,999,999.99.</source>
+            <translation>单价必须在 0 到 9,999,999.99 之间。</translation>
+        </message>
+        <message>
+            <source>Add at least one product to the order.</source>
+            <translation>订单至少要有一个产品。</translation>
+        </message>
+        <message>
+            <source>An order has at most {n} lines.</source>
+            <translation>一张订单最多 {n} 行。</translation>
+        </message>
+        <message>
+            <source>The quantity must be a whole number from 1 to {max}.</source>
+            <translation>数量必须是 1 到 {max} 之间的整数。</translation>
+        </message>
+        <message>
+            <source>The text is too long.</source>
+            <translation>文字太长。</translation>
+        </message>
+        <message>
+            <source>The customer of an order cannot change.</source>
+            <translation>订单的客户资料不能更改。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is cancelled or voided and cannot change.</source>
+            <translation>订单 {order_no} 已取消或已作废，不能再修改。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is confirmed for logistics: only its medium can change. Ask logistics to withdraw it (错单撤销) first.</source>
+            <translation>订单 {order_no} 已物流确认，只能修改媒体。如需修改其他内容，请先让物流部错单撤销。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is already confirmed for logistics.</source>
+            <translation>订单 {order_no} 已经物流确认。</translation>
+        </message>
+        <message>
+            <source>Give the reason for cancelling.</source>
+            <translation>请填写取消的原因。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has been dispatched or closed; it can no longer be cancelled.</source>
+            <translation>订单 {order_no} 已出库或已结束，不能再取消。</translation>
+        </message>
+        <message>
+            <source>Give the sales date range.</source>
+            <translation>请输入销售日期范围。</translation>
+        </message>
+        <message>
+            <source>Choose what to search in.</source>
+            <translation>请选择查找项。</translation>
+        </message>
+        <message>
+            <source>Type what to search for.</source>
+            <translation>请输入要查找的内容。</translation>
+        </message>
+        <message>
+            <source>The medium no longer exists; pick another.</source>
+            <translation>该媒体已不存在，请重新选择。</translation>
+        </message>
+        <message>
+            <source>Line {line}: the product is not on sale.</source>
+            <translation>第 {line} 行：该产品已停售。</translation>
+        </message>
+        <message>
+            <source>Give the reminder's date and time.</source>
+            <translation>请填写提醒的日期和时间。</translation>
+        </message>
+        <message>
+            <source>Choose the group that may take this reminder.</source>
+            <translation>请选择可以处理此提醒的组。</translation>
+        </message>
+        <message>
+            <source>{who} already marked this reminder as called back at {when}.</source>
+            <translation>{who} 已于 {when} 将此提醒标记为已回。</translation>
+        </message>
+        <message>
+            <source>This reminder was cancelled by customer maintenance.</source>
+            <translation>此提醒已在客户维护中取消。</translation>
+        </message>
+    </context>
+    <context>
+        <name>i18n</name>
+        <message>
+            <source>System default</source>
+            <translation>跟随系统</translation>
+        </message>
+    </context>
+    <context>
+        <name>labels</name>
+        <message>
+            <source>Super administrator</source>
+            <translation>超级管理员</translation>
+        </message>
+        <message>
+            <source>Administrator</source>
+            <translation>管理员</translation>
+        </message>
+        <message>
+            <source>Operator</source>
+            <translation>操作员</translation>
+        </message>
+        <message>
+            <source>Active</source>
+            <translation>正常</translation>
+        </message>
+        <message>
+            <source>Closed</source>
+            <translation>已关闭</translation>
+        </message>
+        <message>
+            <source>Login banned</source>
+            <translation>禁止登陆</translation>
+        </message>
+        <message>
+            <source>Statistics</source>
+            <translation>统计</translation>
+        </message>
+        <message>
+            <source>Remote access</source>
+            <translation>远程访问</translation>
+        </message>
+        <message>
+            <source>Dispatch feedback</source>
+            <translation>出库反馈</translation>
+        </message>
+        <message>
+            <source>Delete withdrawn orders</source>
+            <translation>删撤销单</translation>
+        </message>
+        <message>
+            <source>Withdraw erroneous orders</source>
+            <translation>错单撤销</translation>
+        </message>
+        <message>
+            <source>Cancel orders</source>
+            <translation>订单取消</translation>
+        </message>
+        <message>
+            <source>Monitoring</source>
+            <translation>监控</translation>
+        </message>
+        <message>
+            <source>Recordings</source>
+            <translation>录音</translation>
+        </message>
+        <message>
+            <source>Export</source>
+            <translation>导出</translation>
+        </message>
+        <message>
+            <source>Archive maintenance</source>
+            <translation>档案维护</translation>
+        </message>
+        <message>
+            <source>Customer maintenance</source>
+            <translation>客户维护</translation>
+        </message>
+        <message>
+            <source>Missed-call allocation</source>
+            <translation>未接分配</translation>
+        </message>
+        <message>
+            <source>Notices and broadcasts</source>
+            <translation>发送通告</translation>
+        </message>
+    </context>
 </TS>
