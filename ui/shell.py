@@ -217,7 +217,8 @@ class Shell:
         self.window.settings_requested.connect(self._settings_from_window)
         if self.args.screenshot:
             self.window.resize(*self.args.size)
-            if not any(d.isVisible() for d in self.window.panels.values()):
+            if "sales" not in self.window.features and not any(
+                    d.isVisible() for d in self.window.panels.values()):
                 first = self.window.open_archive("products")
                 self.window.open_archive("placements")
                 first.raise_()
@@ -239,11 +240,23 @@ class Shell:
             if all(p.loaded for p in panels) and not self.runner.in_flight:
                 break
             await asyncio.sleep(0.05)
+        await self._screenshot_customer()
         await asyncio.sleep(0.2)  # let the last layout pass and paint happen
         ok = self.window.grab().save(self.args.screenshot, "PNG")
         log.info("screenshot %s: %s", self.args.screenshot, "written" if ok else "FAILED")
         self.window.close()
         return 0 if ok else 1
+
+    async def _screenshot_customer(self, timeout: float = 10) -> None:
+        """The working screen shows a customer: open the directory's newest one."""
+        sales = self.window.features.get("sales")
+        if sales is None:
+            return
+        deadline = time.perf_counter() + timeout
+        while not sales.directory.loaded and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        if sales.directory.model.rowCount():
+            await sales.open_customer(sales.directory.model.row_at(0).id)
 
     # -- the built-in CTI server for the demo ------------------------------------------------
     async def _start_cti(self) -> None:
