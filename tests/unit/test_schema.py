@@ -65,3 +65,43 @@ def test_utf8mb4_on_mysql(mysql_url):
     with db.reading() as s:
         assert s.query(Region).filter_by(province="浙江省").one().name == "𠀀测试市"
     db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
+def test_upgrade_from_0001_keeps_the_data(backend, tmp_path, request):
+    """A demo or site database made by the first release upgrades in place: its rows stay,
+    and what 0002 adds (contact.recording_id, one contact per call) is there."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from db.migrate import alembic_config, ensure_mysql_database
+
+    url = f"sqlite:///{tmp_path / 'o.sqlite3'}" if backend == "sqlite" else request.getfixturevalue("mysql_url")
+    ensure_mysql_database(url)
+    command.upgrade(alembic_config(url), "0001")
+    db = Database.open(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO customer (registration_no, name, name_initials, mobile, "
+                          "landline, other_phone, address, customer_class, points, source, "
+                          "end_user_name, end_user_school, user_account, remark, blacklisted, "
+                          "order_state, search_grams, registered_at, version, updated_at) "
+                          "VALUES ('20260101000001', '王建国', 'wjg', '13800138000', '', '', "
+                          "'', 'C', 0, 'direct', '', '', '', '', 0, 0, '', '2026-01-01', 1, "
+                          "'2026-01-01')"))
+        conn.execute(text("INSERT INTO contact (customer_id, at, channel, content, our_staff, "
+                          "demand_info, call_id, version, updated_at) VALUES (1, '2026-01-01', "
+                          "'call_in', '老联系', '', '', 'c1', 1, '2026-01-01')"))
+    db.dispose()
+    upgrade(url)
+    db = Database.open(url)
+    try:
+        check(db)
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT content, recording_id FROM contact")).all() == [
+                ("老联系", None)]
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO contact (customer_id, at, channel, content, "
+                              "our_staff, demand_info, call_id, version, updated_at) VALUES "
+                              "(1, '2026-01-02', 'call_in', '', '', '', 'c1', 1, '2026-01-02')"))
+    finally:
+        db.dispose()

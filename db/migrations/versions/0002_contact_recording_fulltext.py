@@ -1,4 +1,4 @@
-"""contact.recording_id, one contact per call; FULLTEXT index for the customers' contains search (MySQL)
+"""contact.recording_id, one contact per call; customer search indexes; FULLTEXT index for the customers' contains search (MySQL)
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +18,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('recording_id', sa.String(length=64), nullable=True))
         batch_op.drop_index('ix_contact_call_id')
         batch_op.create_index('ix_contact_call_id', ['call_id'], unique=True)
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_name')
+        batch_op.create_index('ix_customer_name_registered_at', ['name', 'registered_at'])
+        batch_op.create_index('ix_customer_name_initials_registered_at',
+                              ['name_initials', 'registered_at'])
+        batch_op.create_index('ix_customer_user_account', ['user_account'])
     if op.get_bind().dialect.name == 'mysql':
         op.create_index('ix_customer_search_grams_ft', 'customer', ['search_grams'],
                         mysql_prefix='FULLTEXT')
@@ -26,6 +32,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == 'mysql':
         op.drop_index('ix_customer_search_grams_ft', table_name='customer')
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_user_account')
+        batch_op.drop_index('ix_customer_name_initials_registered_at')
+        batch_op.drop_index('ix_customer_name_registered_at')
+        batch_op.create_index('ix_customer_name', ['name'])
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index('ix_contact_call_id')
         batch_op.create_index('ix_contact_call_id', ['call_id'], unique=False)
