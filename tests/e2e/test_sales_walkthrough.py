@@ -133,6 +133,11 @@ def test_direct_sales_walkthrough(demo_desk, aloop):
         assert s.get(Customer, me.id).order_state == 2            # pink in the directory
         assert s.get(SalesOrder, order.id).order_no == order.order_no
 
+    # the record at a glance: the order, the open reminder and the contact, no click needed
+    run(aloop, record.open_customer(me.id))
+    glance = record.glance.text()
+    assert order.order_no in glance and "问是否决定买" in glance and "询问眼保姆" in glance
+
     # 6. edits refused: the form locks, and the service refuses what the form would not
     assert order_dialog.read_only and not order_dialog.payment.isEnabled()
     from agent_app.errors import Conflict

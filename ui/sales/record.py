@@ -26,6 +26,7 @@ from agent_app.services.customer_record import CustomerBundle, load_bundle
 from agent_app.services.customers import CustomerService, DuplicatePhone
 from ui.errors import error_text, known_error
 from ui.panel import Panel
+from ui.sales.glance import GlanceLabel
 from ui.sales.profile import ProfileForm
 from ui.sales.record_tabs import ContactsTab, FeedbackTab, RemindersTab, SalesTab
 from ui.sales.tasks import start_soon
@@ -121,7 +122,14 @@ class CustomerRecordPanel(Panel):
         scroll.setObjectName("profilePage")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.profile)
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.profile)
+        self.glance = GlanceLabel()
+        lay.addWidget(self.glance)
+        lay.addStretch(1)
+        scroll.setWidget(page)
         self.profile_scroll = scroll
         return scroll
 
@@ -183,6 +191,7 @@ class CustomerRecordPanel(Panel):
         self.bundle, self.call = bundle, call
         cid = bundle.customer.id
         self.profile.show_record(bundle.customer, bundle.owner_name)
+        self.glance.show_bundle(bundle)
         self.contacts.show_rows(cid, bundle.contacts)
         self.reminders.show_rows(cid, bundle.reminders)
         self.sales.show_rows(cid, bundle.orders)
@@ -199,6 +208,7 @@ class CustomerRecordPanel(Panel):
         self.ensure_built()
         self.bundle, self.call = None, call
         self.profile.clear(phone=phone, region_id=region_id, owner_name=self.ctx.actor.name)
+        self.glance.show_bundle(None)
         self._clear_tabs()
         self._set_duplicate(None)
         self.status.clear()
@@ -333,6 +343,7 @@ class CustomerRecordPanel(Panel):
             return
         if cid == self.customer_id:
             self.bundle = bundle
+            self.glance.show_bundle(bundle)
             self.contacts.model.set_rows(bundle.contacts)
             self.reminders.model.set_rows(bundle.reminders)
             self.sales.model.set_rows(bundle.orders)
