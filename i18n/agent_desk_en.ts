@@ -1071,6 +1071,32 @@ Log file: {path}</translation>
         </message>
     </context>
     <context>
+        <name>GlanceLabel</name>
+        <message>
+            <source>(not confirmed)</source>
+            <translation>(not confirmed)</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>none</translation>
+        </message>
+        <message numerus="yes">
+            <source>Recent orders (%n in all)</source>
+            <translation>
+                <numerusform>Recent orders (%n in all)</numerusform>
+                <numerusform>Recent orders (%n in all)</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Open reminders</source>
+            <translation>Open reminders</translation>
+        </message>
+        <message>
+            <source>Last contacts</source>
+            <translation>Last contacts</translation>
+        </message>
+    </context>
+    <context>
         <name>InternalNumbersPanel</name>
         <message>
             <source>Internal numbers</source>
@@ -2789,6 +2815,10 @@ Call-center agent desktop.</translation>
         <message>
             <source>The built-in CTI server is not running.</source>
             <translation>The built-in CTI server is not running.</translation>
+        </message>
+        <message>
+            <source>Demo: you are ready for calls. A demo customer calls every 45 s, or use "Place a demo call".</source>
+            <translation>Demo: you are ready for calls. A demo customer calls every 45 s, or use "Place a demo call".</translation>
         </message>
         <message>
             <source>Message from {sender}: {text}</source>

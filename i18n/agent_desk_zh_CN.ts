@@ -1065,6 +1065,31 @@ Log file: {path}</source>
         </message>
     </context>
     <context>
+        <name>GlanceLabel</name>
+        <message>
+            <source>(not confirmed)</source>
+            <translation>（未物流确认）</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <translation>无</translation>
+        </message>
+        <message numerus="yes">
+            <source>Recent orders (%n in all)</source>
+            <translation>
+                <numerusform>最近订单（共 %n 张）</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Open reminders</source>
+            <translation>未回提醒</translation>
+        </message>
+        <message>
+            <source>Last contacts</source>
+            <translation>最近联系</translation>
+        </message>
+    </context>
+    <context>
         <name>InternalNumbersPanel</name>
         <message>
             <source>Internal numbers</source>
@@ -2780,6 +2805,10 @@ Call-center agent desktop.</source>
         <message>
             <source>The built-in CTI server is not running.</source>
             <translation>内置 CTI 服务器未运行。</translation>
+        </message>
+        <message>
+            <source>Demo: you are ready for calls. A demo customer calls every 45 s, or use "Place a demo call".</source>
+            <translation>演示：已置为空闲，可以接听。演示客户每 45 秒来电一次，也可以点“模拟来电”。</translation>
         </message>
         <message>
             <source>Message from {sender}: {text}</source>

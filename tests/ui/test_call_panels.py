@@ -161,7 +161,9 @@ def test_demo_toolbar_asks_the_built_in_server_for_a_call(desk, ctid):
         w, feature, sales = desk(demo_server=ctid.embedded)
         act = feature.actions["demo_call"]
         assert act in w.toolbar().actions() and act.text() == "Place a demo call"
-        await logged_in_ready(feature)
+        # the demo's first login goes ready by itself, and says so in a notice
+        await until(lambda: (feature.bridge.agent or {}).get("state") == "ready", 20)
+        assert any("ready for calls" in t.text() for t in w.toaster.visible)
         act.trigger()
         await until(lambda: feature.pop.pop_latencies_ms, 20)
         assert (feature.bridge.call or {}).get("state") == "ringing"
@@ -174,4 +176,6 @@ def test_no_demo_action_outside_the_demo(desk):
         w, feature, _ = desk()
         assert "demo_call" not in feature.actions
         await until(lambda: feature.bridge.connected)
+        await asyncio.sleep(0.3)
+        assert (feature.bridge.agent or {}).get("state") == "busy"  # 置忙 until the agent says
     desk.run(scenario())
