@@ -21,6 +21,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
+async def pops(window, probe, callers: list[str], dialed: str) -> tuple[list[float], float]:
+    """Screen-pops as the CTI bridge delivers them: call_ringing events into the real pop
+    controller (lookup on a worker, record painted, one synchronous repaint). Returns each
+    pop's event→painted time and the worst GUI lag meanwhile."""
+    pop = window.features["call"].pop
+    pop.pop_latencies_ms.clear()
+    probe.reset()
+    for i, caller in enumerate(callers):
+        call = {"call_id": f"bench-{i}", "direction": "in", "caller": caller,
+                "dialed": dialed, "group": "21", "state": "ringing"}
+        pop.on_ringing({"call": call, "pop": {"caller": caller, "dialed": dialed,
+                                              "group": "21", "queue_wait_s": 0}})
+        while len(pop.pop_latencies_ms) <= i:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)  # calls ring seconds apart, not back to back
+    return sorted(pop.pop_latencies_ms), probe.max_lag_ms
+
+
 async def scenario(window, probe, heavy_id: int) -> list[tuple[str, float, float]]:
     from agent_app.services.customer_query import CustomerQuery
 
@@ -69,12 +87,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", default="mysql+pymysql://root@127.0.0.1/agent_large")
     ap.add_argument("--login", default="1001")
+    ap.add_argument("--pops", type=int, default=200, help="screen-pops to time (half known)")
     ap.add_argument("--switch-ms", type=float, default=0,
                     help="GIL switch interval to try (ms); 0: what the app sets")
     args = ap.parse_args()
     import qasync
     from PySide6.QtWidgets import QApplication
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from agent_app.config import WorkstationSettings
     from agent_app.services.accounts import AccountService
@@ -106,13 +125,39 @@ def main() -> None:
     probe = LagProbe(interval_ms=5)
     probe.start()
     results = loop.run_until_complete(scenario(window, probe, heavy))
+    import random
+
+    from db.models import CustomerPhone, DialedNumber
+    rng = random.Random(7)
+    with db.reading() as s:
+        top = s.scalar(select(func.max(Customer.id)))
+        known = []
+        while len(known) < args.pops // 2:
+            phone = s.scalar(select(CustomerPhone.phone).where(
+                CustomerPhone.customer_id == rng.randint(1, top)).limit(1))
+            if phone:
+                known.append(phone)
+        dialed = s.scalar(select(DialedNumber.digits).limit(1)) or "4006000000"
+    unknown = [f"1{rng.choice('3589')}{rng.randrange(10**9):09d}" for _ in range(args.pops // 2)]
+    callers = known + unknown
+    rng.shuffle(callers)
+    times, lag = loop.run_until_complete(pops(window, probe, callers, dialed))
+    q = lambda f: times[min(len(times) - 1, int(f * len(times)))]  # noqa: E731
+    results.append((f"screen-pop x{len(times)}: p50 {q(.5):.1f} p95 {q(.95):.1f} "
+                    f"p99 {q(.99):.1f} max {times[-1]:.1f}", q(.99), lag))
     for name, ms, lag in results:
         print(f"{name:42s} {ms:8.1f} ms   worst GUI lag {lag:5.1f} ms")
+    print("(screen-pop row: event into the pop controller → record painted; the ms column "
+          "is its p99, target ≤ 50 ms)")
     print(f"worst GUI-thread lag over the work steps: {max(r[2] for r in results[1:]):.1f} ms "
           "(target ≤ 50 ms); start-up apart")
     window.close()
     runner.shutdown()
     db.dispose()
+    sys.stdout.flush()
+    # Skip interpreter finalisation: once in several runs PySide6 6.12 aborted there
+    # ("none_dealloc" while garbage-collecting Qt objects after the figures were printed).
+    os._exit(0)
 
 
 if __name__ == "__main__":
