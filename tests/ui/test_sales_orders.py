@@ -181,10 +181,12 @@ def test_new_order_takes_the_medium_of_the_advert_the_caller_answers(shop, sales
     from agent_app.services.cti_config import CtiConfigService
 
     now = dt.datetime.now(dt.UTC)
-    local = now.astimezone(dt.timezone(dt.timedelta(hours=8)))  # the site's zone
+    # began five minutes ago, site time (the air date too: just after midnight it is
+    # yesterday's advert)
+    start = now.astimezone(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(minutes=5)
     placement = ArchiveService(shop.db).save_placement(
         shop.admin, medium_id=shop.medium2.id, variety_id=shop.variety.id,
-        air_date=local.date(), start_time=(local - dt.timedelta(minutes=5)).time(),
+        air_date=start.date(), start_time=start.time().replace(microsecond=0),
         length_s=600)
     cti = CtiConfigService(shop.db)
     cti.set_group(None, "21", name="接线组")
