@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from agent_app.config import WorkstationSettings, home
@@ -21,7 +22,7 @@ from ui import app as app_module
 from ui.context import AppContext, Services
 from ui.dialogs import wait_finished
 from ui.errors import error_text, known_error
-from ui.worker import DbRunner, LagProbe
+from ui.worker import DbRunner, LagProbe, freeze_startup_objects
 
 log = logging.getLogger("agent_app.ui")
 
@@ -87,6 +88,8 @@ class Shell:
         if self.args.demo and not self.args.screenshot:  # a screenshot needs no calls
             await self._start_cti()
         self.show_main_window(result)
+        # once the first paint and the panels' first loads are done
+        QTimer.singleShot(3000, freeze_startup_objects)
         if self.args.screenshot:
             return await self._screenshot()
         await quit_event.wait()

@@ -7,6 +7,7 @@ than 50 ms). Offscreen, no CTI link.
     .venv/bin/python tests/perf/bench_gui_lag.py --url mysql+pymysql://root@127.0.0.1/agent_large
 
 Run tests/perf/bench_record.py once first: it makes the customer with 100 orders.
+BENCH_NO_GC_FREEZE=1 measures without the shell's gc.freeze() after start-up.
 """
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ async def scenario(window, probe, heavy_id: int) -> list[tuple[str, float, float
     probe.reset()
     await asyncio.sleep(2.0)
     out.append(("start-up: first 2 s after show", 2000.0, probe.max_lag_ms))
+    if not os.environ.get("BENCH_NO_GC_FREEZE"):  # as the shell does after start-up
+        from ui.worker import freeze_startup_objects
+        freeze_startup_objects()
 
     async def step(name, coro_fn, done=lambda: True):
         await asyncio.sleep(0.2)
