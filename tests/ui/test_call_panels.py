@@ -78,18 +78,20 @@ def test_missed_call_allocated_then_called_back(desk, ctid):
         assert re.fullmatch(r"1 call(\(s\))? allocated to 1001\.", panel.status.text())
         assert panel.model.rows[0].assigned_to_login == "1001"
 
-        w, feature, _ = desk()  # the operator sees the calls allocated to them
+        w, feature, sales = desk()  # the operator sees the calls allocated to them
         await until(lambda: feature.bridge.connected, 20)
         mine = feature.open_panel("missed")
         assert not mine.allocate_button.isVisibleTo(mine)
         await until(lambda: mine.model.rowCount() == 1)
         mine.view.selectRow(0)
         mine.call_back()
-        await until(lambda: (feature.bridge.call or {}).get("dialed"
-                                       == "13900001115", 20))
+        await until(lambda: (feature.bridge.call or {}).get("dialed") == "13900001115", 20)
         await until(lambda: mine.model.rowCount() == 0, 20)  # handled
         assert feature.console.caller.text() == ""  # an outbound call: our caller id
         assert feature.console.dialed.text() == "13900001115"
+        # the far end answers (the simulated switch, after 1-3 s): the outbound call pops
+        await until(lambda: {"show_bundle", "new_customer"} & set(sales.names()), 20)
+        assert sales.banner.startswith("Outbound call 13900001115")
     desk.run(scenario())
 
 
