@@ -5,10 +5,15 @@ become a translated sentence; anything else is a bug and goes to the crash dialo
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from PySide6.QtCore import QCoreApplication
 
 from agent_app.errors import CONTEXT, UserError
 from agent_app.services.base import classify
+
+T = TypeVar("T")
 
 
 def known_error(exc: BaseException) -> UserError | None:
@@ -25,3 +30,16 @@ def error_text(exc: UserError) -> str:
         return template.format(**exc.params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+async def reported(aw: Awaitable[T], report: Callable[[str], None]) -> T | None:
+    """Await a service call: a known error is given to `report` in the user's language and
+    gives None; a bug propagates (to the crash dialog)."""
+    try:
+        return await aw
+    except Exception as exc:
+        known = known_error(exc)
+        if known is None:
+            raise
+        report(error_text(known))
+        return None

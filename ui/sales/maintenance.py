@@ -26,7 +26,7 @@ from agent_app.services.orders import OrderService
 from agent_app.services.reminders import ReminderService
 from ui.archives.table import ROW_ROLE, Column
 from ui.dialogs import wait_finished
-from ui.errors import error_text, known_error
+from ui.errors import reported
 from ui.panel import Panel
 from ui.sales.directory import customer_columns, make_customer_view
 from ui.sales.labels import name_of, search_fields, status_names
@@ -159,14 +159,8 @@ class CustomerMaintenancePanel(Panel):
             self.status.setText(text)
 
     async def _call(self, fn, *args, **kwargs):
-        try:
-            return await self.ctx.runner.call(fn, *args, **kwargs)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.show_status(error_text(known))
-            return None
+        """A service call; a known error goes to the message line and gives None."""
+        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.show_status)
 
     @asyncSlot()
     async def _load_choices(self) -> None:

@@ -31,7 +31,7 @@ from agent_app.services.customers import CustomerService
 from agent_app.services.orders import OrderDraft, OrderInfo, OrderService
 from db.enums import DeliveryMethod, OrderStatus, Payment, Permission
 from ui.dialogs import wait_finished
-from ui.errors import error_text, known_error
+from ui.errors import reported
 from ui.sales.labels import class_names, delivery_names, name_of, payment_names, status_names
 from ui.sales.models import local_time, parse_time
 from ui.sales.order_lines import (
@@ -187,14 +187,7 @@ class OrderDialog(QDialog):
     # -- loading ----------------------------------------------------------------------------
     async def _call(self, fn, *args, **kwargs):
         """A service call; a known error goes to the message line and gives None."""
-        try:
-            return await self.ctx.runner.call(fn, *args, **kwargs)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.message.setText(error_text(known))
-            return None
+        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.message.setText)
 
     async def load(self) -> bool:
         """Products, media, the customer and (for an existing order) the order itself."""

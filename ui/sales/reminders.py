@@ -25,7 +25,7 @@ from qasync import asyncSlot
 from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
 from ui.archives.table import ROW_ROLE, Column
-from ui.errors import error_text, known_error
+from ui.errors import known_error, reported
 from ui.forms import FieldErrors
 from ui.panel import Panel
 from ui.sales.models import PINK, ColouredTableModel, local_time
@@ -109,14 +109,8 @@ class ReminderListPanel(Panel):
             self.status.setText(text)
 
     async def _call(self, fn, *args, **kwargs):
-        try:
-            return await self.ctx.runner.call(fn, *args, **kwargs)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.show_status(error_text(known))
-            return None
+        """A service call; a known error goes to the message line and gives None."""
+        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.show_status)
 
     @asyncSlot()
     async def refresh(self) -> None:
