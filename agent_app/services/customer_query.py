@@ -248,7 +248,10 @@ class CustomerQueryService:
         else:                  # DATETIME; ADDTIME + TIME, no CONVERT_TZ (see _SITE_OFFSET_H)
             local = func.time(func.addtime(col, f"{_SITE_OFFSET_H:02d}:00:00"))
         lo = (start or dt.time(0, 0)).strftime("%H:%M:%S")
-        hi = (end or dt.time(23, 59, 59)).strftime("%H:%M:%S")
+        end = end or dt.time(23, 59, 59)
+        if end.second == 0 and end.microsecond == 0:
+            end = end.replace(second=59)  # "to 18:20" (minutes, as typed) takes all of 18:20
+        hi = end.strftime("%H:%M:%S")
         if lo <= hi:
             return and_(local >= lo, local <= hi)
         return or_(local >= lo, local <= hi)

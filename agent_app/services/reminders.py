@@ -164,14 +164,17 @@ class ReminderService:
             rows = s.execute(q.order_by(Reminder.due_at, Reminder.id))
             return [_info(*row) for row in rows]
 
-    def mark_done(self, actor: Actor, reminder_id: int, version: int) -> ReminderInfo:
-        """已回. Anyone who could take the reminder may mark it: its owner, anyone for a
-        group reminder (the caller shows only their groups'), and administrators."""
+    def mark_done(self, actor: Actor, reminder_id: int, version: int, *,
+                  groups: tuple[str, ...] = ()) -> ReminderInfo:
+        """已回. Whoever could take the reminder may mark it: its owner, an agent of its
+        callback group (`groups`: the groups the actor works in), and administrators."""
         with db_errors(), self.db.transaction() as s:
             r = s.get(Reminder, reminder_id, with_for_update=True)
             if r is None:
                 raise NotFound()
-            if r.scope != ReminderScope.GROUP and r.owner_id != actor.id and not actor.is_admin:
+            takes_it = r.owner_id == actor.id or actor.is_admin or (
+                r.scope == ReminderScope.GROUP and r.group_number in groups)
+            if not takes_it:  # another group's callback stays theirs to make
                 raise Forbidden()
             # Done and cancelled first: "someone else already called back" is the useful
             # message, where a version mismatch would only say "reload".

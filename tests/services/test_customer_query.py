@@ -219,6 +219,10 @@ def test_date_range_and_time_window_on_local_time(database, query, reg, agent):
     assert _search(query, agent, time_from=dt.time(23), time_to=dt.time(1), **window) == {
         late.id, after_midnight.id}  # across midnight
     assert _search(query, agent, time_from=dt.time(23), **window) == {late.id}
+    # "to 23:30" takes the whole minute: a registration at 23:30:40 is in
+    _set(database, late.id, registered_at=_local(2026, 1, 10, 23, 30) + dt.timedelta(seconds=40))
+    assert _search(query, agent, time_from=dt.time(23), time_to=dt.time(23, 30),
+                   **window) == {late.id}
 
 
 def test_owner_region_class_source_filters(database, query, reg, agent, superadmin):

@@ -168,9 +168,12 @@ def test_mark_done_and_its_refusals(svc, agent, other, customer, database):
     assert "李娜" in str(e.value) and "called back" in str(e.value)
     with pytest.raises(NotFound):
         svc.mark_done(agent, 123456, 1)
-    # a group reminder: anyone may take it
+    # a group reminder: anyone of that callback group may take it, nobody else
     g = svc.create(agent, customer.id, at(2, 9), scope="group", group_number="11")
-    assert svc.mark_done(other, g.id, g.version).done
+    with pytest.raises(Forbidden):
+        svc.mark_done(other, g.id, g.version, groups=("21",))
+    assert not next(x for x in svc.for_customer(customer.id) if x.id == g.id).done
+    assert svc.mark_done(other, g.id, g.version, groups=("11",)).done
 
 
 def test_mark_done_stale_names_who_and_changes_nothing(svc, agent, customer, database):

@@ -247,7 +247,8 @@ class RemindersTab(RecordTab):
         if r is None or r.done:
             self.message.emit(self.tr("Select an open reminder first."))
             return
-        if await self.guard(self.service.mark_done, self.ctx.actor, r.id, r.version):
+        if await self.guard(self.service.mark_done, self.ctx.actor, r.id, r.version,
+                            groups=tuple(self.ctx.settings.groups)):
             await self.reload()
 
 

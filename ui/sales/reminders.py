@@ -141,7 +141,8 @@ class ReminderListPanel(Panel):
         if r is None or r.done:
             self.show_status(self.tr("Select an open reminder first."))
             return
-        if await self._call(self.service.mark_done, self.ctx.actor, r.id, r.version):
+        if await self._call(self.service.mark_done, self.ctx.actor, r.id, r.version,
+                            groups=tuple(self.ctx.settings.groups)):
             await self.refresh()
 
     def open_selected(self) -> None:
