@@ -79,6 +79,7 @@ class ScreenPop(QObject):
         t0 = time.perf_counter()
         call = event.get("call") or {}
         pop = event.get("pop") or {}
+        self._begin(call)  # now: a call_ended may come before the pop task first runs
         self._spawn(self.pop(call, pop.get("caller") or call.get("caller", ""),
                              pop.get("dialed") or call.get("dialed", ""),
                              pop.get("group") or call.get("group") or "", t0))
@@ -90,6 +91,7 @@ class ScreenPop(QObject):
         # an outbound call pops when the far end answers (the number is the customer's)
         if call.get("direction") == "out" and cid in self.bridge.dialled_ids \
                 and cid not in self.calls:
+            self._begin(call)
             self._spawn(self.pop(call, call.get("dialed", ""), "", call.get("group") or "", t0))
 
     def on_ended(self, event: dict) -> None:
@@ -138,16 +140,22 @@ class ScreenPop(QObject):
         return None
 
     # -- the pop ----------------------------------------------------------------------------
-    async def pop(self, call: dict, caller: str, dialed: str, group: str, t0: float) -> None:
+    def _begin(self, call: dict) -> PoppedCall:
         cid = call.get("call_id") or ""
         direction = call.get("direction") or "in"
         at = C.parse_ts(call.get("answered_at") if direction == "out" else None) \
             or C.parse_ts(call.get("queued_at")) or dt.datetime.now(dt.UTC)
-        self.calls[cid] = PoppedCall(call=dict(call), direction=direction, at=at)
+        state = self.calls[cid] = PoppedCall(call=dict(call), direction=direction, at=at)
         self._forget_old()
+        return state
+
+    async def pop(self, call: dict, caller: str, dialed: str, group: str, t0: float) -> None:
+        cid = call.get("call_id") or ""
+        state = self.calls.get(cid) or self._begin(call)
         try:
+            # the advert running when the call came in, not when the lookup ran
             ctx = await self.ctx.runner.call(C.call_service(self.ctx).pop_context,
-                                             caller, dialed, dt.datetime.now(dt.UTC))
+                                             caller, dialed, state.at)
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
             known = known_error(exc)
             if known is None:
@@ -158,16 +166,16 @@ class ScreenPop(QObject):
         if sales is None:
             log.warning("screen pop for %s: no sales feature installed", cid)
             return
-        sales.set_pop_banner(self.banner(direction, caller, dialed, group or ctx.group, ctx))
+        sales.set_pop_banner(self.banner(state.direction, caller, dialed, group or ctx.group, ctx))
         if ctx.bundle is not None:
-            self.calls[cid].customer_id = ctx.bundle.customer.id
+            state.customer_id = ctx.bundle.customer.id
             sales.show_bundle(ctx.bundle, call=call)
             kind = "record"
         elif len(ctx.matches) > 1:
             sales.pick_customer(list(ctx.matches), call=call)
             kind = "pick"
         elif ctx.matches:  # one match but no bundle loaded: open it (loads, then shows)
-            self.calls[cid].customer_id = ctx.matches[0].id
+            state.customer_id = ctx.matches[0].id
             sales.open_customer(ctx.matches[0].id, call=call)
             kind = "record"
         else:
@@ -176,6 +184,9 @@ class ScreenPop(QObject):
         self._repaint(sales)
         self.pop_latencies_ms.append((time.perf_counter() - t0) * 1000)
         self.popped.emit(cid, kind)
+        if state.ended and state.customer_id is not None:
+            # the caller hung up while the lookup ran: on_ended had no customer to log
+            await self.log_call(state, notes=self.notes_source(cid))
 
     def banner(self, direction: str, caller: str, dialed: str, group: str, ctx) -> str:
         if direction == "out":
@@ -239,7 +250,16 @@ class ScreenPop(QObject):
     def _spawn(self, coro) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        """A bug in a pop or a write must not vanish with its task: log it with its
+        traceback and tell the agent on the console's message line."""
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("screen-pop task failed", exc_info=task.exception())
+        self.failed.emit(self.tr("The screen-pop failed (a program error); see the log."))
 
     async def drain(self) -> None:
         """Wait for pops and writes in flight (tests, and before the window closes)."""
