@@ -2457,6 +2457,10 @@ Call-center agent desktop.</translation>
             <source>group {group}</source>
             <translation>group {group}</translation>
         </message>
+        <message>
+            <source>The screen-pop failed (a program error); see the log.</source>
+            <translation>The screen-pop failed (a program error); see the log.</translation>
+        </message>
     </context>
     <context>
         <name>Shell</name>

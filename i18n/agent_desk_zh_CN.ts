@@ -2447,6 +2447,10 @@ Call-center agent desktop.</source>
             <source>group {group}</source>
             <translation>组{group}</translation>
         </message>
+        <message>
+            <source>The screen-pop failed (a program error); see the log.</source>
+            <translation>弹屏失败（程序错误），详见日志。</translation>
+        </message>
     </context>
     <context>
         <name>Shell</name>

@@ -333,6 +333,8 @@ class CallService:
                     row = s.get(InternalNumber, number_id)
                     if row is None:
                         raise NotFound()
+                    if version is None:  # an edit must say what it was based on
+                        raise ValidationError(field="version")
                     check_version(row, version)
                     row.digits, row.note = digits, note
                 row.updated_by_login = actor.login

@@ -265,6 +265,8 @@ def test_internal_numbers(w):
     assert edited.version == 2 and edited.updated_by_login == "0001"
     with pytest.raises(StaleEdit):
         svc.save_internal(w.admin, n.id, "057188000011", "", version=n.version)
+    with pytest.raises(ValidationError):  # an edit without the version it was based on
+        svc.save_internal(w.admin, n.id, "057188000011", "")
     assert [(x.digits, x.note) for x in svc.list_internal()] == [("057188000010", "前台二")]
     with pytest.raises(Forbidden):
         svc.delete_internal(w.li, n.id)

@@ -197,3 +197,32 @@ def test_new_order_takes_the_medium_of_the_advert_the_caller_answers(shop, sales
                                              "queued_at": now.isoformat()})
     assert dialog.medium.currentData() == shop.medium2.id
     assert dialog.draft().placement_id == placement.id
+
+
+def test_closing_the_form_while_it_saves_loses_nothing(shop, sales_window, aloop, monkeypatch):
+    """Close pressed while the save is still on a worker: the form hides at once, the order
+    is saved and reported (saved), and the form is deleted only afterwards."""
+    import time as _time
+
+    from shiboken6 import isValid
+
+    c = shop.customer("慢保存")
+    w = sales_window()
+    dialog = open_form(aloop, w, c.id)
+    m = dialog.lines
+    assert m.setData(m.index(0, PRODUCT), "ybm")
+    real = dialog.orders.create
+
+    def slow(*args, **kwargs):
+        _time.sleep(0.5)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(dialog.orders, "create", slow)
+    saved = []
+    dialog.saved.connect(saved.append)
+    task = dialog.save()
+    run(aloop, until(lambda: dialog._in_flight == 1))
+    dialog.close_button.click()
+    assert not dialog.isVisible() and isValid(dialog)   # hidden, not deleted mid-save
+    run(aloop, task)
+    assert [o.customer_id for o in saved] == [c.id]
+    assert [o.customer_id for o in shop.orders.for_customer(c.id)] == [c.id]

@@ -141,8 +141,10 @@ class CtiBridge(QObject):
             log.exception("cannot create the CTI client")
             self._set_status("disconnected", error_text(exc))
             return
-        client.on_status = self._on_status
-        client.on_event = self._on_event
+        # callbacks only while this client is the bridge's: a stopped client's late
+        # "disconnected" must not overwrite the status of the one that replaced it
+        client.on_status = lambda *a, c=client: self._on_status(*a) if c is self.client else None
+        client.on_event = lambda ev, c=client: self._on_event(ev) if c is self.client else None
         self.client = client
         self._spawn("connect", client.start())
 

@@ -58,6 +58,8 @@ class OrderDialog(QDialog):
         self.setObjectName("OrderDialog")
         self.setModal(False)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._in_flight = 0             # saves running on a worker (see closeEvent)
+        self._close_when_done = False
         self.ctx, self.customer_id, self.order_id, self.call = ctx, customer_id, order_id, call
         self.orders: OrderService = ctx.services.get(OrderService)
         self.order: OrderInfo | None = None
@@ -258,11 +260,13 @@ class OrderDialog(QDialog):
                                         status=name_of(status_names(), order.status),
                                         state=state))
         self._set_editable(not order.confirmed and order.status == OrderStatus.NOT_SENT)
-        self.medium.setEnabled(order.status != OrderStatus.CANCELLED)
-        self.save_button.setEnabled(order.status != OrderStatus.CANCELLED)
+        closed = order.status in (OrderStatus.CANCELLED, OrderStatus.VOIDED)
+        self.medium.setEnabled(not closed)
+        self.save_button.setEnabled(not closed)
+        # the service's rule: 取消单 only before dispatch (not printed)
         self.cancel_order_button.setVisible(
             self.ctx.actor.can(Permission.CANCEL_ORDER)
-            and order.status in (OrderStatus.NOT_SENT, OrderStatus.IN_TRANSIT))
+            and order.status == OrderStatus.NOT_SENT and order.printed_at is None)
         events = await self._call(self.orders.history, order.id)
         self.history.clear()
         actions = {"create": self.tr("created"), "edit": self.tr("changed"),
@@ -312,8 +316,31 @@ class OrderDialog(QDialog):
                           remark=self.remark.text())
 
     # -- saving -----------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # Closed while a save runs on a worker: hide now, close (and delete) once the save
+        # is back, so its result still reaches the record (saved) and no deleted widget
+        # is touched.
+        if self._in_flight:
+            self._close_when_done = True
+            self.hide()
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def _work_done(self) -> None:
+        self._in_flight -= 1
+        if not self._in_flight and self._close_when_done:
+            self.close()
+
     @asyncSlot()
     async def save(self) -> OrderInfo | None:
+        self._in_flight += 1
+        try:
+            return await self._save()
+        finally:
+            self._work_done()
+
+    async def _save(self) -> OrderInfo | None:
         """确定: create or update, then offer 物流确认 for an unconfirmed order."""
         self.message.clear()
         draft = self.draft()
@@ -331,9 +358,9 @@ class OrderDialog(QDialog):
             self.save_button.setEnabled(True)
         if order is None:
             return None  # the message says why; the form keeps the agent's input
-        await self.show_order(order)
         self.saved.emit(order)
-        if not order.confirmed:
+        await self.show_order(order)
+        if not order.confirmed and not self._close_when_done:
             await self.ask_confirm()
         return self.order
 
