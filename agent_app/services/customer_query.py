@@ -32,7 +32,14 @@ from agent_app.services.paging import Page
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerClass, CustomerSource
-from db.models import Customer, CustomerPhone, Employee, Region, SalesOrder
+from db.models import (
+    Customer,
+    CustomerInitials,
+    CustomerPhone,
+    Employee,
+    Region,
+    SalesOrder,
+)
 from db.types import UTC
 
 PREFIX_FIELDS = ("name", "registration_no", "phone")                         # A类
@@ -40,9 +47,6 @@ WHOLE_FIELDS = ("user_account", "direct")                                    # B
 CONTAINS_FIELDS = ("address", "end_user_name", "end_user_school", "remark")  # C类
 FIELDS = PREFIX_FIELDS + WHOLE_FIELDS + CONTAINS_FIELDS
 MAX_PAGE = 1000
-# Scanned for later pinyin readings ("% zx%"); without the hint the servers turn the
-# semi-join into a walk of the whole table. Keep in step with db/models/customers.py.
-INITIALS_INDEX = "ix_customer_name_initials"
 # Contains search on MySQL/MariaDB first walks the newest rows with LIKE, as far as this
 # (see _walk_newest); a needle too rare to fill a page by then goes to the FULLTEXT index.
 WALK_ROWS = 50_000   # MariaDB: LIMIT ... ROWS EXAMINED
@@ -261,16 +265,12 @@ class CustomerQueryService:
         if field == "name":
             crit = [_prefix(c.name, text)]
             if text.isascii() and text.isalpha():
-                # name_initials holds every reading, space separated ("z c" for 曾):
-                # match the first variant's start or any later variant's start.
+                # The first reading is on the customer row (name_initials starts with
+                # it); later readings (曾: "zxm" then "cxm") are rows of customer_initials,
+                # a prefix range on its primary key instead of a '% cxm%' scan.
                 ini = text.lower()
-                # A later reading ("% zx%") has no index range: find those ids by a scan
-                # of the narrow name_initials index alone (a semi-join), not by walking
-                # the whole table, which is what the servers choose for a plain LIKE.
-                alike = aliased(Customer)
-                later = (select(alike.id)
-                         .with_hint(alike, f"FORCE INDEX ({INITIALS_INDEX})", "mysql")
-                         .where(_contains(alike.name_initials, " " + ini)))
+                later = select(CustomerInitials.customer_id).where(
+                    _prefix(CustomerInitials.initials, ini))
                 crit += [_prefix(c.name_initials, ini), c.id.in_(later)]
             return _AnyOf(tuple(crit)) if len(crit) > 1 else crit[0]
         if field == "registration_no":

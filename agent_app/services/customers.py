@@ -22,7 +22,8 @@ from agent_app.services.sequences import next_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerClass, CustomerSource, Difficulty
-from db.models import AreaCode, Customer, CustomerPhone, MobilePrefix, Region
+from db.initials import later_readings
+from db.models import AreaCode, Customer, CustomerInitials, CustomerPhone, MobilePrefix, Region
 from db.types import utcnow
 
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # registration numbers use the site's calendar day
@@ -119,6 +120,12 @@ def _phones(d: CustomerDraft) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def _write_later_readings(s, c: Customer) -> None:
+    """customer_initials for the name's readings after the first (pinyin search)."""
+    for initials in later_readings(c.name_initials):
+        s.add(CustomerInitials(initials=initials, customer_id=c.id))
+
+
 class CustomerService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -143,6 +150,7 @@ class CustomerService:
                 c.phones = [CustomerPhone(phone=p, kind=k) for p, k in _phones(d)]
                 s.add(c)
                 s.flush()
+                _write_later_readings(s, c)
                 return _record(c)
         except IntegrityError as exc:  # a concurrent registration took the phone first
             raise self._duplicate_after_race(d) from exc
@@ -166,6 +174,9 @@ class CustomerService:
                 s.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == c.id))
                 for p, k in _phones(d):
                     s.add(CustomerPhone(phone=p, customer_id=c.id, kind=k))
+                s.execute(delete(CustomerInitials)
+                          .where(CustomerInitials.customer_id == c.id))
+                _write_later_readings(s, c)
                 s.flush()
                 return _record(c)
         except IntegrityError as exc:

@@ -12,13 +12,20 @@ from db.models.archives import (
     Variety,
 )
 from db.models.cti import CallRecord, CtiGroup, DialedNumber, InternalNumber, Seat
-from db.models.customers import Contact, Customer, CustomerPhone, FeedbackNote, Reminder
+from db.models.customers import (
+    Contact,
+    Customer,
+    CustomerInitials,
+    CustomerPhone,
+    FeedbackNote,
+    Reminder,
+)
 from db.models.orders import OrderEvent, OrderLine, SalesOrder
 from db.models.sequences import NumberSequence
 
 __all__ = [
     "AreaCode", "AuditLog", "Base", "CallRecord", "Contact", "CtiGroup", "Customer",
-    "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
+    "CustomerInitials", "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
     "FeedbackNote", "InternalNumber", "Medium", "MobilePrefix", "Notice", "NumberSequence",
     "OrderEvent", "OrderLine", "Placement", "Product", "Reminder", "Region", "SalesOrder",
     "Seat", "SystemSetting", "Variety",

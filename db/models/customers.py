@@ -64,6 +64,20 @@ class Customer(Versioned, Base):
     )
 
 
+class CustomerInitials(Base):
+    """The pinyin initials of a name's readings after the first (曾 reads zeng and ceng:
+    "zxm" is on the customer row, "cxm" here). A prefix search of these is an index
+    range; `LIKE '% cxm%'` over customer.name_initials was a scan (300-700 ms on a
+    million customers)."""
+
+    __tablename__ = "customer_initials"
+    initials: Mapped[str] = mapped_column(String(16), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index(None, "customer_id"),)
+
+
 class CustomerPhone(Base):
     """One row per normalised phone of a customer. The primary key on `phone` is what
     makes 资料重复 (duplicate record) race-free: two agents registering the same number

@@ -85,7 +85,7 @@ def test_upgrade_from_0001_keeps_the_data(backend, tmp_path, request):
                           "landline, other_phone, address, customer_class, points, source, "
                           "end_user_name, end_user_school, user_account, remark, blacklisted, "
                           "order_state, search_grams, registered_at, version, updated_at) "
-                          "VALUES ('20260101000001', '王建国', 'wjg', '13800138000', '', '', "
+                          "VALUES ('20260101000001', '曾小明', 'zxm cxm', '13800138000', '', '', "
                           "'', 'C', 0, 'direct', '', '', '', '', 0, 0, '', '2026-01-01', 1, "
                           "'2026-01-01')"))
         conn.execute(text("INSERT INTO contact (customer_id, at, channel, content, our_staff, "
@@ -99,6 +99,9 @@ def test_upgrade_from_0001_keeps_the_data(backend, tmp_path, request):
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT content, recording_id FROM contact")).all() == [
                 ("老联系", None)]
+            # the later pinyin reading of the old customer is back-filled
+            assert conn.execute(text("SELECT initials, customer_id FROM customer_initials")
+                                ).all() == [("cxm", 1)]
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
             conn.execute(text("INSERT INTO contact (customer_id, at, channel, content, "
                               "our_staff, demand_info, call_id, version, updated_at) VALUES "

@@ -24,12 +24,23 @@ def upgrade() -> None:
         batch_op.create_index('ix_customer_name_initials_registered_at',
                               ['name_initials', 'registered_at'])
         batch_op.create_index('ix_customer_user_account', ['user_account'])
+    op.create_table('customer_initials',
+    sa.Column('initials', sa.String(length=16), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_customer_initials_customer_id_customer'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('initials', 'customer_id', name=op.f('pk_customer_initials'))
+    )
+    with op.batch_alter_table('customer_initials', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_initials_customer_id'), ['customer_id'], unique=False)
+    from db.initials import backfill
+    backfill(op.get_bind())  # customers of a 0001 database keep every reading findable
     if op.get_bind().dialect.name == 'mysql':
         op.create_index('ix_customer_search_grams_ft', 'customer', ['search_grams'],
                         mysql_prefix='FULLTEXT')
 
 
 def downgrade() -> None:
+    op.drop_table('customer_initials')
     if op.get_bind().dialect.name == 'mysql':
         op.drop_index('ix_customer_search_grams_ft', table_name='customer')
     with op.batch_alter_table('customer', schema=None) as batch_op:
