@@ -50,6 +50,7 @@ MAX_PAGE = 1000
 # Contains search on MySQL/MariaDB first walks the newest rows with LIKE, as far as this
 # (see _walk_newest); a needle too rare to fill a page by then goes to the FULLTEXT index.
 WALK_ROWS = 50_000   # MariaDB: LIMIT ... ROWS EXAMINED
+SHORT_INITIALS = 2   # initials this short match too many names for an index range
 WALK_MS = 100        # MySQL 8: MAX_EXECUTION_TIME hint (it has no row cap)
 # The walk hit its cap: ER_QUERY_TIMEOUT (MySQL's hint), ER_FILSORT_ABORT (MariaDB chose
 # to sort rather than walk the index, as on a small table, and the sort hit the row cap).
@@ -156,14 +157,26 @@ class CustomerQueryService:
         self._after(after)
         where = self._criteria(q)
         field, text = q.field, (q.text or "").strip()
-        if field in CONTAINS_FIELDS and not self.db.is_sqlite:
+        walk = None
+        if not self.db.is_sqlite and field in CONTAINS_FIELDS:
+            walk = _contains(getattr(Customer, field), text)
+        elif (not self.db.is_sqlite and field == "name" and text.isascii()
+              and text.isalpha() and len(text) <= SHORT_INITIALS):
+            # "yy", "zh": tens of thousands of matches, whose newest page a walk finds
+            # in a few hundred rows; longer initials are rare and the index ranges of
+            # the branches are quicker
+            c, ini = Customer, text.lower()
+            walk = or_(_prefix(c.name, text), _prefix(c.name_initials, ini),
+                       exists().where(CustomerInitials.customer_id == c.id,
+                                      _prefix(CustomerInitials.initials, ini)))
+        if walk is not None:
             # (_criteria appends the text criterion last, so where[:-1] is the rest)
-            page = self._walk_newest(where[:-1], field, text, page_size, after)
+            page = self._walk_newest(where[:-1], walk, page_size, after)
             if page is not None:
                 return page
         return self._page(where, page_size, after)
 
-    def _walk_newest(self, where: list, field: str, text: str, page_size: int,
+    def _walk_newest(self, where: list, criterion, page_size: int,
                      after: tuple | None) -> Page[CustomerRow] | None:
         """A contains page from a LIKE walk down the newest rows, or None: ask FULLTEXT.
 
@@ -174,8 +187,7 @@ class CustomerQueryService:
         WALK_MS on MySQL 8, which has no row cap); a full page from the walk is exactly
         the right page because the walk reads rows in page order."""
         c = Customer
-        keys = (select(c.id).where(*where, *self._after(after),
-                                   _contains(getattr(c, field), text))
+        keys = (select(c.id).where(*where, *self._after(after), criterion)
                 .order_by(c.registered_at.desc(), c.id.desc()).limit(page_size + 1))
         dialect = self.db.engine.dialect
         if getattr(dialect, "is_mariadb", False):
