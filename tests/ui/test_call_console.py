@@ -119,3 +119,34 @@ def test_no_credentials_means_no_connection(qtbot, call_ctx, aloop):
     assert feature.bridge.client is None
     assert feature.bridge.detail == "no credentials"
     assert "no credentials" in feature.console.message.text()
+
+
+def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_world,
+                                                             monkeypatch):
+    """The caller hangs up (早释) while the screen-pop lookup is still on the worker: once
+    the lookup is back, the call is written on the customer's contacts all the same."""
+    import time as _time
+
+    from agent_app.services.calls import CallService
+    from agent_app.services.contacts import ContactService
+
+    real = CallService.pop_context
+
+    def slow(self, *args, **kwargs):
+        _time.sleep(1.5)
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(CallService, "pop_context", slow)
+
+    async def scenario():
+        w, feature, sales = desk()
+        await logged_in_ready(feature)
+        ended = []
+        feature.bridge.call_ended.connect(lambda ev: ended.append(ev))
+        ctid.inbound(KNOWN_MOBILE, hangup_after_s=0.3)
+        await until(lambda: ended, 20)
+        assert "show_bundle" not in sales.names()  # the lookup is still running
+        await until(lambda: "show_bundle" in sales.names(), 20)
+        call_id = ended[0]["call"]["call_id"]
+        await until(lambda: any(c.call_id == call_id for c in ContactService(
+            call_world.db).for_customer(call_world.customer_id)), 20)
+    desk.run(scenario())
