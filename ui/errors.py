@@ -32,6 +32,14 @@ def error_text(exc: UserError) -> str:
         return template
 
 
+def known_text(exc: BaseException) -> str:
+    """A known error's message in the user's language; a bug is raised again."""
+    known = known_error(exc)
+    if known is None:
+        raise exc
+    return error_text(known)
+
+
 async def reported(aw: Awaitable[T], report: Callable[[str], None]) -> T | None:
     """Await a service call: a known error is given to `report` in the user's language and
     gives None; a bug propagates (to the crash dialog)."""

@@ -36,7 +36,7 @@ from ui.archives.table import Column
 from ui.call import common as C
 from ui.call.models import CallRowsModel
 from ui.call.player import RecordingPlayer
-from ui.errors import error_text, known_error
+from ui.errors import known_text
 from ui.panel import Panel
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ class CallQueryPanel(Panel):
                 self.ctx.services.get(AccountService).list_employees, actor,
                 include_closed=False) if actor.is_admin else [])
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show_error(self._known(exc))
+            self._show_error(known_text(exc))
             return
         every = self.tr("All")
         _fill(self.medium, [(every, None)] + [(m.name, m.id) for m in media])
@@ -350,12 +350,6 @@ class CallQueryPanel(Panel):
         return n
 
     # -- helpers ----------------------------------------------------------------------------
-    def _known(self, exc: BaseException) -> str:
-        known = known_error(exc)
-        if known is None:
-            raise exc
-        return error_text(known)
-
     def _show_error(self, text: str) -> None:
         self.status.setText(text)
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ui.call import common as C
 from ui.call.widgets import DialPad, TodayCalls, TransferPopup, column
-from ui.errors import error_text, known_error
+from ui.errors import reported
 from ui.panel import Panel
 
 log = logging.getLogger(__name__)
@@ -354,15 +354,7 @@ class CallConsolePanel(Panel):
         self._spawn(self._save_notes(self.call["call_id"], self.notes.toPlainText()))
 
     async def _save_notes(self, call_id: str, text: str) -> None:
-        try:
-            saved = await self.pop.save_notes(call_id, text)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            known = known_error(exc)
-            if known is None:
-                raise
-            self._say(error_text(known))
-            return
-        if saved:
+        if await reported(self.pop.save_notes(call_id, text), self._say):
             self.ctx_notice(self.tr("Notes saved."))
         else:
             self._say(self.tr("No customer is open for this call: register or "
@@ -389,15 +381,9 @@ class CallConsolePanel(Panel):
     async def refresh_today(self) -> None:
         if not self.is_built:
             return
-        try:
-            rows = await self.ctx.runner.call(C.call_service(self.ctx).today, self.ctx.actor)
-        except ImportError:
-            return  # the call service is not installed: the table stays empty
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            known = known_error(exc)
-            if known is None:
-                raise
-            self._say(error_text(known))
+        rows = await reported(self.ctx.runner.call(C.call_service(self.ctx).today,
+                                                   self.ctx.actor), self._say)
+        if rows is None:
             return
         self.today_model.set_rows(rows)
         self.today_loaded += 1

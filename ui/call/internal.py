@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from ui.archives.table import Column, RecordTableModel
 from ui.call import common as C
-from ui.errors import error_text, known_error
+from ui.errors import known_text
 from ui.panel import Panel
 
 
@@ -104,7 +104,7 @@ class InternalNumbersPanel(Panel):
         try:
             rows = await self.ctx.runner.call(C.call_service(self.ctx).list_internal)
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self.status.setText(self._known(exc))
+            self.status.setText(known_text(exc))
             return
         self.model.set_rows(rows)
         self.loaded = True
@@ -135,7 +135,7 @@ class InternalNumbersPanel(Panel):
                 e.id if e else None, self.digits.text(), self.note.text(),
                 e.version if e else None)
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self.status.setText(self._known(exc))
+            self.status.setText(known_text(exc))
             return
         self.editing = info
         self.status.setText(self.tr("Saved {digits}.").format(digits=info.digits))
@@ -150,17 +150,11 @@ class InternalNumbersPanel(Panel):
             await self.ctx.runner.call(C.call_service(self.ctx).delete_internal,
                                        self.ctx.actor, e.id)
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self.status.setText(self._known(exc))
+            self.status.setText(known_text(exc))
             return
         self.status.setText(self.tr("Deleted {digits}.").format(digits=e.digits))
         self.new()
         await self.reload()
-
-    def _known(self, exc: BaseException) -> str:
-        known = known_error(exc)
-        if known is None:
-            raise exc
-        return error_text(known)
 
     def _spawn(self, coro) -> asyncio.Future:
         task = asyncio.ensure_future(coro)

@@ -29,7 +29,7 @@ from db.enums import Permission
 from ui.archives.table import Column
 from ui.call import common as C
 from ui.call.models import CallRowsModel
-from ui.errors import error_text, known_error
+from ui.errors import known_text
 from ui.panel import Panel
 
 
@@ -169,7 +169,7 @@ class MissedCallsPanel(Panel):
                 self.ctx.services.get(AccountService).list_employees, self.ctx.actor,
                 include_closed=False)
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show(self._known(exc))
+            self._show(known_text(exc))
             return
         self.agent.clear()
         for e in people:
@@ -186,7 +186,7 @@ class MissedCallsPanel(Panel):
             n = await self.ctx.runner.call(C.call_service(self.ctx).allocate,
                                            self.ctx.actor, ids, login)
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show(self._known(exc))
+            self._show(known_text(exc))
             return 0
         await self.refresh()
         self._show(self.tr("%n call(s) allocated to {login}.", "", n).format(login=login))
@@ -220,17 +220,11 @@ class MissedCallsPanel(Panel):
             await self.ctx.runner.call(C.call_service(self.ctx).mark_handled,
                                        self.ctx.actor, call_id)
         except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show(self._known(exc))
+            self._show(known_text(exc))
             return
         await self.refresh()
 
     # -- helpers ----------------------------------------------------------------------------
-    def _known(self, exc: BaseException) -> str:
-        known = known_error(exc)
-        if known is None:
-            raise exc
-        return error_text(known)
-
     def _show(self, text: str) -> None:
         if self.is_built:
             self.status.setText(text)

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 
 from agent_app.services.paging import Page
 from ui.archives.table import ROW_ROLE, SORT_ROLE, Column, default_text, sort_key
-from ui.errors import error_text, known_error
+from ui.errors import reported
 
 Fetch = Callable[[tuple | None], Awaitable[Page]]
 Index = QModelIndex | QPersistentModelIndex
@@ -57,13 +57,8 @@ class CallRowsModel(QAbstractTableModel):
         return self._loading
 
     async def _load(self, generation: int) -> None:
-        try:
-            page = await self._fetch(self._after)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.failed.emit(error_text(known))
+        page = await reported(self._fetch(self._after), self.failed.emit)
+        if page is None:
             return
         if generation != self._generation:
             return  # a newer query replaced this one while it ran

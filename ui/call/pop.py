@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from ui.call import common as C
-from ui.errors import error_text, known_error
+from ui.errors import reported
 
 log = logging.getLogger(__name__)
 KEEP_ENDED = 50  # ended calls remembered for a late registration or recording
@@ -152,15 +152,10 @@ class ScreenPop(QObject):
     async def pop(self, call: dict, caller: str, dialed: str, group: str, t0: float) -> None:
         cid = call.get("call_id") or ""
         state = self.calls.get(cid) or self._begin(call)
-        try:
-            # the advert running when the call came in, not when the lookup ran
-            ctx = await self.ctx.runner.call(C.call_service(self.ctx).pop_context,
-                                             caller, dialed, state.at)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.failed.emit(error_text(known))
+        # the advert running when the call came in, not when the lookup ran
+        ctx = await reported(self.ctx.runner.call(C.call_service(self.ctx).pop_context,
+                                                  caller, dialed, state.at), self.failed.emit)
+        if ctx is None:
             return
         sales = self.sales()
         if sales is None:
@@ -234,13 +229,7 @@ class ScreenPop(QObject):
             await self.log_call(state, notes=self.notes_source(state.call["call_id"]))
 
     async def _write(self, fn, *args, **kwargs) -> None:
-        try:
-            await self.ctx.runner.call(fn, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.failed.emit(error_text(known))
+        await reported(self.ctx.runner.call(fn, *args, **kwargs), self.failed.emit)
 
     # -- housekeeping -----------------------------------------------------------------------
     def _forget_old(self) -> None:

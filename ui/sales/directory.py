@@ -23,7 +23,7 @@ from qasync import asyncSlot
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery, CustomerQueryService
 from ui.archives.table import ROW_ROLE, Column
-from ui.errors import error_text, known_error
+from ui.errors import known_text
 from ui.panel import Panel
 from ui.sales.labels import search_fields
 from ui.sales.models import PagedTableModel, customer_colour, local_time
@@ -223,10 +223,7 @@ class CustomerDirectoryPanel(Panel):
             self.status.setText(text)
 
     def show_error(self, exc: BaseException) -> None:
-        known = known_error(exc)
-        if known is None:
-            raise exc
-        self.show_status(error_text(known))
+        self.show_status(known_text(exc))
 
     # -- opening ----------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:

@@ -24,7 +24,7 @@ from qasync import asyncSlot
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery
-from ui.errors import error_text, known_error
+from ui.errors import reported
 from ui.sales.labels import class_names, search_fields, source_names
 
 
@@ -154,14 +154,10 @@ class CustomerQueryDialog(QDialog):
         def read():  # one worker call for the three pick lists
             return (archives.list_regions(self.ctx.actor),
                     archives.list_varieties(self.ctx.actor), accounts.pick_list())
-        try:
-            regions, varieties, staff = await self.ctx.runner.call(read)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.message.setText(error_text(known))
+        lists = await reported(self.ctx.runner.call(read), self.message.setText)
+        if lists is None:
             return
+        regions, varieties, staff = lists
         fill_combo(self.region, [(r.id, r.name) for r in regions])
         fill_combo(self.variety, [(v.id, v.name) for v in varieties])
         fill_combo(self.staff, [(i, f"{login} {name}") for i, login, name in staff])

@@ -24,7 +24,7 @@ from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_record import CustomerBundle, load_bundle
 from agent_app.services.customers import CustomerService, DuplicatePhone
-from ui.errors import error_text, known_error
+from ui.errors import error_text, known_error, known_text
 from ui.panel import Panel
 from ui.sales.glance import GlanceLabel
 from ui.sales.profile import ProfileForm
@@ -242,10 +242,7 @@ class CustomerRecordPanel(Panel):
             self.status.setText(text)
 
     def show_error(self, exc: BaseException) -> None:
-        known = known_error(exc)
-        if known is None:
-            raise exc
-        self.show_status(error_text(known))
+        self.show_status(known_text(exc))
 
     @property
     def customer_id(self) -> int | None:

@@ -23,7 +23,7 @@ from qasync import asyncSlot
 from agent_app.services.contacts import ContactDraft, ContactService
 from agent_app.services.reminders import ReminderService
 from ui.archives.table import ROW_ROLE, Column
-from ui.errors import error_text, known_error
+from ui.errors import reported
 from ui.sales.labels import (
     channel_names,
     delivery_names,
@@ -70,14 +70,7 @@ class RecordTab(QWidget):
 
     async def guard(self, fn, *args, **kwargs) -> Any:
         """A service call through the runner; a known error becomes a message, None."""
-        try:
-            return await self.ctx.runner.call(fn, *args, **kwargs)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.message.emit(error_text(known))
-            return None
+        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.message.emit)
 
     def selected(self) -> Any:
         idx = self.view.currentIndex()

@@ -20,7 +20,7 @@ from qasync import asyncSlot
 from agent_app.services.archives import ArchiveService
 from agent_app.services.orders import OrderService, SalesQuery
 from ui.archives.table import ROW_ROLE, Column
-from ui.errors import error_text, known_error
+from ui.errors import reported
 from ui.panel import Panel
 from ui.sales.labels import (
     delivery_names,
@@ -149,14 +149,10 @@ class SalesDirectoryPanel(Panel):
             return (archives.list_media(self.ctx.actor),
                     archives.list_varieties(self.ctx.actor),
                     archives.list_regions(self.ctx.actor))
-        try:
-            media, varieties, regions = await self.ctx.runner.call(read)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.show_status(error_text(known))
+        lists = await reported(self.ctx.runner.call(read), self.show_status)
+        if lists is None:
             return
+        media, varieties, regions = lists
         fill_combo(self.medium, [(m.id, m.name) for m in media], empty=self.tr("Any medium"))
         fill_combo(self.variety, [(v.id, v.name) for v in varieties],
                    empty=self.tr("Any variety"))
