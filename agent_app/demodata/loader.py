@@ -24,7 +24,7 @@ from agent_app.demodata.bulk import BulkWriter
 from agent_app.services.accounts import AccountService
 from db.engine import Database
 from db.enums import Role
-from db.initials import initials_rows
+from db.initials import key_rows
 from db.migrate import upgrade
 from db.models import (
     CtiGroup,
@@ -174,23 +174,22 @@ class Loader:
 
         phones: list[tuple] = []
 
-        readings: list[tuple] = []
-        id_col, ini_col = (g.CUSTOMER_COLUMNS.index("id"),
-                           g.CUSTOMER_COLUMNS.index("name_initials"))
+        keys: list[tuple] = []
+        id_col, ini_col, at_col = (g.CUSTOMER_COLUMNS.index(c)
+                                   for c in ("id", "name_initials", "registered_at"))
 
         def customer_rows():
             for row, ph in g.customers(world):
                 phones.extend(ph)
-                if " " in row[ini_col]:  # a name with several readings
-                    readings.append(row)
+                keys.append((row[id_col], row[ini_col], row[at_col]))
                 yield row
         w.insert("customer", g.CUSTOMER_COLUMNS, customer_rows())
         w.insert("customer_phone", g.PHONE_COLUMNS, phones)
         phones.clear()
-        # later pinyin readings (曾: z and c) from the rows just written
-        w.insert("customer_initials", ("initials", "customer_id"),
-                 initials_rows((r[id_col], r[ini_col]) for r in readings))
-        readings.clear()
+        # pinyin search keys (every prefix of every reading) from the rows just written
+        w.insert("customer_initials_key", ("initials", "registered_at", "customer_id"),
+                 key_rows(keys))
+        keys.clear()
         t0 = self._step("customers", t0)
 
         order_state = bytearray(self.scale.customers)

@@ -31,10 +31,11 @@ from agent_app.services.customers import SITE_ZONE
 from agent_app.services.paging import Page
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
+from db.initials import MAX_INITIALS
 from db.enums import CustomerClass, CustomerSource
 from db.models import (
     Customer,
-    CustomerInitials,
+    CustomerInitialsKey,
     CustomerPhone,
     Employee,
     Region,
@@ -50,7 +51,6 @@ MAX_PAGE = 1000
 # Contains search on MySQL/MariaDB first walks the newest rows with LIKE, as far as this
 # (see _walk_newest); a needle too rare to fill a page by then goes to the FULLTEXT index.
 WALK_ROWS = 50_000   # MariaDB: LIMIT ... ROWS EXAMINED
-SHORT_INITIALS = 2   # initials this short match too many names for an index range
 WALK_MS = 100        # MySQL 8: MAX_EXECUTION_TIME hint (it has no row cap)
 # The walk hit its cap: ER_QUERY_TIMEOUT (MySQL's hint), ER_FILSORT_ABORT (MariaDB chose
 # to sort rather than walk the index, as on a small table, and the sort hit the row cap).
@@ -115,6 +115,14 @@ class _AnyOf:
     branches: tuple
 
 
+@dataclass(frozen=True)
+class _InitialsKey:
+    """A pinyin-initials branch of _AnyOf: its page comes from customer_initials_key in
+    key order (see CustomerInitialsKey), joined to customer only for other criteria."""
+
+    initials: str
+
+
 def _escape(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
@@ -160,15 +168,6 @@ class CustomerQueryService:
         walk = None
         if not self.db.is_sqlite and field in CONTAINS_FIELDS:
             walk = _contains(getattr(Customer, field), text)
-        elif (not self.db.is_sqlite and field == "name" and text.isascii()
-              and text.isalpha() and len(text) <= SHORT_INITIALS):
-            # "yy", "zh": tens of thousands of matches, whose newest page a walk finds
-            # in a few hundred rows; longer initials are rare and the index ranges of
-            # the branches are quicker
-            c, ini = Customer, text.lower()
-            walk = or_(_prefix(c.name, text), _prefix(c.name_initials, ini),
-                       exists().where(CustomerInitials.customer_id == c.id,
-                                      _prefix(CustomerInitials.initials, ini)))
         if walk is not None:
             # (_criteria appends the text criterion last, so where[:-1] is the rest)
             page = self._walk_newest(where[:-1], walk, page_size, after)
@@ -276,14 +275,9 @@ class CustomerQueryService:
         c = Customer
         if field == "name":
             crit = [_prefix(c.name, text)]
-            if text.isascii() and text.isalpha():
-                # The first reading is on the customer row (name_initials starts with
-                # it); later readings (曾: "zxm" then "cxm") are rows of customer_initials,
-                # a prefix range on its primary key instead of a '% cxm%' scan.
-                ini = text.lower()
-                later = select(CustomerInitials.customer_id).where(
-                    _prefix(CustomerInitials.initials, ini))
-                crit += [_prefix(c.name_initials, ini), c.id.in_(later)]
+            if text.isascii() and text.isalpha() and len(text) <= MAX_INITIALS:
+                # initials of any reading (曾小明: zxm or cxm), by its key rows
+                crit.append(_InitialsKey(text.lower()))
             return _AnyOf(tuple(crit)) if len(crit) > 1 else crit[0]
         if field == "registration_no":
             return _prefix(c.registration_no, text)
@@ -318,7 +312,8 @@ class CustomerQueryService:
 
     # -- the page query ---------------------------------------------------------------------
     @staticmethod
-    def _after(after: tuple | None) -> list:
+    def _after(after: tuple | None, at_col=Customer.registered_at,
+               id_col=Customer.id) -> list:
         """Keyset criteria for the rows after the previous page's last (registered_at, id)."""
         if after is None:
             return []
@@ -332,8 +327,7 @@ class CustomerQueryService:
                 "errors", "The page position is not valid; search again."), "after") from exc
         # "<= at AND (< at OR id < last)" is the row comparison (at, id) < (at', id')
         # written so both servers see a plain range on the registered_at index.
-        c = Customer
-        return [c.registered_at <= at, or_(c.registered_at < at, c.id < last_id)]
+        return [at_col <= at, or_(at_col < at, id_col < last_id)]
 
     @staticmethod
     def _check_page_size(page_size: int) -> None:
@@ -344,7 +338,6 @@ class CustomerQueryService:
     def _page(self, where: list, page_size: int, after: tuple | None) -> Page[CustomerRow]:
         self._check_page_size(page_size)
         c = Customer
-        where = [*where, *self._after(after)]
         # Late row lookup: find the page's keys first (from indexes where the criteria
         # allow), then read the full rows and names for those page_size + 1 keys only, so
         # a filter that matches thousands never sorts or reads thousands of whole rows.
@@ -353,8 +346,17 @@ class CustomerQueryService:
         branches = either[0].branches if either else (true(),)
 
         def page_of(branch):
+            if isinstance(branch, _InitialsKey):
+                k = CustomerInitialsKey
+                keys = (select(k.customer_id.label("id"), k.registered_at.label("at"))
+                        .where(k.initials == branch.initials,
+                               *self._after(after, k.registered_at, k.customer_id)))
+                if where:  # other criteria: checked on each customer the keys walk to
+                    keys = keys.join(c, c.id == k.customer_id).where(*where)
+                return (keys.order_by(k.registered_at.desc(), k.customer_id.desc())
+                        .limit(page_size + 1))
             return (select(c.id.label("id"), c.registered_at.label("at"))
-                    .where(*where, branch)
+                    .where(*where, *self._after(after), branch)
                     .order_by(c.registered_at.desc(), c.id.desc()).limit(page_size + 1))
         if len(branches) == 1:
             keys = page_of(branches[0]).subquery("page_keys")

@@ -22,8 +22,8 @@ from agent_app.services.sequences import next_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerClass, CustomerSource, Difficulty
-from db.initials import later_readings
-from db.models import AreaCode, Customer, CustomerInitials, CustomerPhone, MobilePrefix, Region
+from db.initials import key_rows
+from db.models import AreaCode, Customer, CustomerInitialsKey, CustomerPhone, MobilePrefix, Region
 from db.types import utcnow
 
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # registration numbers use the site's calendar day
@@ -120,10 +120,10 @@ def _phones(d: CustomerDraft) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _write_later_readings(s, c: Customer) -> None:
-    """customer_initials for the name's readings after the first (pinyin search)."""
-    for initials in later_readings(c.name_initials):
-        s.add(CustomerInitials(initials=initials, customer_id=c.id))
+def _write_initials_keys(s, c: Customer) -> None:
+    """customer_initials_key rows for the name (pinyin search)."""
+    for initials, at, cid in key_rows([(c.id, c.name_initials, c.registered_at)]):
+        s.add(CustomerInitialsKey(initials=initials, registered_at=at, customer_id=cid))
 
 
 class CustomerService:
@@ -150,7 +150,7 @@ class CustomerService:
                 c.phones = [CustomerPhone(phone=p, kind=k) for p, k in _phones(d)]
                 s.add(c)
                 s.flush()
-                _write_later_readings(s, c)
+                _write_initials_keys(s, c)
                 return _record(c)
         except IntegrityError as exc:  # a concurrent registration took the phone first
             raise self._duplicate_after_race(d) from exc
@@ -167,6 +167,7 @@ class CustomerService:
                 check_version(c, version)
                 self._refuse_duplicates(s, d, customer_id)
                 # every column first, so the row is updated (and its version bumped) once
+                renamed = c.name != d.name
                 self._apply(c, d)
                 c.name_initials = name_initials(d.name)
                 c.updated_by_login = actor.login
@@ -174,9 +175,10 @@ class CustomerService:
                 s.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == c.id))
                 for p, k in _phones(d):
                     s.add(CustomerPhone(phone=p, customer_id=c.id, kind=k))
-                s.execute(delete(CustomerInitials)
-                          .where(CustomerInitials.customer_id == c.id))
-                _write_later_readings(s, c)
+                if renamed:  # most saves keep the name: leave its keys alone
+                    s.execute(delete(CustomerInitialsKey)
+                              .where(CustomerInitialsKey.customer_id == c.id))
+                    _write_initials_keys(s, c)
                 s.flush()
                 return _record(c)
         except IntegrityError as exc:

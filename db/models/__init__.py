@@ -15,7 +15,7 @@ from db.models.cti import CallRecord, CtiGroup, DialedNumber, InternalNumber, Se
 from db.models.customers import (
     Contact,
     Customer,
-    CustomerInitials,
+    CustomerInitialsKey,
     CustomerPhone,
     FeedbackNote,
     Reminder,
@@ -25,7 +25,7 @@ from db.models.sequences import NumberSequence
 
 __all__ = [
     "AreaCode", "AuditLog", "Base", "CallRecord", "Contact", "CtiGroup", "Customer",
-    "CustomerInitials", "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
+    "CustomerInitialsKey", "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
     "FeedbackNote", "InternalNumber", "Medium", "MobilePrefix", "Notice", "NumberSequence",
     "OrderEvent", "OrderLine", "Placement", "Product", "Reminder", "Region", "SalesOrder",
     "Seat", "SystemSetting", "Variety",

@@ -304,3 +304,34 @@ def test_name_or_initials_pages_merge_without_repeats(query, reg, agent):
         if (after := page.next_after) is None:
             break
     assert seen == [c.id for c in reversed(hits)]
+
+
+def test_initials_follow_a_rename(query, customers, reg, agent):
+    """The initials keys are rewritten with the name, and only then."""
+    c = reg("王建国", mobile="13900000001")
+    c = customers.update(agent, c.id, c.version,
+                         CustomerDraft(name="王建国", mobile="13900000001", remark="老客户"))
+    assert _search(query, agent, field="name", text="wjg") == {c.id}
+    customers.update(agent, c.id, c.version, CustomerDraft(name="曾小明", mobile="13900000001"))
+    assert _search(query, agent, field="name", text="wjg") == set()
+    assert _search(query, agent, field="name", text="w") == set()
+    assert _search(query, agent, field="name", text="cx") == {c.id}
+
+
+def test_initials_with_other_criteria_page_by_page(database, query, reg, agent):
+    """An initials page walks the keys newest first and checks each customer's other
+    criteria: pages of 2 over the A-class "zx" customers, none repeated or skipped."""
+    made = [reg(n) for n in ("张晓", "赵欣", "周小", "朝夕", "曾祥")]
+    wanted = [c.id for c in made if c.name != "周小"]
+    for cid in wanted:
+        _set(database, cid, customer_class="A")
+    seen, after = [], None
+    while True:
+        page = query.search(agent, CustomerQuery(field="name", text="ZX", customer_class="A"),
+                            page_size=2, after=after)
+        seen += _ids(page)
+        if (after := page.next_after) is None:
+            break
+    assert seen == list(reversed(wanted))
+    # a reading longer than any key finds nothing, and is no error
+    assert _search(query, agent, field="name", text="z" * 17) == set()

@@ -99,12 +99,20 @@ def test_upgrade_from_0001_keeps_the_data(backend, tmp_path, request):
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT content, recording_id FROM contact")).all() == [
                 ("老联系", None)]
-            # the later pinyin reading of the old customer is back-filled
-            assert conn.execute(text("SELECT initials, customer_id FROM customer_initials")
-                                ).all() == [("cxm", 1)]
+            # the old customer is findable by every prefix of both readings (0003)
+            keys = conn.execute(text("SELECT initials, customer_id FROM "
+                                     "customer_initials_key")).all()
+            assert sorted(keys) == [(k, 1) for k in ("c", "cx", "cxm", "z", "zx", "zxm")]
         with pytest.raises(IntegrityError), db.engine.begin() as conn:
             conn.execute(text("INSERT INTO contact (customer_id, at, channel, content, "
                               "our_staff, demand_info, call_id, version, updated_at) VALUES "
                               "(1, '2026-01-02', 'call_in', '', '', '', 'c1', 1, '2026-01-02')"))
+        # and back: 0002 kept only the later readings, whole
+        db.dispose()
+        command.downgrade(alembic_config(url), "0002")
+        db = Database.open(url)
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT initials, customer_id FROM customer_initials")
+                                ).all() == [("cxm", 1)]
     finally:
         db.dispose()

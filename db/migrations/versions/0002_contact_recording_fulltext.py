@@ -32,11 +32,36 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customer_initials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_initials_customer_id'), ['customer_id'], unique=False)
-    from db.initials import backfill
-    backfill(op.get_bind())  # customers of a 0001 database keep every reading findable
+    _backfill_later_readings(op.get_bind())  # a 0001 database keeps every reading findable
     if op.get_bind().dialect.name == 'mysql':
         op.create_index('ix_customer_search_grams_ft', 'customer', ['search_grams'],
                         mysql_prefix='FULLTEXT')
+
+
+def _later_readings(name_initials: str) -> list[str]:
+    """The readings after the first, each at most 16 letters, without repeats."""
+    variants = [v[:16] for v in (name_initials or "").split() if v]
+    return list(dict.fromkeys(v for v in variants[1:] if v != variants[0]))
+
+
+def _backfill_later_readings(connection, batch: int = 20_000) -> None:
+    """customer_initials as 0002 defined it (0003 replaces the table): kept here, not in
+    db/, so this revision does the same thing however the current code searches."""
+    customer = sa.table("customer", sa.column("id"), sa.column("name_initials"))
+    target = sa.table("customer_initials", sa.column("initials"), sa.column("customer_id"))
+    last = 0
+    while True:
+        rows = connection.execute(
+            sa.select(customer.c.id, customer.c.name_initials)
+            .where(customer.c.id > last, customer.c.name_initials.like("% %"))
+            .order_by(customer.c.id).limit(batch)).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        values = [{"initials": i, "customer_id": cid}
+                  for cid, ini in rows for i in _later_readings(ini)]
+        if values:
+            connection.execute(sa.insert(target), values)
 
 
 def downgrade() -> None:

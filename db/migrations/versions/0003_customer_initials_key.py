@@ -1,0 +1,53 @@
+"""Pinyin search by every prefix of the initials: customer_initials_key replaces customer_initials and the name_initials indexes
+
+Revision ID: 0003
+Revises: 0002
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from db.types import UTCDateTime
+
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('customer_initials_key',
+    sa.Column('initials', sa.String(length=16), nullable=False),
+    sa.Column('registered_at', UTCDateTime(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_customer_initials_key_customer_id_customer'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('initials', 'registered_at', 'customer_id', name=op.f('pk_customer_initials_key'))
+    )
+    with op.batch_alter_table('customer_initials_key', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_initials_key_customer_id'), ['customer_id'], unique=False)
+    from db.initials import backfill
+    backfill(op.get_bind())  # every existing customer stays findable by initials
+    op.drop_table('customer_initials')
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_name_initials_registered_at')
+        batch_op.drop_index('ix_customer_name_initials')
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_name_initials', ['name_initials'])
+        batch_op.create_index('ix_customer_name_initials_registered_at',
+                              ['name_initials', 'registered_at'])
+    op.create_table('customer_initials',
+    sa.Column('initials', sa.String(length=16), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_customer_initials_customer_id_customer'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('initials', 'customer_id', name=op.f('pk_customer_initials'))
+    )
+    with op.batch_alter_table('customer_initials', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_initials_customer_id'), ['customer_id'], unique=False)
+    # 0002's rows: the readings after the first, whole (its own back-fill)
+    from importlib import import_module
+    import_module("db.migrations.versions.0002_contact_recording_fulltext"
+                  )._backfill_later_readings(op.get_bind())
+    op.drop_table('customer_initials_key')
