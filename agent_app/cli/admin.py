@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_employee_add)
 
     # Optional command groups, each in its own module.
-    for name in ("cmd_demo", "cmd_cti"):
+    for name in ("cmd_demo", "cmd_cti", "cmd_search"):
         try:
             module = __import__(f"agent_app.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -5,6 +5,7 @@ import logging
 import multiprocessing
 import random
 import time
+from collections import Counter
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -22,6 +23,7 @@ from agent_app.demodata import (
 )
 from agent_app.demodata.bulk import BulkWriter
 from agent_app.services.accounts import AccountService
+from agent_app.services.search_stats import TOTAL
 from db.engine import Database
 from db.enums import Role
 from db.initials import key_rows
@@ -175,13 +177,16 @@ class Loader:
         phones: list[tuple] = []
 
         keys: list[tuple] = []
-        id_col, ini_col, at_col = (g.CUSTOMER_COLUMNS.index(c)
-                                   for c in ("id", "name_initials", "registered_at"))
+        grams: Counter = Counter()
+        id_col, ini_col, at_col, grams_col = (
+            g.CUSTOMER_COLUMNS.index(c)
+            for c in ("id", "name_initials", "registered_at", "search_grams"))
 
         def customer_rows():
             for row, ph in g.customers(world):
                 phones.extend(ph)
                 keys.append((row[id_col], row[ini_col], row[at_col]))
+                grams.update(row[grams_col].split())
                 yield row
         w.insert("customer", g.CUSTOMER_COLUMNS, customer_rows())
         w.insert("customer_phone", g.PHONE_COLUMNS, phones)
@@ -190,6 +195,9 @@ class Loader:
         w.insert("customer_initials_key", ("initials", "registered_at", "customer_id"),
                  key_rows(keys))
         keys.clear()
+        # the contains search's token counts, as `agent-admin search-stats` would make them
+        w.insert("search_gram_stat", ("gram", "docs"),
+                 [(TOTAL, self.scale.customers), *grams.items()])
         t0 = self._step("customers", t0)
 
         order_state = bytearray(self.scale.customers)

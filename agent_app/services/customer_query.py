@@ -8,10 +8,11 @@ Search criteria apply only when given (the manual's ticked boxes). Text search h
 kinds, as in the manual:
   A (prefix or whole): name (and pinyin initials), registration number, phone;
   B (whole only): user account, "direct" (name or phone);
-  C (contains anywhere): address, end-user name and school, remark. On MySQL/MariaDB a
-    bounded LIKE walk down the newest rows serves common needles; rarer ones go through
-    the FULLTEXT index over our own bigram tokens (agent_app/search_text.py), verified
-    with LIKE on the chosen column. SQLite scans with LIKE.
+  C (contains anywhere): address, end-user name and school, remark. On MySQL/MariaDB
+    the needle's token counts (search_stats.plan_contains) choose: a bounded LIKE walk
+    down the newest rows for common needles, or the FULLTEXT index over our own bigram
+    tokens (agent_app/search_text.py) with the rarest of them, verified with LIKE on the
+    chosen column. SQLite scans with LIKE.
 """
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ from agent_app.services.archives import ArchiveService
 from agent_app.services.base import Actor, db_errors
 from agent_app.services.customers import SITE_ZONE
 from agent_app.services.paging import Page
+from agent_app.services.search_stats import WALK_US_PER_ROW, gram_docs, plan_contains
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
-from db.initials import MAX_INITIALS
 from db.enums import CustomerClass, CustomerSource
+from db.initials import MAX_INITIALS
 from db.models import (
     Customer,
     CustomerInitialsKey,
@@ -48,10 +50,6 @@ WHOLE_FIELDS = ("user_account", "direct")                                    # B
 CONTAINS_FIELDS = ("address", "end_user_name", "end_user_school", "remark")  # C类
 FIELDS = PREFIX_FIELDS + WHOLE_FIELDS + CONTAINS_FIELDS
 MAX_PAGE = 1000
-# Contains search on MySQL/MariaDB first walks the newest rows with LIKE, as far as this
-# (see _walk_newest); a needle too rare to fill a page by then goes to the FULLTEXT index.
-WALK_ROWS = 50_000   # MariaDB: LIMIT ... ROWS EXAMINED
-WALK_MS = 100        # MySQL 8: MAX_EXECUTION_TIME hint (it has no row cap)
 # The walk hit its cap: ER_QUERY_TIMEOUT (MySQL's hint), ER_FILSORT_ABORT (MariaDB chose
 # to sort rather than walk the index, as on a small table, and the sort hit the row cap).
 _WALK_CAPPED = {3024, 1028}
@@ -165,34 +163,45 @@ class CustomerQueryService:
         self._after(after)
         where = self._criteria(q)
         field, text = q.field, (q.text or "").strip()
-        walk = None
-        if not self.db.is_sqlite and field in CONTAINS_FIELDS:
-            walk = _contains(getattr(Customer, field), text)
-        if walk is not None:
-            # (_criteria appends the text criterion last, so where[:-1] is the rest)
-            page = self._walk_newest(where[:-1], walk, page_size, after)
+        # A needle of one word character has no bigram token to look up: plain LIKE.
+        word_chars = sum(1 for ch in text if ch.isalnum() or ch == "_")
+        grams = query_grams(text) if field in CONTAINS_FIELDS and word_chars >= 2 else []
+        if self.db.is_sqlite or not grams:
+            return self._page(where, page_size, after)
+        # C类 on MySQL/MariaDB: (_criteria appends the LIKE last, so where[:-1] is the rest)
+        rest, like = where[:-1], where[-1]
+        with db_errors(), self.db.reading() as s:
+            plan = plan_contains(grams, gram_docs(s, grams), page_size)
+        grams = plan.grams
+        if plan.walk_rows:
+            page = self._walk_newest(rest, like, page_size, after, plan.walk_rows)
             if page is not None:
                 return page
-        return self._page(where, page_size, after)
+            grams = plan.after_walk or grams
+        # The tokens cover four fields together, so the LIKE on the chosen one confirms.
+        against = " ".join("+" + g for g in grams)
+        return self._page([*rest, Customer.search_grams.match(against), like],
+                          page_size, after)
 
     def _walk_newest(self, where: list, criterion, page_size: int,
-                     after: tuple | None) -> Page[CustomerRow] | None:
+                     after: tuple | None, rows: int) -> Page[CustomerRow] | None:
         """A contains page from a LIKE walk down the newest rows, or None: ask FULLTEXT.
 
         FULLTEXT reads every row its tokens match and sorts them: quick for a rare
         needle, seconds for a common one ("江苏" is in one address in ten), whose first
         page a walk down the registered_at index fills after a few thousand rows that
-        lie together on disk. So walk first, but only so far (WALK_ROWS rows on MariaDB,
-        WALK_MS on MySQL 8, which has no row cap); a full page from the walk is exactly
-        the right page because the walk reads rows in page order."""
+        lie together on disk. The plan (search_stats.plan_contains) says how far to walk:
+        `rows` on MariaDB, their time on MySQL 8, which has no row cap. A full page from
+        the walk is exactly the right page because the walk reads rows in page order."""
         c = Customer
         keys = (select(c.id).where(*where, *self._after(after), criterion)
                 .order_by(c.registered_at.desc(), c.id.desc()).limit(page_size + 1))
         dialect = self.db.engine.dialect
         if getattr(dialect, "is_mariadb", False):
-            keys = keys.suffix_with(f"ROWS EXAMINED {WALK_ROWS}")
+            keys = keys.suffix_with(f"ROWS EXAMINED {int(rows)}")
         else:
-            keys = keys.prefix_with(f"/*+ MAX_EXECUTION_TIME({WALK_MS}) */")
+            ms = max(1, int(rows * WALK_US_PER_ROW / 1000))
+            keys = keys.prefix_with(f"/*+ MAX_EXECUTION_TIME({ms}) */")
         try:
             with db_errors(), self.db.reading() as s:
                 ids = s.scalars(keys).all()
@@ -299,16 +308,8 @@ class CustomerQueryService:
                 crit.append(c.id.in_(select(CustomerPhone.customer_id)
                                      .where(CustomerPhone.phone == digits)))
             return _AnyOf(tuple(crit)) if len(crit) > 1 else crit[0]
-        column = getattr(c, field)  # C类: contains anywhere
-        like = _contains(column, text)
-        tokens = query_grams(text)
-        # A needle of one word character has no bigram token to look up: plain LIKE.
-        word_chars = sum(1 for ch in text if ch.isalnum() or ch == "_")
-        if self.db.is_sqlite or word_chars < 2:
-            return like
-        # The tokens cover four fields together, so LIKE on the chosen one confirms.
-        against = " ".join("+" + t for t in tokens)
-        return and_(c.search_grams.match(against), like)
+        # C类, contains anywhere: search() plans the FULLTEXT part on MySQL/MariaDB
+        return _contains(getattr(c, field), text)
 
     # -- the page query ---------------------------------------------------------------------
     @staticmethod

@@ -19,6 +19,7 @@ from db.models.customers import (
     CustomerPhone,
     FeedbackNote,
     Reminder,
+    SearchGramStat,
 )
 from db.models.orders import OrderEvent, OrderLine, SalesOrder
 from db.models.sequences import NumberSequence
@@ -28,5 +29,5 @@ __all__ = [
     "CustomerInitialsKey", "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
     "FeedbackNote", "InternalNumber", "Medium", "MobilePrefix", "Notice", "NumberSequence",
     "OrderEvent", "OrderLine", "Placement", "Product", "Reminder", "Region", "SalesOrder",
-    "Seat", "SystemSetting", "Variety",
+    "SearchGramStat", "Seat", "SystemSetting", "Variety",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, Versioned
@@ -80,6 +81,22 @@ class CustomerInitialsKey(Base):
         ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index(None, "customer_id"),)
+
+
+class SearchGramStat(Base):
+    """How many customers' search_grams hold each bigram token, counted by
+    `agent-admin search-stats` (and the demo loader); the row with the empty gram holds
+    the number of customers counted. The contains search reads the few rows of a needle's
+    tokens to choose its plan: a walk down the newest rows for common needles, FULLTEXT
+    with only the rarest tokens for the rest (see customer_query). Counts only steer
+    speed, never results, so a day-old count is as good as a fresh one."""
+
+    __tablename__ = "search_gram_stat"
+    # binary collation: unicode_ci would call "１" and "1" one key and refuse the second
+    gram: Mapped[str] = mapped_column(
+        String(8).with_variant(mysql.VARCHAR(8, collation="utf8mb4_bin"), "mysql"),
+        primary_key=True)
+    docs: Mapped[int] = mapped_column(Integer)
 
 
 class CustomerPhone(Base):

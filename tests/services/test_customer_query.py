@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select, update
 
 from agent_app.errors import ValidationError
+from agent_app.search_text import query_grams
+from agent_app.services.search_stats import ContainsPlan
 from agent_app.services.accounts import AccountService
 from agent_app.services.customer_query import (
     CustomerQuery,
@@ -268,14 +270,20 @@ def test_bad_paging_input_is_refused(query, agent):
         assert e.value.field == field
 
 
-@pytest.mark.parametrize("walk_rows", [3, 10_000])
+@pytest.mark.parametrize("walk_rows,rarest_only", [(3, False), (10_000, False),
+                                                   (0, False), (0, True), (3, True)])
 def test_contains_pages_whichever_way_they_are_served(database, query, reg, agent,
-                                                      monkeypatch, walk_rows):
-    """MariaDB serves a contains page from a walk down the newest rows when that fills
-    it, else from FULLTEXT: either way every match comes once, newest first."""
+                                                      monkeypatch, walk_rows, rarest_only):
+    """MariaDB serves a contains page from a walk down the newest rows when the plan says
+    so and the walk fills it, else from FULLTEXT with some or all of the needle's tokens:
+    every way, every match comes once, newest first."""
     import agent_app.services.customer_query as cq
-    monkeypatch.setattr(cq, "WALK_ROWS", walk_rows)
-    made = [reg(f"客户{k}", address="浙江省杭州市" if k % 3 else "江苏省南京市")
+    # rarest_only: FULLTEXT with one token, the first or (after a short walk) the last
+    monkeypatch.setattr(cq, "plan_contains", lambda grams, stats, size: ContainsPlan(
+        walk_rows, tuple(grams[:1] if rarest_only else grams),
+        tuple(grams[-1:]) if rarest_only else ()))
+    made = [reg(f"客户{k}", address="浙江省杭州市" if k % 3 else "江苏省南京市杭",
+                remark="杭州市场")  # the remark's tokens match every row: LIKE decides
             for k in range(14)]
     expected = [c.id for c in reversed(made) if "杭州" in c.address]
     for k, c in enumerate(made):  # registration times one second apart, newest last
@@ -288,6 +296,26 @@ def test_contains_pages_whichever_way_they_are_served(database, query, reg, agen
         if (after := page.next_after) is None:
             break
     assert seen == expected
+
+
+def test_contains_plans_from_counted_tokens(database, query, reg, agent):
+    """With the tokens counted, common and rare needles take different plans and find
+    the same rows as LIKE would, including customers registered after the count."""
+    from agent_app.services.search_stats import gram_docs, plan_contains, refresh
+    made = [reg(f"客户{k}", address=f"江苏省南京市中山路{k}号") for k in range(30)]
+    assert refresh(database) == (30, len({g for c in made for g in query_grams(c.address)}))
+    late = reg("新客户", address="江苏省南京市鼓楼区云南北路77号")
+    with database.reading() as s:
+        def plan(needle):
+            return plan_contains(query_grams(needle), gram_docs(s, query_grams(needle)), 10)
+        assert plan("江苏省").walk_rows > 0              # in every address: walk
+        assert plan("云南北路77") == ContainsPlan(0, ("g云南",))  # never counted: FULLTEXT
+    everyone = {c.id for c in made} | {late.id}
+    assert _search(query, agent, field="address", text="江苏省") == everyone
+    assert _search(query, agent, field="address", text="中山路1") == {
+        c.id for c in made if "中山路1" in c.address}
+    assert _search(query, agent, field="address", text="云南北路77") == {late.id}
+    assert _search(query, agent, field="address", text="北京") == set()
 
 
 def test_name_or_initials_pages_merge_without_repeats(query, reg, agent):

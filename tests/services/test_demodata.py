@@ -11,15 +11,19 @@ from agent_app.demodata import AlreadyLoaded, ensure_demo_database, load, logins
 from agent_app.phones import normalise
 from agent_app.search_text import name_initials, search_grams
 from agent_app.services.accounts import AccountService
+from agent_app.services.search_stats import count_grams
 from db.engine import Database
+from db.initials import initials_keys
 from db.models import (
     CallRecord,
     Customer,
+    CustomerInitialsKey,
     CustomerPhone,
     Employee,
     OrderLine,
     Placement,
     SalesOrder,
+    SearchGramStat,
 )
 
 
@@ -52,11 +56,18 @@ def test_rows_are_consistent(loaded):
             if c.landline:
                 assert phone_rows[c.landline] == c.id and c.landline.startswith("0")
             assert c.name_initials == name_initials(c.name)
+            assert sorted(s.scalars(select(CustomerInitialsKey.initials).where(
+                CustomerInitialsKey.customer_id == c.id))) == sorted(
+                    initials_keys(c.name_initials))
             assert c.search_grams == search_grams(c.address, c.end_user_name,
                                                   c.end_user_school, c.remark)
             login = s.get(Employee, c.registered_by_id).login
             assert re.fullmatch(rf"\d{{8}}{login.zfill(6)}\d{{4}}", c.registration_no)
         assert len({c.registration_no for c in customers}) == 300
+        # the loader's token counts are what agent-admin search-stats would count
+        stored = dict(s.execute(select(SearchGramStat.gram, SearchGramStat.docs)).all())
+        n, counts = count_grams(c.search_grams for c in customers)
+        assert stored == {"": n, **counts}
         # order_state: 0 none, 1 orders but none confirmed, 2 a confirmed order
         for c in customers:
             confirmed = s.scalars(select(SalesOrder.confirmed).where(

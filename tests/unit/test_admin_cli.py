@@ -60,3 +60,11 @@ def test_short_password_refused_nothing_added(tmp_path, monkeypatch, capsys):
     with pytest.raises(Exception):
         AccountService(db).authenticate("0002", "123")
     db.dispose()
+
+
+def test_search_stats_counts_and_says_how_many(tmp_path, capsys):
+    from agent_app.demodata import load
+    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    load(url, "small", seed=3)
+    assert main(["search-stats", "--url", url]) == 0
+    assert "search tokens counted: 300 customers" in capsys.readouterr().out

@@ -1,10 +1,11 @@
-"""Pinyin search by every prefix of the initials: customer_initials_key replaces customer_initials and the name_initials indexes
+"""Search planning: customer_initials_key (every prefix of the pinyin initials) replaces customer_initials and the name_initials indexes; search_gram_stat (token counts for the contains search)
 
 Revision ID: 0003
 Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 from db.types import UTCDateTime
 
@@ -31,9 +32,16 @@ def upgrade() -> None:
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_name_initials_registered_at')
         batch_op.drop_index('ix_customer_name_initials')
+    # empty until `agent-admin search-stats` counts: the contains search then walks first
+    op.create_table('search_gram_stat',
+    sa.Column('gram', sa.String(length=8).with_variant(mysql.VARCHAR(length=8, collation='utf8mb4_bin'), 'mysql'), nullable=False),
+    sa.Column('docs', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('gram', name=op.f('pk_search_gram_stat'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('search_gram_stat')
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.create_index('ix_customer_name_initials', ['name_initials'])
         batch_op.create_index('ix_customer_name_initials_registered_at',
