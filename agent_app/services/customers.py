@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import defer, lazyload
 from sqlalchemy.exc import IntegrityError
 
 from agent_app.errors import Duplicate, NotFound, ValidationError
@@ -197,8 +198,11 @@ class CustomerService:
         if not phone:
             return []
         with db_errors(), self.db.reading() as s:
+            # one round trip: the record needs neither the phone rows (their numbers are
+            # on the customer) nor the search tokens
             rows = s.scalars(select(Customer).join(CustomerPhone).where(
-                CustomerPhone.phone == phone).order_by(Customer.id)).all()
+                CustomerPhone.phone == phone).order_by(Customer.id)
+                .options(lazyload(Customer.phones), defer(Customer.search_grams))).all()
             return [_record(c) for c in rows]
 
     def region_for_phone(self, raw: str) -> int | None:

@@ -1,8 +1,9 @@
 """Benchmark: the customer look-ups agents make all day, on a large MariaDB database.
 
 Times (p50 / p95 / max, milliseconds) of: phone lookup (the screen-pop's question), name
-prefix, registration-number prefix, address contains (FULLTEXT over bigram tokens, then
-LIKE) against the same contains as a plain LIKE '%…%' scan, and the 近7天 directory; each
+prefix, pinyin initials, registration-number prefix, address contains (planned from the
+token counts: a bounded walk or FULLTEXT over bigram tokens, then LIKE) against the same
+contains as a plain LIKE '%…%' scan, and the 近7天 directory; each
 a first page of 100 rows through CustomerQueryService, as the UI asks. Inputs are drawn
 from random existing customers. Not a pytest test: run it by hand.
 
@@ -33,7 +34,7 @@ from agent_app.services.customer_query import (  # noqa: E402
 from agent_app.services.customers import CustomerService  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.enums import Role  # noqa: E402
-from db.models import Customer, CustomerPhone  # noqa: E402
+from db.models import Customer, CustomerPhone, SearchGramStat  # noqa: E402
 
 TARGETS = {"phone lookup": 5, "name prefix": 30, "name initials": 30,
            "registration_no prefix": 30,
@@ -110,7 +111,9 @@ def main() -> int:
     customers, query = CustomerService(db), CustomerQueryService(db)
     with db.reading() as s:
         total = s.scalar(select(func.count()).select_from(Customer))
-    print(f"{args.url}: {total} customers, {args.runs} runs each\n")
+        counted = s.scalar(select(SearchGramStat.docs).where(SearchGramStat.gram == ""))
+    print(f"{args.url}: {total} customers ({counted or 'none'} counted by search-stats), "
+          f"{args.runs} runs each\n")
     picks = sample(db, args.runs, rng)
 
     def search(field: str) -> Callable[[str], object]:
