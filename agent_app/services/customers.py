@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import defer, lazyload
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, lazyload
 
 from agent_app.errors import Duplicate, NotFound, ValidationError
 from agent_app.phones import area_code_candidates, is_mobile, normalise
