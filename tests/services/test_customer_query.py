@@ -335,7 +335,8 @@ def test_name_or_initials_pages_merge_without_repeats(query, reg, agent):
 
 
 def test_initials_follow_a_rename(query, customers, reg, agent):
-    """The initials keys are rewritten with the name, and only then."""
+    """The initials keys follow the name: kept by a save that keeps it, replaced by a
+    rename (the old initials, even one letter of them, find nothing)."""
     c = reg("王建国", mobile="13900000001")
     c = customers.update(agent, c.id, c.version,
                          CustomerDraft(name="王建国", mobile="13900000001", remark="老客户"))

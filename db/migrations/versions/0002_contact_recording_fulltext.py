@@ -24,6 +24,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_customer_name_initials_registered_at',
                               ['name_initials', 'registered_at'])
         batch_op.create_index('ix_customer_user_account', ['user_account'])
+    create_customer_initials()  # a 0001 database keeps every reading findable
+    if op.get_bind().dialect.name == 'mysql':
+        op.create_index('ix_customer_search_grams_ft', 'customer', ['search_grams'],
+                        mysql_prefix='FULLTEXT')
+
+
+def create_customer_initials() -> None:
+    """customer_initials as 0002 defined it, filled; 0003's downgrade brings it back."""
     op.create_table('customer_initials',
     sa.Column('initials', sa.String(length=16), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -32,10 +40,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customer_initials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_initials_customer_id'), ['customer_id'], unique=False)
-    _backfill_later_readings(op.get_bind())  # a 0001 database keeps every reading findable
-    if op.get_bind().dialect.name == 'mysql':
-        op.create_index('ix_customer_search_grams_ft', 'customer', ['search_grams'],
-                        mysql_prefix='FULLTEXT')
+    _backfill_later_readings(op.get_bind())
 
 
 def _later_readings(name_initials: str) -> list[str]:

@@ -46,16 +46,8 @@ def downgrade() -> None:
         batch_op.create_index('ix_customer_name_initials', ['name_initials'])
         batch_op.create_index('ix_customer_name_initials_registered_at',
                               ['name_initials', 'registered_at'])
-    op.create_table('customer_initials',
-    sa.Column('initials', sa.String(length=16), nullable=False),
-    sa.Column('customer_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_customer_initials_customer_id_customer'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('initials', 'customer_id', name=op.f('pk_customer_initials'))
-    )
-    with op.batch_alter_table('customer_initials', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_customer_initials_customer_id'), ['customer_id'], unique=False)
-    # 0002's rows: the readings after the first, whole (its own back-fill)
+    # 0002's table and rows (the readings after the first, whole), by 0002's own code
     from importlib import import_module
     import_module("db.migrations.versions.0002_contact_recording_fulltext"
-                  )._backfill_later_readings(op.get_bind())
+                  ).create_customer_initials()
     op.drop_table('customer_initials_key')
