@@ -40,6 +40,34 @@ def _isolated_logging():
     root.setLevel(level)
 
 
+@pytest.fixture(scope="session")
+def qapp(qapp):
+    """pytest-qt's QApplication with the app's GUI-thread collector (ui/collector.py):
+    from the first Qt test on, only the main thread collects garbage, so no test's closed
+    windows or qasync loops are ever destroyed on a worker thread."""
+    from ui.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(qapp)
+    collector.start()
+    _COLLECTORS.append(collector)
+    yield qapp
+    _COLLECTORS.remove(collector)
+    collector.stop()
+
+
+_COLLECTORS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """Automatic collection is off once Qt runs: collect, on the main thread, after each
+    test whose allocations passed the thresholds (a test that runs no event loop gives
+    the collector's timer no chance)."""
+    yield
+    for collector in _COLLECTORS:
+        collector.check()
+
+
 def _server_engine():
     return create_engine(make_url(MYSQL_SERVER).set(query={"charset": "utf8mb4"}),
                          isolation_level="AUTOCOMMIT")

@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from ui import i18n
+    from ui.collector import GuiThreadCollector
     from ui.crash import CrashReporter, setup_logging
 
     ring = setup_logging(logging.DEBUG if args.debug else logging.INFO)
@@ -124,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("agent-desk")
     app.setOrganizationName("agent-desk")
+    # before any worker thread starts: from here on only the GUI thread collects garbage
+    GuiThreadCollector(app).start()
     settings = WorkstationSettings.load()
     lang = i18n.resolve(args.lang or settings.language)
     log.info("language %s: loaded %s", lang, i18n.install(lang, app))

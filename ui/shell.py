@@ -19,10 +19,11 @@ from agent_app.errors import UserError
 from agent_app.services.accounts import AccountService, LoginResult
 from db.engine import Database
 from ui import app as app_module
+from ui.collector import freeze_startup_objects
 from ui.context import AppContext, Services
 from ui.dialogs import wait_finished
 from ui.errors import error_text, known_error
-from ui.worker import DbRunner, LagProbe, freeze_startup_objects
+from ui.worker import DbRunner, LagProbe
 
 log = logging.getLogger("agent_app.ui")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -79,12 +78,3 @@ class LagProbe(QObject):
         if lag > self.WARN_MS:
             log.info("blocked main thread for %.0f ms", lag)
 
-
-def freeze_startup_objects() -> None:
-    """Move everything alive after start-up (modules, the window's Qt wrappers, mappers)
-    out of the cyclic collector's reach. Without it a full collection, triggered by any
-    thread that allocates (a worker reading a page of rows), walks those objects with the
-    GIL held and the GUI thread stood still for ~100 ms (tests/perf/bench_gui_lag.py:
-    paging lag 101-111 ms before, 15-16 ms after)."""
-    gc.collect()
-    gc.freeze()

@@ -10,7 +10,6 @@ server is killed and restarted; the desk logs in again by itself and takes the n
 from __future__ import annotations
 
 import asyncio
-import gc
 
 import pytest
 
@@ -33,7 +32,6 @@ def app_window(call_ctx, aloop, qtbot):
     loop); the test runs as one coroutine, so no task ever steps outside the loop."""
     from ui.main_window import MainWindow
 
-    gc.collect()  # see tests/ui/call_fixtures.desk
     made = []
 
     def build():

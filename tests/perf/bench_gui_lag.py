@@ -52,7 +52,7 @@ async def scenario(window, probe, heavy_id: int) -> list[tuple[str, float, float
     await asyncio.sleep(2.0)
     out.append(("start-up: first 2 s after show", 2000.0, probe.max_lag_ms))
     if not os.environ.get("BENCH_NO_GC_FREEZE"):  # as the shell does after start-up
-        from ui.worker import freeze_startup_objects
+        from ui.collector import freeze_startup_objects
         freeze_startup_objects()
 
     async def step(name, coro_fn, done=lambda: True):

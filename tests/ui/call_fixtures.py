@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,30 +214,20 @@ class Desks:
         await asyncio.sleep(0.1)  # closed transports finish closing
 
 
-# Closed windows are kept (hidden) until the session ends instead of being deleted: a
-# main window's destruction while the qasync loop runs the next test's scenario has been
-# seen to crash (a QtMultimedia or socket notifier child going away mid-iteration).
-CLOSED_WINDOWS: list = []
-
-
 def close_windows(windows) -> None:
+    """Close the desks as qtbot would have (after their links were closed): Qt deletes
+    them at the next turn of the event loop, on the GUI thread."""
     for w in windows:
         w.close()
-        CLOSED_WINDOWS.append(w)
+        w.deleteLater()
 
 
 @pytest.fixture
 def desk(qtbot, call_ctx, aloop):
-    # Collect garbage now, between tests, rather than let the cyclic collector free an
-    # earlier test's Qt objects (closed qasync loops' timers) in the middle of a Qt event
-    # dispatch, where it has crashed the interpreter (QApplication::notify on a freed
-    # timer receiver).
-    gc.collect()
     desks = Desks(aloop, call_ctx)
     yield desks
     close_windows(w for w, _feature in desks.made)
     qtbot.wait(10)
-    gc.collect()
 
 
 async def logged_in_ready(feature):

@@ -1,0 +1,85 @@
+"""Python's cyclic garbage collector runs on the GUI thread only.
+
+Left to itself the collector runs in whichever thread allocates past its threshold,
+which in this app is usually a DbRunner worker reading rows. When the garbage it finds
+holds a Qt object that lives on the GUI thread (a closed dialog's timer, a finished
+qasync loop's timer), that object's destructor then runs on the worker: Qt warns
+"QObject::~QObject: Timers cannot be stopped from another thread", leaves the timer
+registered, and the GUI thread later delivers a timer event to freed memory (a
+segfault; tests/ui/test_collector.py reproduces it). pyqtgraph and Anki do the same as
+this module: automatic collection off, the GUI thread collects on a timer, by the same
+thresholds the interpreter would use.
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import time
+
+from PySide6.QtCore import QObject, QTimer
+
+log = logging.getLogger(__name__)
+
+
+class GuiThreadCollector(QObject):
+    """Turns automatic collection off and collects, generation by generation, from a
+    timer on the thread that made it (the GUI thread)."""
+
+    INTERVAL_MS = 500
+    SLOW_MS = 50   # a collection this long is logged: it is GUI-thread lag
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        self._was_enabled = False
+        self.max_pause_ms = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self._timer.isActive()
+
+    def start(self) -> None:
+        if self.active:
+            return
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Collect what is left, here, and give the collector back as it was."""
+        if not self.active:
+            return
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
+
+    def check(self) -> int:
+        """Collect the youngest generations whose counts passed their thresholds (as the
+        interpreter would have done at its next allocation); returns the objects freed."""
+        counts, limits = gc.get_count(), gc.get_threshold()
+        generation = -1
+        for gen in range(3):
+            if counts[gen] <= limits[gen]:
+                break
+            generation = gen
+        if generation < 0:
+            return 0
+        start = time.perf_counter()
+        freed = gc.collect(generation)
+        pause = (time.perf_counter() - start) * 1000
+        self.max_pause_ms = max(self.max_pause_ms, pause)
+        if pause > self.SLOW_MS:
+            log.info("garbage collection of generation %d took %.0f ms", generation, pause)
+        return freed
+
+
+def freeze_startup_objects() -> None:
+    """Move everything alive after start-up (modules, the window's Qt wrappers, mappers)
+    out of the collector's reach. Without it a full collection walks those objects and
+    the GUI thread stands still for ~100 ms (tests/perf/bench_gui_lag.py: paging lag
+    101-111 ms before, 15-16 ms after)."""
+    gc.collect()
+    gc.freeze()
