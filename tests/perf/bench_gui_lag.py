@@ -7,7 +7,9 @@ than 50 ms). Offscreen, no CTI link.
     .venv/bin/python tests/perf/bench_gui_lag.py --url mysql+pymysql://root@127.0.0.1/agent_large
 
 Run tests/perf/bench_record.py once first: it makes the customer with 100 orders.
-BENCH_NO_GC_FREEZE=1 measures without the shell's gc.freeze() after start-up.
+BENCH_NO_GC_FREEZE=1 measures without the shell's gc.freeze() after start-up;
+BENCH_AUTO_GC=1 without the app's GUI-thread collector (ui/collector.py), so garbage is
+collected by whichever thread allocates, as Python does by default.
 """
 from __future__ import annotations
 
@@ -103,6 +105,7 @@ def main() -> None:
     from agent_app.services.accounts import AccountService
     from db.engine import Database
     from db.models import Customer
+    from ui.collector import GuiThreadCollector
     from ui.context import AppContext, Services
     from ui.main_window import MainWindow
     from ui.qtfix import install as apply_qtfix
@@ -112,6 +115,10 @@ def main() -> None:
         sys.setswitchinterval(args.switch_ms / 1000)
     app = QApplication([])
     apply_qtfix()
+    collector = None
+    if not os.environ.get("BENCH_AUTO_GC"):  # as ui.app.main does
+        collector = GuiThreadCollector(app)
+        collector.start()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     db = Database.open(args.url)
@@ -155,13 +162,11 @@ def main() -> None:
           "is its p99, target ≤ 50 ms)")
     print(f"worst GUI-thread lag over the work steps: {max(r[2] for r in results[1:]):.1f} ms "
           "(target ≤ 50 ms); start-up apart")
+    if collector is not None:
+        print(f"longest collection on the GUI thread: {collector.max_pause_ms:.1f} ms")
     window.close()
     runner.shutdown()
     db.dispose()
-    sys.stdout.flush()
-    # Skip interpreter finalisation: once in several runs PySide6 6.12 aborted there
-    # ("none_dealloc" while garbage-collecting Qt objects after the figures were printed).
-    os._exit(0)
 
 
 if __name__ == "__main__":
