@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import DateTime, Numeric
 from sqlalchemy.types import TypeDecorator
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import base64
+import gc
 import hashlib
 import json
 import time

@@ -6,7 +6,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from agent_app.errors import AccountLocked, AuthFailed, Duplicate, Forbidden, StaleEdit, ValidationError
+from agent_app.errors import (
+    AccountLocked,
+    AuthFailed,
+    Duplicate,
+    Forbidden,
+    StaleEdit,
+    ValidationError,
+)
 from agent_app.services.accounts import MAX_FAILED_LOGINS, AccountService
 from db.enums import EmployeeStatus, Permission, Role
 from db.models import AuditLog, Employee

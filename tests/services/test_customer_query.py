@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 
 from agent_app.errors import ValidationError
 from agent_app.search_text import query_grams
-from agent_app.services.search_stats import ContainsPlan
 from agent_app.services.accounts import AccountService
 from agent_app.services.customer_query import (
     CustomerQuery,
@@ -18,6 +17,7 @@ from agent_app.services.customer_query import (
     site_today,
 )
 from agent_app.services.customers import SITE_ZONE, CustomerDraft, CustomerService
+from agent_app.services.search_stats import ContainsPlan
 from db.enums import Role
 from db.models import Customer, Region, SalesOrder, Variety
 

@@ -31,7 +31,7 @@ def test_bundle_has_everything_newest_first(database, superadmin):
     contacts = ContactService(database)
     for text in ("第一次", "第二次"):
         contacts.add(superadmin, ContactDraft(customer_id=c.id, content=text))
-    ReminderService(database).create(superadmin, c.id, dt.datetime.now(dt.timezone.utc)
+    ReminderService(database).create(superadmin, c.id, dt.datetime.now(dt.UTC)
                                      + dt.timedelta(days=1), "问是否决定买")
     b = load_bundle(database, c.id)
     assert (b.customer.name, b.owner_name, b.customer.order_state) == ("王建国", "王明辉", 2)

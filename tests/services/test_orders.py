@@ -15,10 +15,10 @@ from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customers import CustomerDraft, CustomerService
 from agent_app.services.orders import (
+    SITE_ZONE,
     OrderDraft,
     OrderLineDraft,
     OrderService,
-    SITE_ZONE,
     SalesQuery,
 )
 from db.enums import Permission, Role
@@ -164,7 +164,7 @@ def test_cancel_needs_permission_and_a_reason_and_only_before_dispatch(shop):
     printed = shop.svc.create(shop.agent, draft(shop), confirm=True)
     with shop.db.transaction() as s:   # logistics printed the slip (在途)
         row = s.get(SalesOrder, printed.id)
-        row.status, row.printed_at = "in_transit", dt.datetime.now(dt.timezone.utc)
+        row.status, row.printed_at = "in_transit", dt.datetime.now(dt.UTC)
     with pytest.raises(Conflict):
         shop.svc.cancel(shop.admin, printed.id, printed.version + 1, "太晚了")
     hist = shop.svc.history(o.id)

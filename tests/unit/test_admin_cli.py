@@ -54,10 +54,11 @@ def test_short_password_refused_nothing_added(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("123\n"))
     assert main(["employee", "add", "--url", url, "--login", "0002", "--name", "李娜",
                  "--role", "operator", "--password-stdin"]) == 2
+    from agent_app.errors import AuthFailed
     from agent_app.services.accounts import AccountService
     from db.engine import Database
     db = Database.open(url)
-    with pytest.raises(Exception):
+    with pytest.raises(AuthFailed):  # no such login: nothing was added
         AccountService(db).authenticate("0002", "123")
     db.dispose()
 

@@ -3,12 +3,11 @@
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import mysql
 
 from db.types import UTCDateTime
-
 
 revision = '0003'
 down_revision = '0002'
