@@ -108,13 +108,11 @@ def main() -> None:
     from ui.collector import GuiThreadCollector
     from ui.context import AppContext, Services
     from ui.main_window import MainWindow
-    from ui.qtfix import install as apply_qtfix
     from ui.worker import DbRunner, LagProbe
 
     if args.switch_ms:
         sys.setswitchinterval(args.switch_ms / 1000)
     app = QApplication([])
-    apply_qtfix()
     collector = None
     if not os.environ.get("BENCH_AUTO_GC"):  # as ui.app.main does
         collector = GuiThreadCollector(app)
