@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui import i18n
     from ui.collector import GuiThreadCollector
     from ui.crash import CrashReporter, setup_logging
+    from ui.fonts import use_cjk_font
 
     ring = setup_logging(logging.DEBUG if args.debug else logging.INFO)
     log.info("agent-app starting (%s)", " ".join(sys.argv[1:]))
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     lang = i18n.resolve(args.lang or settings.language)
     log.info("language %s: loaded %s", lang, i18n.install(lang, app))
     load_style(app)
+    log.info("interface font: %s", use_cjk_font(app) or app.font().family())
     reporter = CrashReporter(ring)
     reporter.install()
     loop = qasync.QEventLoop(app)
