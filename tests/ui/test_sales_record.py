@@ -2,6 +2,8 @@
 reminders and feedback tabs."""
 from __future__ import annotations
 
+import asyncio
+
 from agent_app.services.contacts import ContactService
 from agent_app.services.customer_record import load_bundle
 from agent_app.services.customers import CustomerDraft
@@ -183,3 +185,90 @@ def test_pick_customer_opens_the_chosen_record_for_the_call(shop, sales_window, 
     again.new_button.click()
     assert feature.record.customer_id is None
     assert feature.record.profile.edits["mobile"].text() == "13900009999"
+
+
+def slow_loads(monkeypatch, slow_ids, delay=0.4, stale=False):
+    """load_bundle as the record calls it, slower for some customers; `stale` reads the
+    rows first and then waits, as a load that queued behind others would."""
+    import time
+
+    import ui.sales.record as record_module
+    real = record_module.load_bundle
+
+    def load(db, customer_id):
+        if customer_id in slow_ids:
+            if stale:
+                bundle = real(db, customer_id)
+                slow_ids.discard(customer_id)   # only the first load is the slow one
+                time.sleep(delay)
+                return bundle
+            time.sleep(delay)
+        return real(db, customer_id)
+    monkeypatch.setattr(record_module, "load_bundle", load)
+
+
+def test_the_customer_asked_for_last_stays_on_screen(shop, sales_window, aloop, monkeypatch):
+    """A click on 甲 whose load is slow, then 乙 (or a screen-pop of 丙): 甲 coming back
+    last must not replace the record the agent is looking at."""
+    a, b, c = shop.customer("甲先开"), shop.customer("乙后开"), shop.customer("丙来电")
+    record = sales_window().features["sales"].record
+    slow_loads(monkeypatch, {a.id})
+
+    async def clicks():
+        first = asyncio.ensure_future(record.open_customer(a.id))
+        await asyncio.sleep(0.05)
+        second = await record.open_customer(b.id)
+        return await first, second
+    assert run(aloop, clicks()) == (False, True)
+    assert record.customer_id == b.id and "乙后开" in record.heading
+
+    async def click_then_pop():
+        first = asyncio.ensure_future(record.open_customer(a.id))
+        await asyncio.sleep(0.05)
+        record.show_bundle(load_bundle(shop.db, c.id), call={"call_id": "c-1"})
+        return await first
+    assert run(aloop, click_then_pop()) is False
+    assert record.customer_id == c.id and record.call == {"call_id": "c-1"}
+
+
+def test_a_late_reload_does_not_undo_a_newer_one(shop, sales_window, aloop, monkeypatch):
+    """Saved, then confirmed: two reloads of the record's lists; the first one's rows
+    (still unconfirmed) arriving last must not paint over the confirmed order."""
+    c = shop.customer("先存后确认")
+    record = sales_window().features["sales"].record
+    run(aloop, record.open_customer(c.id))
+    order = shop.order(c.id)
+    pending = {c.id}
+    slow_loads(monkeypatch, pending, stale=True)
+
+    async def saved_then_confirmed():
+        first = record.reload_lists()          # reads the unconfirmed order, then waits
+        await until(lambda: not pending)
+        shop.orders.confirm(shop.admin, order.id, order.version)
+        second = record.reload_lists()
+        await asyncio.gather(first, second)
+    run(aloop, saved_then_confirmed())
+    assert [o.confirmed for o in record.sales.model.rows] == [True]
+
+
+def test_a_load_that_returns_after_the_record_is_gone_touches_nothing(
+        shop, sales_window, aloop, monkeypatch):
+    """The window closed (the record panel deleted) while its loads ran on a worker: they
+    come back to no widget and drop their rows (a RuntimeError about a deleted GlanceLabel
+    was seen in CI)."""
+    from shiboken6 import isValid
+    c = shop.customer("关窗")
+    record = sales_window().features["sales"].record
+    run(aloop, record.open_customer(c.id))
+    slow_loads(monkeypatch, {c.id}, delay=0.3)
+
+    async def delete_mid_load():
+        await asyncio.sleep(0.3)   # the window's first dock sizing (200 ms after show) done
+        opening = asyncio.ensure_future(record.open_customer(c.id))
+        reloading = record.reload_lists()
+        await asyncio.sleep(0.05)
+        record.deleteLater()
+        await until(lambda: not isValid(record))   # deleted, the loads still running
+        return await opening, await reloading
+    # an exception in either would reach pytest-qt's capture and fail the test
+    assert run(aloop, delete_mid_load())[0] is False

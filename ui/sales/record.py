@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from qasync import asyncSlot
+from shiboken6 import isValid
 
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
@@ -48,6 +49,13 @@ class CustomerRecordPanel(Panel):
         self.duplicate_id: int | None = None
         self._banner_text = ""
         self.choices_ready = False  # the pick lists have arrived
+        # Loads come back in any order. Each paint of a customer (an open, a screen-pop's
+        # bundle, the new-customer form) takes the next number and a load that returns
+        # after a newer one began is dropped: the record on screen is the one asked for
+        # last, not the slowest. Reloads of the shown customer's lists are ordered too
+        # (an order saved, then confirmed: the second reload must win).
+        self._paints = 0
+        self._reloads = 0
         super().__init__(ctx, parent)
         self.customers: CustomerService = ctx.services.get(CustomerService)
 
@@ -188,6 +196,7 @@ class CustomerRecordPanel(Panel):
     def show_bundle(self, bundle: CustomerBundle, *, call: dict | None = None) -> None:
         """Paint a customer at once, from data already read (no database call here)."""
         self.ensure_built()
+        self._paints += 1
         self.bundle, self.call = bundle, call
         cid = bundle.customer.id
         self.profile.show_record(bundle.customer, bundle.owner_name)
@@ -206,6 +215,7 @@ class CustomerRecordPanel(Panel):
     def new_customer(self, *, phone: str = "", region_id: int | None = None,
                      call: dict | None = None) -> None:
         self.ensure_built()
+        self._paints += 1
         self.bundle, self.call = None, call
         self.profile.clear(phone=phone, region_id=region_id, owner_name=self.ctx.actor.name)
         self.glance.show_bundle(None)
@@ -223,12 +233,18 @@ class CustomerRecordPanel(Panel):
         self.feedback.set_customer(None)
 
     async def open_customer(self, customer_id: int, *, call: dict | None = None) -> bool:
-        """Read the customer's bundle (one worker call), then paint it."""
+        """Read the customer's bundle (one worker call), then paint it; False when it
+        failed (the status line says why) or another customer was asked for meanwhile."""
         self.ensure_built()
+        self._paints += 1
+        paint = self._paints
         try:
             bundle = await self.ctx.runner.call(load_bundle, self.ctx.services.db, customer_id)
         except Exception as exc:
-            self.show_error(exc)
+            if paint == self._paints and isValid(self):
+                self.show_error(exc)
+            return False
+        if paint != self._paints or not isValid(self):  # superseded, or the window closed
             return False
         self.show_bundle(bundle, call=call)
         return True
@@ -333,12 +349,15 @@ class CustomerRecordPanel(Panel):
         cid = self.customer_id
         if cid is None:
             return
+        self._reloads += 1
+        wanted = (self._paints, self._reloads)
         try:
             bundle = await self.ctx.runner.call(load_bundle, self.ctx.services.db, cid)
         except Exception as exc:
-            self.show_error(exc)
+            if isValid(self):
+                self.show_error(exc)
             return
-        if cid == self.customer_id:
+        if isValid(self) and wanted == (self._paints, self._reloads):
             self.bundle = bundle
             self.glance.show_bundle(bundle)
             self.contacts.model.set_rows(bundle.contacts)
