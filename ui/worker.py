@@ -77,4 +77,3 @@ class LagProbe(QObject):
         self.max_lag_ms = max(self.max_lag_ms, lag)
         if lag > self.WARN_MS:
             log.info("blocked main thread for %.0f ms", lag)
-
