@@ -44,7 +44,18 @@ class Cycle:
         self.me = self
 
 
-def test_worker_allocations_never_collect_and_the_timer_collects_on_the_gui_thread(qapp, qtbot):
+@pytest.fixture
+def automatic_gc():
+    """Automatic collection on, as in a fresh interpreter (the session's own collector
+    turned it off), so the collector under test is the one that must turn it off."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    (gc.enable if was else gc.disable)()
+
+
+def test_worker_allocations_never_collect_and_the_timer_collects_on_the_gui_thread(
+        qapp, qtbot, automatic_gc):
     collector = GuiThreadCollector(interval_ms=20)
     collector.start()
     threads: list[str] = []
@@ -71,7 +82,7 @@ def test_worker_allocations_never_collect_and_the_timer_collects_on_the_gui_thre
         collector.stop()
 
 
-def test_check_collects_only_past_a_threshold(qapp):
+def test_check_collects_only_past_a_threshold(qapp, automatic_gc):
     collector = GuiThreadCollector()
     collector.start()   # automatic collection off: only check() collects here
     try:
