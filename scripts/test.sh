@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-ensure_system_packages xvfb openssl
+ensure_system_packages xvfb xdotool imagemagick openssl
 ensure_venv test
 ensure_mysql
 export QT_QPA_PLATFORM=offscreen

@@ -56,6 +56,7 @@ def layout_path(login: str) -> Path:
 class MainWindow(QMainWindow):
     settings_requested = Signal()
     language_changed = Signal()
+    closed = Signal()  # after the layout is saved: the shell ends the program
 
     def __init__(self, ctx: AppContext, *, database_label: str = "",
                  install_features: bool = True) -> None:
@@ -303,3 +304,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.save_layout()
         super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 
 from PySide6.QtCore import QTimer
@@ -39,16 +40,25 @@ class Shell:
         self.demo = None
         self.probe = LagProbe(interval_ms=50)
         self.credentials: tuple[str, str] | None = None  # for the CTI link's login
+        self.login_accepted_at: float | None = None  # for the login-to-window figure
 
     # -- the sequence -----------------------------------------------------------------------
     async def run(self) -> int:
         quit_event = asyncio.Event()
+        self.quit_event = quit_event
         self.app.aboutToQuit.connect(quit_event.set)
-        self.app.setQuitOnLastWindowClosed(True)
+        # Never let Qt quit by itself: with quit-on-last-window, closing the login dialog
+        # (the only window at that moment) stopped the qasync loop before the main window
+        # existed, and the program exited 0 without a word. The program ends when the
+        # main window closes, when a start-up step is cancelled, or on aboutToQuit.
+        self.app.setQuitOnLastWindowClosed(False)
         self.probe.start()
+        previous = self._handle_terminate()
         try:
             return await self._run(quit_event)
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self.probe.stop()
             await self._stop_cti()
             self.runner.shutdown()
@@ -81,6 +91,7 @@ class Shell:
                 continue
             break
         if result is None:
+            log.info("login cancelled: the program ends")
             return 0
         if result.must_change_password and not await self._forced_change(accounts, result):
             return 0
@@ -95,6 +106,33 @@ class Shell:
             return await self._screenshot()
         await quit_event.wait()
         return 0
+
+    def _handle_terminate(self) -> dict:
+        """SIGTERM (a logout, a shutdown, a service manager) ends the program the way
+        退出 does: the layout is saved and the CTI link logs out. Python runs the handler
+        between bytecodes; the GUI-thread collector's timer makes sure that is soon."""
+        loop = asyncio.get_running_loop()
+
+        def handler(signum, _frame) -> None:
+            log.info("signal %s: closing", signum)
+            loop.call_soon_threadsafe(self._terminate)
+        previous = {}
+        for sig in (signal.SIGTERM,):
+            try:
+                previous[sig] = signal.signal(sig, handler)
+            except (ValueError, OSError):  # not the main thread (tests), or no such signal
+                pass
+        return previous
+
+    def _terminate(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            return
+        for name in ("login_dialog", "password_dialog", "settings_dialog", "problem_box"):
+            dlg = getattr(self, name, None)
+            if dlg is not None and dlg.isVisible():
+                dlg.reject()
+        self.quit_event.set()
 
     # -- database -----------------------------------------------------------------------------
     async def _prepare_demo(self):
@@ -189,6 +227,7 @@ class Shell:
             log.info("login dialog after %.0f ms", (time.perf_counter() - app_module._T0) * 1000)
             result = await wait_finished(dlg)
             if result == QDialog.DialogCode.Accepted:
+                self.login_accepted_at = dlg.accepted_at
                 self.credentials = (dlg.result_login.actor.login, dlg.password.text())
                 return dlg.result_login
             if not wants_settings:
@@ -219,6 +258,7 @@ class Shell:
             label += " (" + self.tr("fallback: no demo data") + ")"
         self.window = MainWindow(ctx, database_label=label)
         self.window.settings_requested.connect(self._settings_from_window)
+        self.window.closed.connect(self._main_window_closed)
         if self.args.screenshot:
             self.window.resize(*self.args.size)
             if "sales" not in self.window.features and not any(
@@ -229,7 +269,18 @@ class Shell:
         else:
             self.window.resize(1280, 800)
         self.window.show()
+        t0 = time.perf_counter()
+        QTimer.singleShot(0, lambda: log.info(
+            "main window shown for %s (%s), painted %.0f ms after the login was accepted",
+            result.actor.login, result.actor.role,
+            (time.perf_counter() - self.login_accepted_at) * 1000
+            if self.login_accepted_at else (time.perf_counter() - t0) * 1000))
         return self.window
+
+    def _main_window_closed(self) -> None:
+        quit_event = getattr(self, "quit_event", None)
+        if quit_event is not None:
+            quit_event.set()
 
     def _settings_from_window(self) -> None:
         asyncio.ensure_future(self.open_settings())

@@ -284,6 +284,8 @@ class CtiBridge(QObject):
 
     # -- client callbacks -------------------------------------------------------------------
     def _set_status(self, status: str, detail: str) -> None:
+        if (status, detail or "") != (self.status, self.detail):
+            log.info("CTI link: %s %s", status, detail or "")
         self.status, self.detail = status, detail or ""
         self.status_changed.emit(status, self.detail)
 

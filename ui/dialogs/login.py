@@ -7,6 +7,7 @@ remote); the dialog stays responsive and shows the service's message under the f
 from __future__ import annotations
 
 import logging
+import time
 
 import keyring
 from keyring.errors import KeyringError
@@ -67,6 +68,7 @@ class LoginDialog(QDialog):
         self.runner = runner
         self.accounts = accounts
         self.result_login: LoginResult | None = None
+        self.accepted_at: float | None = None
         self.login = QLineEdit(settings.last_login)
         self.login.setObjectName("login")
         self.login.setMaxLength(32)
@@ -134,15 +136,18 @@ class LoginDialog(QDialog):
             self.errors.show("password", self.tr("Enter your password."))
             return
         self.set_busy(True)
+        self.accepted_at = time.perf_counter()  # the user's Return: login-to-window figure
         try:
             result = await self.runner.call(self.accounts.authenticate, login, password)
         except UserError as exc:
+            # enabled again first: focus cannot go to a disabled field, and the user's
+            # next keystrokes (the corrected password) would land on the Cancel button
+            self.set_busy(False)
             self.errors.show_error(exc)
             self.password.selectAll()
             self.password.setFocus()
             return
-        finally:
-            self.set_busy(False)
+        self.set_busy(False)
         remember = self.remember.isChecked()
         self.settings.last_login = login
         self.settings.remember_password = remember
