@@ -326,6 +326,9 @@ class CtiBridge(QObject):
         self.monitor_event.emit({"event": "agent_state", "agent": agent})
         if agent.get("user") != self.login:
             return
+        if (self.agent or {}).get("state") != agent.get("state"):
+            log.info("CTI agent %s: %s %s", self.login, agent.get("state"),
+                     agent.get("reason") or "")
         self.agent = agent
         if not agent.get("call_id") and self.call and self.call.get("state") == "ended":
             self.call = None
@@ -338,6 +341,7 @@ class CtiBridge(QObject):
         if call.get("user") != self.login and not (
                 self.call and self.call.get("call_id") == call.get("call_id")):
             return  # another agent's call, seen because we monitor
+        log.info("CTI %s %s", name, call.get("call_id"))
         if name == "call_ended":
             if self.call and self.call.get("call_id") == call.get("call_id"):
                 self.call = None

@@ -178,6 +178,8 @@ class ScreenPop(QObject):
             kind = "new"
         self._repaint(sales)
         self.pop_latencies_ms.append((time.perf_counter() - t0) * 1000)
+        log.info("screen-pop %s: %s, customer %s, %.0f ms", cid, kind, state.customer_id,
+                 self.pop_latencies_ms[-1])
         self.popped.emit(cid, kind)
         if state.ended and state.customer_id is not None:
             # the caller hung up while the lookup ran: on_ended had no customer to log

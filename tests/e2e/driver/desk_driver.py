@@ -78,8 +78,20 @@ def _widgets(name: str, visible: bool = True):
     return [w for w in found if w.isVisible()] if visible else found
 
 
+def _inside(w, ancestor: str) -> bool:
+    while w is not None:
+        if w.objectName() == ancestor:
+            return True
+        w = w.parentWidget()
+    return False
+
+
 def _one(msg):
+    """The named widget; `within` names a panel or window it must sit in (two panels
+    may both have a 查找 button)."""
     found = _widgets(msg["name"], msg.get("visible", True))
+    if msg.get("within"):
+        found = [w for w in found if _inside(w, msg["within"])]
     if not found:
         raise LookupError(f"no visible widget named {msg['name']!r}")
     return found[msg.get("index", -1)]
@@ -134,22 +146,46 @@ def op_trigger(msg):
 
 
 def op_type(msg):
+    """Keys into a named widget (an editable combo's line edit for a combo)."""
     from PySide6.QtTest import QTest
 
     w = _one(msg)
-    w.setFocus()
-    QTest.keyClicks(w, msg["text"])
+    line = w.lineEdit() if hasattr(w, "lineEdit") and w.lineEdit() is not None else w
+    line.setFocus()
+    QTest.keyClicks(line, msg["text"])
     return True
+
+
+def op_popup(msg):
+    """The open popup (a completer's list, a menu), if any: class and items shown."""
+    from PySide6.QtWidgets import QApplication
+
+    popup = QApplication.activePopupWidget()
+    if popup is None:
+        return None
+    model = popup.model() if hasattr(popup, "model") else None
+    items = [str(model.index(r, 0).data()) for r in range(model.rowCount())] if model else []
+    return {"class": type(popup).__name__, "items": items}
 
 
 def op_key(msg):
+    """One key, where the keyboard would send it: an open popup (a completer's list)
+    first; else the named widget (an editable combo's line edit); else the focus."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
 
-    w = _one(msg) if msg.get("name") else __import__("PySide6.QtWidgets").QtWidgets \
-        .QApplication.focusWidget()
-    QTest.keyClick(w, getattr(Qt.Key, f"Key_{msg['key']}"))
-    return True
+    target = QApplication.activePopupWidget()
+    if target is None and msg.get("name"):
+        target = _one(msg)
+        if hasattr(target, "lineEdit") and target.lineEdit() is not None:
+            target = target.lineEdit()
+    if target is None:
+        target = QApplication.focusWidget()
+    if target is None:
+        raise RuntimeError("no widget has the keyboard focus")
+    QTest.keyClick(target, getattr(Qt.Key, f"Key_{msg['key']}"))
+    return type(target).__name__
 
 
 def op_table(msg):
@@ -166,3 +202,35 @@ def op_table(msg):
 
 
 OPS = {name[3:]: fn for name, fn in globals().items() if name.startswith("op_")}
+
+
+def op_click_cell(msg):
+    """A real mouse click on a table cell (double with `double`)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    view = _one(msg)
+    index = view.model().index(msg["row"], msg["col"])
+    view.scrollTo(index)
+    pos = view.visualRect(index).center()
+    click = QTest.mouseDClick if msg.get("double") else QTest.mouseClick
+    click(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+    return True
+
+
+def op_click_button(msg):
+    """A message box's standard button (是/否 …), clicked."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QMessageBox
+
+    box = _one(msg)
+    button = box.button(getattr(QMessageBox.StandardButton, msg["button"]))
+    if button is None:
+        raise LookupError(f"{msg['name']} has no {msg['button']} button")
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    return True
+
+
+OPS["click_cell"] = op_click_cell
+OPS["click_button"] = op_click_button
