@@ -74,7 +74,7 @@ def test_site_acceptance(site, tmp_path):
     ctid = Ctid(site.url, tmp_path / "ctid").start()
     desks = {k: site.desk(k, cti_port=ctid.port) for k in ("a", "b", "sup")}
     try:
-        for key, desk in desks.items():
+        for desk in desks.values():
             desk.start()
         for key, desk in desks.items():
             first_login(desk, site.people[key])
