@@ -15,6 +15,8 @@ CONTEXT = "errors"
 class UserError(Exception):
     code = "user_error"
     template = QT_TRANSLATE_NOOP("errors", "The operation could not be completed.")
+    # parameters that are themselves messages (QT_TRANSLATE_NOOP'd): translated with it
+    translated_params: tuple[str, ...] = ()
 
     def __init__(self, template: str | None = None, /, field: str | None = None, **params: Any):
         if template is not None:
@@ -101,3 +103,4 @@ class SchemaMismatch(UserError):
         "errors",
         "The database schema ({current}) does not match this program ({head}). {advice}",
     )
+    translated_params = ("advice",)

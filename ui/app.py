@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from agent_app.config import WorkstationSettings
 
@@ -50,7 +51,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def database_label(url: str) -> str:
     """What the status bar shows: never a password."""
-    u = make_url(url)
+    try:
+        u = make_url(url)
+    except ArgumentError:  # not a URL at all: the start-up check says so; show it as typed
+        return url.rsplit("@", 1)[-1] if "@" in url else url
     if u.get_backend_name() == "sqlite":
         return f"SQLite {Path(u.database or '').name}"
     return f"MySQL {u.username or ''}@{u.host or ''}/{u.database or ''}"

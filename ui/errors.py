@@ -26,8 +26,11 @@ def known_error(exc: BaseException) -> UserError | None:
 def error_text(exc: UserError) -> str:
     """The message in the user's language, with its parameters filled in."""
     template = QCoreApplication.translate(CONTEXT, exc.template)
+    params = {k: QCoreApplication.translate(CONTEXT, v)
+              if k in exc.translated_params and isinstance(v, str) else v
+              for k, v in exc.params.items()}
     try:
-        return template.format(**exc.params)
+        return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
 

@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         if install_features:
             self.install_features()
         self.retranslate_ui()
-        self.restore_layout()
+        self.layout_restored = self.restore_layout()
 
     # -- the API for feature areas ----------------------------------------------------------
     def menu(self, key: str) -> QMenu:

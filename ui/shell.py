@@ -11,7 +11,7 @@ import logging
 import signal
 import time
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from agent_app.config import WorkstationSettings, home
@@ -27,6 +27,21 @@ from ui.errors import error_text, known_error
 from ui.worker import DbRunner, LagProbe
 
 log = logging.getLogger("agent_app.ui")
+
+
+def fit_to_screen(window, preferred=(1440, 900)) -> None:
+    """First start on this workstation: the window within the screen's available area
+    (a fixed 1280×800 put the status bar below a 768-pixel screen). A screen smaller than
+    the preferred size gets the window maximised; later starts restore the saved size."""
+    screen = window.screen() or QApplication.primaryScreen()
+    area = screen.availableGeometry()
+    if area.width() <= preferred[0] or area.height() <= preferred[1]:
+        window.setWindowState(Qt.WindowState.WindowMaximized)
+        window.resize(area.size())  # without a window manager, maximised is only a flag
+        window.move(area.topLeft())
+        return
+    window.resize(*preferred)
+    window.move(area.center() - window.rect().center())
 
 
 class Shell:
@@ -266,8 +281,8 @@ class Shell:
                 first = self.window.open_archive("products")
                 self.window.open_archive("placements")
                 first.raise_()
-        else:
-            self.window.resize(1280, 800)
+        elif not self.window.layout_restored:
+            fit_to_screen(self.window)
         self.window.show()
         t0 = time.perf_counter()
         QTimer.singleShot(0, lambda: log.info(

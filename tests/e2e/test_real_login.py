@@ -91,3 +91,40 @@ def test_cancelled_login_says_so_and_exits(site_url, tmp_path):
     assert desk.proc.returncode == 0
     assert "login cancelled" in desk.log()
     desk.stop()
+
+
+def _newer_schema(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'newer.sqlite3'}"
+    run_admin("init-db", "--url", url)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "newer.sqlite3") as con:  # as a newer release leaves it
+        con.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    return url
+
+
+@pytest.mark.parametrize("case", ["unreachable", "newer_schema", "not_a_url"])
+def test_an_unusable_data_source_gets_one_message_and_the_settings(tmp_path, case):
+    """One message in the user's language, Retry / 系统配置… / 退出; never a silent exit."""
+    url = {"unreachable": "mysql+pymysql://desk:pw@127.0.0.1:9/agentdesk",
+           "newer_schema": _newer_schema(tmp_path) if case == "newer_schema" else "",
+           "not_a_url": "notaurl"}[case]  # a bare word is a SQLite path
+    expect = {"unreachable": "无法连接数据库", "newer_schema": "新版本升级",
+              "not_a_url": "数据库文件 notaurl 不存在"}[case]
+    desk = Desk(tmp_path / "desk", settings=settings_for(url)).start()
+    try:
+        desk.wait_widget("databaseProblem", 60)
+        text = desk.drive("text", name="databaseProblem")
+        assert expect in text, text
+        desk.drive("click_labelled", within="databaseProblem", text="系统配置…")
+        desk.wait_widget("WorkstationSettingsDialog")
+        assert desk.alive()
+        # nothing was created for a bare word (SQLite would have made a file called so)
+        assert not (desk.home / "notaurl").exists()
+        desk.drive("click_labelled", within="WorkstationSettingsDialog", text="取消")
+        desk.wait_widget("databaseProblem")
+        desk.drive("click_labelled", within="databaseProblem", text="退出")
+        until(lambda: not desk.alive(), 30, "agent-app to exit")
+        assert desk.proc.returncode == 1
+    finally:
+        desk.stop()

@@ -232,5 +232,20 @@ def op_click_button(msg):
     return True
 
 
+def op_click_labelled(msg):
+    """The button inside `within` whose label (without its & mnemonic) reads `text`."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QAbstractButton
+
+    host = _one({"name": msg["within"]})
+    for b in host.findChildren(QAbstractButton):
+        if b.isVisible() and b.text().replace("&", "") == msg["text"]:
+            QTest.mouseClick(b, Qt.MouseButton.LeftButton)
+            return True
+    raise LookupError(f"no button {msg['text']!r} in {msg['within']}")
+
+
 OPS["click_cell"] = op_click_cell
+OPS["click_labelled"] = op_click_labelled
 OPS["click_button"] = op_click_button
