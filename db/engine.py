@@ -104,5 +104,10 @@ class Database:
             yield session
             session.rollback()
 
+    def ping(self) -> None:
+        """One round trip to the server (the desk's reachability probe); raises if down."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
     def dispose(self) -> None:
         self.engine.dispose()

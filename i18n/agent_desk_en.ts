@@ -1177,6 +1177,14 @@ Log file: {path}</translation>
     <context>
         <name>MainWindow</name>
         <message>
+            <source>Database {db} unreachable: trying again…</source>
+            <translation>Database {db} unreachable: trying again…</translation>
+        </message>
+        <message>
+            <source>The database can be reached again; repeat what failed.</source>
+            <translation>The database can be reached again; repeat what failed.</translation>
+        </message>
+        <message>
             <source>&amp;System</source>
             <translation>&amp;System</translation>
         </message>

@@ -1170,6 +1170,14 @@ Log file: {path}</source>
     <context>
         <name>MainWindow</name>
         <message>
+            <source>Database {db} unreachable: trying again…</source>
+            <translation>数据库 {db} 无法连接：正在重试…</translation>
+        </message>
+        <message>
+            <source>The database can be reached again; repeat what failed.</source>
+            <translation>数据库已恢复连接；请重做刚才失败的操作。</translation>
+        </message>
+        <message>
             <source>&amp;System</source>
             <translation>系统管理(&amp;S)</translation>
         </message>

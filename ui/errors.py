@@ -12,15 +12,17 @@ from PySide6.QtCore import QCoreApplication
 
 from agent_app.errors import CONTEXT, UserError
 from agent_app.services.base import classify
+from ui.dbwatch import report_unavailable
 
 T = TypeVar("T")
 
 
 def known_error(exc: BaseException) -> UserError | None:
-    if isinstance(exc, UserError):
-        return exc
-    known = classify(exc)
-    return known if isinstance(known, UserError) else None
+    known = exc if isinstance(exc, UserError) else classify(exc)
+    if not isinstance(known, UserError):
+        return None
+    report_unavailable(known)  # the status bar and a probe take it from there
+    return known
 
 
 def error_text(exc: UserError) -> str:

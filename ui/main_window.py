@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.database_label = database_label
         self.features: dict[str, object] = {}
+        self.database_reachable = True
         self.panels: dict[str, Panel] = {}  # archive windows opened so far, by key
         self.dialog = None  # the non-modal dialog currently open (kept referenced)
         self.toaster = Toaster(self)
@@ -211,7 +212,21 @@ class MainWindow(QMainWindow):
             name=a.name, login=a.login, role=role_names().get(a.role, a.role)))
         seat = self.ctx.settings.seat or self.tr("none")
         self.seat_label.setText(self.tr("Seat: {seat}").format(seat=seat))
-        self.db_label.setText(self.tr("Database: {db}").format(db=self.database_label))
+        self.db_label.setText(self.tr("Database: {db}").format(db=self.database_label)
+                              if self.database_reachable else
+                              self.tr("Database {db} unreachable: trying again…")
+                              .format(db=self.database_label))
+
+    def set_database_reachable(self, reachable: bool) -> None:
+        """From ui.dbwatch: the status bar says when the database cannot be reached."""
+        self.database_reachable = reachable
+        self.db_label.setProperty("role", "" if reachable else "error")
+        self.db_label.style().unpolish(self.db_label)
+        self.db_label.style().polish(self.db_label)
+        self.retranslate_ui()
+        if reachable:
+            self.show_notice(self.tr("The database can be reached again; repeat what "
+                                     "failed."))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:

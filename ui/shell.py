@@ -274,6 +274,11 @@ class Shell:
         self.window = MainWindow(ctx, database_label=label)
         self.window.settings_requested.connect(self._settings_from_window)
         self.window.closed.connect(self._main_window_closed)
+        from ui.dbwatch import DatabaseWatch
+
+        self.db_watch = DatabaseWatch(self.runner, self.db, parent=self.window)
+        self.db_watch.changed.connect(self.window.set_database_reachable)
+        self.window.closed.connect(self.db_watch.stop)
         if self.args.screenshot:
             self.window.resize(*self.args.size)
             if "sales" not in self.window.features and not any(
