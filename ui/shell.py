@@ -7,8 +7,10 @@ run on the DbRunner's threads; dialogs are open()ed and awaited (ui.dialogs.wait
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import signal
+import threading
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -27,6 +29,20 @@ from ui.errors import error_text, known_error
 from ui.worker import DbRunner, LagProbe
 
 log = logging.getLogger("agent_app.ui")
+
+
+def preload_features() -> None:
+    """Import the main window's modules on a plain thread while the login dialog waits
+    for the user: importing them on the GUI thread blocked it for ~600 ms after the
+    login. Imports only define classes (no Qt object is made at import time), so any
+    thread may run them; a failure is left for the real import to report."""
+    from ui.main_window import FEATURES
+
+    for name in ("ui.main_window", *FEATURES):
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the main window reports it when it imports
+            log.debug("preloading %s failed", name, exc_info=True)
 
 
 def fit_to_screen(window, preferred=(1440, 900)) -> None:
@@ -81,6 +97,9 @@ class Shell:
                 self.db.dispose()
 
     async def _run(self, quit_event: asyncio.Event) -> int:
+        # started once the login dialog is up (the user types for seconds; started
+        # earlier it would compete with the dialog's own start for the interpreter)
+        self._preload = threading.Thread(target=preload_features, name="preload", daemon=True)
         demo_mode = bool(self.args.demo or self.args.screenshot)
         if demo_mode:
             self.demo = await self._prepare_demo()
@@ -108,6 +127,11 @@ class Shell:
         if result is None:
             log.info("login cancelled: the program ends")
             return 0
+        # the feature modules (about a second of imports) were loading while the user
+        # typed; whatever is left is awaited here, off the GUI thread
+        if not self._preload.is_alive() and self._preload.ident is None:
+            self._preload.start()  # no dialog was shown (the demo)
+        await asyncio.get_running_loop().run_in_executor(None, self._preload.join)
         if result.must_change_password and not await self._forced_change(accounts, result):
             return 0
         if demo_mode:
@@ -240,6 +264,8 @@ class Shell:
                 d.reject()
             dlg.settings_requested.connect(to_settings)
             log.info("login dialog after %.0f ms", (time.perf_counter() - app_module._T0) * 1000)
+            if self._preload.ident is None:
+                QTimer.singleShot(0, self._preload.start)  # after the dialog's first paint
             result = await wait_finished(dlg)
             if result == QDialog.DialogCode.Accepted:
                 self.login_accepted_at = dlg.accepted_at
@@ -258,6 +284,7 @@ class Shell:
         self.password_dialog = dlg
         if await wait_finished(dlg) != QDialog.DialogCode.Accepted:
             return False
+        self.login_accepted_at = time.perf_counter()
         self.credentials = (result.actor.login, dlg.new.text())
         return True
 
