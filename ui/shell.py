@@ -45,19 +45,14 @@ def preload_features() -> None:
             log.debug("preloading %s failed", name, exc_info=True)
 
 
-def fit_to_screen(window, preferred=(1440, 900)) -> None:
-    """First start on this workstation: the window within the screen's available area
-    (a fixed 1280×800 put the status bar below a 768-pixel screen). A screen smaller than
-    the preferred size gets the window maximised; later starts restore the saved size."""
+def fit_to_screen(window) -> None:
+    """First start on this workstation: the window fills the screen's available area
+    (the desk is open all day; a fixed 1280×800 put the status bar below a 768-pixel
+    screen). Later starts restore the size the user left it at."""
     screen = window.screen() or QApplication.primaryScreen()
     area = screen.availableGeometry()
-    if area.width() <= preferred[0] or area.height() <= preferred[1]:
-        window.setWindowState(Qt.WindowState.WindowMaximized)
-        window.resize(area.size())  # without a window manager, maximised is only a flag
-        window.move(area.topLeft())
-        return
-    window.resize(*preferred)
-    window.move(area.center() - window.rect().center())
+    window.setWindowState(Qt.WindowState.WindowMaximized)
+    window.setGeometry(area)  # without a window manager, maximised is only a flag
 
 
 class Shell:
