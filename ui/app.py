@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from agent_app.config import WorkstationSettings
+from agent_app.paths import resources_dir
 
 log = logging.getLogger("agent_app.ui")
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 _T0 = time.perf_counter()
 
 
@@ -57,7 +57,7 @@ def database_label(url: str) -> str:
 
 
 def load_style(app) -> None:
-    qss = RESOURCES / "style.qss"
+    qss = resources_dir() / "style.qss"
     try:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
     except OSError:
