@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-ensure_system_packages xvfb openssl
+ensure_system_packages xvfb openssl nsis  # nsis: makensis for tests/packaging/test_nsis.py
 ensure_venv test
 ensure_mysql
 export QT_QPA_PLATFORM=offscreen
