@@ -4,7 +4,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-ensure_system_packages xvfb xdotool imagemagick openssl
+# xdotool/imagemagick: tests/e2e type into the real windows and photograph failures;
+# nsis: makensis for tests/packaging/test_nsis.py
+ensure_system_packages xvfb xdotool imagemagick openssl nsis
 ensure_venv test
 ensure_mysql
 export QT_QPA_PLATFORM=offscreen

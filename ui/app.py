@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from agent_app.config import WorkstationSettings
+from agent_app.paths import resources_dir
 
 log = logging.getLogger("agent_app.ui")
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 _T0 = time.perf_counter()
 
 
@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="window size for --screenshot (default 1366x768)")
     p.add_argument("--lang", choices=["zh_CN", "en"], help="language (default: the system's)")
     p.add_argument("--debug", action="store_true", help="debug logging")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="start as usual; once the login dialog shows, check its translation and "
+                        "style, print one line, exit (0: all there); for installer builds")
     args = p.parse_args(argv)
     try:
         w, h = (int(x) for x in args.size.lower().split("x"))
@@ -61,7 +64,7 @@ def database_label(url: str) -> str:
 
 
 def load_style(app) -> None:
-    qss = RESOURCES / "style.qss"
+    qss = resources_dir() / "style.qss"
     try:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
     except OSError:
@@ -134,8 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     GuiThreadCollector(app).start()
     settings = WorkstationSettings.load()
     lang = i18n.resolve(args.lang or settings.language)
-    log.info("language %s: loaded %s", lang, i18n.install(lang, app))
+    catalogs = i18n.install(lang, app)
+    log.info("language %s: loaded %s", lang, catalogs)
     load_style(app)
+    if args.smoke_test:  # watches for the login dialog (ui/smoke.py)
+        from ui.smoke import SmokeProbe
+        smoke = SmokeProbe(app, lang, catalogs).start()
     log.info("interface font: %s", use_cjk_font(app) or app.font().family())
     reporter = CrashReporter(ring)
     reporter.install()
@@ -150,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             code = loop.run_until_complete(shell.run())
     finally:
         reporter.uninstall()
+    if args.smoke_test and not smoke.ok:
+        code = 1
     log.info("agent-app exiting with %s", code)
     return code
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from agent_app.paths import i18n_dir
+
 log = logging.getLogger(__name__)
 
-I18N_DIR = Path(__file__).resolve().parent.parent / "i18n"
+I18N_DIR = i18n_dir()  # source checkout, installed wheel or PyInstaller bundle
 LANGUAGES = ("zh_CN", "en")
 APP_CATALOG = "agent_desk"
 

@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("simulate", help="run a load scenario against a running server")
     s.add_argument("--db", required=True)
-    s.add_argument("--scenario", required=True)
+    s.add_argument("--scenario", required=True,
+                   help="scenario file, or the name of a shipped one (demo, surge)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=6020)
     return p
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "simulate":
         from agent_app.cti.simulate import run_scenario
-        return run_scenario(args.db, Path(args.scenario), args.host, args.port)
+        from agent_app.paths import scenario_file
+        return run_scenario(args.db, scenario_file(args.scenario), args.host, args.port)
     if not args.db:
         print("agent-ctid: give --db URL", file=sys.stderr)
         return 2
