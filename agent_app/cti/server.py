@@ -6,6 +6,11 @@ another: when its queue is full it is dropped with a log line. The ACD runs on t
 loop (it is fast and never blocks); the database is reached only through Store's thread
 and run_in_executor. Timers (ring-no-answer, wrap-up, grace) come from one task that
 sleeps until the ACD's next deadline.
+
+Crash safety: every effect is journalled (Store → journal.py) before its events are
+queued, and a sender holds a message back until the journal is durable up to where the
+message was queued. At start, what the last life journalled is applied, the calls it had
+in flight are closed (server_stopped) and its agents wait a grace period to be resumed.
 """
 from __future__ import annotations
 
@@ -24,16 +29,17 @@ from typing import Any
 
 from agent_app import __version__
 from agent_app.cti import protocol as P
-from agent_app.cti.recordings import RecordingStore
+from agent_app.cti.logins import Logins
+from agent_app.cti.recordings import RecordingStore, sha256_of
 from agent_app.cti.routing import Acd, Call, RoutingError
-from agent_app.cti.store import Store
+from agent_app.cti.store import Recovery, Store
 from agent_app.cti.switch import SimSwitch
+from agent_app.cti.tickets import Tickets, load_key
 from db.engine import Database
 from db.enums import Permission
 
 log = logging.getLogger("agent_ctid")
-LOGIN_FAILURES = 5
-LOGIN_BLOCK_S = 60.0
+STOP_DRAIN_S = 1.0     # at a clean stop, how long the last events may take to go out
 
 
 @dataclass
@@ -48,6 +54,10 @@ class ServerOptions:
     tls: ssl.SSLContext | None = None
     switch_seed: int | None = None
     outcome_delay: tuple[float, float] = (1.0, 3.0)
+    data: Path | None = None          # journal, ticket key; default: ctid-data beside recordings
+    journal_fsync: bool = True        # fdatasync the journal before events go out
+    resume_tickets: bool = True
+    alive_s: float = 1.0              # how often the journal notes the server was alive
 
 
 @dataclass(eq=False)
@@ -63,6 +73,9 @@ class Connection:
     monitor: bool = False
     last_seen: float = field(default_factory=time.monotonic)
     closed: bool = False
+    ip: str = ""
+    seat: str = ""
+    password_hash: str = ""   # to refresh the resume ticket at each ping
 
     def can(self, perm: Permission) -> bool:
         return self.role == "superadmin" or str(perm) in self.permissions
@@ -76,14 +89,24 @@ class CtiServer:
     def __init__(self, db_url: str, options: ServerOptions | None = None) -> None:
         self.opts = options or ServerOptions()
         self.db = Database.open(db_url)
-        self.store = Store(self.db, Path(self.opts.recordings) / "journal.jsonl")
+        # not inside the recordings folder: get_recording must never reach the ticket key
+        self.data = Path(self.opts.data or Path(self.opts.recordings).parent / "ctid-data")
+        self.store = Store(self.db, self.data, fsync=self.opts.journal_fsync,
+                           legacy=Path(self.opts.recordings) / "journal.jsonl")
+        self.journal = self.store.journal
         self.recordings = RecordingStore(Path(self.opts.recordings))
+        self.tickets = Tickets(load_key(self.data), ttl_s=4 * self.opts.heartbeat_s) \
+            if self.opts.resume_tickets else None
+        self.logins = Logins(self.store, self.tickets)
         self.switch = SimSwitch(self.opts.switch_seed, self.opts.outcome_delay)
         self.acd = Acd({}, grace_s=self.opts.grace_s)
         self.dialed: dict[str, tuple[str, int | None]] = {}
         self.conns: set[Connection] = set()
         self.by_user: dict[str, Connection] = {}
-        self.failures: dict[str, collections.deque] = {}
+        # calls the last life had in flight, closed at start: told to their agents at login
+        self.stopped: dict[str, list[dict[str, Any]]] = {}
+        self._stopped_until = 0.0   # … within the grace period after the start
+        self._recording: set[asyncio.Task] = set()
         self._server: asyncio.base_events.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._handlers: set[asyncio.Task] = set()  # one per connection
@@ -101,7 +124,11 @@ class CtiServer:
         loop = asyncio.get_running_loop()
         cfg = await loop.run_in_executor(None, self.store.load_config)
         self._apply(cfg)
-        self.store.start()
+        # what the last life left: applied and closed before anyone can connect
+        recovery = await loop.run_in_executor(None, self.store.recover)
+        self._restore(recovery)
+        self.store.start(loop, self._checkpoint)
+        self._attach_recordings(recovery.unrecorded)
         self.switch.attach(self, loop)
         self._server = await asyncio.start_server(
             self._client, self.opts.host, self.opts.port, limit=P.MAX_LINE + 2,
@@ -110,10 +137,18 @@ class CtiServer:
         self._tasks = [asyncio.create_task(self._timers(), name="ctid-timers"),
                        asyncio.create_task(self._reload(), name="ctid-reload"),
                        asyncio.create_task(self._watchdog(), name="ctid-watchdog"),
-                       asyncio.create_task(self._stats(), name="ctid-stats")]
+                       asyncio.create_task(self._stats(), name="ctid-stats"),
+                       asyncio.create_task(self._alive(), name="ctid-alive")]
         log.info("agent-ctid %s listening on %s:%s", __version__, self.opts.host, self.port)
 
     async def stop(self) -> None:
+        # calls in flight end now, told to their desks, so no record stays open; agents
+        # keep their place for the next start's grace period
+        self._effects(self.acd.stop_calls("server_stopped", time.time()))
+        if self._recording:
+            await asyncio.wait(set(self._recording), timeout=10)
+        await self._drain(STOP_DRAIN_S)
+        self.store.stopped()
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -130,7 +165,55 @@ class CtiServer:
         if self._server is not None:
             await self._server.wait_closed()
         await asyncio.get_running_loop().run_in_executor(None, self.store.stop)
+        self.logins.close()
         self.db.dispose()
+
+    async def _drain(self, timeout: float) -> None:
+        """Wait (bounded) until every connection's queued messages are written."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+                not c.queue.empty() for c in self.conns if not c.closed):
+            await asyncio.sleep(0.01)
+
+    def _restore(self, rec: Recovery) -> None:
+        now = time.time()
+        restored = [a for a in (self.acd.restore(s, now) for s in rec.agents) if a]
+        if self.tickets is not None:
+            for user, at in rec.revoked.items():
+                self.tickets.revoke(user, at)
+        for c in rec.closed:
+            if c.get("user"):
+                self.stopped.setdefault(c["user"], []).append(c)
+        self._stopped_until = now + self.opts.grace_s
+        if restored:
+            log.info("%d agents wait %.0f s to resume after the restart", len(restored),
+                     self.opts.grace_s)
+
+    def _attach_recordings(self, unrecorded: list[tuple[str, float]]) -> None:
+        for call_id, answered_at in unrecorded:
+            # a recording written just before the kill, never announced: attach it
+            path = self.recordings.path_for(call_id, dt.datetime.fromtimestamp(answered_at))
+            if path.is_file():
+                task = asyncio.get_running_loop().create_task(self._attach(call_id, path))
+                self._recording.add(task)
+                task.add_done_callback(self._recording.discard)
+
+    async def _attach(self, call_id: str, path: Path) -> None:
+        digest = await asyncio.get_running_loop().run_in_executor(None, sha256_of, path)
+        self.store.call({"call_id": call_id, "recording_id": call_id,
+                         "recording_bytes": path.stat().st_size, "recording_sha256": digest,
+                         "recording_path": str(path.relative_to(self.recordings.root))})
+
+    def _checkpoint(self) -> dict[str, Any]:
+        """Heads every journal segment, so the newest one alone restores the agents."""
+        return {"agents": [self.acd.snapshot(a) for a in self.acd.agents.values()],
+                "revoked": self.tickets.recent_revocations(time.time()) if self.tickets
+                else {}}
+
+    async def _alive(self) -> None:
+        while True:
+            await asyncio.sleep(self.opts.alive_s)
+            self.store.alive()
 
     def _apply(self, cfg) -> None:
         self.acd.configure(cfg.groups, cfg.internal)
@@ -148,7 +231,6 @@ class CtiServer:
                     log.info("purged %d recordings past retention", gone)
             try:
                 self._apply(await loop.run_in_executor(None, self.store.load_config))
-                self.store.replay_soon()
             except Exception as exc:  # noqa: BLE001 - keep the last good configuration
                 log.warning("configuration not reloaded: %s", exc)
 
@@ -175,10 +257,14 @@ class CtiServer:
                "ring_max_ms": round(lat[-1] * 1000, 3) if lat else None,
                "event_delay_max_ms": round(self.event_delay_max * 1000, 3),
                "agents": len(self.acd.agents), "calls": len(self.acd.calls),
-               "connections": len(self.conns)}
+               "connections": len(self.conns), "journal_syncs": self.journal.syncs,
+               "journal_sync_max_ms": round(self.journal.sync_max_s * 1000, 3),
+               "logins_by_ticket": self.logins.by_ticket,
+               "logins_by_password": self.logins.by_password}
         if reset:
             self.ring_latency.clear()
             self.event_delay_max = 0.0
+            self.journal.syncs, self.journal.sync_max_s = 0, 0.0
         return out
 
     async def _stats(self) -> None:
@@ -201,7 +287,7 @@ class CtiServer:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
         peer = f"{host}:{port}"
-        conn = Connection(writer, peer, asyncio.Queue(self.opts.send_queue))
+        conn = Connection(writer, peer, asyncio.Queue(self.opts.send_queue), ip=str(host))
         self.conns.add(conn)
         me = asyncio.current_task()
         self._handlers.add(me)
@@ -241,7 +327,9 @@ class CtiServer:
     async def _sender(self, conn: Connection) -> None:
         try:
             while True:
-                data, queued, entered = await conn.queue.get()
+                data, queued, entered, pos = await conn.queue.get()
+                if pos > self.journal.synced:  # write-ahead: durable before it is told
+                    await self.journal.wait_synced(pos)
                 conn.writer.write(data)
                 await conn.writer.drain()
                 if queued is not None:
@@ -273,7 +361,7 @@ class CtiServer:
             return
         try:
             conn.queue.put_nowait((P.encode(msg), time.perf_counter() if timed else None,
-                                   entered))
+                                   entered, self.journal.appended))
         except asyncio.QueueFull:
             log.warning("dropping %s (%s): send queue full, it cannot keep up",
                         conn.peer, conn.user)
@@ -329,16 +417,9 @@ class CtiServer:
         groups = P.arg_groups(msg)
         if conn.user is not None:
             raise RoutingError("bad_state", "already logged in on this connection")
+        check, by_ticket = await self.logins.check(user, password, seat, conn.ip,
+                                                   msg.get("ticket"), time.time())
         now = time.time()
-        fails = self.failures.setdefault(user, collections.deque(maxlen=LOGIN_FAILURES))
-        if len(fails) == LOGIN_FAILURES and now - fails[0] < LOGIN_BLOCK_S:
-            raise RoutingError("auth_failed", "too many failures; wait a minute")
-        check = await asyncio.get_running_loop().run_in_executor(
-            None, self.store.check_login, user, password)
-        if check is None:
-            fails.append(now)
-            raise RoutingError("auth_failed", "wrong user or password")
-        fails.clear()
         for g in groups:
             if g not in self.acd.groups:
                 raise RoutingError("no_such_group", f"no group {g}")
@@ -353,18 +434,35 @@ class CtiServer:
             self._effects(self.acd.login(user, check.name, seat, groups, now))
             agent = self.acd.agents[user]
         conn.user, conn.role, conn.permissions = user, check.role, check.permissions
+        conn.seat, conn.password_hash = seat, check.password_hash
         self.by_user[user] = conn
         call = self.acd.calls.get(agent.call_id) if agent.call_id else None
-        log.info("login %s seat %s groups %s%s", user, seat, groups, " (resumed)" if resumed else "")
+        log.info("login %s seat %s groups %s%s%s", user, seat, groups,
+                 " (resumed)" if resumed else "", " (ticket)" if by_ticket else "")
         self._send(conn, P.ok(msg["id"], agent=agent.public(P.ts_iso), resumed=resumed,
-                              call=call.public(P.ts_iso) if call else None))
+                              call=call.public(P.ts_iso) if call else None,
+                              **self.logins.ticket(user, seat, conn.ip, check.password_hash,
+                                                   now)))
         self._effects(resume_fx or [("agent", agent)])
+        # the call it had when the last server life ended: closed at start, told now
+        stopped = self.stopped.pop(user, [])
+        if now < self._stopped_until:
+            for c in stopped:
+                c = dict(c)
+                talk_s = c.pop("talk_s", 0.0)
+                self._event(conn, "call_ended", call=c, talk_s=talk_s)
         return None
 
-    def h_ping(self, conn, msg) -> dict:
-        return {}
+    def h_ping(self, conn: Connection, msg) -> dict:
+        if conn.user is None or not conn.password_hash:
+            return {}
+        # a fresh ticket: one stolen from an ended session is void ttl_s after its last ping
+        return self.logins.ticket(conn.user, conn.seat, conn.ip, conn.password_hash,
+                                  time.time())
 
     def h_logout(self, conn: Connection, msg) -> None:
+        if conn.user and self.tickets is not None:
+            self.tickets.revoke(conn.user, time.time())
         if conn.user and conn.user in self.acd.agents and self.by_user.get(conn.user) is conn:
             self._effects(self.acd.logout(conn.user, time.time()))
             del self.by_user[conn.user]
@@ -491,7 +589,7 @@ class CtiServer:
             # awaited put: a big file waits for this client's queue, never others'
             await conn.queue.put((P.encode(P.ok(msg["id"], chunk=k,
                                                 data=base64.b64encode(chunk).decode("ascii"),
-                                                last=last, **extra)), None, None))
+                                                last=last, **extra)), None, None, 0))
         return None
 
     HANDLERS = {
@@ -528,14 +626,13 @@ class CtiServer:
 
     def _effects(self, fx) -> None:
         now = time.time()
+        self._journal(fx, now)  # write-ahead: every record below is on disk before it is told
         groups: set[str] = set()
         for kind, obj in fx:
             if kind == "queue":
                 groups.add(obj)
             elif kind == "agent":
                 self._to(obj.user, "agent_state", agent=obj.public(P.ts_iso))
-            elif kind == "started":
-                self.store.call_started(self._record(obj, now))
             elif kind == "ringing":
                 c: Call = obj
                 # only a first offer counts towards routing latency (not a re-offer
@@ -553,12 +650,32 @@ class CtiServer:
             for m in self._monitors():
                 self._event(m, "queue_status", **status)
 
+    def _journal(self, fx, now: float) -> None:
+        """Each agent and call the effects touch, once, as it is now (the last state is what
+        the events below tell)."""
+        agents: dict[str, Any] = {}
+        calls: dict[str, Call] = {}
+        for kind, obj in fx:
+            if kind == "agent":
+                agents[obj.user] = obj
+            elif kind in ("started", "ringing", "answered", "transferred", "ended"):
+                calls[obj.call_id] = obj
+        for a in agents.values():
+            self.store.agent(self.acd.snapshot(a))
+        for c in calls.values():
+            rec = self._record(c, now)
+            if c.state == "ended":
+                rec.update(end_cause=c.end_cause, talk_s=c.talk_s,
+                           wait_s=round(((c.offered_at or c.ended_at or now) - c.queued_at), 3))
+            self.store.call(rec)
+
     def _record(self, c: Call, now: float) -> dict[str, Any]:
         group, medium = self.dialed.get(c.dialed, (c.group, None))
         return {"call_id": c.call_id, "direction": c.direction, "caller": c.caller,
                 "dialed": c.dialed, "seat": c.seat, "agent_login": c.user,
                 "group_number": c.group, "queued_at": c.queued_at, "offered_at": c.offered_at,
                 "answered_at": c.answered_at, "ended_at": c.ended_at,
+                "end_cause": c.end_cause,  # None in flight: a replay reopens, recovery closes
                 "internal": c.internal,
                 "lead": c.direction == "in" and not c.internal and c.dialed in self.dialed,
                 "medium_id": medium if c.direction == "in" else None}
@@ -567,27 +684,24 @@ class CtiServer:
         self.entered.pop(c.call_id, None)
         self.switch.ended(c.call_id)
         self._to(c.user, "call_ended", call=c.public(P.ts_iso), talk_s=c.talk_s)
-        rec = self._record(c, now)
-        rec.update(end_cause=c.end_cause, talk_s=c.talk_s,
-                   wait_s=round(((c.offered_at or c.ended_at or now) - c.queued_at), 3))
-        if c.answered_at is None:
-            self.store.call_ended(rec)
-            return
-        asyncio.get_running_loop().create_task(self._record_audio(c, rec))
+        if c.answered_at is not None:
+            task = asyncio.get_running_loop().create_task(self._record_audio(c))
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
 
-    async def _record_audio(self, c: Call, rec: dict[str, Any]) -> None:
+    async def _record_audio(self, c: Call) -> None:
         when = dt.datetime.fromtimestamp(c.answered_at or time.time())
         try:
             r = await asyncio.get_running_loop().run_in_executor(
-                None, self.recordings.record, c.call_id, c.talk_s, when)
+                None, self.recordings.record, c.call_id, c.talk_s, when,
+                self.opts.journal_fsync)
         except OSError as exc:
             log.error("recording of %s not written: %s", c.call_id, exc)
-            self.store.call_ended(rec)
             return
-        rec.update(recording_id=r.recording_id, recording_bytes=r.bytes,
-                   recording_sha256=r.sha256,
-                   recording_path=str(r.path.relative_to(self.recordings.root)))
-        self.store.call_ended(rec)
+        rec = {"call_id": c.call_id, "recording_id": r.recording_id, "recording_bytes": r.bytes,
+               "recording_sha256": r.sha256,
+               "recording_path": str(r.path.relative_to(self.recordings.root))}
+        self.store.call(rec)  # journalled before recording_ready below
         self.recent[r.recording_id] = (c.user, rec["recording_path"])
         while len(self.recent) > 5000:
             self.recent.popitem(last=False)

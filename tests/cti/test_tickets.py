@@ -50,3 +50,17 @@ def test_the_key_is_private_and_kept_across_restarts(tmp_path):
     assert mode == 0o600
     (tmp_path / KEY_FILE).write_bytes(b"short")  # damaged: replaced, old tickets void
     assert load_key(tmp_path) != key
+
+
+def test_get_recording_serves_recordings_only(tmp_path):
+    """The ticket key never shares the recordings folder by default, and a call record
+    whose path was tampered with still cannot make the server send anything but a WAV."""
+    import datetime as dt
+
+    from agent_app.cti.recordings import RecordingStore
+    store = RecordingStore(tmp_path / "rec")
+    wav = store.record("C1", 0.5, dt.datetime(2026, 3, 1, 9))
+    assert store.resolve(str(wav.path.relative_to(store.root))) == wav.path.resolve()
+    load_key(store.root)  # even if an operator points --data at it
+    for bad in (KEY_FILE, f"../rec/{KEY_FILE}", "/etc/passwd", "../x.wav"):
+        assert store.resolve(bad) is None, bad
