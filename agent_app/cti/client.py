@@ -76,6 +76,9 @@ class CtiClient:
         self.heartbeat_s = 15.0
         self.server: str | None = None
         self.seq_gaps = 0
+        # the server's resume ticket (docs/cti-client.md): lets a re-login after a server
+        # restart skip the password hash; a server without tickets simply never sends one
+        self._ticket: str | None = None
         self._link: Link | None = None
         self._last_seq: int | None = None
         self._supervisor: asyncio.Task | None = None
@@ -107,6 +110,7 @@ class CtiClient:
     async def stop(self) -> None:
         """Log out if logged in, end the supervisor, close the socket. Bounded: < 2 s."""
         self._stopping = True
+        self._ticket = None  # logged out: the server revokes it anyway
         link = self._link
         if self.status == "logged_in" and link is not None and link.alive:
             with contextlib.suppress(CtiError):
@@ -222,6 +226,8 @@ class CtiClient:
                 code = "connection_lost"
             except Dropped as exc:
                 code = exc.code
+                if code == "auth_failed":
+                    self._ticket = None  # refused even with the password: start from it
                 log.warning("CTI link %s:%s dropped: %s", self.host, self.port, exc)
             except ssl_module.SSLCertVerificationError as exc:
                 code = "tls_failed"
@@ -265,8 +271,11 @@ class CtiClient:
                                                           "client": self.client_name})
             self.heartbeat_s = float(hello.get("heartbeat_s") or 15)
             self.server = hello.get("server")
-            await self._handshake(link, "login", {"user": self.user, "password": self.password,
-                                                  "seat": self.seat, "groups": self.groups})
+            login = {"user": self.user, "password": self.password, "seat": self.seat,
+                     "groups": self.groups}
+            if self._ticket:
+                login["ticket"] = self._ticket
+            await self._handshake(link, "login", login)
             log.info("CTI logged in as %s at seat %s%s", self.user, self.seat,
                      " (resumed)" if self.resumed else "")
             self._got_in = True
@@ -310,6 +319,11 @@ class CtiClient:
         # are read before the supervisor runs again, and must update this, not be undone
         self.agent, self.call = msg.get("agent"), msg.get("call")
         self.resumed = bool(msg.get("resumed"))
+        self._keep_ticket(msg)
+
+    def _keep_ticket(self, msg: dict) -> None:
+        ticket = msg.get("ticket")
+        self._ticket = ticket if isinstance(ticket, str) and ticket else self._ticket
 
     async def _heartbeat(self, link: Link) -> None:
         # a ping unanswered by the time the next one is due means the link is dead
@@ -317,7 +331,7 @@ class CtiClient:
         while True:
             await asyncio.sleep(interval)
             try:
-                await link.call("ping", {}, interval)
+                self._keep_ticket(await link.call("ping", {}, interval))  # refreshed
             except CtiError as exc:
                 raise Dropped("ping_timeout" if exc.code == "timeout" else exc.code,
                               exc.message) from None
