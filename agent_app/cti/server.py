@@ -126,6 +126,7 @@ class CtiServer(Handlers):
         # what the last life left: applied and closed before anyone can connect
         recovery = await loop.run_in_executor(None, self.store.recover)
         self._restore(recovery)
+        await loop.run_in_executor(None, self.logins.warm_up, list(self.acd.agents))
         self.store.start(loop, self._checkpoint)
         self._attach_recordings(recovery.unrecorded)
         self.switch.attach(self, loop)
@@ -447,9 +448,10 @@ class CtiServer(Handlers):
                 self._to(obj.user, f"call_{kind}", call=obj.public(P.ts_iso))
             elif kind == "ended":
                 self._ended(obj, now)
-        for g in groups:
+        monitors = self._monitors() if groups else []
+        for g in groups if monitors else ():  # O(agents) each: only when someone watches
             status = self.acd.queue_status(g, now)
-            for m in self._monitors():
+            for m in monitors:
                 self._event(m, "queue_status", **status)
 
     def _journal(self, fx, now: float) -> None:

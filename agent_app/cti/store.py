@@ -30,7 +30,14 @@ from agent_app.cti.routing import GroupConfig
 from agent_app.services.archives import ArchiveService
 from db.engine import Database
 from db.enums import EmployeeStatus, EndCause
-from db.models import CallRecord, CtiGroup, DialedNumber, Employee, InternalNumber
+from db.models import (
+    CallRecord,
+    CtiGroup,
+    DialedNumber,
+    Employee,
+    EmployeePermission,
+    InternalNumber,
+)
 
 log = logging.getLogger("agent_ctid.store")
 UTC = dt.UTC
@@ -98,14 +105,23 @@ class Store:
             internal = set(s.scalars(select(InternalNumber.digits)))
         return Config(groups, dialed, internal)
 
-    def login_record(self, login: str) -> LoginRecord | None:
-        """The employee, if it may log in at all (closed and banned ones may not)."""
+    def login_records(self, logins: list[str]) -> dict[str, LoginRecord]:
+        """The employees among `logins` that may log in at all (closed and banned ones may
+        not): one query for a whole batch of logins (logins.py coalesces them). Core rows,
+        not ORM objects: this runs in the storm of logins after a restart."""
         with self.db.reading() as s:
-            e = s.scalar(select(Employee).where(Employee.login == login))
-            if e is None or e.status != EmployeeStatus.ACTIVE:
-                return None
-            return LoginRecord(e.name, e.role, frozenset(p.permission for p in e.permissions),
-                               e.password_hash)
+            rows = s.execute(select(Employee.id, Employee.login, Employee.name, Employee.role,
+                                    Employee.password_hash)
+                             .where(Employee.login.in_(logins),
+                                    Employee.status == EmployeeStatus.ACTIVE)).all()
+            perms: dict[int, set[str]] = {r.id: set() for r in rows}
+            if perms:
+                for emp, perm in s.execute(select(EmployeePermission.employee_id,
+                                                  EmployeePermission.permission)
+                                           .where(EmployeePermission.employee_id.in_(perms))):
+                    perms[emp].add(perm)
+        return {r.login: LoginRecord(r.name, r.role, frozenset(perms[r.id]), r.password_hash)
+                for r in rows}
 
     def recording_owner(self, recording_id: str) -> tuple[str | None, str | None] | None:
         with self.db.reading() as s:
