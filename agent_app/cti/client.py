@@ -13,8 +13,10 @@ Protocol: ../shared/cti-protocol.md; choices where it is silent: docs/cti-client
 The supervisor task connects, says hello, logs in and then waits for the connection to end
 (peer closed, a ping unanswered, garbage from the server). Every request still waiting then
 fails with CtiError("disconnected") and the supervisor connects again after a back-off
-(0.5, 1, 2, 4, 8 s, capped at the last; reset by a successful login). Logging in again as the
-same user and seat within the server's grace period (30 s) resumes the agent and its call.
+(0.5, 1, 2, 2, 2, 4, 8 s, capped at the last; reset by a successful login). Logging in again
+as the same user and seat within the server's grace period (30 s) resumes the agent and its
+call; after a server restart, the agent's place (its call was dropped: server_stopped), and
+the server's resume ticket spares it the password hash.
 
 Refusals that retrying cannot cure by itself - auth_failed, seat_in_use, no_such_group, and a
 hello the server refuses (another protocol) - are not retried blindly: the status becomes
@@ -50,6 +52,10 @@ CONNECT_TIMEOUT_S = 5.0                # TCP connect + TLS handshake
 LOGIN_TIMEOUT_S = 10.0                 # hello and login (the server hashes the password)
 STOP_LOGOUT_S = 0.8                    # stop() waits this long for logout's result
 STOP_TASKS_S = 0.6                     # then this long for the supervisor to finish
+# Steps of 2 s until ~10 s after the link dropped: agent-ctid takes 1.5-5 s to restart
+# (more on a busy machine), and a 4 s step falling in that window made desks come back
+# up to 4 s after the server was listening again; only a longer outage backs off further.
+BACKOFF = (0.5, 1, 2, 2, 2, 4, 8)
 PERMANENT = frozenset({"auth_failed", "seat_in_use", "no_such_group", "protocol", "tls_failed"})
 
 
@@ -57,7 +63,7 @@ class CtiClient:
     def __init__(self, host: str, port: int, *, user: str, password: str, seat: str,
                  groups: list[str] | tuple[str, ...], ssl: ssl_module.SSLContext | None = None,
                  client_name: str = "agent-app/0.1",
-                 backoff: tuple[float, ...] = (0.5, 1, 2, 4, 8)) -> None:
+                 backoff: tuple[float, ...] = BACKOFF) -> None:
         if not backoff:
             raise ValueError("backoff needs at least one interval")
         self.host, self.port, self.ssl = host, port, ssl
