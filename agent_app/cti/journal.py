@@ -99,6 +99,10 @@ class Journal:
         return pos
 
     @property
+    def is_open(self) -> bool:
+        return self._fd is not None
+
+    @property
     def full(self) -> bool:
         return self.size >= self.segment_bytes
 

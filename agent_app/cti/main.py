@@ -107,9 +107,18 @@ def main(argv: list[str] | None = None) -> int:
     # while a call waits to be routed: switch threads every 1 ms instead of 5.
     sys.setswitchinterval(0.001)
 
-    async def serve() -> None:
-        server = CtiServer(args.db, opts)
-        await server.start()
+    async def serve() -> int:
+        try:
+            server = CtiServer(args.db, opts)
+        except OSError as exc:  # the data folder (journal, ticket key) is not usable
+            print(f"agent-ctid: cannot use the data folder: {exc}", file=sys.stderr)
+            return 2
+        try:
+            await server.start()
+        except Exception as exc:  # noqa: BLE001 - port taken, journal or database unusable
+            print(f"agent-ctid: cannot start: {exc}", file=sys.stderr)
+            server.abort()
+            return 2
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -119,12 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             await stop.wait()
         finally:
             await server.stop()
+        return 0
 
     try:
-        asyncio.run(serve())
+        return asyncio.run(serve())
     except KeyboardInterrupt:
-        pass
-    return 0
+        return 0
 
 
 if __name__ == "__main__":

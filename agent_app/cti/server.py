@@ -168,6 +168,17 @@ class CtiServer(Handlers):
         self.logins.close()
         self.db.dispose()
 
+    def abort(self) -> None:
+        """After a failed start: release what __init__ and start() took (the journal, if
+        opened, keeps what it holds for the next start)."""
+        if self._server is not None:
+            self._server.close()
+        for t in self._tasks:
+            t.cancel()
+        self.store.abort()
+        self.logins.close()
+        self.db.dispose()
+
     async def _drain(self, timeout: float) -> None:
         """Wait (bounded) until every connection's queued messages are written."""
         deadline = time.monotonic() + timeout

@@ -171,6 +171,13 @@ class Store:
         self._thread.join(timeout=10)
         self.journal.close()
 
+    def abort(self) -> None:
+        """After a failed start: stop the writer if it runs, close the journal if open."""
+        if self._thread.is_alive():
+            self.stop()
+        elif self.journal.is_open:
+            self.journal.close()
+
     def flush(self, timeout: float = 10) -> None:
         """Wait until everything queued so far is written (tests, shutdown)."""
         done = threading.Event()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import time
 
+import pytest
 from sqlalchemy import select
 
 from agent_app.cti.journal import Journal
@@ -112,3 +114,25 @@ def test_ctid_refuses_a_database_without_schema(tmp_path, capsys):
     assert ctid_main(["--db", f"sqlite:///{tmp_path / 'empty.sqlite3'}"]) == 2
     assert "init-db" in capsys.readouterr().err
     assert ctid_main(["--db", "sqlite:///x", "--tls-cert", "only-one.pem"]) == 2
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_ctid_that_cannot_start_says_why(db_url, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("sys.setswitchinterval", lambda _s: None)  # not for the test run
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    assert ctid_main(["--db", db_url, "--port", "0", "--data", str(blocker),
+                      "--recordings", str(tmp_path / "rec")]) == 2
+    assert "cannot use the data folder" in capsys.readouterr().err
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        assert ctid_main(["--db", db_url, "--port", str(taken.getsockname()[1]),
+                          "--data", str(tmp_path / "data"),
+                          "--recordings", str(tmp_path / "rec")]) == 2
+    finally:
+        taken.close()
+    assert "cannot start" in capsys.readouterr().err
+    # what it journalled before giving up is still there for the next start
+    assert list((tmp_path / "data" / "journal").glob("*.jsonl"))
