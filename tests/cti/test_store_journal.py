@@ -16,6 +16,7 @@ from agent_app.cti.main import main as ctid_main
 from agent_app.cti.store import Store
 from db.engine import Database
 from db.models import CallRecord
+from tests.cti.wire import Wire
 
 T0 = time.time() - 60
 START = {"call_id": "C1", "direction": "in", "caller": "13800138000", "dialed": "4006000000",
@@ -136,3 +137,27 @@ def test_ctid_that_cannot_start_says_why(db_url, tmp_path, capsys, monkeypatch):
     assert "cannot start" in capsys.readouterr().err
     # what it journalled before giving up is still there for the next start
     assert list((tmp_path / "data" / "journal").glob("*.jsonl"))
+
+
+def test_server_starts_over_a_damaged_journal(run_server, tmp_path, caplog):
+    seg = tmp_path / "ctid-data" / "journal" / "000001.jsonl"  # beside tmp_path / "rec"
+    seg.parent.mkdir(parents=True)
+    seg.write_bytes(
+        b'{"k":"life","t":1,"started":1}\n'
+        b'{"k":"agents","t":1,"agents":[{"user":"1001"}]}\n'         # no seat: not restored
+        b'{"k":"agent","t":1,"a":"not an agent"}\n'                  # skipped
+        b'{"k":"call","t":2,"rec":{"call_id":"X1"}}\n'               # the database refuses it
+        b'\x00\x01garbage\n'
+        b'{"k":"call","t":3,"rec":{"call_id":"C9","dire')            # torn by the kill
+
+    async def scenario(server):
+        w = await Wire.connect(server.port)
+        r = await w.login("1001", "secret99", "8001", ["21"])
+        assert r["ok"] and r["resumed"] is False
+        await w.close()
+    with caplog.at_level(logging.INFO):
+        run_server(scenario)
+    said = "\n".join(r.getMessage() for r in caplog.records)
+    assert "torn last write" in said and "line 5 skipped" in said
+    assert "journal entry skipped" in said and "X1 refused by the database" in said
+    assert "X1" in (tmp_path / "ctid-data" / "rejected.jsonl").read_text()
