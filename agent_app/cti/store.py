@@ -146,6 +146,7 @@ class Store:
     def alive(self) -> None:
         """The server was alive now: the end time recovery gives calls in flight."""
         self.journal.append("alive")
+        self._maybe_rotate()  # an idle server's segment must not grow for ever either
 
     def stopped(self) -> None:
         self.journal.append("stopped")

@@ -102,6 +102,19 @@ def test_recovery_closes_calls_in_flight_at_the_last_moment_known(database, tmp_
                 for r in s.scalars(select(CallRecord))} == first
 
 
+def test_an_idle_server_journal_rotates_too(database, tmp_path):
+    store = Store(database, tmp_path, fsync=False, segment_bytes=400)
+
+    def body():
+        for _ in range(40):
+            store.alive()
+        store.flush()
+    _life(store, body)
+    store.stop()
+    assert len(store.journal.segments()) == 1  # closed segments applied and deleted
+    assert store.journal.segment > 3
+
+
 def test_legacy_failed_write_journal_is_replayed(database, tmp_path):
     (tmp_path / "journal.jsonl").write_text(json.dumps({"kind": "end", "rec": {
         **START, "answered_at": T0 + 3, "ended_at": T0 + 30, "end_cause": "answered",
