@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -213,6 +214,7 @@ def main() -> int:
             asyncio.run(run_mode(url, tmp, args.desks, args.calls, False))
     finally:
         drop_database(name)
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
