@@ -126,3 +126,6 @@ class EndCause(StrEnum):
     VACANT = "vacant"            # 空号
     POWERED_OFF = "powered_off"  # 关机
     TRANSFERRED = "transferred"
+    # agent-ctid stopped (or was killed) while the call was up: closed by the server's
+    # shutdown or its next start; answered_at says whether it had been answered
+    SERVER_STOPPED = "server_stopped"

@@ -2988,6 +2988,10 @@ Call-center agent desktop.</translation>
             <source>Transferred</source>
             <translation>Transferred</translation>
         </message>
+        <message>
+            <source>CTI server stopped</source>
+            <translation>CTI server stopped</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>

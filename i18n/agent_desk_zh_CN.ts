@@ -2978,6 +2978,10 @@ Call-center agent desktop.</source>
             <source>Transferred</source>
             <translation>已转接</translation>
         </message>
+        <message>
+            <source>CTI server stopped</source>
+            <translation>CTI 服务器停止</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>

@@ -13,8 +13,10 @@ Protocol: ../shared/cti-protocol.md; choices where it is silent: docs/cti-client
 The supervisor task connects, says hello, logs in and then waits for the connection to end
 (peer closed, a ping unanswered, garbage from the server). Every request still waiting then
 fails with CtiError("disconnected") and the supervisor connects again after a back-off
-(0.5, 1, 2, 4, 8 s, capped at the last; reset by a successful login). Logging in again as the
-same user and seat within the server's grace period (30 s) resumes the agent and its call.
+(0.5, 1, 2, 2, 2, 4, 8 s, capped at the last; reset by a successful login). Logging in again
+as the same user and seat within the server's grace period (30 s) resumes the agent and its
+call; after a server restart, the agent's place (its call was dropped: server_stopped), and
+the server's resume ticket spares it the password hash.
 
 Refusals that retrying cannot cure by itself - auth_failed, seat_in_use, no_such_group, and a
 hello the server refuses (another protocol) - are not retried blindly: the status becomes
@@ -50,6 +52,10 @@ CONNECT_TIMEOUT_S = 5.0                # TCP connect + TLS handshake
 LOGIN_TIMEOUT_S = 10.0                 # hello and login (the server hashes the password)
 STOP_LOGOUT_S = 0.8                    # stop() waits this long for logout's result
 STOP_TASKS_S = 0.6                     # then this long for the supervisor to finish
+# Steps of 2 s until ~10 s after the link dropped: agent-ctid takes 1.5-5 s to restart
+# (more on a busy machine), and a 4 s step falling in that window made desks come back
+# up to 4 s after the server was listening again; only a longer outage backs off further.
+BACKOFF = (0.5, 1, 2, 2, 2, 4, 8)
 PERMANENT = frozenset({"auth_failed", "seat_in_use", "no_such_group", "protocol", "tls_failed"})
 
 
@@ -57,7 +63,7 @@ class CtiClient:
     def __init__(self, host: str, port: int, *, user: str, password: str, seat: str,
                  groups: list[str] | tuple[str, ...], ssl: ssl_module.SSLContext | None = None,
                  client_name: str = "agent-app/0.1",
-                 backoff: tuple[float, ...] = (0.5, 1, 2, 4, 8)) -> None:
+                 backoff: tuple[float, ...] = BACKOFF) -> None:
         if not backoff:
             raise ValueError("backoff needs at least one interval")
         self.host, self.port, self.ssl = host, port, ssl
@@ -76,6 +82,9 @@ class CtiClient:
         self.heartbeat_s = 15.0
         self.server: str | None = None
         self.seq_gaps = 0
+        # the server's resume ticket (docs/cti-client.md): lets a re-login after a server
+        # restart skip the password hash; a server without tickets simply never sends one
+        self._ticket: str | None = None
         self._link: Link | None = None
         self._last_seq: int | None = None
         self._supervisor: asyncio.Task | None = None
@@ -107,6 +116,7 @@ class CtiClient:
     async def stop(self) -> None:
         """Log out if logged in, end the supervisor, close the socket. Bounded: < 2 s."""
         self._stopping = True
+        self._ticket = None  # logged out: the server revokes it anyway
         link = self._link
         if self.status == "logged_in" and link is not None and link.alive:
             with contextlib.suppress(CtiError):
@@ -222,6 +232,8 @@ class CtiClient:
                 code = "connection_lost"
             except Dropped as exc:
                 code = exc.code
+                if code == "auth_failed":
+                    self._ticket = None  # refused even with the password: start from it
                 log.warning("CTI link %s:%s dropped: %s", self.host, self.port, exc)
             except ssl_module.SSLCertVerificationError as exc:
                 code = "tls_failed"
@@ -265,8 +277,11 @@ class CtiClient:
                                                           "client": self.client_name})
             self.heartbeat_s = float(hello.get("heartbeat_s") or 15)
             self.server = hello.get("server")
-            await self._handshake(link, "login", {"user": self.user, "password": self.password,
-                                                  "seat": self.seat, "groups": self.groups})
+            login = {"user": self.user, "password": self.password, "seat": self.seat,
+                     "groups": self.groups}
+            if self._ticket:
+                login["ticket"] = self._ticket
+            await self._handshake(link, "login", login)
             log.info("CTI logged in as %s at seat %s%s", self.user, self.seat,
                      " (resumed)" if self.resumed else "")
             self._got_in = True
@@ -310,6 +325,11 @@ class CtiClient:
         # are read before the supervisor runs again, and must update this, not be undone
         self.agent, self.call = msg.get("agent"), msg.get("call")
         self.resumed = bool(msg.get("resumed"))
+        self._keep_ticket(msg)
+
+    def _keep_ticket(self, msg: dict) -> None:
+        ticket = msg.get("ticket")
+        self._ticket = ticket if isinstance(ticket, str) and ticket else self._ticket
 
     async def _heartbeat(self, link: Link) -> None:
         # a ping unanswered by the time the next one is due means the link is dead
@@ -317,7 +337,7 @@ class CtiClient:
         while True:
             await asyncio.sleep(interval)
             try:
-                await link.call("ping", {}, interval)
+                self._keep_ticket(await link.call("ping", {}, interval))  # refreshed
             except CtiError as exc:
                 raise Dropped("ping_timeout" if exc.code == "timeout" else exc.code,
                               exc.message) from None

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import os
 import struct
 import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+
+from agent_app.cti.journal import sync_dir
 
 RATE = 8000
 RETENTION_DAYS = 90            # default; a site may set more
@@ -52,7 +55,7 @@ def _pattern(turn_tenths: int) -> bytes:
     return _PATTERNS[turn_tenths]
 
 
-def synthesize(path: Path, seconds: float, seed: int = 0) -> None:
+def synthesize(path: Path, seconds: float, seed: int = 0, fsync: bool = False) -> None:
     """Write a WAV of `seconds` (at least 0.5 s) that sounds like two people talking.
 
     The conversation pattern is computed once and tiled, so a recording costs a memory
@@ -68,7 +71,12 @@ def synthesize(path: Path, seconds: float, seed: int = 0) -> None:
         w.setsampwidth(2)
         w.setframerate(RATE)
         w.writeframes(frames)
+    if fsync:  # on disk before its recording_ready is told (the journal's promise)
+        with tmp.open("rb+") as f:
+            os.fsync(f.fileno())
     tmp.replace(path)
+    if fsync:
+        sync_dir(path.parent)
 
 
 def sha256_of(path: Path) -> str:
@@ -87,18 +95,20 @@ class RecordingStore:
     def path_for(self, call_id: str, when: dt.datetime) -> Path:
         return self.root / when.strftime("%Y/%m/%d") / f"{call_id}.wav"
 
-    def record(self, call_id: str, talk_s: float, when: dt.datetime) -> Recording:
+    def record(self, call_id: str, talk_s: float, when: dt.datetime,
+               fsync: bool = False) -> Recording:
         """Blocking (run it in an executor): synthesise and hash the call's recording."""
         path = self.path_for(call_id, when)
-        synthesize(path, talk_s, seed=sum(call_id.encode()))
+        synthesize(path, talk_s, seed=sum(call_id.encode()), fsync=fsync)
         return Recording(call_id, path, path.stat().st_size, sha256_of(path), talk_s)
 
     def resolve(self, stored_path: str) -> Path | None:
-        """A path from the call record, refused if it points outside the store."""
+        """A path from the call record, refused if it points outside the store or is not a
+        recording (only .wav files are ever served, whatever else shares the folder)."""
         p = (self.root / stored_path).resolve() if not Path(stored_path).is_absolute() \
             else Path(stored_path).resolve()
         root = self.root.resolve()
-        if root not in p.parents or not p.is_file():
+        if root not in p.parents or p.suffix.lower() != ".wav" or not p.is_file():
             return None
         return p
 

@@ -324,6 +324,61 @@ class Acd:
             self._serve(a, now)             # calls may have queued while it was away
         return a, self._drain()
 
+    # -- restarts ----------------------------------------------------------------------------
+    @staticmethod
+    def snapshot(a: Agent) -> dict[str, Any]:
+        """What the journal keeps of an agent, so a restarted server can give it back."""
+        return {"user": a.user, "name": a.name, "seat": a.seat, "groups": list(a.groups),
+                "state": a.state, "reason": a.reason, "since": a.since,
+                "call_id": a.call_id, "busy_after": a.busy_after}
+
+    def restore(self, snap: dict[str, Any], now: float) -> Agent | None:
+        """An agent the previous server life had, back as if its link had just dropped: the
+        grace period runs from `now`, and a login from the same seat resumes it. Its call
+        did not survive (the switch dropped it), so a ringing agent is ready again and a
+        talking one wraps up as after any call."""
+        groups = tuple(g for g in snap.get("groups") or () if g in self.groups)
+        user, seat = str(snap.get("user") or ""), str(snap.get("seat") or "")
+        if not groups or not user or not seat or user in self.agents or any(
+                o.seat == seat for o in self.agents.values()):
+            return None
+        state, had_call = snap.get("state"), snap.get("call_id") is not None
+        since = snap.get("since") if isinstance(snap.get("since"), (int, float)) else now
+        busy_after = snap.get("busy_after")
+        a = Agent(user=user, name=str(snap.get("name") or user), seat=seat, groups=groups,
+                  since=since, state="busy", reason=snap.get("reason"), disconnected_at=now)
+        wrap = max((self.groups[g].wrapup_s for g in groups), default=0)
+        if state == "busy" or (had_call and busy_after is not None):
+            if had_call and busy_after is not None:  # asked for busy during the call
+                a.since, a.reason = now, busy_after or None
+        elif state == "ready" and not had_call:
+            a.state = "ready"  # resume() puts it back in the heaps, idle time kept
+        elif state in ("ready", "ringing"):  # a dial or an offer that did not survive
+            a.state, a.since, a.reason = "ready", now, None
+        elif wrap > 0:  # talking or wrapping up: as after any call
+            a.state, a.since, a.reason, a.wrapup_until = "wrapup", now, None, now + wrap
+        else:
+            a.state, a.since, a.reason = "ready", now, None
+        self.agents[user] = a
+        return a
+
+    def stop_calls(self, cause: str, now: float) -> list[Effect]:
+        """The server is stopping: every call ends with `cause`; agents keep their place
+        (a ringing one is ready again, a talking one wraps up)."""
+        agents = []
+        for c in list(self.calls.values()):
+            a = self.agents.get(c.user or "")
+            self._end(c, cause, now)
+            if a is not None and a.call_id == c.call_id:
+                agents.append((a, c))
+        for a, c in agents:
+            if c.direction == "in" and c.answered_at is None:
+                a.call_id = None
+                self._set(a, "ready", now)
+            else:
+                self._after_call(a, now)
+        return self._drain()
+
     def logout(self, user: str, now: float) -> list[Effect]:
         self._logout(self._agent(user), now)
         return self._drain()

@@ -6,14 +6,17 @@ another: when its queue is full it is dropped with a log line. The ACD runs on t
 loop (it is fast and never blocks); the database is reached only through Store's thread
 and run_in_executor. Timers (ring-no-answer, wrap-up, grace) come from one task that
 sleeps until the ACD's next deadline.
+
+Crash safety: every effect is journalled (Store → journal.py) before its events are
+queued, and a sender holds a message back until the journal is durable up to where the
+message was queued. At start, what the last life journalled is applied, the calls it had
+in flight are closed (server_stopped) and its agents wait a grace period to be resumed.
 """
 from __future__ import annotations
 
 import asyncio
-import base64
 import collections
 import datetime as dt
-import hashlib
 import json
 import logging
 import ssl
@@ -24,16 +27,18 @@ from typing import Any
 
 from agent_app import __version__
 from agent_app.cti import protocol as P
-from agent_app.cti.recordings import RecordingStore
+from agent_app.cti.handlers import Handlers
+from agent_app.cti.logins import Logins
+from agent_app.cti.recordings import RecordingStore, sha256_of
 from agent_app.cti.routing import Acd, Call, RoutingError
-from agent_app.cti.store import Store
+from agent_app.cti.store import Recovery, Store
 from agent_app.cti.switch import SimSwitch
+from agent_app.cti.tickets import Tickets, load_key
 from db.engine import Database
 from db.enums import Permission
 
 log = logging.getLogger("agent_ctid")
-LOGIN_FAILURES = 5
-LOGIN_BLOCK_S = 60.0
+STOP_DRAIN_S = 1.0     # at a clean stop, how long the last events may take to go out
 
 
 @dataclass
@@ -48,6 +53,10 @@ class ServerOptions:
     tls: ssl.SSLContext | None = None
     switch_seed: int | None = None
     outcome_delay: tuple[float, float] = (1.0, 3.0)
+    data: Path | None = None          # journal, ticket key; default: ctid-data beside recordings
+    journal_fsync: bool = True        # fdatasync the journal before events go out
+    resume_tickets: bool = True
+    alive_s: float = 1.0              # how often the journal notes the server was alive
 
 
 @dataclass(eq=False)
@@ -63,6 +72,9 @@ class Connection:
     monitor: bool = False
     last_seen: float = field(default_factory=time.monotonic)
     closed: bool = False
+    ip: str = ""
+    seat: str = ""
+    password_hash: str = ""   # to refresh the resume ticket at each ping
 
     def can(self, perm: Permission) -> bool:
         return self.role == "superadmin" or str(perm) in self.permissions
@@ -72,18 +84,28 @@ class Connection:
         return self.role in ("superadmin", "admin")
 
 
-class CtiServer:
+class CtiServer(Handlers):
     def __init__(self, db_url: str, options: ServerOptions | None = None) -> None:
         self.opts = options or ServerOptions()
         self.db = Database.open(db_url)
-        self.store = Store(self.db, Path(self.opts.recordings) / "journal.jsonl")
+        # not inside the recordings folder: get_recording must never reach the ticket key
+        self.data = Path(self.opts.data or Path(self.opts.recordings).parent / "ctid-data")
+        self.store = Store(self.db, self.data, fsync=self.opts.journal_fsync,
+                           legacy=Path(self.opts.recordings) / "journal.jsonl")
+        self.journal = self.store.journal
         self.recordings = RecordingStore(Path(self.opts.recordings))
+        self.tickets = Tickets(load_key(self.data), ttl_s=4 * self.opts.heartbeat_s) \
+            if self.opts.resume_tickets else None
+        self.logins = Logins(self.store, self.tickets)
         self.switch = SimSwitch(self.opts.switch_seed, self.opts.outcome_delay)
         self.acd = Acd({}, grace_s=self.opts.grace_s)
         self.dialed: dict[str, tuple[str, int | None]] = {}
         self.conns: set[Connection] = set()
         self.by_user: dict[str, Connection] = {}
-        self.failures: dict[str, collections.deque] = {}
+        # calls the last life had in flight, closed at start: told to their agents at login
+        self.stopped: dict[str, list[dict[str, Any]]] = {}
+        self._stopped_until = 0.0   # … within the grace period after the start
+        self._recording: set[asyncio.Task] = set()
         self._server: asyncio.base_events.Server | None = None
         self._tasks: list[asyncio.Task] = []
         self._handlers: set[asyncio.Task] = set()  # one per connection
@@ -101,7 +123,12 @@ class CtiServer:
         loop = asyncio.get_running_loop()
         cfg = await loop.run_in_executor(None, self.store.load_config)
         self._apply(cfg)
-        self.store.start()
+        # what the last life left: applied and closed before anyone can connect
+        recovery = await loop.run_in_executor(None, self.store.recover)
+        self._restore(recovery)
+        await loop.run_in_executor(None, self.logins.warm_up, list(self.acd.agents))
+        self.store.start(loop, self._checkpoint)
+        self._attach_recordings(recovery.unrecorded)
         self.switch.attach(self, loop)
         self._server = await asyncio.start_server(
             self._client, self.opts.host, self.opts.port, limit=P.MAX_LINE + 2,
@@ -110,10 +137,18 @@ class CtiServer:
         self._tasks = [asyncio.create_task(self._timers(), name="ctid-timers"),
                        asyncio.create_task(self._reload(), name="ctid-reload"),
                        asyncio.create_task(self._watchdog(), name="ctid-watchdog"),
-                       asyncio.create_task(self._stats(), name="ctid-stats")]
+                       asyncio.create_task(self._stats(), name="ctid-stats"),
+                       asyncio.create_task(self._alive(), name="ctid-alive")]
         log.info("agent-ctid %s listening on %s:%s", __version__, self.opts.host, self.port)
 
     async def stop(self) -> None:
+        # calls in flight end now, told to their desks, so no record stays open; agents
+        # keep their place for the next start's grace period
+        self._effects(self.acd.stop_calls("server_stopped", time.time()))
+        if self._recording:
+            await asyncio.wait(set(self._recording), timeout=10)
+        await self._drain(STOP_DRAIN_S)
+        self.store.stopped()
         for t in self._tasks:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -130,7 +165,66 @@ class CtiServer:
         if self._server is not None:
             await self._server.wait_closed()
         await asyncio.get_running_loop().run_in_executor(None, self.store.stop)
+        self.logins.close()
         self.db.dispose()
+
+    def abort(self) -> None:
+        """After a failed start: release what __init__ and start() took (the journal, if
+        opened, keeps what it holds for the next start)."""
+        if self._server is not None:
+            self._server.close()
+        for t in self._tasks:
+            t.cancel()
+        self.store.abort()
+        self.logins.close()
+        self.db.dispose()
+
+    async def _drain(self, timeout: float) -> None:
+        """Wait (bounded) until every connection's queued messages are written."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+                not c.queue.empty() for c in self.conns if not c.closed):
+            await asyncio.sleep(0.01)
+
+    def _restore(self, rec: Recovery) -> None:
+        now = time.time()
+        restored = [a for a in (self.acd.restore(s, now) for s in rec.agents) if a]
+        if self.tickets is not None:
+            for user, at in rec.revoked.items():
+                self.tickets.revoke(user, at)
+        for c in rec.closed:
+            if c.get("user"):
+                self.stopped.setdefault(c["user"], []).append(c)
+        self._stopped_until = now + self.opts.grace_s
+        if restored:
+            log.info("%d agents wait %.0f s to resume after the restart", len(restored),
+                     self.opts.grace_s)
+
+    def _attach_recordings(self, unrecorded: list[tuple[str, float]]) -> None:
+        for call_id, answered_at in unrecorded:
+            # a recording written just before the kill, never announced: attach it
+            path = self.recordings.path_for(call_id, dt.datetime.fromtimestamp(answered_at))
+            if path.is_file():
+                task = asyncio.get_running_loop().create_task(self._attach(call_id, path))
+                self._recording.add(task)
+                task.add_done_callback(self._recording.discard)
+
+    async def _attach(self, call_id: str, path: Path) -> None:
+        digest = await asyncio.get_running_loop().run_in_executor(None, sha256_of, path)
+        self.store.call({"call_id": call_id, "recording_id": call_id,
+                         "recording_bytes": path.stat().st_size, "recording_sha256": digest,
+                         "recording_path": str(path.relative_to(self.recordings.root))})
+
+    def _checkpoint(self) -> dict[str, Any]:
+        """Heads every journal segment, so the newest one alone restores the agents."""
+        return {"agents": [self.acd.snapshot(a) for a in self.acd.agents.values()],
+                "revoked": self.tickets.recent_revocations(time.time()) if self.tickets
+                else {}}
+
+    async def _alive(self) -> None:
+        while True:
+            await asyncio.sleep(self.opts.alive_s)
+            self.store.alive()
 
     def _apply(self, cfg) -> None:
         self.acd.configure(cfg.groups, cfg.internal)
@@ -148,7 +242,6 @@ class CtiServer:
                     log.info("purged %d recordings past retention", gone)
             try:
                 self._apply(await loop.run_in_executor(None, self.store.load_config))
-                self.store.replay_soon()
             except Exception as exc:  # noqa: BLE001 - keep the last good configuration
                 log.warning("configuration not reloaded: %s", exc)
 
@@ -175,10 +268,14 @@ class CtiServer:
                "ring_max_ms": round(lat[-1] * 1000, 3) if lat else None,
                "event_delay_max_ms": round(self.event_delay_max * 1000, 3),
                "agents": len(self.acd.agents), "calls": len(self.acd.calls),
-               "connections": len(self.conns)}
+               "connections": len(self.conns), "journal_syncs": self.journal.syncs,
+               "journal_sync_max_ms": round(self.journal.sync_max_s * 1000, 3),
+               "logins_by_ticket": self.logins.by_ticket,
+               "logins_by_password": self.logins.by_password}
         if reset:
             self.ring_latency.clear()
             self.event_delay_max = 0.0
+            self.journal.syncs, self.journal.sync_max_s = 0, 0.0
         return out
 
     async def _stats(self) -> None:
@@ -201,7 +298,7 @@ class CtiServer:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
         peer = f"{host}:{port}"
-        conn = Connection(writer, peer, asyncio.Queue(self.opts.send_queue))
+        conn = Connection(writer, peer, asyncio.Queue(self.opts.send_queue), ip=str(host))
         self.conns.add(conn)
         me = asyncio.current_task()
         self._handlers.add(me)
@@ -241,7 +338,9 @@ class CtiServer:
     async def _sender(self, conn: Connection) -> None:
         try:
             while True:
-                data, queued, entered = await conn.queue.get()
+                data, queued, entered, pos = await conn.queue.get()
+                if pos > self.journal.synced:  # write-ahead: durable before it is told
+                    await self.journal.wait_synced(pos)
                 conn.writer.write(data)
                 await conn.writer.drain()
                 if queued is not None:
@@ -273,7 +372,7 @@ class CtiServer:
             return
         try:
             conn.queue.put_nowait((P.encode(msg), time.perf_counter() if timed else None,
-                                   entered))
+                                   entered, self.journal.appended))
         except asyncio.QueueFull:
             log.warning("dropping %s (%s): send queue full, it cannot keep up",
                         conn.peer, conn.user)
@@ -315,193 +414,6 @@ class CtiServer:
             log.exception("internal error handling %s from %s", verb, conn.peer)
             self._send(conn, P.fail(req_id, "internal", "internal error; see the server log"))
 
-    def h_hello(self, conn: Connection, msg) -> dict:
-        if msg.get("protocol") != P.PROTOCOL:
-            raise P.BadArgs(f"this server speaks protocol {P.PROTOCOL}")
-        conn.hello = True
-        return {"protocol": P.PROTOCOL, "server": f"agent-ctid/{__version__}",
-                "heartbeat_s": self.opts.heartbeat_s}
-
-    async def h_login(self, conn: Connection, msg) -> dict | None:
-        user = P.arg_str(msg, "user", max_len=32)
-        password = P.arg_str(msg, "password", max_len=200)
-        seat = P.arg_str(msg, "seat", max_len=16)
-        groups = P.arg_groups(msg)
-        if conn.user is not None:
-            raise RoutingError("bad_state", "already logged in on this connection")
-        now = time.time()
-        fails = self.failures.setdefault(user, collections.deque(maxlen=LOGIN_FAILURES))
-        if len(fails) == LOGIN_FAILURES and now - fails[0] < LOGIN_BLOCK_S:
-            raise RoutingError("auth_failed", "too many failures; wait a minute")
-        check = await asyncio.get_running_loop().run_in_executor(
-            None, self.store.check_login, user, password)
-        if check is None:
-            fails.append(now)
-            raise RoutingError("auth_failed", "wrong user or password")
-        fails.clear()
-        for g in groups:
-            if g not in self.acd.groups:
-                raise RoutingError("no_such_group", f"no group {g}")
-        live = self.by_user.get(user)
-        if live is not None and not live.closed:
-            raise RoutingError("bad_state", "this user is logged in on another connection")
-        agent, resume_fx = self.acd.resume(user, seat, now)
-        resumed = agent is not None
-        if not resumed:
-            if user in self.acd.agents:  # away, but from another seat: start afresh
-                self._effects(self.acd.logout(user, now))
-            self._effects(self.acd.login(user, check.name, seat, groups, now))
-            agent = self.acd.agents[user]
-        conn.user, conn.role, conn.permissions = user, check.role, check.permissions
-        self.by_user[user] = conn
-        call = self.acd.calls.get(agent.call_id) if agent.call_id else None
-        log.info("login %s seat %s groups %s%s", user, seat, groups, " (resumed)" if resumed else "")
-        self._send(conn, P.ok(msg["id"], agent=agent.public(P.ts_iso), resumed=resumed,
-                              call=call.public(P.ts_iso) if call else None))
-        self._effects(resume_fx or [("agent", agent)])
-        return None
-
-    def h_ping(self, conn, msg) -> dict:
-        return {}
-
-    def h_logout(self, conn: Connection, msg) -> None:
-        if conn.user and conn.user in self.acd.agents and self.by_user.get(conn.user) is conn:
-            self._effects(self.acd.logout(conn.user, time.time()))
-            del self.by_user[conn.user]
-        conn.user = None
-        self._send(conn, P.ok(msg["id"]))
-        # close once the result has gone out
-        asyncio.get_running_loop().call_later(0.05, self._close, conn)
-        return None
-
-    def _agent_op(self, fn, *args) -> dict:
-        self._effects(fn(*args))
-        self._wake.set()
-        return {}
-
-    def h_ready(self, conn, msg):
-        return self._agent_op(self.acd.ready, conn.user, time.time())
-
-    def h_busy(self, conn, msg):
-        reason = P.arg_str(msg, "reason", required=False, max_len=64)
-        return self._agent_op(self.acd.busy, conn.user, reason, time.time())
-
-    def h_answer(self, conn, msg):
-        cid = P.arg_str(msg, "call_id", max_len=64)
-        r = self._agent_op(self.acd.answer, conn.user, cid, time.time())
-        self.switch.answered(cid)
-        return r
-
-    def h_hangup(self, conn, msg):
-        return self._agent_op(self.acd.hangup, conn.user, P.arg_str(msg, "call_id", max_len=64),
-                              time.time())
-
-    def h_hold(self, conn, msg):
-        return self._agent_op(self.acd.hold, conn.user, P.arg_str(msg, "call_id", max_len=64),
-                              True, time.time())
-
-    def h_unhold(self, conn, msg):
-        return self._agent_op(self.acd.hold, conn.user, P.arg_str(msg, "call_id", max_len=64),
-                              False, time.time())
-
-    def h_transfer(self, conn, msg):
-        cid = P.arg_str(msg, "call_id", max_len=64)
-        to = msg.get("to")
-        if not isinstance(to, dict) or len(to) != 1 or not all(
-                k in ("group", "user", "number") and isinstance(v, str) for k, v in to.items()):
-            raise P.BadArgs("'to' must be {group|user|number: text}")
-        if "number" in to:
-            P.arg_digits(to, "number")
-        return self._agent_op(self.acd.transfer, conn.user, cid, to, time.time())
-
-    def h_dial(self, conn, msg):
-        number = P.arg_digits(msg, "number")
-        caller_id = msg.get("caller_id") or ""
-        if caller_id:
-            P.arg_digits(msg, "caller_id")
-        call, fx = self.acd.dial(conn.user, number, caller_id, time.time())
-        self.entered[call.call_id] = time.perf_counter()
-        self._effects(fx)
-        self.switch.dialled(call.call_id, number)
-        return {"call_id": call.call_id}
-
-    def h_sim_inbound(self, conn: Connection, msg):
-        if not conn.is_admin:
-            raise RoutingError("forbidden", "sim_inbound needs the administrator role")
-        caller = P.arg_digits(msg, "caller")
-        dialed = P.arg_digits(msg, "dialed")
-        group = P.arg_str(msg, "group", required=False, max_len=8)
-        group = group or self.dialed.get(dialed, (None, None))[0]
-        if not group:
-            raise P.BadArgs("'group' is required for a number that is not configured")
-        hangup_after = P.arg_number(msg, "hangup_after_s")
-        talk = P.arg_number(msg, "talk_s")
-        call_id = self.inbound(caller, dialed, group, hangup_after, talk)
-        return {"call_id": call_id}
-
-    def inbound(self, caller: str, dialed: str, group: str, hangup_after_s=None,
-                talk_s=None) -> str:
-        """A call arrives from the switch (simulated or real)."""
-        t0 = time.perf_counter()
-        call, fx = self.acd.inbound(caller, dialed, group, time.time())
-        self.entered[call.call_id] = t0
-        self.switch.inbound(call.call_id, hangup_after_s, talk_s)
-        self._effects(fx)
-        if call.state != "ringing":
-            self.entered.pop(call.call_id, None)  # queued or rejected: not a routing time
-        self._wake.set()
-        return call.call_id
-
-    def h_monitor(self, conn: Connection, msg):
-        if not conn.can(Permission.MONITOR):
-            raise RoutingError("forbidden", "monitoring needs the monitor permission")
-        conn.monitor = True
-        now = time.time()
-        return {"agents": [a.public(P.ts_iso) for a in self.acd.agents.values()],
-                "groups": [self.acd.queue_status(g, now) for g in sorted(self.acd.groups)]}
-
-    def h_broadcast(self, conn: Connection, msg):
-        if not conn.can(Permission.BROADCAST):
-            raise RoutingError("forbidden", "broadcasting needs the broadcast permission")
-        text = P.arg_str(msg, "text", max_len=2000)
-        for c in list(self.by_user.values()):
-            self._event(c, "message", **{"from": conn.user, "text": text, "broadcast": True})
-        return {}
-
-    async def h_get_recording(self, conn: Connection, msg) -> None:
-        rid = P.arg_str(msg, "recording_id", max_len=64)
-        loop = asyncio.get_running_loop()
-        owner = self.recent.get(rid) or await loop.run_in_executor(
-            None, self.store.recording_owner, rid)
-        if owner is None:
-            raise RoutingError("no_such_call", "no such recording")
-        agent_login, stored = owner
-        if agent_login != conn.user and not conn.can(Permission.RECORDINGS):
-            raise RoutingError("forbidden", "only the agent who took the call, or a user "
-                               "with the recordings permission, may fetch it")
-        path = self.recordings.resolve(stored or "")
-        if path is None:
-            raise RoutingError("no_such_call", "the recording file is missing")
-        data = await loop.run_in_executor(None, path.read_bytes)
-        digest = hashlib.sha256(data).hexdigest()
-        chunks = [data[i:i + P.RECORDING_CHUNK] for i in range(0, len(data), P.RECORDING_CHUNK)] or [b""]
-        for k, chunk in enumerate(chunks):
-            last = k == len(chunks) - 1
-            extra = {"sha256": digest} if last else {}
-            # awaited put: a big file waits for this client's queue, never others'
-            await conn.queue.put((P.encode(P.ok(msg["id"], chunk=k,
-                                                data=base64.b64encode(chunk).decode("ascii"),
-                                                last=last, **extra)), None, None))
-        return None
-
-    HANDLERS = {
-        "hello": h_hello, "login": h_login, "ping": h_ping, "logout": h_logout,
-        "ready": h_ready, "busy": h_busy, "answer": h_answer, "hangup": h_hangup,
-        "hold": h_hold, "unhold": h_unhold, "transfer": h_transfer, "dial": h_dial,
-        "sim_inbound": h_sim_inbound, "monitor": h_monitor, "broadcast": h_broadcast,
-        "get_recording": h_get_recording,
-    }
-
     # -- the switch's side -------------------------------------------------------------------
     def switch_caller_hangup(self, call_id: str) -> None:
         self._effects(self.acd.caller_hangup(call_id, time.time()))
@@ -528,14 +440,13 @@ class CtiServer:
 
     def _effects(self, fx) -> None:
         now = time.time()
+        self._journal(fx, now)  # write-ahead: every record below is on disk before it is told
         groups: set[str] = set()
         for kind, obj in fx:
             if kind == "queue":
                 groups.add(obj)
             elif kind == "agent":
                 self._to(obj.user, "agent_state", agent=obj.public(P.ts_iso))
-            elif kind == "started":
-                self.store.call_started(self._record(obj, now))
             elif kind == "ringing":
                 c: Call = obj
                 # only a first offer counts towards routing latency (not a re-offer
@@ -548,10 +459,30 @@ class CtiServer:
                 self._to(obj.user, f"call_{kind}", call=obj.public(P.ts_iso))
             elif kind == "ended":
                 self._ended(obj, now)
-        for g in groups:
+        monitors = self._monitors() if groups else []
+        for g in groups if monitors else ():  # O(agents) each: only when someone watches
             status = self.acd.queue_status(g, now)
-            for m in self._monitors():
+            for m in monitors:
                 self._event(m, "queue_status", **status)
+
+    def _journal(self, fx, now: float) -> None:
+        """Each agent and call the effects touch, once, as it is now (the last state is what
+        the events below tell)."""
+        agents: dict[str, Any] = {}
+        calls: dict[str, Call] = {}
+        for kind, obj in fx:
+            if kind == "agent":
+                agents[obj.user] = obj
+            elif kind in ("started", "ringing", "answered", "transferred", "ended"):
+                calls[obj.call_id] = obj
+        for a in agents.values():
+            self.store.agent(self.acd.snapshot(a))
+        for c in calls.values():
+            rec = self._record(c, now)
+            if c.state == "ended":
+                rec.update(end_cause=c.end_cause, talk_s=c.talk_s,
+                           wait_s=round(((c.offered_at or c.ended_at or now) - c.queued_at), 3))
+            self.store.call(rec)
 
     def _record(self, c: Call, now: float) -> dict[str, Any]:
         group, medium = self.dialed.get(c.dialed, (c.group, None))
@@ -559,6 +490,7 @@ class CtiServer:
                 "dialed": c.dialed, "seat": c.seat, "agent_login": c.user,
                 "group_number": c.group, "queued_at": c.queued_at, "offered_at": c.offered_at,
                 "answered_at": c.answered_at, "ended_at": c.ended_at,
+                "end_cause": c.end_cause,  # None in flight: a replay reopens, recovery closes
                 "internal": c.internal,
                 "lead": c.direction == "in" and not c.internal and c.dialed in self.dialed,
                 "medium_id": medium if c.direction == "in" else None}
@@ -567,27 +499,24 @@ class CtiServer:
         self.entered.pop(c.call_id, None)
         self.switch.ended(c.call_id)
         self._to(c.user, "call_ended", call=c.public(P.ts_iso), talk_s=c.talk_s)
-        rec = self._record(c, now)
-        rec.update(end_cause=c.end_cause, talk_s=c.talk_s,
-                   wait_s=round(((c.offered_at or c.ended_at or now) - c.queued_at), 3))
-        if c.answered_at is None:
-            self.store.call_ended(rec)
-            return
-        asyncio.get_running_loop().create_task(self._record_audio(c, rec))
+        if c.answered_at is not None:
+            task = asyncio.get_running_loop().create_task(self._record_audio(c))
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
 
-    async def _record_audio(self, c: Call, rec: dict[str, Any]) -> None:
+    async def _record_audio(self, c: Call) -> None:
         when = dt.datetime.fromtimestamp(c.answered_at or time.time())
         try:
             r = await asyncio.get_running_loop().run_in_executor(
-                None, self.recordings.record, c.call_id, c.talk_s, when)
+                None, self.recordings.record, c.call_id, c.talk_s, when,
+                self.opts.journal_fsync)
         except OSError as exc:
             log.error("recording of %s not written: %s", c.call_id, exc)
-            self.store.call_ended(rec)
             return
-        rec.update(recording_id=r.recording_id, recording_bytes=r.bytes,
-                   recording_sha256=r.sha256,
-                   recording_path=str(r.path.relative_to(self.recordings.root)))
-        self.store.call_ended(rec)
+        rec = {"call_id": c.call_id, "recording_id": r.recording_id, "recording_bytes": r.bytes,
+               "recording_sha256": r.sha256,
+               "recording_path": str(r.path.relative_to(self.recordings.root))}
+        self.store.call(rec)  # journalled before recording_ready below
         self.recent[r.recording_id] = (c.user, rec["recording_path"])
         while len(self.recent) > 5000:
             self.recent.popitem(last=False)

@@ -1,5 +1,6 @@
 """通话记录: the calls agent-ctid recorded — today's calls, 通话查询, 未接来电 (missed calls:
-早释 callers who hung up in the queue) and their 未接分配 (allocation for a callback),
+早释 callers who hung up in the queue, calls that rang out, and unanswered calls cut off by
+a stop of agent-ctid) and their 未接分配 (allocation for a callback),
 集团电话 (internal numbers), and the screen-pop lookup (agent_app/services/call_pop.py).
 
 Every list is one query: the agent's name, the medium, the customer (the one linked to the
@@ -242,8 +243,10 @@ class CallService:
     def missed(self, actor: Actor, *, start: dt.datetime, end: dt.datetime,
                assigned_to_login: str | None = None,
                include_handled: bool = False) -> list[CallRow]:
-        """未接来电: inbound callers who hung up before an agent answered (早释), or whose
-        call rang out unanswered, excluding internal numbers. Whoever may allocate (and
+        """未接来电: inbound callers who hung up before an agent answered (早释), whose call
+        rang out unanswered, or whose unanswered call agent-ctid's stop cut off
+        (server_stopped: the caller got no one, so someone should call back), excluding
+        internal numbers. Whoever may allocate (and
         administrators) sees all; an agent sees the ones allocated to them."""
         if not (actor.is_admin or actor.can(Permission.MISSED_ALLOCATION)):
             if assigned_to_login not in (None, actor.login):
@@ -373,10 +376,15 @@ class CallService:
         return n
 
 
+# Unanswered inbound calls that end like this are missed. A server_stopped call that had
+# been answered is an answered call (answered_at is set): it counts as valid, not missed.
+MISSED_CAUSES = (EndCause.ABANDONED, EndCause.NO_ANSWER, EndCause.SERVER_STOPPED)
+
+
 def _missed():
     return and_(CallRecord.direction == "in", CallRecord.internal.is_(False),
                 CallRecord.answered_at.is_(None),
-                CallRecord.end_cause.in_([EndCause.ABANDONED, EndCause.NO_ANSWER]))
+                CallRecord.end_cause.in_([c.value for c in MISSED_CAUSES]))
 
 
 def _cell(value):

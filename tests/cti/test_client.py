@@ -111,7 +111,8 @@ def test_login_ready_call_and_recording(servers, tmp_path):
             await client.fetch_recording("no-such-recording", tmp_path / "x.wav")
         assert exc.value.code == "no_such_call" and exc.value.message
         assert not (tmp_path / "x.part").exists()
-        assert (await client.request("ping")) == {}
+        pong = await client.request("ping")  # a refreshed resume ticket, nothing else
+        assert set(pong) == {"ticket", "ticket_ttl_s"} and pong["ticket_ttl_s"] == 60
         with pytest.raises(CtiError) as exc:
             await client.request("monitor")
         assert exc.value.code == "forbidden"
@@ -154,7 +155,8 @@ def test_reconnects_to_a_restarted_server(servers):
         assert names[:4] == ["connecting", "connected", "logged_in", "disconnected"]
         assert names[-3:] == ["connecting", "connected", "logged_in"]
         assert set(names) == {"connecting", "connected", "logged_in", "disconnected"}
-        assert client.resumed is False and client.agent["state"] == "busy"  # a new server
+        # a new server life, but the agent's place was journalled: resumed, still ready
+        assert client.resumed is True and client.agent["state"] == "ready"
         await client.ready()
         boss = await admin(port)
         cid = (await boss.request("sim_inbound", caller="13800138001", dialed="4006000000",

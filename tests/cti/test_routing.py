@@ -200,6 +200,61 @@ def test_grace_period_resume_and_expiry():
     assert "1002" not in a.agents and c.state == "ended"
 
 
+def test_stop_calls_ends_every_call_and_keeps_agents_placed():
+    a = acd()
+    setup_agents(a)
+    talking, _ = a.inbound("1", "4006", "21", 10)              # → 1002
+    a.answer("1002", talking.call_id, 11)
+    ringing_call, _ = a.inbound("2", "4006", "21", 12)         # → 1003
+    dialled, _ = a.dial("1001", "13800000008", "", 13)
+    a.inbound("3", "4006", "21", 14)                             # → 2001 (overflow)
+    queued, _ = a.inbound("4", "4006", "21", 15)
+    fx = a.stop_calls("server_stopped", 20)
+    ended = [c for kind, c in fx if kind == "ended"]
+    assert len(ended) == 5 and not a.calls and not a.queues["21"]
+    assert {c.end_cause for c in ended} == {"server_stopped"} and queued in ended
+    assert talking.answered_at == 11 and talking.talk_s == 9
+    states = {u: (x.state, x.call_id) for u, x in a.agents.items()}
+    assert states == {"1002": ("wrapup", None), "1003": ("ready", None),
+                      "1001": ("ready", None), "2001": ("ready", None)}
+    assert ringing_call.user == "1003" and dialled.end_cause == "server_stopped"
+
+
+@pytest.mark.parametrize("state, call, busy_after, expect", [
+    ("ready", None, None, ("ready", None, 3)),          # idle time kept
+    ("busy", None, None, ("busy", "lunch", 3)),
+    ("ringing", "C1", None, ("ready", None, 100)),      # its offer did not survive
+    ("ready", "C1", None, ("ready", None, 100)),        # nor its dial
+    ("busy", "C1", None, ("busy", "lunch", 3)),
+    ("talking", "C1", None, ("wrapup", None, 100)),     # as after any call
+    ("talking", "C1", "", ("busy", None, 100)),         # asked for busy during it
+    ("wrapup", None, None, ("wrapup", None, 100)),
+])
+def test_restore_after_a_restart(state, call, busy_after, expect):
+    before = acd()
+    before.login("1001", "李娜", "8001", ["21"], 0)
+    snap = {**before.snapshot(before.agents["1001"]), "state": state, "reason": "lunch"
+            if state == "busy" else None, "since": 3, "call_id": call, "busy_after": busy_after,
+            "groups": ["21", "99"]}  # 99 was deleted meanwhile
+    a = acd()
+    agent = a.restore(snap, 100)
+    assert (agent.state, agent.reason, agent.since) == expect
+    assert agent.groups == ("21",) and agent.disconnected_at == 100 and agent.call_id is None
+    assert a.restore(snap, 100) is None                        # already there
+    c, fx = a.inbound("1", "4006", "21", 101)
+    assert c.state == "queued"                                 # away: offered nothing
+    resumed, fx = a.resume("1001", "8001", 102)
+    assert resumed is agent
+    if expect[0] == "ready":
+        assert ringing(fx) == [(c.call_id, "1001")]
+    if expect[0] == "wrapup":
+        assert agent.wrapup_until == 105                       # the group's 5 s from restart
+    fresh = acd()
+    fresh.login("2001", "x", "8001", ["21"], 0)                # someone took the seat
+    assert fresh.restore(snap, 100) is None
+    assert acd().restore({**snap, "groups": ["99"]}, 100) is None  # its groups are gone
+
+
 def test_internal_numbers_flagged():
     a = acd()
     c, _ = a.inbound("057188000000", "4006", "21", 1)

@@ -201,3 +201,36 @@ def test_broadcast_reaches_every_agent(run_server):
         await a.close()
         await boss.close()
     run_server(scenario)
+
+
+def test_resume_tickets_at_login(run_server):
+    """A login result carries a ticket, each ping a fresh one; a later login with it needs
+    no password hash. Without one, or with a bad one, the password decides as always."""
+    async def scenario(server):
+        first = await Wire.connect(server.port)
+        r = await first.login("1001", PASSWORD, "8001", ["21"])
+        ticket = r["ticket"]
+        assert r["ok"] and r["ticket_ttl_s"] == 60
+        pong = await first.request("ping")
+        assert pong["ticket"] != ticket and pong["ticket_ttl_s"] == 60
+        await first.close()
+
+        async def login(password, seat="8001", **extra):
+            w = await Wire.connect(server.port)
+            assert (await w.request("hello", protocol=1))["ok"]
+            r = await w.request("login", user="1001", password=password, seat=seat,
+                                groups=["21"], **extra)
+            return w, r
+
+        w, r = await login("not the password", ticket=pong["ticket"])
+        assert r["ok"] and r["resumed"] is True and server.logins.by_ticket == 1
+        assert (await w.request("logout"))["ok"]  # revokes it
+        await w.close()
+        for extra in ({"ticket": pong["ticket"]}, {"ticket": "forged.ticket"}, {"ticket": 7}):
+            w, r = await login("not the password", **extra)
+            assert r["error"]["code"] == "auth_failed", extra
+            await w.close()
+        w, r = await login(PASSWORD, seat="8009", ticket=r.get("ticket", "x"))
+        assert r["ok"]  # a bad ticket with the right password: an ordinary login
+        await w.close()
+    run_server(scenario)

@@ -7,6 +7,7 @@ entering the server to call_ringing leaving it (p50/p99/max), the worst delay of
 in a send queue — and the same as seen by the agents. Not a pytest test: run it by hand.
 
     .venv/bin/python tests/perf/bench_cti.py [--duration 120] [--rate 50] [--agents 150]
+                                             [--journal-fsync on|off]
 """
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=120)
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--agents", type=int, default=150)
+    ap.add_argument("--journal-fsync", choices=["on", "off"], default="on",
+                    help="agent-ctid's write-ahead journal: fdatasync before telling, or not")
+    ap.add_argument("--port", type=int, default=16020)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-ctid-"))
     url = f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -53,10 +57,11 @@ def main() -> int:
     agents, admin = ensure_sim_agents(url, sc)
     print(f"{len(agents)} agents created in {time.perf_counter() - t:.1f} s")
     log = tmp / "ctid.log"
-    port = 16020
+    port = args.port
     server = subprocess.Popen([sys.executable, "-m", "agent_app.cti.main", "--db", url,
                                "--port", str(port), "--recordings", str(tmp / "rec"),
-                               "--log-file", str(log)], cwd=ROOT,
+                               "--log-file", str(log), "--journal-fsync", args.journal_fsync],
+                              cwd=ROOT,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         time.sleep(2)

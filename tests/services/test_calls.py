@@ -236,6 +236,29 @@ def test_missed_calls_and_allocation(w):
         w.svc.mark_handled(w.admin, "nope")
 
 
+def test_calls_cut_off_by_a_server_stop_count_by_whether_they_were_answered(w):
+    """agent-ctid's stop or kill closes calls in flight with end cause server_stopped: an
+    unanswered inbound one is missed (someone should call back), an answered one is a
+    valid call, an outbound or internal one is never missed."""
+    t = shanghai(2026, 3, 10, 9)
+    cut = w.call(at=t, answered=False, end_cause="server_stopped")            # was ringing
+    queued = w.call(at=t + dt.timedelta(minutes=1), answered=False, agent=None,
+                    end_cause="server_stopped")                               # was queued
+    talking = w.call(at=t + dt.timedelta(minutes=2), end_cause="server_stopped", talk=42)
+    w.call(at=t + dt.timedelta(minutes=3), answered=False, direction="out", caller="8001",
+           dialed="13800138000", end_cause="server_stopped")                 # our dial
+    w.call(at=t + dt.timedelta(minutes=4), answered=False, internal=True,
+           caller="057188000001", end_cause="server_stopped")
+    rng = dict(start=t - dt.timedelta(hours=1), end=t + dt.timedelta(hours=1))
+    assert ids(w.svc.missed(w.boss, **rng)) == [queued, cut]
+    assert w.svc.allocate(w.boss, [cut, queued, talking], "1002") == 2
+    assert ids(w.svc.missed(w.zhang, **rng)) == [queued, cut]
+    s = lambda **kw: ids(w.svc.search(w.admin, query(**kw)).rows)           # noqa: E731
+    assert talking in s(kind="valid") and talking not in s(kind="invalid")
+    assert {cut, queued} <= set(s(kind="invalid")) and cut not in s(kind="valid")
+    assert s(min_s=40, max_s=45) == [talking]
+
+
 def test_link_customer(w):
     cid = w.call(at=shanghai(2026, 3, 10, 9), caller="13600000000")
     with pytest.raises(Forbidden):

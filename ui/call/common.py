@@ -142,6 +142,7 @@ def end_cause_text(cause: str | None) -> str:
         "vacant": QCoreApplication.translate("call", "Vacant number"),
         "powered_off": QCoreApplication.translate("call", "Powered off"),
         "transferred": QCoreApplication.translate("call", "Transferred"),
+        "server_stopped": QCoreApplication.translate("call", "CTI server stopped"),
     }.get(cause or "", cause or "")
 
 
