@@ -1,6 +1,6 @@
 """Closed vocabularies stored as short strings (portable, readable in SQL).
 
-Names follow ../shared/glossary.md. The UI translates each value through its own
+Names follow docs/glossary.md. The UI translates each value through its own
 tr() table; the database keeps the English code.
 """
 from __future__ import annotations

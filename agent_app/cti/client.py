@@ -1,6 +1,6 @@
 """The desktop's CTI client: one supervised connection to agent-ctid (plain asyncio, no Qt).
 
-Protocol: ../shared/cti-protocol.md; choices where it is silent: docs/cti-client.md.
+Protocol: docs/cti-protocol.md; choices where it is silent: docs/cti-client.md.
 
     client = CtiClient("127.0.0.1", 6020, user="1001", password="…", seat="8001", groups=["21"])
     client.on_status = lambda status, detail: …     # "disconnected"/"connecting"/…, a code

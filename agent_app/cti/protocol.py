@@ -1,4 +1,4 @@
-"""CTI link protocol v1 (../shared/cti-protocol.md): framing and pure message builders.
+"""CTI link protocol v1 (docs/cti-protocol.md): framing and pure message builders.
 
 Nothing here touches a socket, so every rule is unit-tested on bytes. The server and the
 client both build their messages through these functions.

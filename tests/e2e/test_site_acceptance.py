@@ -157,12 +157,17 @@ def test_site_acceptance(site, tmp_path):
         for k, d in desks.items():
             until(lambda d=d, k=k: count(d, r"CTI link: logged_in") > before[k], 30,
                   f"desk {k} to log in again")
-        # the supervisor's view subscribes again and shows the operators as they are now
-        da.wait_log(r"CTI agent 1101: busy", 30)
+        # the call did not survive the server (a simulated switch dies with it): desk A is
+        # told it ended, server_stopped; the agents' places did survive the restart
+        da.wait_log(rf"CTI call_ended {call_id}", 30)
+        assert "call_ended" not in db_.log()
 
+        # the supervisor's view subscribes again and shows the operators as they are now:
+        # B still 空闲 (ready), nobody talking
         def monitor_after_restart():
             rows = [" ".join(r) for r in ds.drive("table", name="monitorAgents")["rows"]]
-            return (any("1101" in t and "置忙" in t for t in rows)
+            return (any("1102" in t and "空闲" in t for t in rows)
+                    and any("1101" in t for t in rows)
                     and not any("通话" in t for t in rows))
         until(monitor_after_restart, 30, "the supervisor's view after the restart")
         for d in desks.values():
