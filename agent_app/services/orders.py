@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from agent_app import clock
 from agent_app.errors import Conflict, NotFound, ValidationError
 from agent_app.phones import normalise
 from agent_app.services.base import Actor, check_version, db_errors, require, retrying
@@ -279,7 +280,7 @@ class OrderService:
                 raise NotFound()
             self._check_medium(s, d.medium_id)
             lines = self._lines(s, d.lines, new=True)
-            day = dt.datetime.now(SITE_ZONE).strftime("%y%m%d")
+            day = clock.now().astimezone(SITE_ZONE).strftime("%y%m%d")
             seq = next_number(s, "order", day)
             first_direct = next((ln for ln in lines if ln.kind == LineKind.DIRECT), lines[0])
             o = SalesOrder(order_no=f"{day}{seq:04d}", customer_id=customer.id,
