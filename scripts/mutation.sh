@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of modules with business rules, against their own tests, on SQLite:
 #   bash scripts/mutation.sh agent_app/cti/routing.py agent_app/services/orders.py …
+#   bash scripts/mutation.sh --mutants 'agent_app.services.orders.x__clean__*' agent_app/services/orders.py
+# (only the mutants whose names match the globs: a part of a module, e.g. orders' write path).
 # Each module's tests are tests/<package>/test_<name>*.py (agent_app/cti/routing.py →
 # tests/cti/test_routing*.py); give others with --tests "tests/x.py tests/y.py".
 # mutmut (config: [tool.mutmut] in pyproject.toml) runs in a scratch copy, .mutation/, with
@@ -12,10 +14,12 @@ cd "$ROOT"
 [ $# -gt 0 ] || { echo "usage: $0 [--tests 'FILES'] MODULE.py…" >&2; exit 2; }
 ensure_venv test
 tests=""
+mutants=()
 modules=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --tests) tests="$2"; shift 2 ;;
+    --mutants) read -r -a more <<<"$2"; mutants+=("${more[@]}"); shift 2 ;;
     *) modules+=("$1"); shift ;;
   esac
 done
@@ -46,6 +50,6 @@ say "mutating ${modules[*]} against$tests (SQLite, 1 worker)"
 cd "$WORK"
 export QT_QPA_PLATFORM=offscreen PYTHONDONTWRITEBYTECODE=1
 start=$(date +%s)
-"$VENV/bin/mutmut" run --max-children 1 >"$WORK/run.log" 2>&1 || { tail -40 "$WORK/run.log"; exit 1; }
+"$VENV/bin/mutmut" run --max-children 1 "${mutants[@]}" >"$WORK/run.log" 2>&1 || { tail -40 "$WORK/run.log"; exit 1; }
 say "done in $(( $(date +%s) - start )) s; mutants and results in .mutation/mutants (mutmut browse there)"
 "$VENV/bin/python" "$ROOT/scripts/mutation_score.py" "${modules[@]}" ${MUTATION_SURVIVORS:+--survivors}

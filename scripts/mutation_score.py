@@ -65,10 +65,14 @@ def main(argv: list[str]) -> int:
         cache: dict = {}
         counts = {"all": [0, 0], "behaviour": [0, 0]}
         survivors = []
+        unchecked = 0
         for name, exit_code in sorted(data.exit_code_by_key.items()):
             status = status_by_exit_code[exit_code]
+            if status == "not checked":   # left out with --mutants, or the run was stopped
+                unchecked += 1
+                continue
             killed = status in ("killed", "timeout", "caught by type check", "segfault")
-            orig, mutant = _functions(name, Path("mutants") / module, cache)
+            orig, mutant = _functions(name, Path(module), cache)
             message_only = _blank(orig) == _blank(mutant)
             for kind in ("all",) if message_only else ("all", "behaviour"):
                 counts[kind][0] += killed
@@ -81,7 +85,8 @@ def main(argv: list[str]) -> int:
         k, n = counts["all"]
         bk, bn = counts["behaviour"]
         print(f"{module}: {k}/{n} killed = {100 * k / max(n, 1):.0f} %; leaving out "
-              f"{n - bn} message-text mutants: {bk}/{bn} = {100 * bk / max(bn, 1):.0f} %")
+              f"{n - bn} message-text mutants: {bk}/{bn} = {100 * bk / max(bn, 1):.0f} %"
+              + (f" ({unchecked} not checked)" if unchecked else ""))
         if show:
             print("  surviving behaviour mutants (mutmut show NAME in .mutation/):")
             print("".join(f"    {s}\n" for s in survivors), end="")
