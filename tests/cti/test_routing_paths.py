@@ -608,8 +608,10 @@ steps = st.lists(st.one_of(
     st.tuples(st.just("abandon"), st.integers(0, 30)),
     st.tuples(st.just("tick"), st.sampled_from([0, 5, 15, 40, CALLER_MEMORY_S])),
     st.tuples(st.just("drop"), people), st.tuples(st.just("resume"), people),
-    st.tuples(st.just("group"), people),
+    st.tuples(st.just("group"), people), st.tuples(st.just("hold"), people),
 ), max_size=60)
+KINDS = {"agent", "ringing", "answered", "held", "resumed", "transferred", "ended", "queue",
+         "started"}
 
 
 @settings(max_examples=300, deadline=None)
@@ -626,36 +628,52 @@ def test_calls_reach_only_ready_connected_agents_of_their_groups(operations):
     now = 0.0
     for op, arg in operations:
         now += 1
+        fx = []
         try:
             if op == "ready":
-                a.ready(arg, now)
+                fx = a.ready(arg, now)
             elif op == "busy":
-                a.busy(arg, None, now)
+                fx = a.busy(arg, None, now)
             elif op == "call":
-                c, _ = a.inbound(arg[1], "4006", arg[0], now)
+                _c, fx = a.inbound(arg[1], "4006", arg[0], now)
             elif op in ("answer", "hangup"):
                 ag = a.agents.get(arg)
                 if ag and ag.call_id:
-                    getattr(a, op)(arg, ag.call_id, now)
+                    fx = getattr(a, op)(arg, ag.call_id, now)
             elif op == "abandon":
                 ids = sorted(a.calls)
                 if ids:
-                    a.caller_hangup(ids[arg % len(ids)], now)
+                    fx = a.caller_hangup(ids[arg % len(ids)], now)
             elif op == "drop":
-                a.disconnect(arg, now)
+                fx = a.disconnect(arg, now)
             elif op == "resume":
                 ag = a.agents.get(arg)
                 if ag:
-                    a.resume(arg, ag.seat, now)
+                    fx = a.resume(arg, ag.seat, now)[1]
             elif op == "group":
                 ag = a.agents.get(arg)
                 if ag and ag.call_id and a.calls[ag.call_id].state == "talking":
-                    a.transfer(arg, ag.call_id, {"group": "11"}, now)
+                    fx = a.transfer(arg, ag.call_id, {"group": "11"}, now)
+            elif op == "hold":
+                ag = a.agents.get(arg)
+                if ag and ag.call_id and a.calls[ag.call_id].state in ("talking", "held"):
+                    held = a.calls[ag.call_id].state == "talking"
+                    fx = a.hold(arg, ag.call_id, held, now)
+                    assert fx == [("held" if held else "resumed", a.calls[ag.call_id])]
+                    assert a.calls[ag.call_id].state == ("held" if held else "talking")
             else:
                 now += arg
-                a.tick(now)
+                fx = a.tick(now)
         except RoutingError:
             pass
+        for kind, obj in fx:   # every effect says what happened, and when
+            assert kind in KINDS
+            if kind == "agent" and op != "resume":
+                assert obj.since == now, (op, obj)
+            if kind == "ended":
+                assert obj.ended_at == now and obj.end_cause
+            if kind == "ringing":
+                assert obj.offered_at == now and obj.ring_deadline > now
         for ag in a.agents.values():   # nobody ready is left idle while a call waits for them
             if a._is_ready(ag):
                 for g in set(ag.groups) | {g for g, cfg in a.groups.items()
@@ -715,3 +733,169 @@ def test_longest_idle_against_a_model(operations):
                 assert c.state == "queued"
                 queue.append(c.call_id)
         assert {v for v in users if a.agents[v].state == "ready"} == set(ready_since)
+
+
+# -- more paths (second mutation run) ----------------------------------------------------------
+def test_default_grace_period_is_30_seconds():
+    a = Acd({"11": GroupConfig("11")})
+    a.login("1", "x", "8001", ["11"], 0)
+    a.disconnect("1", 0)
+    a.tick(29.9)
+    assert "1" in a.agents
+    a.tick(30)
+    assert "1" not in a.agents
+
+
+def test_grace_expiry_while_talking_ends_the_call_then():
+    a = acd(grace_s=30)
+    setup_agents(a)
+    c = talking(a)
+    a.disconnect("1002", 12)
+    fx = a.tick(42)
+    assert (c.end_cause, c.ended_at) == ("answered", 42) and ("ended", c) in fx
+    logged_out = [ag for k, ag in fx if k == "agent"][-1]
+    assert (logged_out.state, logged_out.since, logged_out.call_id) == ("logged_out", 42, None)
+
+
+def test_numeric_seats_tie_break_by_number_not_text():
+    a = acd()
+    a.login("x", "x", "1000", ["11"], 0)
+    a.login("y", "y", "900", ["11"], 0)
+    a.ready("x", 1)
+    a.ready("y", 1)
+    c, _ = a.inbound("1", "4006", "11", 2)
+    assert c.user == "y"
+
+
+def test_excluded_agent_at_the_top_does_not_hide_the_next_one():
+    a = acd()
+    for u, seat in (("A", "1"), ("B", "2"), ("C", "3")):
+        a.login(u, u, seat, ["11"], 0)
+    a.ready("A", 1)
+    a.ready("B", 2)
+    c, _ = a.inbound("1", "4006", "11", 3)
+    assert c.user == "A"
+    a.tick(23)                                    # A lets it ring out: to B
+    assert c.user == "B"
+    a.ready("A", 24)                              # A ready again, ahead of C
+    a.ready("C", 25)
+    a.tick(43)                                    # B lets it ring out: A is skipped, C gets it
+    assert c.user == "C"
+    c2, _ = a.inbound("2", "4006", "11", 44)      # A is still in the heap
+    assert c2.user == "A"
+
+
+def test_agent_who_let_the_first_queued_call_ring_out_takes_the_next():
+    a = acd()
+    a.login("A", "a", "1", ["11"], 0)
+    a.ready("A", 0)
+    c1, _ = a.inbound("1", "4006", "11", 1)
+    c2, _ = a.inbound("2", "4006", "11", 2)
+    a.tick(21)                                    # c1 rings out: back at the head
+    assert list(a.queues["11"]) == [c1.call_id, c2.call_id]
+    fx = a.ready("A", 22)
+    assert ringing(fx) == [(c2.call_id, "A")] and list(a.queues["11"]) == [c1.call_id]
+
+
+def test_wrapup_end_takes_a_queued_call():
+    a = acd()
+    a.login("1001", "a", "8001", ["21"], 0)
+    a.ready("1001", 0)
+    c = talking(a, "1001", 1)
+    q, fx = a.inbound("2", "4006", "21", 3)
+    assert q.state == "queued" and ("queue", "21") in fx
+    a.hangup("1001", c.call_id, 4)
+    fx = a.tick(9)
+    assert ringing(fx) == [(q.call_id, "1001")] and q.offered_at == 9 and q.ring_deadline == 24
+
+
+def test_one_second_wrapup_and_groups_dropped_by_configure():
+    a = Acd({"1": GroupConfig("1", wrapup_s=1), "2": GroupConfig("2", wrapup_s=5)})
+    a.login("a", "a", "1", ["1"], 0)
+    a.ready("a", 0)
+    c, _ = a.inbound("1", "4006", "1", 1)
+    a.answer("a", c.call_id, 1)
+    a.hangup("a", c.call_id, 2)
+    assert a.agents["a"].state == "wrapup" and a.next_deadline() == 3
+    a.login("b", "b", "2", ["2"], 0)
+    a.login("b2", "b2", "3", ["2"], 0)
+    a.ready("b", 3)
+    a.ready("b2", 4)
+    c2, _ = a.inbound("2", "4006", "2", 5)
+    a.configure({"1": GroupConfig("1", wrapup_s=1)}, set())   # group 2 goes
+    a.tick(20)                                    # b lets it ring out: b2, default timeout
+    assert (c2.user, c2.ring_deadline) == ("b2", 35)
+    a.answer("b2", c2.call_id, 21)
+    a.hangup("b2", c2.call_id, 22)                # no group of b2's left: no wrap-up
+    assert a.agents["b2"].state == "ready"
+
+
+def test_abandon_while_ringing_puts_the_agent_back_to_ready_without_wrapup():
+    a = acd()
+    setup_agents(a)
+    c, _ = a.inbound("1", "4006", "21", 10)
+    fx = a.caller_hangup(c.call_id, 12)
+    assert (c.end_cause, c.ended_at) == ("abandoned", 12)
+    ag = a.agents["1002"]
+    assert (ag.state, ag.since, ag.call_id) == ("ready", 12, None)
+    q, _ = a.inbound("2", "4006", "11", 13)
+    fx = a.caller_hangup(q.call_id, 14)
+    assert ("queue", "11") in fx and q.end_cause == "abandoned"
+
+
+def test_rejected_call_ends_when_it_arrives():
+    a = acd()
+    for i in range(3):
+        c, _ = a.inbound(str(i), "4006", "21", 10 + i)
+    assert (c.end_cause, c.ended_at) == ("rejected", 12)
+
+
+def test_busy_and_ready_from_wrapup():
+    a = acd()
+    setup_agents(a)
+    c = talking(a)
+    a.hangup("1002", c.call_id, 20)
+    a.busy("1002", "break", 21)
+    assert (a.agents["1002"].state, a.agents["1002"].since) == ("busy", 21)
+    c = talking(a, "1003", 22)
+    a.hangup("1003", c.call_id, 23)
+    a.ready("1003", 24)
+    assert (a.agents["1003"].state, a.agents["1003"].wrapup_until) == ("ready", None)
+
+
+def test_answer_and_hold_effects_and_transfer_while_held():
+    a = acd()
+    setup_agents(a)
+    c, _ = a.inbound("1", "4006", "21", 10)
+    fx = a.answer("1002", c.call_id, 11)
+    assert fx[-1] == ("answered", c) and a.agents["1002"].since == 11
+    assert a.hold("1002", c.call_id, True, 12) == [("held", c)] and c.state == "held"
+    assert a.hold("1002", c.call_id, False, 13) == [("resumed", c)] and c.state == "talking"
+    a.hold("1002", c.call_id, True, 14)
+    fx = a.transfer("1002", c.call_id, {"number": "138"}, 15)
+    assert (c.end_cause, c.ended_at) == ("transferred", 15)
+    assert c.public(iso)["answered_at"] == "T11" and c.public(iso)["ended_at"] == "T15"
+
+
+def test_dialled_call_record_and_far_answer_state():
+    a = acd()
+    a.login("1001", "a", "8001", ["11"], 0)
+    out, fx = a.dial("1001", "13800000005", "4006", 3)
+    assert ("agent", a.agents["1001"]) in fx
+    p = out.public(iso)
+    assert (p["dialed"], p["seat"], p["user"], p["queued_at"], p["state"]) == \
+        ("13800000005", "8001", "1001", "T3", "ringing")
+    assert out.offered_at == 3
+    a.far_answer(out.call_id, 4)
+    assert out.state == "talking" and a.agents["1001"].since == 4
+    a.hold("1001", out.call_id, True, 5)
+    assert out.state == "held"
+
+
+def test_queue_status_counts_talking_and_rounds_the_wait():
+    a = acd()
+    setup_agents(a)
+    talking(a)
+    q, _ = a.inbound("2", "4006", "11", 14)
+    assert a.queue_status("21", 20)["talking"] == 1
+    assert a.queue_status("11", 20.25)["longest_wait_s"] == 6.2
