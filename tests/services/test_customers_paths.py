@@ -181,3 +181,42 @@ def test_a_lost_race_still_names_the_owner_of_the_phone(svc, agent, database, mo
 
 def test_lookups_of_nothing(svc):
     assert svc.find_by_phone(" - ") == [] and svc.region_for_phone("") is None
+
+
+# -- the region a phone suggests (the screen-pop) ----------------------------------------------
+def regions(database, *rows) -> dict[str, int]:
+    from db.models import Region
+    with database.transaction() as s:
+        for name, code in rows:
+            s.add(Region(name=name, province="", area_code=code, updated_by_login="t"))
+    with database.reading() as s:
+        return {r.name: r.id for r in s.scalars(select(Region))}
+
+
+def test_mobile_block_longest_prefix_wins(svc, database):
+    ids = regions(database, ("北京市", "010"), ("天津市", "022"))
+    assert svc.region_for_phone("130-0010-0000") == ids["北京市"]   # 1300010, not 130001
+    assert svc.region_for_phone("13000190000") == ids["天津市"]     # only 130001 matches
+
+
+def test_mobile_block_city_without_shi_then_by_area_code(svc, database):
+    ids = regions(database, ("北京", ""), ("首都", "021"))
+    assert svc.region_for_phone("13800138000") == ids["北京"]       # 北京市 → 北京
+    assert svc.region_for_phone("13900139000") == ids["首都"]       # 上海市: by 021
+    assert svc.region_for_phone("13000020000") is None               # 巢湖市, no area code
+
+
+def test_landline_area_code_table_then_city_name(svc, database):
+    ids = regions(database, ("苏州", ""), ("芒", ""), ("天津市", ""))
+    assert svc.region_for_phone("0512-66001234") == ids["苏州"]     # 0512 → 苏州市 → 苏州
+    assert svc.region_for_phone("022-23456789") == ids["天津市"]
+    assert svc.region_for_phone("0692-2123456") is None             # 芒市 is not 芒
+    assert svc.region_for_phone("0999-1234567") is None             # no such area code
+    assert svc.region_for_phone("057112345") is None                 # too short for a landline
+
+
+def test_landline_region_by_its_own_area_code_first(svc, database):
+    ids = regions(database, ("杭州地区", "0571"), ("杭州市", ""))
+    assert svc.region_for_phone("0571-88001234") == ids["杭州地区"]
+    with database.reading() as s:
+        assert CustomerService.region_in_session(s, "057188001234") == ids["杭州地区"]
