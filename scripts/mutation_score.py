@@ -3,12 +3,13 @@
     python scripts/mutation_score.py agent_app/cti/routing.py [--survivors]
 
 Per module: killed / all mutants, and the same leaving out message-text mutants. A mutant
-is message-text when, with every message string blanked in both the original function and
-the mutant, the two are the same: its only change is inside a string literal that is
-- an argument of QT_TRANSLATE_NOOP(...) (the error templates, and their "errors" context), or
+is message-text when, with every message argument blanked in both the original function
+and the mutant, the two are the same: its only change is inside an argument that is
+- an argument of QT_TRANSLATE_NOOP(...) (an error template, or its "errors" context; a
+  template mutated to None falls back to the error class's own message), or
 - the message (second argument) of RoutingError(code, message), an f-string included.
-Such a mutant changes what a user reads, never what happens; the error's `code`/`field`
-are not message text and stay counted. Timeouts count as killed, "no tests" as survived.
+Such a mutant changes what a user reads, never what happens; a mutant that drops such an
+argument (a TypeError), or changes the error's `code`, `field` or parameters, is counted. Timeouts count as killed, "no tests" as survived.
 """
 from __future__ import annotations
 
@@ -35,9 +36,7 @@ class _BlankMessages(ast.NodeTransformer):
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
         if name in MESSAGE_CALLS:
             which = MESSAGE_CALLS[name]
-            node.args = [ast.Constant("<msg>") if (which is None or i in which)
-                         and isinstance(a, ast.Constant | ast.JoinedStr)
-                         and (isinstance(a, ast.JoinedStr) or isinstance(a.value, str)) else a
+            node.args = [ast.Constant("<msg>") if which is None or i in which else a
                          for i, a in enumerate(node.args)]
         return node
 
