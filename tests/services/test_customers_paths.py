@@ -220,3 +220,10 @@ def test_landline_region_by_its_own_area_code_first(svc, database):
     assert svc.region_for_phone("0571-88001234") == ids["杭州地区"]
     with database.reading() as s:
         assert CustomerService.region_in_session(s, "057188001234") == ids["杭州地区"]
+
+
+def test_a_lost_race_whose_winner_is_gone_names_no_one(svc):
+    """The unique key refused, but by the time we look the other record has gone."""
+    e = svc._duplicate_after_race(CustomerDraft(name="甲", landline="057188001234"))
+    assert (e.existing_id, e.field) == (0, "phones")
+    assert e.params == {"phone": "057188001234", "name": "?", "registration_no": "?"}
