@@ -324,3 +324,19 @@ def test_order_sequence_restarts_on_the_sites_next_day(shop, monkeypatch):
     assert shop.svc.create(shop.agent, draft(shop)).order_no == "2603020001"
     with shop.db.reading() as s:
         assert len(s.scalars(select(OrderEvent)).all()) == 2
+
+
+def test_order_info_carries_the_customer_and_logistics_fields(shop):
+    o = shop.svc.create(shop.agent, draft(shop))
+    assert (o.registration_no, o.customer_class) == (shop.customer.registration_no, "C")
+    assert (o.placement_id, o.feedback_state, o.receipt_state, o.waybill_no) == \
+        (None, "none", "none", None)
+    assert (o.printed_at, o.cancel_reason, o.confirmed_at) == (None, None, None)
+
+
+def test_confirmed_order_with_a_bad_price_names_the_price(shop):
+    o = shop.svc.create(shop.agent, draft(shop), confirm=True)
+    lines = (OrderLineDraft(shop.products[0].id, unit_price="abc"),)
+    e = refused(ValidationError, shop.svc.update, shop.agent, o.id, o.version,
+                draft(shop, lines=lines))
+    assert e.field == "unit_price"
