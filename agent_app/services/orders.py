@@ -48,6 +48,7 @@ from db.types import utcnow
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # order numbers and date searches use the site's day
 MAX_LINES = 50
 MAX_QUANTITY = 9999
+MAX_TOTAL = Decimal("10000000000")   # sales_order.total is DECIMAL(12,2): below 10^10
 
 
 @dataclass(frozen=True)
@@ -530,8 +531,11 @@ class OrderService:
         o.medium_id = d.medium_id
         o.placement_id = d.placement_id
         o.remark = d.remark
+        total = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0.00"))
+        if total >= MAX_TOTAL:   # MariaDB would refuse the row (a crash), SQLite keep it
+            raise ValidationError(field="lines", max=MAX_TOTAL)
         o.lines = lines
-        o.total = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0.00"))
+        o.total = total
         o.trial = any(ln.trial for ln in lines)
 
     @staticmethod

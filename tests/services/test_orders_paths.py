@@ -12,7 +12,7 @@ from sqlalchemy import select
 from agent_app import clock
 from agent_app.errors import Conflict, Forbidden, NotFound, StaleEdit, UserError, ValidationError
 from agent_app.services.customers import CustomerDraft, CustomerService
-from agent_app.services.orders import MAX_LINES, MAX_QUANTITY, OrderLineDraft
+from agent_app.services.orders import MAX_LINES, MAX_QUANTITY, MAX_TOTAL, OrderLineDraft
 from db.models import Customer, OrderEvent, Product, SalesOrder
 from tests.services import test_orders as base
 from tests.services.test_orders import draft, order_state, three_lines
@@ -186,13 +186,34 @@ def test_validation_errors_name_their_field(shop):
 def test_limits_that_are_accepted(shop):
     p1, p2, _ = shop.products
     o = shop.svc.create(shop.agent, draft(
-        shop, lines=(OrderLineDraft(p1.id, quantity=MAX_QUANTITY, unit_price="9999999.99"),)
+        shop, lines=(OrderLineDraft(p1.id, quantity=MAX_QUANTITY, unit_price="9999.99"),)
         + (OrderLineDraft(p2.id, quantity=1, unit_price="0.00"),) * (MAX_LINES - 1),
         remark="x" * 500, delivery_requirements="y" * 200))
     assert len(o.lines) == MAX_LINES and o.lines[0].quantity == MAX_QUANTITY
-    assert o.lines[0].unit_price == Decimal("9999999.99") and o.lines[1].unit_price == 0
-    assert o.total == Decimal("9999999.99") * MAX_QUANTITY
+    assert o.lines[0].unit_price == Decimal("9999.99") and o.lines[1].unit_price == 0
+    assert o.total == Decimal("9999.99") * MAX_QUANTITY
     assert o.remark == "x" * 500 and o.delivery_requirements == "y" * 200
+    top = shop.svc.create(shop.agent, draft(shop, lines=(
+        OrderLineDraft(p1.id, quantity=1, unit_price="9999999.99"),)))
+    assert top.total == Decimal("9999999.99")
+
+
+def test_order_total_must_fit_its_column(shop):
+    """sales_order.total is DECIMAL(12,2): MariaDB refused a bigger total with a raw
+    DataError (a crash dialog) and SQLite kept it; now it is a validation error."""
+    p1 = shop.products[0]
+    big = "9999999.99"
+    o = shop.svc.create(shop.agent, draft(shop, lines=(
+        OrderLineDraft(p1.id, quantity=1000, unit_price=big),)))
+    assert o.total == Decimal("9999999990.00")
+    for quantity in (1001, MAX_QUANTITY):
+        e = refused(ValidationError, shop.svc.create, shop.agent, draft(shop, lines=(
+            OrderLineDraft(p1.id, quantity=quantity, unit_price=big),)))
+        assert (e.field, e.params) == ("lines", {"max": MAX_TOTAL})
+    e = refused(ValidationError, shop.svc.update, shop.agent, o.id, o.version, draft(
+        shop, lines=(OrderLineDraft(p1.id, quantity=1001, unit_price=big),)))
+    assert e.field == "lines"
+    assert shop.svc.get(o.id).total == Decimal("9999999990.00")
 
 
 def test_explicit_prices_are_rounded_and_zero_is_kept(shop):
