@@ -6,7 +6,8 @@ Per module: killed / all mutants, and the same leaving out message-text mutants.
 is message-text when, with every message argument blanked in both the original function
 and the mutant, the two are the same: its only change is inside an argument that is
 - an argument of QT_TRANSLATE_NOOP(...) (an error template, or its "errors" context; a
-  template mutated to None falls back to the error class's own message), or
+  template mutated to None, or dropped from the error's arguments, falls back to the error
+  class's own message), or
 - the message (second argument) of RoutingError(code, message), an f-string included.
 Such a mutant changes what a user reads, never what happens; a mutant that drops such an
 argument (a TypeError), or changes the error's `code`, `field` or parameters, is counted. Timeouts count as killed, "no tests" as survived.
@@ -34,6 +35,9 @@ class _BlankMessages(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        # a template dropped altogether: the error falls back to its class's own message
+        node.args = [a for a in node.args if not (
+            isinstance(a, ast.Call) and getattr(a.func, "id", "") == "QT_TRANSLATE_NOOP")]
         if name in MESSAGE_CALLS:
             which = MESSAGE_CALLS[name]
             node.args = [ast.Constant("<msg>") if which is None or i in which else a

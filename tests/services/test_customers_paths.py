@@ -229,3 +229,16 @@ def test_a_lost_race_whose_winner_is_gone_names_no_one(svc):
     e = svc._duplicate_after_race(CustomerDraft(name="甲", landline="057188001234"))
     assert (e.existing_id, e.field) == (0, "phones")
     assert e.params == {"phone": "057188001234", "name": "?", "registration_no": "?"}
+
+
+def test_stored_row_keeps_who_registered_search_text_and_class(svc, agent, superadmin, database):
+    from agent_app.search_text import search_grams
+    c = svc.register(agent, CustomerDraft(name="王建国", mobile="13800138000",
+                                          address="杭州市文三路8号", remark="老客户"))
+    with database.transaction() as s:
+        row = s.get(Customer, c.id)
+        assert row.registered_by_id == agent.id
+        assert row.search_grams == search_grams("杭州市文三路8号", "", "", "老客户")
+        row.customer_class, row.points = "B", 900
+    got = svc.get(c.id)
+    assert (got.customer_class, got.points) == ("B", 900)
