@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, lazyload
 
+from agent_app import clock
 from agent_app.errors import Duplicate, NotFound, ValidationError
 from agent_app.phones import area_code_candidates, is_mobile, normalise
 from agent_app.search_text import name_initials, search_grams
@@ -140,7 +141,7 @@ class CustomerService:
         try:
             with db_errors(), self.db.transaction() as s:
                 self._refuse_duplicates(s, d, None)
-                day = dt.datetime.now(SITE_ZONE).strftime("%Y%m%d")
+                day = clock.now().astimezone(SITE_ZONE).strftime("%Y%m%d")
                 login = actor.login.zfill(6)
                 seq = next_number(s, "registration", f"{day}:{login}")
                 c = Customer(registration_no=f"{day}{login}{seq:04d}",

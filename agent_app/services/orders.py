@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from agent_app import clock
 from agent_app.errors import Conflict, NotFound, ValidationError
 from agent_app.phones import normalise
 from agent_app.services.base import Actor, check_version, db_errors, require, retrying
@@ -47,6 +48,7 @@ from db.types import utcnow
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # order numbers and date searches use the site's day
 MAX_LINES = 50
 MAX_QUANTITY = 9999
+MAX_TOTAL = Decimal("10000000000")   # sales_order.total is DECIMAL(12,2): below 10^10
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,7 @@ class OrderService:
                 raise NotFound()
             self._check_medium(s, d.medium_id)
             lines = self._lines(s, d.lines, new=True)
-            day = dt.datetime.now(SITE_ZONE).strftime("%y%m%d")
+            day = clock.now().astimezone(SITE_ZONE).strftime("%y%m%d")
             seq = next_number(s, "order", day)
             first_direct = next((ln for ln in lines if ln.kind == LineKind.DIRECT), lines[0])
             o = SalesOrder(order_no=f"{day}{seq:04d}", customer_id=customer.id,
@@ -529,8 +531,11 @@ class OrderService:
         o.medium_id = d.medium_id
         o.placement_id = d.placement_id
         o.remark = d.remark
+        total = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0.00"))
+        if total >= MAX_TOTAL:   # MariaDB would refuse the row (a crash), SQLite keep it
+            raise ValidationError(field="lines", max=MAX_TOTAL)
         o.lines = lines
-        o.total = sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0.00"))
+        o.total = total
         o.trial = any(ln.trial for ln in lines)
 
     @staticmethod
