@@ -37,6 +37,20 @@ def until(pred: Callable[[], object], timeout: float, what: str, step: float = 0
         time.sleep(step)
 
 
+def terminate(proc: subprocess.Popen | None, timeout: float = 15) -> int | None:
+    """SIGTERM, then SIGKILL if it has not ended within `timeout`; the exit code."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -59,12 +73,7 @@ class Xvfb:
         self.display = f":{number}"
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc, 10)
 
 
 def run_admin(*args: str, stdin: str | None = None, check: bool = True,
@@ -113,13 +122,7 @@ class Ctid:
             self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
 
 
 class Desk:
@@ -257,16 +260,7 @@ class Desk:
 
     def stop(self) -> int | None:
         """End the desk: a SIGTERM (which the program handles like 退出) if still running."""
-        code = None
-        if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-            code = self.proc.returncode
+        code = terminate(self.proc)
         if self.x is not None:
             self.x.stop()
             self.x = None
