@@ -566,16 +566,6 @@ def test_call_ids_are_unique_and_carry_the_time():
     assert c.call_id == "X1" and a.calls["X1"] is c
 
 
-def test_non_numeric_seats_rank_after_numeric_ones():
-    a = acd()
-    a.login("x", "x", "A1", ["11"], 0)
-    a.login("y", "y", "9999", ["11"], 0)
-    a.ready("x", 1)
-    a.ready("y", 1)
-    c, _ = a.inbound("1", "4006", "11", 2)
-    assert c.user == "y"
-
-
 def test_effects_name_the_agent_and_its_groups_queues():
     a = acd()
     fx = a.login("1001", "a", "8001", ["21", "11"], 0)
@@ -757,10 +747,14 @@ def test_grace_expiry_while_talking_ends_the_call_then():
     assert (logged_out.state, logged_out.since, logged_out.call_id) == ("logged_out", 42, None)
 
 
-def test_numeric_seats_tie_break_by_number_not_text():
+@pytest.mark.parametrize("seat_x, seat_y", [
+    ("A1", "9999"),  # a non-numeric seat ranks after every numeric one
+    ("1000", "900"),  # numeric seats tie-break by number, not as text
+])
+def test_ready_ties_go_to_the_lower_ranked_seat(seat_x, seat_y):
     a = acd()
-    a.login("x", "x", "1000", ["11"], 0)
-    a.login("y", "y", "900", ["11"], 0)
+    a.login("x", "x", seat_x, ["11"], 0)
+    a.login("y", "y", seat_y, ["11"], 0)
     a.ready("x", 1)
     a.ready("y", 1)
     c, _ = a.inbound("1", "4006", "11", 2)
