@@ -23,6 +23,22 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def database_label(url: str) -> str:
+    """What the desk's status bar and login dialog show of a database URL: never a
+    password."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        u = make_url(url)
+    except ArgumentError:  # not a URL at all: the start-up check says so; show it as typed
+        return url.rsplit("@", 1)[-1] if "@" in url else url
+    if u.get_backend_name() == "sqlite":
+        return f"SQLite {Path(u.database or '').name}"
+    return f"MySQL {u.username or ''}@{u.host or ''}/{u.database or ''}"
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
 

@@ -14,11 +14,6 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from agent_app.config import WorkstationSettings
 from agent_app.paths import resources_dir
@@ -52,67 +47,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def database_label(url: str) -> str:
-    """What the status bar shows: never a password."""
-    try:
-        u = make_url(url)
-    except ArgumentError:  # not a URL at all: the start-up check says so; show it as typed
-        return url.rsplit("@", 1)[-1] if "@" in url else url
-    if u.get_backend_name() == "sqlite":
-        return f"SQLite {Path(u.database or '').name}"
-    return f"MySQL {u.username or ''}@{u.host or ''}/{u.database or ''}"
-
-
 def load_style(app) -> None:
     qss = resources_dir() / "style.qss"
     try:
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
     except OSError:
         log.info("no style sheet at %s", qss)
-
-
-@dataclass
-class DemoLogin:
-    url: str
-    login: str
-    password: str
-    fallback: bool = False
-
-
-def fallback_demo_database(path: Path) -> DemoLogin:
-    """FALLBACK when agent_app.demodata is missing: an empty seeded database with one demo
-    login made up here (reference data only, no customers or orders)."""
-    import secrets
-
-    from agent_app.services.accounts import AccountService
-    from db.engine import Database
-    from db.enums import Permission, Role
-    from db.migrate import upgrade
-    from db.seed import seed_reference_data
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)  # ours alone; rebuilt so the password below is valid
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    seed_reference_data(url)
-    password = secrets.token_urlsafe(12)
-    db = Database.open(url)
-    try:
-        AccountService(db).add_employee(None, login="8001", name="演示坐席", role=Role.ADMIN,
-                                        password=password, department="直销部",
-                                        permissions={Permission.ARCHIVES},
-                                        must_change_password=False)
-    finally:
-        db.dispose()
-    return DemoLogin(url, "8001", password, fallback=True)
-
-
-def real_demo_database(path: Path) -> DemoLogin:
-    from agent_app.demodata import ensure_demo_database  # written by the demo-data helper
-
-    url = f"sqlite:///{path}"
-    info = ensure_demo_database(url)
-    return DemoLogin(url, info.agent_login, info.agent_password)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     loop.set_exception_handler(reporter.asyncio_handler)
     from ui.shell import Shell
 
-    shell = Shell(app, args, settings, reporter)
+    shell = Shell(app, args, settings, reporter, started_at=_T0)
     try:
         with loop:
             code = loop.run_until_complete(shell.run())

@@ -1,6 +1,6 @@
 """What a panel is given at construction: no global registry, no god object.
 
-The main window builds one AppContext after login and passes it to each panel; a panel
+The shell builds one AppContext after login and passes it to each panel; a panel
 uses `runner` to call services off the GUI thread and `services` for the service
 objects. Panels never hold a session or a socket (the CTI link is reached through the
 bridge in ui/call/, which emits signals and takes commands).
@@ -13,6 +13,7 @@ from typing import Any
 from agent_app.config import WorkstationSettings
 from agent_app.services.base import Actor
 from db.engine import Database
+from ui.kit.changes import ChangeBus
 from ui.worker import DbRunner
 
 
@@ -45,3 +46,5 @@ class AppContext:
     credentials: tuple[str, str] | None = None
     # The demo's built-in CTI server (agent_app.cti.embedded.EmbeddedServer) or None.
     demo_server: Any = None
+    # Announces every save, so open panels refresh themselves (ui.kit.changes).
+    changes: ChangeBus = field(default_factory=ChangeBus)

@@ -1,29 +1,31 @@
-"""The main window: a thin assembler of dock panels (style.md §4, §8).
+"""The main window: built from the feature registry (ui.kit.registry, ui.features).
 
-Feature areas (ui.sales, ui.call, …) are installed by import: each module's
-`install(window, ctx)` returns a feature object, stored in `window.features[name]`.
-They use this small API and nothing else of the window:
+Its menus, tool bar and docks come from the features' declarations; it creates each panel
+the first time it is opened and makes each feature's controller once per login. What a
+controller may use of it (the "host"):
 
-    window.add_panel(panel, area=None, tabify_with=None)  # dock a ui.panel.Panel
-    window.menu(key) -> QMenu     # key in MENU_KEYS: system archives sales logistics
-                                  #                   calls statistics help
-    window.toolbar() -> QToolBar  # the main tool bar
-    window.show_notice(text)      # a toast that never blocks and needs no click
+    host.ctx                        # the login's AppContext
+    host.panel(key) -> Panel        # created and docked on first use, then shown and raised
+    host.find_panel(key)            # the panel if it exists, else None
+    host.panel_created              # Signal(str key, Panel): wire a panel once it exists
+    host.provide(Contract, impl)    # ui.kit.contracts: this feature's side of a contract
+    host.lookup(Contract)           # another feature's side, or None
+    host.action(key) -> QAction     # a registry entry's action
+    host.show_notice(text)          # a toast that never blocks and needs no click
 
-Each user's layout (geometry, docks, open archive windows) is saved on close as
-saveState() bytes in home()/layouts/<login>.json and restored after the next login.
+Each user's layout (geometry, docks, open panels) is saved on close in
+home()/layouts/<login>.json and restored after the next login (ui.kit.layout).
 """
 from __future__ import annotations
 
-import base64
-import importlib
-import json
 import logging
-from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMenu,
@@ -33,45 +35,61 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.config import home
 from agent_app.services.accounts import AccountService
-from ui.archives import ARCHIVE_PANELS
 from ui.context import AppContext
 from ui.crash import log_file
+from ui.kit import layout
+from ui.kit.registry import MENU_KEYS, ActionEntry, Feature, PanelEntry, allowed, load
 from ui.labels import role_names
 from ui.panel import Panel
 from ui.toast import Toaster
 
 log = logging.getLogger(__name__)
-MENU_KEYS = ("system", "archives", "sales", "logistics", "calls", "statistics", "help")
-FEATURES = ("ui.sales", "ui.call")
-LAYOUT_VERSION = 1
 
 
-def layout_path(login: str) -> Path:
-    safe = "".join(c for c in login if c.isalnum()) or "_"
-    return home() / "layouts" / f"{safe}.json"
+def _tr(text: str) -> str:
+    return QApplication.translate("MainWindow", text)
+
+
+# The window's own commands (系统 and 帮助), declared like any feature's.
+DESK = Feature("desk", (
+    ActionEntry("change_password", "system", lambda: _tr("Change &password…"),
+                "open_change_password"),
+    ActionEntry("workstation_settings", "system", lambda: _tr("&Workstation settings…"),
+                "request_settings"),
+    ActionEntry("log", "help", lambda: _tr("Open the &log folder"), "open_log_folder"),
+    ActionEntry("about", "help", lambda: _tr("&About"), "open_about"),
+))
+# 退出 closes the 系统 menu, after every feature's entries there.
+DESK_LAST = Feature("desk", (ActionEntry("exit", "system", lambda: _tr("E&xit"), "close"),))
 
 
 class MainWindow(QMainWindow):
     settings_requested = Signal()
     language_changed = Signal()
+    panel_created = Signal(str, object)  # registry key, the new Panel
     closed = Signal()  # after the layout is saved: the shell ends the program
 
     def __init__(self, ctx: AppContext, *, database_label: str = "",
-                 install_features: bool = True) -> None:
+                 features: Sequence[Feature] | None = None) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
         self.ctx = ctx
         self.database_label = database_label
-        self.features: dict[str, object] = {}
         self.database_reachable = True
-        self.panels: dict[str, Panel] = {}  # archive windows opened so far, by key
+        if features is None:
+            from ui.features import FEATURES
+            features = FEATURES
+        self.registry: list[Feature] = [DESK, *features, DESK_LAST]
+        self.entries: dict[str, PanelEntry | ActionEntry] = {}
+        self.features: dict[str, Any] = {"desk": self}  # feature name -> its controller
+        self.panels: dict[str, Panel] = {}  # the panels created so far, by registry key
         self.dialog = None  # the non-modal dialog currently open (kept referenced)
         self.toaster = Toaster(self)
-        self._texts: list[tuple[object, object]] = []  # (widget/action, () -> text)
+        self._contracts: dict[type, Any] = {}
+        self._texts: list[tuple[Any, Any]] = []  # (widget/action, () -> text)
         self._menus: dict[str, QMenu] = {}
-        self._placeholders: dict[str, QAction] = {}
+        self._actions: dict[str, QAction] = {}
         self._toolbar = QToolBar()
         self._toolbar.setObjectName("mainToolBar")
         self.addToolBar(self._toolbar)
@@ -82,32 +100,77 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_menus()
         self._build_status()
-        if install_features:
-            self.install_features()
+        for feature in self.registry:
+            if feature.controller:
+                self.features[feature.name] = load(feature.controller)(self, ctx)
+        for feature in self.registry:
+            for entry in feature.panels():
+                if entry.at_start and self._allowed(entry):
+                    self._create(entry)
+        for controller in self.features.values():
+            started = getattr(controller, "started", None)
+            if controller is not self and started is not None:
+                started()
         self.retranslate_ui()
         self.layout_restored = self.restore_layout()
 
-    # -- the API for feature areas ----------------------------------------------------------
+    # -- the host API -------------------------------------------------------------------------
+    def panel(self, key: str) -> Panel:
+        """The panel of registry entry `key`: created and docked the first time, then shown,
+        raised and built."""
+        panel = self.panels.get(key) or self._create(self.entries[key])
+        panel.show()
+        panel.raise_()
+        panel.ensure_built()
+        return panel
+
+    def find_panel(self, key: str) -> Panel | None:
+        return self.panels.get(key)
+
+    def open_archive(self, key: str) -> Panel:
+        return self.panel(key)
+
+    def provide(self, contract: type, impl: Any) -> None:
+        self._contracts[contract] = impl
+
+    def lookup(self, contract: type) -> Any:
+        return self._contracts.get(contract)
+
+    def action(self, key: str) -> QAction:
+        return self._actions[key]
+
     def menu(self, key: str) -> QMenu:
         return self._menus[key]
 
     def toolbar(self) -> QToolBar:
         return self._toolbar
 
-    def add_panel(self, panel: Panel, area: Qt.DockWidgetArea | None = None,
-                  tabify_with: Panel | None = None) -> Panel:
-        """Dock `panel`; with `tabify_with`, as a tab beside that panel."""
-        self.addDockWidget(area or panel.default_area, panel)
-        if tabify_with is not None:
-            self.tabifyDockWidget(tabify_with, panel)
-        self._panels_menu.addAction(panel.toggleViewAction())
-        return panel
-
     def show_notice(self, text: str, msec: int = 5000) -> QLabel:
         log.info("notice: %s", text)
         return self.toaster.show(text, msec)
 
-    # -- building ---------------------------------------------------------------------------
+    # -- building -----------------------------------------------------------------------------
+    def _allowed(self, entry: PanelEntry | ActionEntry) -> bool:
+        return allowed(entry, self.ctx.actor, self.ctx.demo)
+
+    def _create(self, entry: PanelEntry) -> Panel:
+        panel = load(entry.target)(self.ctx, self)
+        self.panels[entry.key] = panel
+        neighbour = next((p for p in (self.panels.get(k) for k in entry.tab_with)
+                          if p is not None and not p.isFloating()
+                          and self.dockWidgetArea(p) == entry.area), None)
+        if neighbour is None:  # else any panel already docked in that area
+            neighbour = next((p for k, p in self.panels.items() if p is not panel
+                              and not p.isFloating() and self.dockWidgetArea(p) == entry.area
+                              and self.entries[k].menu == entry.menu), None)
+        self.addDockWidget(entry.area, panel)
+        if neighbour is not None:
+            self.tabifyDockWidget(neighbour, panel)
+        self._panels_menu.addAction(panel.toggleViewAction())
+        self.restoreDockWidget(panel)  # back where this user last had it, if anywhere
+        self.panel_created.emit(entry.key, panel)
+        return panel
+
     def _build_central(self) -> None:
         page = QWidget()
         page.setObjectName("homePage")
@@ -124,67 +187,52 @@ class MainWindow(QMainWindow):
         lay.addStretch(2)
         self.setCentralWidget(page)
 
-    def _text(self, target, fn) -> None:
-        self._texts.append((target, fn))
-
-    def _action(self, menu: QMenu, name: str, text_fn, slot) -> QAction:
-        act = QAction(self)
-        act.setObjectName(name)
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        self._text(act, text_fn)
-        return act
-
     def _build_menus(self) -> None:
         titles = {"system": lambda: self.tr("&System"), "archives": lambda: self.tr("&Archives"),
                   "sales": lambda: self.tr("&Direct sales"),
                   "logistics": lambda: self.tr("&Logistics"), "calls": lambda: self.tr("&Calls"),
                   "statistics": lambda: self.tr("S&tatistics"), "help": lambda: self.tr("&Help")}
         for key in MENU_KEYS:
-            m = self.menuBar().addMenu("")
+            m = QMenu(self)
             m.setObjectName(f"menu_{key}")
             self._menus[key] = m
-            self._text(m.menuAction(), titles[key])
-        sysm = self._menus["system"]
-        self._action(sysm, "act_change_password", lambda: self.tr("Change &password…"),
-                     self.open_change_password)
-        self._action(sysm, "act_workstation_settings", lambda: self.tr("&Workstation settings…"),
-                     self.settings_requested)
-        self._action(sysm, "act_employees", lambda: self.tr("&Employees"),
-                     lambda: self.open_archive("employees"))
-        sysm.addSeparator()
-        self._panels_menu = sysm.addMenu("")
+            self._texts.append((m.menuAction(), titles[key]))
+        self._panels_menu = QMenu(self)
         self._panels_menu.setObjectName("menu_panels")
-        self._text(self._panels_menu.menuAction(), lambda: self.tr("Pa&nels"))
-        sysm.addSeparator()
-        self._action(sysm, "act_exit", lambda: self.tr("E&xit"), self.close)
-        arch = self._menus["archives"]
-        labels = {"regions": lambda: self.tr("&Regions"),
-                  "departments": lambda: self.tr("&Departments"),
-                  "varieties": lambda: self.tr("&Varieties"),
-                  "products": lambda: self.tr("&Products"), "media": lambda: self.tr("&Media"),
-                  "placements": lambda: self.tr("Media p&lacements"),
-                  "system_settings": lambda: self.tr("&System settings")}
-        for key, fn in labels.items():
-            if key == "system_settings":
-                arch.addSeparator()
-            self._action(arch, f"act_{key}", fn, lambda _=False, k=key: self.open_archive(k))
-        helpm = self._menus["help"]
-        self._action(helpm, "act_log", lambda: self.tr("Open the &log folder"),
-                     lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_file().parent))))
-        self._action(helpm, "act_about", lambda: self.tr("&About"), self.open_about)
-        for key in ("sales", "logistics", "calls", "statistics"):
-            ph = QAction(self)
-            ph.setEnabled(False)
-            self._menus[key].addAction(ph)
-            self._placeholders[key] = ph
-            self._text(ph, lambda: self.tr("(not available in this version)"))
-            self._menus[key].aboutToShow.connect(lambda k=key: self._sync_placeholder(k))
+        self._texts.append((self._panels_menu.menuAction(), lambda: self.tr("Pa&nels")))
+        for feature in self.registry:
+            for entry in feature.entries:
+                self.entries[entry.key] = entry
+                if entry.menu and self._allowed(entry):
+                    self._add_action(feature, entry)
+        system = self._menus["system"]
+        exit_action = self._actions["exit"]
+        system.insertSeparator(exit_action)
+        system.insertMenu(exit_action, self._panels_menu)
+        for key in MENU_KEYS:  # a menu with nothing for this user is not shown at all
+            if self._menus[key].actions():
+                self.menuBar().addMenu(self._menus[key])
 
-    def _sync_placeholder(self, key: str) -> None:
-        """The placeholder shows only while no feature has put anything in the menu."""
-        others = [a for a in self._menus[key].actions() if a is not self._placeholders[key]]
-        self._placeholders[key].setVisible(not others)
+    def _add_action(self, feature: Feature, entry: PanelEntry | ActionEntry) -> None:
+        act = QAction(self)
+        act.setObjectName(f"act_{entry.key.replace('.', '_')}")
+        if entry.shortcut:
+            act.setShortcut(QKeySequence(entry.shortcut))
+        if isinstance(entry, PanelEntry):
+            act.triggered.connect(lambda _=False, k=entry.key: self.panel(k))
+        else:
+            act.triggered.connect(lambda _=False, f=feature.name, h=entry.handler:
+                                  getattr(self.features[f], h)())
+            if entry.tip is not None:
+                self._texts.append((_Tip(act), entry.tip))
+        menu = self._menus[entry.menu]
+        if entry.separator and menu.actions():
+            menu.addSeparator()
+        menu.addAction(act)
+        if entry.toolbar:
+            self._toolbar.addAction(act)
+        self._actions[entry.key] = act
+        self._texts.append((act, entry.text))
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -231,44 +279,16 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate_ui()
+            self.language_changed.emit()
         super().changeEvent(event)
 
-    # -- features and archive windows -------------------------------------------------------
-    def install_features(self) -> None:
-        for name in FEATURES:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:  # the feature exists but something it needs is missing
-                    log.exception("feature %s could not be imported", name)
-                    self.show_notice(self.tr("{feature} could not be loaded; see the log.")
-                                     .format(feature=name))
-                continue
-            install = getattr(module, "install", None)
-            if install is None:
-                continue
-            try:
-                self.features[name.split(".")[-1]] = install(self, self.ctx)
-            except Exception:  # one broken feature must not keep the agent from working
-                log.exception("feature %s failed to install", name)
-                self.show_notice(self.tr("{feature} could not be loaded; see the log.")
-                                 .format(feature=name))
+    # -- the window's own commands ------------------------------------------------------------
+    def request_settings(self) -> None:
+        self.settings_requested.emit()
 
-    def open_archive(self, key: str) -> Panel:
-        panel = self.panels.get(key)
-        if panel is None:
-            panel = ARCHIVE_PANELS[key](self.ctx, self)
-            self.panels[key] = panel
-            docked = [p for p in self.panels.values() if p is not panel
-                      and not p.isFloating() and self.dockWidgetArea(p) == panel.default_area]
-            self.add_panel(panel, tabify_with=docked[-1] if docked else None)
-            self.restoreDockWidget(panel)  # back where this user last had it, if anywhere
-        panel.show()
-        panel.raise_()
-        panel.ensure_built()
-        return panel
+    def open_log_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_file().parent)))
 
-    # -- dialogs ----------------------------------------------------------------------------
     def open_change_password(self) -> None:
         from ui.dialogs.password import ChangePasswordDialog
 
@@ -288,36 +308,33 @@ class MainWindow(QMainWindow):
         self.dialog = box
         box.open()
 
-    # -- layout per user --------------------------------------------------------------------
+    # -- layout per user ----------------------------------------------------------------------
     def save_layout(self) -> None:
-        data = {"version": LAYOUT_VERSION,
-                "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode(),
-                "state": base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode(),
-                "panels": [k for k, p in self.panels.items() if p.isVisible()]}
-        path = layout_path(self.ctx.actor.login)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:  # a full disk loses the layout, nothing else
-            log.warning("cannot save the layout to %s: %s", path, exc)
+        layout.save(self, self.ctx.actor.login,
+                    [k for k, p in self.panels.items() if p.isVisible()])
 
     def restore_layout(self) -> bool:
-        try:
-            data = json.loads(layout_path(self.ctx.actor.login).read_text(encoding="utf-8"))
-            state = base64.b64decode(data["state"])
-            geometry = base64.b64decode(data["geometry"])
-            panels = [k for k in data.get("panels", []) if k in ARCHIVE_PANELS]
-        except (OSError, ValueError, KeyError, TypeError):
+        saved = layout.load(self.ctx.actor.login)
+        if saved is None:
             return False  # first login here, or a damaged file: the default layout
-        for key in panels:  # docks must exist before restoreState can place them
-            self.open_archive(key)
-        self.restoreGeometry(QByteArray(geometry))
-        return self.restoreState(QByteArray(state), LAYOUT_VERSION)
+        for key in saved.panels:  # docks must exist before restoreState can place them
+            entry = self.entries.get(key)
+            if isinstance(entry, PanelEntry) and self._allowed(entry) and key not in self.panels:
+                self._create(entry)
+        return layout.apply(self, saved)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.save_layout()
         super().closeEvent(event)
         if event.isAccepted():
             self.closed.emit()
+
+
+class _Tip:
+    """Lets a tool tip be re-set with the action's text on a language change."""
+
+    def __init__(self, action: QAction) -> None:
+        self.action = action
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the setText protocol of _texts
+        self.action.setToolTip(text)

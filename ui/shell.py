@@ -12,6 +12,7 @@ import logging
 import signal
 import threading
 import time
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
@@ -20,8 +21,7 @@ from agent_app.config import WorkstationSettings, home
 from agent_app.dbcheck import open_checked
 from agent_app.errors import UserError
 from agent_app.services.accounts import AccountService, LoginResult
-from db.engine import Database
-from ui import app as app_module
+from db.engine import Database, database_label
 from ui.collector import freeze_startup_objects
 from ui.context import AppContext, Services
 from ui.dialogs import wait_finished
@@ -35,10 +35,15 @@ def preload_features() -> None:
     """Import the main window's modules on a plain thread while the login dialog waits
     for the user: importing them on the GUI thread blocked it for ~600 ms after the
     login. Imports only define classes (no Qt object is made at import time), so any
-    thread may run them; a failure is left for the real import to report."""
-    from ui.main_window import FEATURES
+    thread may run them; a failure is left for the real import to report. Panels opened
+    later (and QtMultimedia with the call query's player) load when first opened."""
+    from ui.features import FEATURES
 
-    for name in ("ui.main_window", *FEATURES):
+    modules = {"ui.main_window"}
+    for feature in FEATURES:
+        modules.add(feature.controller.partition(":")[0])
+        modules.update(e.target.partition(":")[0] for e in feature.panels() if e.at_start)
+    for name in sorted(modules - {""}):
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the main window reports it when it imports
@@ -55,10 +60,19 @@ def fit_to_screen(window) -> None:
     window.setGeometry(area)  # without a window manager, maximised is only a flag
 
 
+@dataclass(frozen=True)
+class DemoLogin:
+    url: str
+    login: str
+    password: str
+
+
 class Shell:
     def __init__(self, app: QApplication, args, settings: WorkstationSettings,
-                 reporter) -> None:
+                 reporter, started_at: float | None = None) -> None:
         self.app, self.args, self.settings, self.reporter = app, args, settings, reporter
+        # the process's start, for the "database ready" and "login dialog" figures
+        self.started_at = time.perf_counter() if started_at is None else started_at
         self.runner = DbRunner()
         self.db: Database | None = None
         self.window = None
@@ -107,7 +121,7 @@ class Shell:
             self.db = await self._open_database(url)
             if self.db is None:
                 return 1
-            log.info("database ready after %.0f ms", (time.perf_counter() - app_module._T0) * 1000)
+            log.info("database ready after %.0f ms", (time.perf_counter() - self.started_at) * 1000)
             accounts = AccountService(self.db)
             if demo_mode:
                 result = await self._demo_login(accounts)
@@ -169,20 +183,12 @@ class Shell:
         self.quit_event.set()
 
     # -- database -----------------------------------------------------------------------------
-    async def _prepare_demo(self):
-        path = home() / "demo.sqlite3"
-        try:
-            return await self.runner.call(app_module.real_demo_database, path)
-        except ImportError as exc:
-            if not (exc.name or "").startswith("agent_app.demodata"):
-                raise
-            log.warning("agent_app.demodata is missing: FALLBACK to an empty seeded database")
-            if not self.args.screenshot:
-                await self._message(QMessageBox.Icon.Warning, self.tr(
-                    "The demo data module is not installed, so the demo opens an empty "
-                    "database with reference data only (a fallback)."))
-            return await self.runner.call(app_module.fallback_demo_database,
-                                          home() / "demo-fallback.sqlite3")
+    async def _prepare_demo(self) -> DemoLogin:
+        from agent_app.demodata import ensure_demo_database  # the demo's own data
+
+        url = f"sqlite:///{home() / 'demo.sqlite3'}"
+        info = await self.runner.call(ensure_demo_database, url)
+        return DemoLogin(url, info.agent_login, info.agent_password)
 
     async def _open_database(self, url: str) -> Database | None:
         """Open and check the schema; on a known problem say what to do and offer the
@@ -194,7 +200,7 @@ class Shell:
                 known = known_error(exc)
                 if known is None:
                     raise
-                log.warning("database %s unusable: %s", app_module.database_label(url), exc)
+                log.warning("database %s unusable: %s", database_label(url), exc)
                 choice = await self._db_problem(error_text(known))
             if choice == "quit":
                 return None
@@ -250,7 +256,7 @@ class Shell:
         url_before = self.settings.database_url()
         while True:
             dlg = LoginDialog(self.settings, self.runner, accounts,
-                              database_label=app_module.database_label(url_before))
+                              database_label=database_label(url_before))
             self.login_dialog = dlg
             wants_settings: list[bool] = []
 
@@ -258,7 +264,7 @@ class Shell:
                 flag.append(True)
                 d.reject()
             dlg.settings_requested.connect(to_settings)
-            log.info("login dialog after %.0f ms", (time.perf_counter() - app_module._T0) * 1000)
+            log.info("login dialog after %.0f ms", (time.perf_counter() - self.started_at) * 1000)
             if self._preload.ident is None:
                 QTimer.singleShot(0, self._preload.start)  # after the dialog's first paint
             result = await wait_finished(dlg)
@@ -290,10 +296,7 @@ class Shell:
         ctx = AppContext(actor=result.actor, settings=self.settings, runner=self.runner,
                          services=Services(self.db), demo=self.demo is not None,
                          credentials=self.credentials, demo_server=self.cti_server)
-        label = app_module.database_label(self.db.url)
-        if self.demo is not None and self.demo.fallback:
-            label += " (" + self.tr("fallback: no demo data") + ")"
-        self.window = MainWindow(ctx, database_label=label)
+        self.window = MainWindow(ctx, database_label=database_label(self.db.url))
         self.window.settings_requested.connect(self._settings_from_window)
         self.window.closed.connect(self._main_window_closed)
         from ui.dbwatch import DatabaseWatch
@@ -303,11 +306,6 @@ class Shell:
         self.window.closed.connect(self.db_watch.stop)
         if self.args.screenshot:
             self.window.resize(*self.args.size)
-            if "sales" not in self.window.features and not any(
-                    d.isVisible() for d in self.window.panels.values()):
-                first = self.window.open_archive("products")
-                self.window.open_archive("placements")
-                first.raise_()
         elif not self.window.layout_restored:
             fit_to_screen(self.window)
         self.window.show()
@@ -346,9 +344,7 @@ class Shell:
 
     async def _screenshot_customer(self, timeout: float = 10) -> None:
         """The working screen shows a customer: open the directory's newest one."""
-        sales = self.window.features.get("sales")
-        if sales is None:
-            return
+        sales = self.window.features["sales"]
         deadline = time.perf_counter() + timeout
         while not sales.directory.loaded and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
@@ -357,11 +353,9 @@ class Shell:
 
     # -- the built-in CTI server for the demo ------------------------------------------------
     async def _start_cti(self) -> None:
-        try:
-            from agent_app.cti.embedded import start_embedded_server
-        except ImportError:
-            log.info("no built-in CTI server (agent_app.cti.embedded not installed)")
-            return
+        # imported here: only the demo runs the server in-process
+        from agent_app.cti.embedded import start_embedded_server
+
         try:
             # off the GUI thread: it reads the database and waits for the server to listen
             server = await self.runner.call(start_embedded_server, db_url=self.db.url)

@@ -55,7 +55,8 @@ def _fill(combo: QComboBox, items: list[tuple[str, object]]) -> None:
 class CallQueryPanel(Panel):
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
 
-    def __init__(self, ctx, bridge, parent=None) -> None:
+    def __init__(self, ctx, parent=None) -> None:
+        bridge = ctx.cti
         self.bridge = bridge
         self.dialog: QFileDialog | None = None
         self.exported: list[Path] = []

@@ -40,9 +40,10 @@ log = logging.getLogger(__name__)
 class CallConsolePanel(Panel):
     default_area = Qt.DockWidgetArea.BottomDockWidgetArea
 
-    def __init__(self, ctx, bridge, pop=None, parent=None) -> None:
+    def __init__(self, ctx, parent=None) -> None:
+        bridge = ctx.cti
         self.bridge = bridge
-        self.pop = pop
+        self.pop = None  # the ScreenPop, set by the call feature when it wires the console
         self.call: dict | None = None          # the call shown (current, or the last one)
         self.since: dt.datetime | None = None
         self.today_loaded = 0                   # refreshes done (tests wait on it)

@@ -27,7 +27,7 @@ from ui.panel import Panel
 class InternalNumbersPanel(Panel):
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
 
-    def __init__(self, ctx, bridge=None, parent=None) -> None:
+    def __init__(self, ctx, parent=None) -> None:
         self.editing = None        # the InternalNumberInfo being edited, None: a new one
         self.loaded = False
         self._tasks: set[asyncio.Future] = set()

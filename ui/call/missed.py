@@ -36,7 +36,8 @@ from ui.panel import Panel
 class MissedCallsPanel(Panel):
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
 
-    def __init__(self, ctx, bridge, parent=None) -> None:
+    def __init__(self, ctx, parent=None) -> None:
+        bridge = ctx.cti
         self.bridge = bridge
         self.may_allocate = ctx.actor.is_admin or ctx.actor.can(Permission.MISSED_ALLOCATION)
         self.pending_callback: tuple[str, str] | None = None   # (call_id, number)

@@ -2,7 +2,7 @@
 
 On call_ringing (and, for a call this desk dialled, on call_answered) the controller looks
 the caller up with CallService.pop_context (one worker call, ≤ 50 ms), then hands the result
-to the sales feature: one match → that record; several → a short pick list; none → a blank
+to the customer screen (ui.kit.contracts): one match → that record; several → a short pick list; none → a blank
 new-customer form with the phone and region filled in. A banner names the hotline, medium
 and product so the agent knows which advert the caller saw.
 
@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ui.call import common as C
 from ui.errors import reported
+from ui.kit.contracts import CustomerScreen
 
 log = logging.getLogger(__name__)
 KEEP_ENDED = 50  # ended calls remembered for a late registration or recording
@@ -48,31 +49,29 @@ class ScreenPop(QObject):
     popped = Signal(str, str)          # call_id, "record" | "pick" | "new"
     failed = Signal(str)               # text for the console's message line
 
-    def __init__(self, ctx, bridge, sales: Callable[[], object | None],
+    def __init__(self, ctx, bridge, screen: Callable[[], CustomerScreen | None],
                  window=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.ctx, self.bridge, self._sales, self.window = ctx, bridge, sales, window
+        self.ctx, self.bridge, self._screen, self.window = ctx, bridge, screen, window
         self.notes_source: Callable[[str], str | None] = lambda _cid: None
         self.pop_latencies_ms: list[float] = []
         self.calls: OrderedDict[str, PoppedCall] = OrderedDict()
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Future] = set()
-        self._hooked_sales = None
+        self._hooked: CustomerScreen | None = None
         bridge.call_ringing.connect(self.on_ringing)
         bridge.call_answered.connect(self.on_answered)
         bridge.call_ended.connect(self.on_ended)
         bridge.recording_ready.connect(self.on_recording)
 
-    # -- the sales feature ------------------------------------------------------------------
-    def sales(self):
-        sales = self._sales()
-        if sales is not None and sales is not self._hooked_sales:
-            self._hooked_sales = sales
-            sales.customer_registered.connect(self.on_registered)
-            opened = getattr(sales, "customer_opened", None)  # not in the contract (yet)
-            if opened is not None:
-                opened.connect(self.on_opened)
-        return sales
+    # -- the customer screen ----------------------------------------------------------------
+    def screen(self) -> CustomerScreen | None:
+        screen = self._screen()
+        if screen is not None and screen is not self._hooked:
+            self._hooked = screen
+            screen.customer_registered.connect(self.on_registered)
+            screen.customer_opened.connect(self.on_opened)
+        return screen
 
     # -- signals in -------------------------------------------------------------------------
     def on_ringing(self, event: dict) -> None:
@@ -129,15 +128,10 @@ class ScreenPop(QObject):
                 self._spawn(self.log_call(state))
 
     def _record_shown_for(self, call_id: str | None) -> int | None:
-        """The customer the record panel shows for this call, if it shows one. (The
-        contract has no "customer opened" signal; ui.sales keeps the call it was opened
-        with on its record panel, which this reads when present.)"""
-        record = getattr(self._hooked_sales, "record", None)
-        call = getattr(record, "call", None) or {}
-        if call_id and call.get("call_id") == call_id:
-            cid = getattr(record, "customer_id", None)
-            return cid if isinstance(cid, int) else None
-        return None
+        """The customer the record shows for this call, if it shows one."""
+        if self._hooked is None or not call_id:
+            return None
+        return self._hooked.customer_for_call(call_id)
 
     # -- the pop ----------------------------------------------------------------------------
     def _begin(self, call: dict) -> PoppedCall:
@@ -157,26 +151,26 @@ class ScreenPop(QObject):
                                                   caller, dialed, state.at), self.failed.emit)
         if ctx is None:
             return
-        sales = self.sales()
-        if sales is None:
-            log.warning("screen pop for %s: no sales feature installed", cid)
+        screen = self.screen()
+        if screen is None:
+            log.warning("screen pop for %s: no customer screen installed", cid)
             return
-        sales.set_pop_banner(self.banner(state.direction, caller, dialed, group or ctx.group, ctx))
+        screen.set_pop_banner(self.banner(state.direction, caller, dialed, group or ctx.group, ctx))
         if ctx.bundle is not None:
             state.customer_id = ctx.bundle.customer.id
-            sales.show_bundle(ctx.bundle, call=call)
+            screen.show_bundle(ctx.bundle, call=call)
             kind = "record"
         elif len(ctx.matches) > 1:
-            sales.pick_customer(list(ctx.matches), call=call)
+            screen.pick_customer(list(ctx.matches), call=call)
             kind = "pick"
         elif ctx.matches:  # one match but no bundle loaded: open it (loads, then shows)
             state.customer_id = ctx.matches[0].id
-            sales.open_customer(ctx.matches[0].id, call=call)
+            screen.open_customer(ctx.matches[0].id, call=call)
             kind = "record"
         else:
-            sales.new_customer(phone=caller, region_id=ctx.region_id, call=call)
+            screen.new_customer(phone=caller, region_id=ctx.region_id, call=call)
             kind = "new"
-        self._repaint(sales)
+        self._repaint(screen)
         self.pop_latencies_ms.append((time.perf_counter() - t0) * 1000)
         log.info("screen-pop %s: %s, customer %s, %.0f ms", cid, kind, state.customer_id,
                  self.pop_latencies_ms[-1])
@@ -195,13 +189,8 @@ class ScreenPop(QObject):
         parts += [p for p in (ctx.medium_name, ctx.product_name or ctx.variety_name) if p]
         return " · ".join(parts)
 
-    def _repaint(self, sales) -> None:
-        widget = getattr(sales, "record_widget", None)
-        if callable(widget):
-            widget = widget()
-        widget = widget or self.window
-        if widget is not None and hasattr(widget, "repaint"):
-            widget.repaint()
+    def _repaint(self, screen: CustomerScreen) -> None:
+        screen.record_dock().repaint()
 
     # -- writing the call down --------------------------------------------------------------
     async def log_call(self, state: PoppedCall, notes: str | None = None) -> bool:

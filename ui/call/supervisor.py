@@ -59,7 +59,8 @@ def _since(value: dt.datetime | None) -> str:
 class SupervisorPanel(Panel):
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
 
-    def __init__(self, ctx, bridge, parent=None) -> None:
+    def __init__(self, ctx, parent=None) -> None:
+        bridge = ctx.cti
         self.bridge = bridge
         self.agents: dict[str, AgentRow] = {}
         self.groups: dict[str, GroupRow] = {}
