@@ -2212,6 +2212,14 @@ Call-center agent desktop.</translation>
             <source>Open a customer first.</source>
             <translation>Open a customer first.</translation>
         </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI link not connected</translation>
+        </message>
+        <message>
+            <source>Dialling {number}…</source>
+            <translation>Dialling {number}…</translation>
+        </message>
     </context>
     <context>
         <name>SalesLabels</name>
@@ -2991,6 +2999,34 @@ Call-center agent desktop.</translation>
         <message>
             <source>CTI server stopped</source>
             <translation>CTI server stopped</translation>
+        </message>
+        <message>
+            <source>Call &amp;console</source>
+            <translation>Call &amp;console</translation>
+        </message>
+        <message>
+            <source>Call &amp;query</source>
+            <translation>Call &amp;query</translation>
+        </message>
+        <message>
+            <source>&amp;Missed calls</source>
+            <translation>&amp;Missed calls</translation>
+        </message>
+        <message>
+            <source>&amp;Internal numbers</source>
+            <translation>&amp;Internal numbers</translation>
+        </message>
+        <message>
+            <source>&amp;Monitoring</source>
+            <translation>&amp;Monitoring</translation>
+        </message>
+        <message>
+            <source>Place a demo call</source>
+            <translation>Place a demo call</translation>
+        </message>
+        <message>
+            <source>Ask the built-in CTI server for a call from a demo customer</source>
+            <translation>Ask the built-in CTI server for a call from a demo customer</translation>
         </message>
     </context>
     <context>

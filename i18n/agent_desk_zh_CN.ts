@@ -2202,6 +2202,14 @@ Call-center agent desktop.</source>
             <source>Open a customer first.</source>
             <translation>请先打开一个客户。</translation>
         </message>
+        <message>
+            <source>CTI link not connected</source>
+            <translation>CTI 未连接</translation>
+        </message>
+        <message>
+            <source>Dialling {number}…</source>
+            <translation>正在拨打 {number}…</translation>
+        </message>
     </context>
     <context>
         <name>SalesLabels</name>
@@ -2981,6 +2989,34 @@ Call-center agent desktop.</source>
         <message>
             <source>CTI server stopped</source>
             <translation>CTI 服务器停止</translation>
+        </message>
+        <message>
+            <source>Call &amp;console</source>
+            <translation>前台管理(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Call &amp;query</source>
+            <translation>通话查询(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>&amp;Missed calls</source>
+            <translation>未接来电(&amp;M)</translation>
+        </message>
+        <message>
+            <source>&amp;Internal numbers</source>
+            <translation>集团电话(&amp;I)</translation>
+        </message>
+        <message>
+            <source>&amp;Monitoring</source>
+            <translation>监控(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Place a demo call</source>
+            <translation>模拟来电</translation>
+        </message>
+        <message>
+            <source>Ask the built-in CTI server for a call from a demo customer</source>
+            <translation>请内置 CTI 服务器模拟一个演示客户来电</translation>
         </message>
     </context>
     <context>

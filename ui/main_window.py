@@ -139,6 +139,11 @@ class MainWindow(QMainWindow):
     def action(self, key: str) -> QAction:
         return self._actions[key]
 
+    def registry_actions(self, feature: str) -> dict[str, QAction]:
+        """A feature's actions this user has, by key without the "feature." prefix."""
+        return {k.removeprefix(f"{feature}."): a for k, a in self._actions.items()
+                if k.startswith(f"{feature}.")}
+
     def menu(self, key: str) -> QMenu:
         return self._menus[key]
 
@@ -156,6 +161,8 @@ class MainWindow(QMainWindow):
     def _create(self, entry: PanelEntry) -> Panel:
         panel = load(entry.target)(self.ctx, self)
         self.panels[entry.key] = panel
+        # a panel deleted under the window (tests do it) is no longer the window's
+        panel.destroyed.connect(lambda _=None, k=entry.key: self.panels.pop(k, None))
         neighbour = next((p for p in (self.panels.get(k) for k in entry.tab_with)
                           if p is not None and not p.isFloating()
                           and self.dockWidgetArea(p) == entry.area), None)

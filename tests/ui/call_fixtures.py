@@ -143,6 +143,7 @@ class RecordingSales(QObject):
     the end-to-end test uses the real SalesFeature."""
 
     customer_registered = Signal(int, str)
+    customer_opened = Signal(int, str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -167,6 +168,12 @@ class RecordingSales(QObject):
     def set_pop_banner(self, text):
         self.banner = text
 
+    def customer_for_call(self, call_id):
+        return None
+
+    def record_dock(self):
+        return self.dock
+
     def names(self):
         return [c[0] for c in self.calls]
 
@@ -185,16 +192,20 @@ class Desks:
         self.made: list[tuple] = []
 
     def __call__(self, login="1001", password="pass1234", seat="8001", demo_server=None):
-        from ui.call import install
+        from PySide6.QtWidgets import QDockWidget
+
+        from ui.call import FEATURE
+        from ui.kit.contracts import CustomerScreen
         from ui.main_window import MainWindow
 
         ctx = self.call_ctx(login, password, seat)
         ctx.demo, ctx.demo_server = demo_server is not None, demo_server
         # not qtbot.addWidget: qtbot would close the window before the link is stopped
-        w = MainWindow(ctx, database_label="test", install_features=False)
+        w = MainWindow(ctx, database_label="test", features=(FEATURE,))
         sales = RecordingSales()
-        w.features["sales"] = sales
-        w.features["call"] = feature = install(w, ctx)
+        sales.dock = QDockWidget(w)
+        w.provide(CustomerScreen, sales)
+        feature = w.features["call"]
         w.resize(1366, 768)
         w.show()
         self.made.append((w, feature))

@@ -50,7 +50,7 @@ def test_known_caller_pops_record_answer_hangup_lists_call(desk, ctid, call_worl
         assert console.caller.text() == KNOWN_MOBILE and console.dialed.text() == HOTLINE
         assert console.answer_button.isEnabled() and not console.hangup_button.isEnabled()
 
-        feature.shortcuts["F2"].activated.emit()  # F2 answers
+        feature.actions["answer"].trigger()  # F2 answers
         await until(lambda: console.hangup_button.isEnabled())
         assert "Talking" in console.call_state.text()
         console.hold_button.click()
@@ -107,13 +107,13 @@ def test_commands_without_link_report_instead_of_raising(desk):
 
 
 def test_no_credentials_means_no_connection(qtbot, call_ctx, aloop):
-    from ui.call import install
+    from ui.call import FEATURE
 
     ctx = call_ctx()
     ctx.credentials = None
-    w = MainWindow(ctx, database_label="test", install_features=False)
+    w = MainWindow(ctx, database_label="test", features=(FEATURE,))
     qtbot.addWidget(w)
-    feature = install(w, ctx)
+    feature = w.features["call"]
     w.show()
     feature.console.toggle_link()
     assert feature.bridge.client is None

@@ -48,8 +48,10 @@ def test_function_keys_on_the_main_window(desk, qtbot):
         qtbot.keyClick(w, Qt.Key.Key_F5)
         await until(lambda: (bridge.agent or {}).get("state") == "busy")
         assert bridge.agent["reason"] == "Meeting"
-        for key in ("F2", "F3", "F4", "F5"):
-            assert feature.shortcuts[key].context() == Qt.ShortcutContext.WindowShortcut
+        for key, verb in (("F2", "answer"), ("F3", "hangup"), ("F4", "ready"), ("F5", "busy")):
+            act = feature.actions[verb]
+            assert act.shortcut().toString() == key
+            assert act.shortcutContext() == Qt.ShortcutContext.WindowShortcut
     desk.run(scenario())
 
 

@@ -111,7 +111,7 @@ def test_maintenance_changes_the_owner_of_selected_customers(shop, sales_window,
     a, b = shop.customer("甲"), shop.customer("乙")
     shop.customer("丙")
     w = sales_window()
-    panel = w.features["sales"].open_maintenance()
+    panel = w.panel("sales.maintenance")
     run(aloop, until(lambda: panel.employee.count() == 2))
     panel.field.setCurrentIndex(panel.field.findData("address"))
     panel.text.setText("文三路")
@@ -144,7 +144,7 @@ def test_maintenance_removes_a_duplicate_order_and_cancels_reminders(shop, sales
     ReminderService(shop.db).create(shop.admin, c.id,
                                     dt.datetime.now(dt.UTC) + dt.timedelta(days=1), "回访")
     w = sales_window()
-    panel = w.features["sales"].open_maintenance()
+    panel = w.panel("sales.maintenance")
     panel.field.setCurrentIndex(panel.field.findData("name"))
     panel.text.setText("重复单")
     run(aloop, panel.search())

@@ -49,6 +49,11 @@ class CallFeature(QObject):
         return {k.removeprefix("call."): p for k, p in self.window.panels.items()
                 if k.startswith("call.") and k != "call.console"}
 
+    @property
+    def actions(self) -> dict:
+        """This user's Calls-menu actions by short key (the registry's, without "call.")."""
+        return self.window.registry_actions("call")
+
     def open_panel(self, key: str):
         return self.window.panel(f"call.{key}")
 

@@ -48,6 +48,10 @@ class SalesFeature(QObject):
         host.installEventFilter(self)
         ctx.changes.changed.connect(self._changed)
 
+    @property
+    def actions(self) -> dict:
+        return self.window.registry_actions("sales")
+
     # the panels the tests and the screen-pop reach (all made at login)
     @property
     def directory(self):
