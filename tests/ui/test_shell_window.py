@@ -218,3 +218,26 @@ def test_language_switch_retranslates_menus_and_panels(window_for, aloop, qapp, 
     finally:
         i18n.install("en", qapp)
     qtbot.waitUntil(lambda: w.menu("archives").title() == "&Archives")
+
+
+def test_a_saved_layout_bigger_than_this_screen_is_fitted_inside_it(qtbot):
+    """A layout saved on a 1920×1080 desk, restored on a smaller screen: the whole window,
+    status bar included, stays on the screen's available area."""
+    from PySide6.QtWidgets import QMainWindow
+
+    from ui.kit import layout
+
+    w = QMainWindow()
+    qtbot.addWidget(w)
+    w.statusBar().showMessage("status")
+    w.show()
+    area = w.screen().availableGeometry()
+    w.resize(area.width() + 600, area.height() + 400)
+    w.move(area.left() - 100, area.bottom() - 50)
+    layout.fit_inside_screen(w)
+    assert w.width() <= area.width() and w.height() <= area.height()
+    assert area.contains(w.frameGeometry())
+    w.resize(400, 300)
+    w.move(area.left() + 10, area.top() + 10)
+    layout.fit_inside_screen(w)  # a window already inside is left alone
+    assert (w.width(), w.height(), w.x(), w.y()) == (400, 300, area.left() + 10, area.top() + 10)
