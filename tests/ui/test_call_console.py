@@ -141,12 +141,14 @@ def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_wo
         w, feature, sales = desk()
         await logged_in_ready(feature)
         ended = []
-        feature.bridge.call_ended.connect(lambda ev: ended.append(ev))
+        feature.bridge.state_changed.connect(
+            lambda st: ended.extend(c for c in st.calls if c.state == "ended"))
         ctid.inbound(KNOWN_MOBILE, hangup_after_s=0.3)
         await until(lambda: ended, 20)
+        assert ended[0].end_cause == "abandoned"
         assert "show_bundle" not in sales.names()  # the lookup is still running
         await until(lambda: "show_bundle" in sales.names(), 20)
-        call_id = ended[0]["call"]["call_id"]
+        call_id = ended[0].call_id
         await until(lambda: any(c.call_id == call_id for c in ContactService(
             call_world.db).for_customer(call_world.customer_id)), 20)
     desk.run(scenario())
