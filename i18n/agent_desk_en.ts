@@ -2992,6 +2992,14 @@ Call-center agent desktop.</translation>
             <source>CTI server stopped</source>
             <translation>CTI server stopped</translation>
         </message>
+        <message>
+            <source>Unanswered</source>
+            <translation>Unanswered</translation>
+        </message>
+        <message>
+            <source>Taken by another agent</source>
+            <translation>Taken by another agent</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>

@@ -2982,6 +2982,14 @@ Call-center agent desktop.</source>
             <source>CTI server stopped</source>
             <translation>CTI 服务器停止</translation>
         </message>
+        <message>
+            <source>Unanswered</source>
+            <translation>未接</translation>
+        </message>
+        <message>
+            <source>Taken by another agent</source>
+            <translation>已由其他座席接听</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>
