@@ -3028,6 +3028,14 @@ Call-center agent desktop.</translation>
             <source>Ask the built-in CTI server for a call from a demo customer</source>
             <translation>Ask the built-in CTI server for a call from a demo customer</translation>
         </message>
+        <message>
+            <source>Unanswered</source>
+            <translation>Unanswered</translation>
+        </message>
+        <message>
+            <source>Taken by another agent</source>
+            <translation>Taken by another agent</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>

@@ -3018,6 +3018,14 @@ Call-center agent desktop.</source>
             <source>Ask the built-in CTI server for a call from a demo customer</source>
             <translation>请内置 CTI 服务器模拟一个演示客户来电</translation>
         </message>
+        <message>
+            <source>Unanswered</source>
+            <translation>未接</translation>
+        </message>
+        <message>
+            <source>Taken by another agent</source>
+            <translation>已由其他座席接听</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>

@@ -37,14 +37,17 @@ import logging
 import os
 import random
 import ssl as ssl_module
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agent_app.cti import callstate as CS
 from agent_app.cti import protocol as P
+from agent_app.cti.callstate import CallState
 from agent_app.cti.link import READ_LIMIT, CtiError, Dropped, Link, bounded, refusal
 
-__all__ = ["CtiClient", "CtiError"]
+__all__ = ["CallState", "CtiClient", "CtiError"]
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +79,11 @@ class CtiClient:
         self.on_event: Callable[[dict], Any] | None = None
         self.status = "disconnected"        # disconnected, connecting, connected, logged_in
         self.detail = ""                    # why disconnected (a code), "resumed" when so
-        self.agent: dict | None = None      # our agent object, kept current by agent_state
-        self.call: dict | None = None       # our current call, kept current by call_* events
+        # the one record of this agent's and its calls' state (agent_app/cti/callstate.py):
+        # replaced, never changed, on every event of ours; listeners get each new one
+        self.state = CallState(user=user)
+        self._listeners: list[Callable[[CallState], Any]] = []
+        self._agent_raw: dict | None = None  # the agent object's fixed parts (name, seat…)
         self.resumed = False                # the last login resumed a place kept in grace
         self.heartbeat_s = 15.0
         self.server: str | None = None
@@ -91,12 +97,37 @@ class CtiClient:
         self._stopping = False
         self._got_in = False
         self._logged_in = asyncio.Event()
-        self._events = {
-            "agent_state": self._ev_agent_state,
-            "call_ringing": self._ev_call, "call_answered": self._ev_call,
-            "call_held": self._ev_call, "call_resumed": self._ev_call,
-            "call_transferred": self._ev_call, "call_ended": self._ev_call_ended,
-        }
+
+    # -- state -----------------------------------------------------------------------------------
+    def add_listener(self, fn: Callable[[CallState], Any]) -> Callable[[], None]:
+        """Call `fn(snapshot)` after every change of `state`; returns the unsubscriber."""
+        self._listeners.append(fn)
+        return lambda: self._listeners.remove(fn) if fn in self._listeners else None
+
+    def _update(self, new: CallState) -> None:
+        if new == self.state:
+            return
+        self.state = new
+        for fn in list(self._listeners):
+            try:
+                fn(new)
+            except Exception:  # a listener's bug must not stop the link or the others
+                log.exception("CTI state listener failed")
+
+    @property
+    def agent(self) -> dict | None:
+        """Our agent object (protocol shape), its state fields from the snapshot."""
+        if self._agent_raw is None:
+            return None
+        s = self.state
+        return {**self._agent_raw, "state": s.agent_state, "reason": s.reason,
+                "since": s.agent_since, "call_id": s.agent_call_id}
+
+    @property
+    def call(self) -> dict | None:
+        """Our live call (protocol shape), or None."""
+        current = self.state.current
+        return current.as_dict() if current is not None else None
 
     # -- life cycle ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -127,7 +158,8 @@ class CtiClient:
             await asyncio.wait({task}, timeout=STOP_TASKS_S)
         if self._link is not None:
             self._link.close("client stopped")
-        self.agent = self.call = None  # logged out (or soon, after the grace period)
+        self._agent_raw = None  # logged out (or soon, after the grace period)
+        self._update(CS.logged_out(self.state))
         self._set_status("disconnected", "stopped")
 
     # -- requests --------------------------------------------------------------------------------
@@ -171,7 +203,12 @@ class CtiClient:
                 P.arg_digits(args, name)
             except P.BadArgs as exc:
                 raise CtiError("bad_args", str(exc)) from None
-        return await self.request("dial", **args)
+        result = await self.request("dial", **args)
+        call_id = result.get("call_id") if isinstance(result, dict) else None
+        if call_id:
+            self._update(CS.on_dialled(self.state, str(call_id), number, caller_id or "",
+                                       self.seat, P.ts_iso(time.time())))
+        return result
 
     async def monitor(self) -> dict:
         """Subscribe to the supervisor's view. The subscription ends with the connection:
@@ -323,7 +360,9 @@ class CtiClient:
     def _logged_in_as(self, msg: dict) -> None:
         # runs in the reader: events written right after the result (agent_state, call_*)
         # are read before the supervisor runs again, and must update this, not be undone
-        self.agent, self.call = msg.get("agent"), msg.get("call")
+        agent = msg.get("agent")
+        self._agent_raw = dict(agent) if isinstance(agent, dict) else {"user": self.user}
+        self._update(CS.on_login(self.state, msg, P.ts_iso(time.time())))
         self.resumed = bool(msg.get("resumed"))
         self._keep_ticket(msg)
 
@@ -350,39 +389,18 @@ class CtiClient:
                 self.seq_gaps += 1
                 log.warning("CTI event seq gap: %s after %s", seq, self._last_seq)
             self._last_seq = seq
-        handler = self._events.get(msg.get("event"))
         try:
-            if handler is not None:
-                handler(msg)
+            self._update(CS.on_event(self.state, msg))
             if self.on_event is not None:
                 self.on_event(msg)
         except Exception:  # a bug in a handler must not end the link
             log.exception("CTI event handler failed on %s", msg.get("event"))
 
-    def _ev_agent_state(self, msg: dict) -> None:
-        agent = msg.get("agent")
-        if isinstance(agent, dict) and agent.get("user") == self.user:  # monitors see others
-            self.agent = agent
-
-    def _mine(self, call: Any) -> bool:
-        if not isinstance(call, dict) or call.get("call_id") is None:
-            return False
-        ours = {(self.agent or {}).get("call_id"), (self.call or {}).get("call_id")}
-        return call.get("user") == self.user or call["call_id"] in ours
-
-    def _ev_call(self, msg: dict) -> None:
-        if self._mine(msg.get("call")):
-            self.call = msg["call"]
-
-    def _ev_call_ended(self, msg: dict) -> None:
-        call = msg.get("call")
-        if self._mine(call) and (self.call or {}).get("call_id") == call.get("call_id"):
-            self.call = None
-
     def _set_status(self, status: str, detail: str = "") -> None:
         if (status, detail) == (self.status, self.detail):
             return
         self.status, self.detail = status, detail
+        self._update(CS.with_status(self.state, status))
         if self.on_status is not None:
             try:
                 self.on_status(status, detail)

@@ -141,12 +141,133 @@ def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_wo
         w, feature, sales = desk()
         await logged_in_ready(feature)
         ended = []
-        feature.bridge.call_ended.connect(lambda ev: ended.append(ev))
+        feature.bridge.state_changed.connect(
+            lambda st: ended.extend(c for c in st.calls if c.state == "ended"))
         ctid.inbound(KNOWN_MOBILE, hangup_after_s=0.3)
         await until(lambda: ended, 20)
+        assert ended[0].end_cause == "abandoned"
         assert "show_bundle" not in sales.names()  # the lookup is still running
         await until(lambda: "show_bundle" in sales.names(), 20)
-        call_id = ended[0]["call"]["call_id"]
+        call_id = ended[0].call_id
         await until(lambda: any(c.call_id == call_id for c in ContactService(
             call_world.db).for_customer(call_world.customer_id)), 20)
+    desk.run(scenario())
+
+
+# -- the console never lies about a call ------------------------------------------------------------
+class Spy:
+    """Counts the requests a client sends (and which)."""
+
+    def __init__(self, client) -> None:
+        self.sent: list[str] = []
+        real = client.request
+
+        async def request(type, **kwargs):
+            self.sent.append(type)
+            return await real(type, **kwargs)
+        client.request = request
+
+
+def test_a_call_that_rings_out_is_not_shown_ringing(desk, ctid, qapp):
+    """Ring timeout 2 s (call_fixtures): the agent lets the phone ring. The console then says
+    busy · unanswered in words (both languages), the call box says the call ended unanswered,
+    Answer is off, and F2 does nothing at all: no request, no red line."""
+    async def scenario():
+        from ui import i18n
+
+        w, feature, sales = desk()
+        bridge, console = feature.bridge, feature.console
+        await logged_in_ready(feature)
+        ctid.inbound(KNOWN_MOBILE)
+        await until(lambda: console.answer_button.isEnabled(), 20)
+        assert console.call_state.text() == "Inbound · Ringing"
+        await until(lambda: bridge.state.agent_state == "busy", 20)
+        assert console.state_light.text.text() == "Busy · Unanswered"
+        assert console.badge.text.text().startswith("Busy · Unanswered")
+        assert console.call_state.text() == "Inbound · Ended · No answer"
+        assert console.caller.text() == KNOWN_MOBILE  # which call it was, still readable
+        assert not console.answer_button.isEnabled() and bridge.state.ringing is None
+        await until(lambda: sales.banner.endswith("Ended · No answer"), 20)
+
+        spy, failed = Spy(bridge.client), []
+        bridge.command_failed.connect(lambda *a: failed.append(a))
+        feature.shortcuts["F2"].activated.emit()
+        bridge.answer()
+        assert spy.sent == [] and failed == [] and not bridge._tasks
+        assert not console.message.isVisible()
+
+        try:
+            i18n.install("zh_CN", qapp)
+            await until(lambda: console.state_light.text.text() == "置忙 · 未接")
+            assert console.call_state.text() == "呼入 · 已结束 · 无人接听"
+        finally:
+            i18n.install("en", qapp)
+        await until(lambda: console.state_light.text.text() == "Busy · Unanswered")
+    desk.run(scenario())
+
+
+def test_the_error_line_clears_on_the_next_success(desk, ctid):
+    """Each success after a refusal clears the red line: Ready, Busy, the next call ringing,
+    a successful answer, hang-up. The refusals are the server's, in words."""
+    async def scenario():
+        w, feature, _ = desk()
+        bridge, console = feature.bridge, feature.console
+        await until(lambda: bridge.connected, 20)
+
+        async def refused(command, words):
+            command()
+            await until(lambda: console.message.isVisible())
+            assert words in console.message.text()
+
+        nothing = "There is no call."
+        await refused(bridge.hold, nothing)
+        bridge.ready()  # Ready clears it
+        await until(lambda: not console.message.isVisible())
+        assert console.state_light.text.text() == "Ready"
+
+        await refused(bridge.hold, nothing)
+        console.busy_button.click()  # Busy clears it
+        await until(lambda: not console.message.isVisible())
+        assert console.state_light.text.text() == "Busy · Break"
+
+        bridge.ready()
+        await until(lambda: bridge.state.agent_state == "ready")
+        await refused(bridge.hangup, nothing)
+        ctid.inbound(KNOWN_MOBILE)  # the next call ringing clears it
+        await until(lambda: bridge.state.ringing is not None, 20)
+        assert not console.message.isVisible()
+
+        # the server refuses to hang up a call still ringing: a refusal in words
+        await refused(bridge.hangup, "Hang up: Not possible in the present state")
+        console.answer_button.click()  # a successful answer clears it
+        await until(lambda: "Talking" in console.call_state.text())
+        await until(lambda: not console.message.isVisible())
+
+        await refused(bridge.ready, "Ready: Not possible in the present state")
+        console.hangup_button.click()  # hang-up clears it
+        await until(lambda: not console.message.isVisible())
+        await until(lambda: bridge.state.current is None)
+        assert console.call_state.text() == "Inbound · Ended · Answered"
+        assert not console.answer_button.isEnabled()
+    desk.run(scenario())
+
+
+def test_a_bug_in_a_command_goes_to_the_crash_dialog_not_the_agent(desk, monkeypatch):
+    async def scenario():
+        import sys
+
+        w, feature, _ = desk()
+        bridge, console = feature.bridge, feature.console
+        await until(lambda: bridge.connected, 20)
+        crashes, failed = [], []
+        monkeypatch.setattr(sys, "excepthook", lambda *exc: crashes.append(exc))
+        bridge.command_failed.connect(lambda *a: failed.append(a))
+
+        async def buggy():
+            raise KeyError("a bug")
+        monkeypatch.setattr(bridge.client, "ready", buggy)
+        bridge.ready()
+        await until(lambda: crashes)
+        assert crashes[0][0] is KeyError and failed == []
+        assert not console.message.isVisible()
     desk.run(scenario())

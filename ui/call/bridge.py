@@ -1,35 +1,39 @@
 """The one bridge between the asyncio CTI client and Qt (style.md §2).
 
-CtiBridge owns one agent_app.cti.client.CtiClient on the qasync loop. The client is plain
-asyncio and calls plain callables; the bridge turns those callbacks into Qt signals and
-turns the panels' commands into scheduled coroutines. Panels never touch the socket:
-they call a method here and watch the signals (like XiVO's xlets).
+CtiBridge owns one agent_app.cti.client.CtiClient on the qasync loop. The client owns the
+agent's and its calls' state (one immutable CallState snapshot, agent_app/cti/callstate.py);
+the bridge exposes it (`state`, and `state_changed` carrying each new one) and keeps no copy.
+Panels never touch the socket: they call a method here and render from the snapshot.
 
-Commands never raise into Qt, never block and never open a dialog: a refusal from the
-server (CtiError) or a dropped link is reported through `command_failed(verb, text)`.
+Commands never raise into Qt, never block and never open a dialog. A refusal from the server
+(CtiError: an error result, a dropped link, a timeout) is reported through
+`command_failed(verb, text)` in the agent's words; a command that succeeded is reported
+through `command_done(verb)`. Any other exception in a command is a bug in this program: it
+goes to sys.excepthook (the crash dialog), never to the agent dressed up as a refusal.
 `fetch_recording` is the exception: it is awaited by its caller, which shows the error.
 
-Events are dispatched through one table. A supervisor who monitors also receives the
-other agents' events; those go to `monitor_event` only, so they never pop a screen or
-change this agent's own console.
+Events that are not state (recordings, messages, and what a monitoring supervisor sees of
+the other agents) are passed on as they come.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from agent_app.cti.callstate import CallState
+from agent_app.cti.link import CtiError
 from ui.call import common as C
 
 log = logging.getLogger(__name__)
 
+
 def _client_class():
-    # Imported late: the client module is another helper's, and the console must still
-    # open (showing "disconnected") when it is missing from an installation.
     from agent_app.cti.client import CtiClient
 
     return CtiClient
@@ -44,16 +48,13 @@ def error_text(exc: BaseException) -> str:
 
 class CtiBridge(QObject):
     status_changed = Signal(str, str)      # status, detail
-    agent_changed = Signal(dict)           # this agent's agent object
-    call_ringing = Signal(dict)            # the whole event (call + pop)
-    call_answered = Signal(dict)
-    call_changed = Signal(dict)            # held / resumed / transferred (whole event)
-    call_ended = Signal(dict)
+    state_changed = Signal(object)         # CallState: every new snapshot of the client's
     recording_ready = Signal(dict)
     message = Signal(dict)
     monitor_event = Signal(dict)           # agent_state / queue_status / call_* of anyone
     dial_placed = Signal(dict)             # the outbound call object right after `dial`
     command_failed = Signal(str, str)      # verb, text
+    command_done = Signal(str)             # verb: the server accepted it
 
     def __init__(self, ctx, *, client_factory: Callable[..., Any] | None = None,
                  parent: QObject | None = None) -> None:
@@ -63,19 +64,16 @@ class CtiBridge(QObject):
         self.client = None
         self.status = "disconnected"
         self.detail = ""
-        self.agent: dict | None = None
-        self.call: dict | None = None          # this agent's current call object
-        self.dialled_ids: set[str] = set()     # calls this desk placed with dial()
         self._tasks: set[asyncio.Future] = set()
         self._manual_disconnect = False
         self._dispatch: dict[str, Callable[[dict], None]] = {
-            "agent_state": self._ev_agent_state,
-            "call_ringing": self._ev_call,
-            "call_answered": self._ev_call,
-            "call_held": self._ev_call,
-            "call_resumed": self._ev_call,
-            "call_transferred": self._ev_call,
-            "call_ended": self._ev_call,
+            "agent_state": self.monitor_event.emit,
+            "call_ringing": self.monitor_event.emit,
+            "call_answered": self.monitor_event.emit,
+            "call_held": self.monitor_event.emit,
+            "call_resumed": self.monitor_event.emit,
+            "call_transferred": self.monitor_event.emit,
+            "call_ended": self.monitor_event.emit,
             "recording_ready": self._ev_recording,
             "queue_status": self.monitor_event.emit,
             "message": self.message.emit,
@@ -86,6 +84,24 @@ class CtiBridge(QObject):
     def connected(self) -> bool:
         """True when commands can reach the server as this agent (logged in)."""
         return self.status == "logged_in"
+
+    @property
+    def state(self) -> CallState:
+        """The client's snapshot (a logged-out one while there is no client)."""
+        client = self.client
+        state = getattr(client, "state", None) if client is not None else None
+        return state if isinstance(state, CallState) else CallState(user=self.login)
+
+    @property
+    def agent(self) -> dict | None:
+        """This agent's agent object (protocol shape), read from the client."""
+        return getattr(self.client, "agent", None) if self.client is not None else None
+
+    @property
+    def call(self) -> dict | None:
+        """This agent's live call (protocol shape), read from the snapshot."""
+        current = self.state.current
+        return current.as_dict() if current is not None else None
 
     @property
     def login(self) -> str:
@@ -145,6 +161,8 @@ class CtiBridge(QObject):
         # "disconnected" must not overwrite the status of the one that replaced it
         client.on_status = lambda *a, c=client: self._on_status(*a) if c is self.client else None
         client.on_event = lambda ev, c=client: self._on_event(ev) if c is self.client else None
+        client.add_listener(
+            lambda st, c=client: self.state_changed.emit(st) if c is self.client else None)
         self.client = client
         self._spawn("connect", client.start())
 
@@ -153,8 +171,8 @@ class CtiBridge(QObject):
         client, self.client = self.client, None
         if client is not None:
             self._spawn("disconnect", client.stop())
-        self.call = None
         self._set_status("disconnected", "")
+        self.state_changed.emit(self.state)
 
     async def aclose(self) -> None:
         """Stop the client and wait for it (used when the window closes and by tests)."""
@@ -185,7 +203,11 @@ class CtiBridge(QObject):
         self._command("busy", lambda c: c.busy(reason or None))
 
     def answer(self) -> None:
-        self._call_command("answer", lambda c, cid: c.answer(cid))
+        """Answer the call ringing here; nothing at all when none is (F2 on an idle desk)."""
+        ringing = self.state.ringing
+        if ringing is None or not self.connected:
+            return
+        self._command("answer", lambda c: c.answer(ringing.call_id))
 
     def hangup(self) -> None:
         self._call_command("hangup", lambda c, cid: c.hangup(cid))
@@ -205,14 +227,9 @@ class CtiBridge(QObject):
 
         async def run(c) -> None:
             result = await c.dial(number, caller_id=caller_id)
-            call_id = (result or {}).get("call_id") if isinstance(result, dict) else result
-            if call_id:
-                self.dialled_ids.add(call_id)
-                self.call = {"call_id": call_id, "direction": "out",
-                             "caller": caller_id or "", "dialed": number,
-                             "seat": self.ctx.settings.seat, "user": self.login,
-                             "state": "ringing"}
-                self.dial_placed.emit(dict(self.call))
+            placed = self.state.call((result or {}).get("call_id"))
+            if placed is not None:
+                self.dial_placed.emit(placed.as_dict())
         self._command("dial", run)
 
     def monitor(self) -> None:
@@ -245,9 +262,14 @@ class CtiBridge(QObject):
                 await coro
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - reported, never raised into Qt
-                log.info("CTI %s failed: %s", verb, exc)
+            except CtiError as exc:  # the server (or the link) said no: the agent's business
+                log.info("CTI %s refused: %s", verb, exc)
                 self.command_failed.emit(verb, self.refusal_text(exc))
+            except Exception:  # noqa: BLE001 - a bug: the crash dialog, never a "refusal"
+                log.error("CTI %s failed", verb, exc_info=True)
+                sys.excepthook(*sys.exc_info())
+            else:
+                self.command_done.emit(verb)
         task = asyncio.ensure_future(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -276,11 +298,11 @@ class CtiBridge(QObject):
         self._spawn(verb, fn(self.client))
 
     def _call_command(self, verb: str, fn: Callable[[Any, str], Coroutine]) -> None:
-        if self.call is None:
+        current = self.state.current
+        if current is None:
             self.command_failed.emit(verb, self.tr("There is no call."))
             return
-        call_id = self.call["call_id"]
-        self._command(verb, lambda c: fn(c, call_id))
+        self._command(verb, lambda c: fn(c, current.call_id))
 
     # -- client callbacks -------------------------------------------------------------------
     def _set_status(self, status: str, detail: str) -> None:
@@ -290,73 +312,27 @@ class CtiBridge(QObject):
         self.status_changed.emit(status, self.detail)
 
     def _on_status(self, status: str, detail: str = "") -> None:
-        # A dropped link keeps the call on the server for the grace period, so the
-        # current call is kept until the resumed login or an event says otherwise.
+        # A dropped link keeps the call on the server for the grace period: the client's
+        # snapshot keeps it too, until the resumed login or an event says otherwise.
         self._set_status(status, detail)
-        if status != "logged_in" or self.client is None:
-            return
-        agent = getattr(self.client, "agent", None)
-        if isinstance(agent, dict):
-            self._ev_agent_state({"agent": agent})
-        self._sync_call(getattr(self.client, "call", None))
-
-    def _sync_call(self, call: dict | None) -> None:
-        """After a (re)login: the server's view of our call wins. A call resumed within the
-        grace period is shown again; one that ended while the link was down is closed
-        here (its talk time is unknown to us: the call record has it)."""
-        if call:
-            self.call = dict(call)
-            self.call_changed.emit({"event": "call_resumed", "call": dict(call)})
-        elif self.call is not None:
-            old, self.call = self.call, None
-            self.call_ended.emit({"event": "call_ended", "call": {**old, "state": "ended"},
-                                  "talk_s": None, "missed_while_disconnected": True})
 
     def _on_event(self, event: dict) -> None:
-        handler = self._dispatch.get(event.get("event", ""))
+        # the client has already folded the event into its snapshot (state_changed)
+        name = event.get("event", "")
+        if name == "agent_state" and (event.get("agent") or {}).get("user") == self.login:
+            agent = event["agent"]
+            log.info("CTI agent %s: %s %s", self.login, agent.get("state"),
+                     agent.get("reason") or "")
+        elif name.startswith("call_") and self.state.call(
+                (event.get("call") or {}).get("call_id")) is not None:
+            log.info("CTI %s %s", name, event["call"]["call_id"])
+        handler = self._dispatch.get(name)
         if handler is None:
             return  # unknown events are ignored (forward compatibility)
         try:
             handler(event)
         except Exception:  # noqa: BLE001 - one bad event must not stop the stream
             log.exception("CTI event %s not handled", event.get("event"))
-
-    def _ev_agent_state(self, event: dict) -> None:
-        agent = event.get("agent") or {}
-        self.monitor_event.emit({"event": "agent_state", "agent": agent})
-        if agent.get("user") != self.login:
-            return
-        if (self.agent or {}).get("state") != agent.get("state"):
-            log.info("CTI agent %s: %s %s", self.login, agent.get("state"),
-                     agent.get("reason") or "")
-        self.agent = agent
-        if not agent.get("call_id") and self.call and self.call.get("state") == "ended":
-            self.call = None
-        self.agent_changed.emit(agent)
-
-    def _ev_call(self, event: dict) -> None:
-        name = event["event"]
-        call = event.get("call") or {}
-        self.monitor_event.emit(event)
-        if call.get("user") != self.login and not (
-                self.call and self.call.get("call_id") == call.get("call_id")):
-            return  # another agent's call, seen because we monitor
-        log.info("CTI %s %s", name, call.get("call_id"))
-        if name == "call_ended":
-            if self.call and self.call.get("call_id") == call.get("call_id"):
-                self.call = None
-            self.call_ended.emit(event)
-            return
-        if name == "call_transferred" and call.get("user") != self.login:
-            self.call = None  # gone to someone else
-        else:
-            self.call = dict(call)
-        if name == "call_ringing":
-            self.call_ringing.emit(event)
-        elif name == "call_answered":
-            self.call_answered.emit(event)
-        else:
-            self.call_changed.emit(event)
 
     def _ev_recording(self, event: dict) -> None:
         self.monitor_event.emit(event)

@@ -117,12 +117,45 @@ def verb_text(verb: str) -> str:
     }.get(verb, verb)
 
 
-def busy_reasons() -> list[str]:
-    """置忙 reasons offered (the server keeps the text as given)."""
-    return [QCoreApplication.translate("call", "Break"),
-            QCoreApplication.translate("call", "Training"),
-            QCoreApplication.translate("call", "Meeting"),
-            QCoreApplication.translate("call", "Other")]
+# 置忙 reasons the desk offers, as the codes it sends: the server keeps a reason as given and
+# tells every desk (and the supervisor's) the same code, each shows it in its own language
+BUSY_REASONS = ("Break", "Training", "Meeting", "Other")
+
+
+def busy_reasons() -> list[tuple[str, str]]:
+    """置忙 reasons offered: (code sent to the server, the words shown)."""
+    return [(code, reason_text(code)) for code in BUSY_REASONS]
+
+
+def reason_text(reason: str | None) -> str:
+    """An agent's reason code (cti-protocol.md: the server's `no_answer`, a state name given
+    as a reason, the desk's 置忙 reasons) in words. A reason that is no code (free text an
+    older desk sent) is already words and is shown as it is."""
+    if not reason:
+        return ""
+    words = {
+        "no_answer": QCoreApplication.translate("call", "Unanswered"),
+        "break": QCoreApplication.translate("call", "Break"),
+        "training": QCoreApplication.translate("call", "Training"),
+        "meeting": QCoreApplication.translate("call", "Meeting"),
+        "other": QCoreApplication.translate("call", "Other"),
+    }.get(reason.lower())
+    if words is not None:
+        return words
+    if reason in AGENT_STATES:
+        return state_text(reason)[1]
+    return reason
+
+
+AGENT_STATES = ("logged_out", "busy", "ready", "ringing", "talking", "wrapup")
+
+
+def agent_text(state: str | None, reason: str | None) -> tuple[str, str]:
+    """The agent's state light: colour and words, e.g. 置忙 · 未接."""
+    colour, text = state_text(state)
+    if state == "busy" and reason:
+        text = f"{text} · {reason_text(reason)}"
+    return colour, text
 
 
 def direction_text(direction: str | None) -> str:
@@ -143,6 +176,7 @@ def end_cause_text(cause: str | None) -> str:
         "powered_off": QCoreApplication.translate("call", "Powered off"),
         "transferred": QCoreApplication.translate("call", "Transferred"),
         "server_stopped": QCoreApplication.translate("call", "CTI server stopped"),
+        "taken_elsewhere": QCoreApplication.translate("call", "Taken by another agent"),
     }.get(cause or "", cause or "")
 
 

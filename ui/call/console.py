@@ -7,7 +7,11 @@ with Answer / Hang up / Hold / Transfer, and a notes box written into the custom
 contact log when the call ends or on Save. 前台管理中只能查询当天的呼入与呼出资料: the
 table below lists today's calls of this agent, refreshed after each call.
 
-Every button only asks the bridge; the lights change when the server says so.
+Every button only asks the bridge; the lights, the call box and the status-bar badge are
+drawn from the CTI client's snapshot (bridge.state), so they change when the server says so
+and never disagree with each other. Answer is enabled only while the snapshot has a call
+ringing for this agent. The message line says what went wrong last and clears on the next
+success (Ready, Busy, Answer, Hang up accepted; the next call ringing).
 """
 from __future__ import annotations
 
@@ -44,8 +48,8 @@ class CallConsolePanel(Panel):
         bridge = ctx.cti
         self.bridge = bridge
         self.pop = None  # the ScreenPop, set by the call feature when it wires the console
-        self.call: dict | None = None          # the call shown (current, or the last one)
-        self.since: dt.datetime | None = None
+        self.notes_call_id: str | None = None  # the call the notes box belongs to
+        self._listed_end: str | None = None     # the ended call today's list was refreshed for
         self.today_loaded = 0                   # refreshes done (tests wait on it)
         self._tasks: set[asyncio.Future] = set()
         super().__init__(ctx, parent)
@@ -54,14 +58,10 @@ class CallConsolePanel(Panel):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._tick)
         bridge.status_changed.connect(self.on_status)
-        bridge.agent_changed.connect(self.on_agent)
-        bridge.call_ringing.connect(self.on_call_event)
-        bridge.call_answered.connect(self.on_call_event)
-        bridge.call_changed.connect(self.on_call_event)
-        bridge.dial_placed.connect(lambda call: self.on_call_event({"call": call}))
-        bridge.call_ended.connect(self.on_call_ended)
+        bridge.state_changed.connect(self.on_state)
         bridge.recording_ready.connect(lambda _ev: self.schedule_refresh(0))
         bridge.command_failed.connect(self.on_command_failed)
+        bridge.command_done.connect(self.on_command_done)
 
     def title(self) -> str:
         return self.tr("Call console")
@@ -193,10 +193,7 @@ class CallConsolePanel(Panel):
 
     def _sync_from_bridge(self) -> None:
         self.on_status(self.bridge.status, self.bridge.detail)
-        if self.bridge.agent:
-            self.on_agent(self.bridge.agent)
-        if self.bridge.call:
-            self.on_call_event({"call": self.bridge.call})
+        self.on_state(self.bridge.state)
 
     def retranslate_ui(self) -> None:
         super().retranslate_ui()
@@ -206,7 +203,8 @@ class CallConsolePanel(Panel):
         self.busy_button.setText(self.tr("Busy (F5)"))
         current = self.reason.currentIndex()
         self.reason.clear()
-        self.reason.addItems(C.busy_reasons())
+        for code, words in C.busy_reasons():
+            self.reason.addItem(words, code)
         self.reason.setCurrentIndex(max(0, current))
         self.caller_label.setText(self.tr("Caller"))
         self.dialed_label.setText(self.tr("Dialled number"))
@@ -219,8 +217,7 @@ class CallConsolePanel(Panel):
         self.today.retranslate_ui()
         self.pad.retranslate_ui()
         self.on_status(self.bridge.status, self.bridge.detail)
-        self.on_agent(self.bridge.agent or {})
-        self._show_call()
+        self.on_state(self.bridge.state)
 
     # -- link and agent state ---------------------------------------------------------------
     def toggle_link(self) -> None:
@@ -244,70 +241,82 @@ class CallConsolePanel(Panel):
             self._say(self.tr("Link: {detail}").format(detail=detail))
         elif logged_in:
             self._say("")
-        if not logged_in:
-            self.state_light.set(C.GREY, C.state_text(None)[1])
-            self.badge.set(C.GREY, C.state_text(None)[1], detail)
-            self.since = None
+        self._show_agent(self.bridge.state)
         self._enable()
 
-    def on_agent(self, agent: dict) -> None:
-        if not self.is_built:
-            return
-        colour, text = C.state_text(agent.get("state"))
-        if agent.get("state") == "busy" and agent.get("reason"):
-            text = f"{text} · {agent['reason']}"
-        if agent:
-            self.state_light.set(colour, text)
-            self.badge.set(colour, text)
-            self.since = C.parse_ts(agent.get("since")) or dt.datetime.now(dt.UTC)
+    def _show_agent(self, st) -> None:
+        """The state light and the badge, from the snapshot (grey while not logged in)."""
+        colour, text = C.agent_text(st.agent_state, st.reason) if self.bridge.connected \
+            else (C.GREY, C.state_text(None)[1])
+        self.state_light.set(colour, text)
+        self.badge.set(colour, text, "" if self.bridge.connected else self.bridge.detail)
         self._tick()
-        self._enable()
+
+    def _since(self) -> dt.datetime | None:
+        if not self.bridge.connected:
+            return None
+        return C.parse_ts(self.bridge.state.agent_since)
 
     def _tick(self) -> None:
-        if self.since is None:
+        since = self._since()
+        if since is None:
             self.duration.clear()
+            self.badge.text.setText(self.state_light.text.text())
             return
-        secs = (dt.datetime.now(dt.UTC) - self.since).total_seconds()
+        secs = (dt.datetime.now(dt.UTC) - since).total_seconds()
         self.duration.setText(C.duration_text(max(0.0, secs)))
         self.badge.text.setText(f"{self.state_light.text.text()} {self.duration.text()}")
 
     def ask_busy(self) -> None:
-        self.bridge.busy(self.reason.currentText())
+        self.bridge.busy(self.reason.currentData() or self.reason.currentText())
 
     def on_command_failed(self, verb: str, text: str) -> None:
         if self.is_built:
             self._say(self.tr("{verb}: {text}").format(verb=C.verb_text(verb), text=text))
 
+    CLEARED_BY = frozenset({"ready", "busy", "answer", "hangup"})
+
+    def on_command_done(self, verb: str) -> None:
+        """A success makes the last error line stale."""
+        if self.is_built and verb in self.CLEARED_BY:
+            self._say("")
+
     # -- the call ---------------------------------------------------------------------------
-    def on_call_event(self, event: dict) -> None:
-        call = event.get("call") or {}
-        new = self.call is None or self.call.get("call_id") != call.get("call_id")
-        if new:
-            self.show()
-            self.raise_()  # a ringing call brings the console to the front of its tabs
-            if self.is_built:
-                self.notes.clear()  # the last call's notes were saved when it ended
-        self.call = dict(call)
-        self._show_call()
-
-    def on_call_ended(self, event: dict) -> None:
-        call = dict(event.get("call") or {})
-        if self.call is not None and self.call.get("call_id") == call.get("call_id"):
-            self.call = call
-            self._show_call()
-        self.schedule_refresh(300)  # the server writes the record a moment after the event
-
-    def _show_call(self) -> None:
+    def on_state(self, st) -> None:
+        """Render a new snapshot: the agent's light, the badge and the call box."""
         if not self.is_built:
             return
-        c = self.call or {}
-        self.caller.setText(c.get("caller") or "")
-        self.dialed.setText(c.get("dialed") or "")
-        state = C.call_state_text(c.get("state"))
-        if c.get("direction"):
-            state = f"{C.direction_text(c.get('direction'))} · {state}"
-        self.call_state.setText(state)
-        self.hold_button.setText(self.tr("Resume") if c.get("state") == "held"
+        shown = st.shown
+        if shown is not None and shown.live and shown.call_id != self.notes_call_id:
+            # a new call: to the front of its tabs, fresh notes (the last call's were
+            # saved when it ended), and the last call's error is no longer news
+            self.notes_call_id = shown.call_id
+            self.notes.clear()
+            self._say("")
+            self.show()
+            self.raise_()
+        if shown is not None and not shown.live and shown.call_id != self.notes_call_id:
+            self.notes_call_id = shown.call_id
+        if shown is not None and shown.state == "ended" and shown.call_id != self._listed_end:
+            self._listed_end = shown.call_id
+            self.schedule_refresh(300)  # the server writes the record a moment after
+        self._show_agent(st)
+        self._show_call(st)
+
+    def _show_call(self, st=None) -> None:
+        if not self.is_built:
+            return
+        st = st if st is not None else self.bridge.state
+        c = st.shown
+        self.caller.setText(c.caller if c else "")
+        self.dialed.setText(c.dialed if c else "")
+        words = ""
+        if c is not None:
+            words = f"{C.direction_text(c.direction)} · {C.call_state_text(c.state)}"
+            if c.state == "ended" and c.end_cause:
+                words += f" · {C.end_cause_text(c.end_cause)}"
+        self.call_state.setText(words)
+        self.hold_button.setText(self.tr("Resume") if c is not None and c.state == "held"
                                  else self.tr("Hold"))
         self._enable()
 
@@ -315,21 +324,23 @@ class CallConsolePanel(Panel):
         if not self.is_built:
             return
         up = self.bridge.connected
-        live = self.bridge.call or {}
-        state = live.get("state")
+        st = self.bridge.state
+        live = st.current
+        state = live.state if live is not None else None
         self.ready_button.setEnabled(up)
         self.busy_button.setEnabled(up)
-        self.answer_button.setEnabled(up and state == "ringing" and live.get("direction") == "in")
-        self.hangup_button.setEnabled(up and (state in ("talking", "held") or (
-            state == "ringing" and live.get("direction") == "out")))
+        self.answer_button.setEnabled(up and st.ringing is not None)
+        self.hangup_button.setEnabled(up and live is not None and (
+            state in ("talking", "held") or (state == "ringing" and live.direction == "out")))
         self.hold_button.setEnabled(up and state in ("talking", "held"))
         self.transfer_button.setEnabled(up and state in ("talking", "held"))
-        self.pad.dial_button.setEnabled(up and not live)
+        self.pad.dial_button.setEnabled(up and live is None)
         self.pad.dial_button.setToolTip("" if up else self.tr("CTI link not connected"))
-        self.save_notes_button.setEnabled(bool(self.call))
+        self.save_notes_button.setEnabled(self.notes_call_id is not None)
 
     def toggle_hold(self) -> None:
-        if (self.bridge.call or {}).get("state") == "held":
+        current = self.bridge.state.current
+        if current is not None and current.state == "held":
             self.bridge.unhold()
         else:
             self.bridge.hold()
@@ -345,14 +356,14 @@ class CallConsolePanel(Panel):
 
     def notes_for(self, call_id: str) -> str | None:
         """The notes typed for `call_id` (the pop controller saves them at call end)."""
-        if self.is_built and self.call and self.call.get("call_id") == call_id:
+        if self.is_built and call_id is not None and self.notes_call_id == call_id:
             return self.notes.toPlainText().strip() or None
         return None
 
     def save_notes(self) -> None:
-        if not self.call or self.pop is None:
+        if self.notes_call_id is None or self.pop is None:
             return
-        self._spawn(self._save_notes(self.call["call_id"], self.notes.toPlainText()))
+        self._spawn(self._save_notes(self.notes_call_id, self.notes.toPlainText()))
 
     async def _save_notes(self, call_id: str, text: str) -> None:
         if await reported(self.pop.save_notes(call_id, text), self._say):

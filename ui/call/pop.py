@@ -1,6 +1,9 @@
 """The screen-pop (弹屏): the caller's record on screen the moment the phone rings.
 
-On call_ringing (and, for a call this desk dialled, on call_answered) the controller looks
+It renders from the CTI client's snapshot (bridge.state_changed): a call that appears
+ringing for this agent (or, one this desk dialled, answered by the far end) pops; a popped
+call that ends is written down; the record's banner names the call's state when it ended
+(so a call that rang out is never left looking like one still ringing). The controller looks
 the caller up with CallService.pop_context (one worker call, ≤ 50 ms), then hands the result
 to the customer screen (ui.kit.contracts): one match → that record; several → a short pick list; none → a blank
 new-customer form with the phone and region filled in. A banner names the hotline, medium
@@ -43,6 +46,7 @@ class PoppedCall:
     talk_s: float | None = None
     recording_id: str | None = None
     ended: bool = False
+    banner: str = ""              # the banner as popped, before the call's end is added
 
 
 class ScreenPop(QObject):
@@ -59,9 +63,8 @@ class ScreenPop(QObject):
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Future] = set()
         self._hooked: CustomerScreen | None = None
-        bridge.call_ringing.connect(self.on_ringing)
-        bridge.call_answered.connect(self.on_answered)
-        bridge.call_ended.connect(self.on_ended)
+        self._banner_of: PoppedCall | None = None  # the call the record's banner is about
+        bridge.state_changed.connect(self.on_state)
         bridge.recording_ready.connect(self.on_recording)
 
     # -- the customer screen ----------------------------------------------------------------
@@ -74,36 +77,50 @@ class ScreenPop(QObject):
         return screen
 
     # -- signals in -------------------------------------------------------------------------
-    def on_ringing(self, event: dict) -> None:
-        t0 = time.perf_counter()
-        call = event.get("call") or {}
-        pop = event.get("pop") or {}
-        self._begin(call)  # now: a call_ended may come before the pop task first runs
-        self._spawn(self.pop(call, pop.get("caller") or call.get("caller", ""),
-                             pop.get("dialed") or call.get("dialed", ""),
-                             pop.get("group") or call.get("group") or "", t0))
+    def on_state(self, st) -> None:
+        """Each call of the snapshot that needs it: popped once, written down once."""
+        for view in st.calls:
+            known = self.calls.get(view.call_id)
+            if known is None:
+                mine = view.user in (None, st.user)
+                if view.state == "ringing" and view.direction == "in" and mine:
+                    self.on_ringing(view)
+                elif view.state == "talking" and view.direction == "out" and view.dialled_here:
+                    self.on_answered(view)  # outbound pops when the far end answers
+            elif view.state == "ended" and not known.ended:
+                self.on_ended(view)
 
-    def on_answered(self, event: dict) -> None:
+    def on_ringing(self, view) -> None:
         t0 = time.perf_counter()
-        call = event.get("call") or {}
-        cid = call.get("call_id")
-        # an outbound call pops when the far end answers (the number is the customer's)
-        if call.get("direction") == "out" and cid in self.bridge.dialled_ids \
-                and cid not in self.calls:
-            self._begin(call)
-            self._spawn(self.pop(call, call.get("dialed", ""), "", call.get("group") or "", t0))
+        call = view.as_dict()
+        self._begin(call)  # now: the call may end before the pop task first runs
+        self._spawn(self.pop(call, view.caller, view.dialed, view.group or "", t0))
 
-    def on_ended(self, event: dict) -> None:
-        call = event.get("call") or {}
-        state = self.calls.get(call.get("call_id"))
-        if state is None:
-            return
+    def on_answered(self, view) -> None:
+        t0 = time.perf_counter()
+        call = view.as_dict()
+        self._begin(call)
+        self._spawn(self.pop(call, view.dialed, "", view.group or "", t0))
+
+    def on_ended(self, view) -> None:
+        state = self.calls[view.call_id]
         if state.customer_id is None:  # picked from several matches during the call
-            state.customer_id = self._record_shown_for(call.get("call_id"))
+            state.customer_id = self._record_shown_for(view.call_id)
         state.ended = True
-        state.talk_s = event.get("talk_s")
-        state.call = {**state.call, **call}
-        self._spawn(self.log_call(state, notes=self.notes_source(call["call_id"])))
+        state.talk_s = view.talk_s
+        state.call = {**state.call, **view.as_dict()}
+        self._end_banner(state, view)
+        self._spawn(self.log_call(state, notes=self.notes_source(view.call_id)))
+
+    def _end_banner(self, state: PoppedCall, view) -> None:
+        """The banner of the call on the record, with how it ended."""
+        screen = self._screen()
+        if screen is None or not state.banner or self._banner_of is not state:
+            return
+        words = C.call_state_text("ended")
+        if view.end_cause:
+            words += f" · {C.end_cause_text(view.end_cause)}"
+        screen.set_pop_banner(f"{state.banner} · {words}")
 
     def on_recording(self, event: dict) -> None:
         state = self.calls.get(event.get("call_id"))
@@ -155,7 +172,9 @@ class ScreenPop(QObject):
         if screen is None:
             log.warning("screen pop for %s: no customer screen installed", cid)
             return
-        screen.set_pop_banner(self.banner(state.direction, caller, dialed, group or ctx.group, ctx))
+        state.banner = self.banner(state.direction, caller, dialed, group or ctx.group, ctx)
+        self._banner_of = state
+        screen.set_pop_banner(state.banner)
         if ctx.bundle is not None:
             state.customer_id = ctx.bundle.customer.id
             screen.show_bundle(ctx.bundle, call=call)
@@ -175,6 +194,10 @@ class ScreenPop(QObject):
         log.info("screen-pop %s: %s, customer %s, %.0f ms", cid, kind, state.customer_id,
                  self.pop_latencies_ms[-1])
         self.popped.emit(cid, kind)
+        if state.ended:
+            ended = self.bridge.state.call(cid)
+            if ended is not None:
+                self._end_banner(state, ended)
         if state.ended and state.customer_id is not None:
             # the caller hung up while the lookup ran: on_ended had no customer to log
             await self.log_call(state, notes=self.notes_source(cid))
