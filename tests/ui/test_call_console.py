@@ -191,7 +191,7 @@ def test_a_call_that_rings_out_is_not_shown_ringing(desk, ctid, qapp):
 
         spy, failed = Spy(bridge.client), []
         bridge.command_failed.connect(lambda *a: failed.append(a))
-        feature.shortcuts["F2"].activated.emit()
+        feature.actions["answer"].trigger()
         bridge.answer()
         assert spy.sent == [] and failed == [] and not bridge._tasks
         assert not console.message.isVisible()

@@ -7,17 +7,18 @@ import pytest
 from PySide6.QtCore import QObject
 
 from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import settle
+from tests.ui.sales_fixtures import run, settle, until
 from ui.features import FEATURES
 from ui.kit.changes import Change
 from ui.kit.contracts import CustomerScreen, Dialer
-from ui.kit.panel import Panel
 from ui.kit.registry import MENU_KEYS, ActionEntry, PanelEntry, load
 from ui.main_window import DESK, DESK_LAST, MainWindow
+from ui.panel import Panel
 
 ENTRIES = [e for f in (DESK, *FEATURES, DESK_LAST) for e in f.entries]
 
 
+@pytest.mark.qt_log_ignore("QtMultimedia|audio|ffmpeg|pulse|pipewire")  # the call query's player
 def test_declarations_are_complete_and_unique():
     keys = [e.key for e in ENTRIES]
     assert len(keys) == len(set(keys))
@@ -39,19 +40,29 @@ def test_declarations_are_complete_and_unique():
 
 
 @pytest.fixture
-def window_of(qtbot, make_ctx):
-    def make(login="0001", password="admin123", demo=False):
+def window_of(qtbot, make_ctx, aloop):
+    """A full main window (every feature), its first loads done on the qasync loop."""
+    def make(login="0001", password="admin123", demo=False, first_loads=True):
         ctx = make_ctx(login, password)
         ctx.demo = demo
         w = MainWindow(ctx, database_label="SQLite test")
         qtbot.addWidget(w)
         w.resize(1366, 768)
         w.show()
+        w.features["sales"].notifier.timer.stop()
+        if first_loads:
+            settle(aloop, w)
         return w
     return make
 
 
-def test_menus_toolbar_and_docks_come_from_the_registry(window_of, accounts):
+async def opened(w, key):
+    """Open a panel from its menu action, inside the running loop (its first load)."""
+    w.action(key).trigger()
+    await until(lambda: key in w.panels and w.ctx.runner.in_flight == 0)
+
+
+def test_menus_toolbar_and_docks_come_from_the_registry(window_of, aloop):
     w = window_of()
     sales_menu = [a.objectName() for a in w.menu("sales").actions() if not a.isSeparator()]
     assert sales_menu == ["act_sales_new_customer", "act_sales_directory", "act_sales_query",
@@ -64,13 +75,13 @@ def test_menus_toolbar_and_docks_come_from_the_registry(window_of, accounts):
     assert set(w.panels) == {"sales.directory", "sales.record", "sales.sales_directory",
                              "sales.reminders", "call.console"}
     assert not any(p.is_built for k, p in w.panels.items() if not p.isVisible())
-    w.action("call.missed").trigger()
+    run(aloop, opened(w, "call.missed"))
     missed = w.panels["call.missed"]
     assert missed.isVisible() and missed.is_built
     assert missed in w.tabifiedDockWidgets(w.panels["sales.record"])
 
 
-def test_entries_a_user_may_not_use_are_not_shown(window_of, accounts):
+def test_entries_a_user_may_not_use_are_not_shown(window_of):
     w = window_of("1001", "pass1234")  # an operator: no 监控, no 客户维护
     assert "call.supervisor" not in w.registry_actions("call") and \
         "act_call_supervisor" not in [a.objectName() for a in w.menu("calls").actions()]
@@ -96,12 +107,13 @@ def test_menu_texts_follow_the_language(window_of, qapp, qtbot):
     qtbot.waitUntil(lambda: w.action("call.query").text() == "Call &query")
 
 
-def test_every_panel_comes_back_at_the_next_login(window_of):
+def test_every_panel_comes_back_at_the_next_login(window_of, aloop):
     w = window_of()
-    w.panel("call.internal")
-    w.panel("products")
+    run(aloop, opened(w, "call.internal"))
+    run(aloop, opened(w, "products"))
     w.close()
-    again = window_of()
+    again = window_of(first_loads=False)  # the record may be a tab behind them now
+    run(aloop, until(lambda: again.ctx.runner.in_flight == 0))
     assert {"call.internal", "products"} <= set(again.panels)
     assert again.panels["call.internal"].isVisible()
 
@@ -116,7 +128,6 @@ def test_features_meet_through_contracts(window_of):
 
 def test_the_record_dials_through_the_dialer(window_of, aloop, shop):
     w = window_of()
-    settle(aloop, w)
     sales = w.features["sales"]
     run(aloop, sales.record.open_customer(shop.customer("拨号").id))
     dialled = []
@@ -133,17 +144,24 @@ def test_the_record_dials_through_the_dialer(window_of, aloop, shop):
     assert dialled == [(sales.record.profile.phones()[0], sales.record.customer_id)]
 
 
-def test_a_saved_order_refreshes_the_open_record(window_of, aloop, shop, qtbot):
+def test_a_saved_order_refreshes_the_open_record(window_of, aloop, shop, monkeypatch):
     w = window_of()
-    settle(aloop, w)
     record = w.features["sales"].record
     c = shop.customer("刷新")
     run(aloop, record.open_customer(c.id))
     shop.order(c.id)  # saved elsewhere (another desk, or the order form)
-    with qtbot.waitSignal(record.lists_reloaded, timeout=5000):
+    reloaded = []
+    record.lists_reloaded.connect(lambda: reloaded.append(record.sales.model.rowCount()))
+
+    async def announce():
         w.ctx.changes.announce(Change.ORDER, 1, customer_id=c.id)
-    other = []
-    record.lists_reloaded.connect(lambda: other.append(1))
+        await until(lambda: reloaded)
+    run(aloop, announce())
+    assert reloaded == [1]  # the new order is on the record's 销售情况 tab
+    asked = []
+    monkeypatch.setattr(record, "reload_lists", lambda: asked.append(1))
     w.ctx.changes.announce(Change.ORDER, 2, customer_id=c.id + 999)  # another customer's
-    qtbot.wait(50)
-    assert other == []
+    w.ctx.changes.announce(Change.CALL, 3, customer_id=c.id)  # not shown on the tabs
+    assert asked == []
+    w.ctx.changes.announce(Change.REMINDER, 4, customer_id=c.id)
+    assert asked == [1]

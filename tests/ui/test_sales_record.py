@@ -10,6 +10,7 @@ from agent_app.services.customers import CustomerDraft
 from agent_app.services.reminders import ReminderService
 from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
 from tests.ui.sales_fixtures import run, until
+from ui.kit.contracts import Dialer
 
 
 def test_register_a_new_customer_during_a_call(shop, sales_window, aloop):
@@ -98,14 +99,17 @@ def test_dial_without_a_cti_link(shop, sales_window, aloop):
     assert record.status.text() == "CTI link not connected"
 
     class Link:
-        connected = True
-        dialled: list[str] = []
+        dialled: list[tuple] = []
 
-        def dial(self, number):
-            self.dialled.append(number)
-    w.ctx.cti = Link()
+        def can_dial(self):
+            return True
+
+        def dial(self, number, *, customer_id=None):
+            self.dialled.append((number, customer_id))
+    w.provide(Dialer, Link())
     record.buttons["dial"].click()
-    assert Link.dialled == [c.mobile]
+    assert Link.dialled == [(c.mobile, c.id)]
+    assert record.status.text() == f"Dialling {c.mobile}…"
 
 
 def test_contacts_tab_adds_and_completes_a_contact(shop, sales_window, aloop):

@@ -13,8 +13,8 @@ from PySide6.QtGui import QImage
 from agent_app.services.archives import ArchiveService, ProductInfo
 from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
 from tests.ui.shell_fixtures import until
-from ui.archives.table import Column, RecordTableModel
 from ui.archives import ARCHIVE_KEYS
+from ui.archives.table import Column, RecordTableModel
 from ui.kit.layout import path_for as layout_path
 from ui.kit.registry import MENU_KEYS
 from ui.main_window import MainWindow

@@ -82,6 +82,7 @@ class SalesFeature(QObject):
             panel.order_requested.connect(self.open_order)
             panel.reminder_requested.connect(self.open_reminder)
             panel.registered.connect(self._registered)
+            panel.dial_requested.connect(self.dial)
             # The record is the agent's main working area: it takes the middle of the
             # screen (the welcome page has nothing to say once it is there), and the
             # customer directory runs the full height on the left.

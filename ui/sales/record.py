@@ -42,6 +42,8 @@ class CustomerRecordPanel(Panel):
     order_requested = Signal(int, int)   # customer id, order id (0: a new order)
     open_requested = Signal(int)         # another customer (资料重复's existing record)
     reminder_requested = Signal(int, str)  # customer id, name
+    dial_requested = Signal(str, int)     # number, customer id (0: not saved yet)
+    lists_reloaded = Signal()             # the tabs' rows repainted after reload_lists
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         self.bundle: CustomerBundle | None = None
@@ -330,17 +332,12 @@ class CustomerRecordPanel(Panel):
         self.reminder_requested.emit(self.customer_id, self.profile.record.name)
 
     def dial(self) -> None:
-        """拨号: the first of mobile / landline / other phone, through the CTI link."""
+        """拨号: the first of mobile / landline / other phone; the call feature dials it."""
         phones = self.profile.phones()
         if not phones:
             self.show_status(self.tr("This customer has no phone number."))
             return
-        cti = self.ctx.cti
-        if cti is None or not cti.connected:
-            self.show_status(self.tr("CTI link not connected"))
-            return
-        cti.dial(phones[0])
-        self.show_status(self.tr("Dialling {number}…").format(number=phones[0]))
+        self.dial_requested.emit(phones[0], self.customer_id or 0)
 
     @asyncSlot()
     async def reload_lists(self) -> None:
@@ -363,3 +360,4 @@ class CustomerRecordPanel(Panel):
             self.contacts.model.set_rows(bundle.contacts)
             self.reminders.model.set_rows(bundle.reminders)
             self.sales.model.set_rows(bundle.orders)
+            self.lists_reloaded.emit()
