@@ -1,0 +1,1 @@
+"""Shared building blocks of the report and list windows (export, printing, charts)."""
