@@ -148,9 +148,9 @@ def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequen
                                     dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=_sheet_title(sheet_title))
     try:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=_sheet_title(sheet_title))
         it = iter(rows)
         sample = list(itertools.islice(it, WIDTH_SAMPLE))
         widths = [display_width(title) for title, _kind in cols]
@@ -184,8 +184,22 @@ def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequen
         os.replace(tmp, target)
         return n
     except BaseException:
+        _abandon(ws)
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _abandon(ws) -> None:
+    """Close a write-only sheet left half written and remove its scratch file: openpyxl
+    streams the rows to a file in the system's temporary folder and would otherwise keep
+    it until the program exits (and finish the sheet later, from the garbage collector)."""
+    try:
+        ws.close()
+    except Exception:  # noqa: BLE001 - the export has failed already; this only tidies
+        log.debug("closing the abandoned sheet failed", exc_info=True)
+    writer = getattr(ws, "_writer", None)
+    if writer is not None and isinstance(writer.out, str):
+        Path(writer.out).unlink(missing_ok=True)
 
 
 def _sheet_title(title: str) -> str:
