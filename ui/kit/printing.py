@@ -26,7 +26,15 @@ import os
 from collections.abc import Sequence
 
 from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Qt
-from PySide6.QtGui import QFont, QImage, QPageLayout, QPageSize, QPainter, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QTextDocument,
+    QTextOption,
+)
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
@@ -110,7 +118,11 @@ class TableReport(QObject):
         self._dpi_device.setDotsPerMeterY(round(DOC_DPI / 0.0254))
 
     def document(self) -> QTextDocument:
-        doc = QTextDocument()
+        return self._text_document(table_html(self.title, self.filters_text, self.columns,
+                                              self.rows, self.totals))
+
+    def _text_document(self, body: str) -> QTextDocument:
+        doc = QTextDocument(self)
         doc.documentLayout().setPaintDevice(self._dpi_device)
         font = QFont()
         family = cjk_family()
@@ -119,8 +131,7 @@ class TableReport(QObject):
         font.setPointSizeF(9)
         doc.setDefaultFont(font)
         doc.setDocumentMargin(0)
-        doc.setHtml(table_html(self.title, self.filters_text, self.columns, self.rows,
-                               self.totals))
+        doc.setHtml(body)
         return doc
 
     def setup(self, printer: QPrinter) -> None:
@@ -153,12 +164,15 @@ class TableReport(QObject):
                 painter.translate(0, -i * height)
                 doc.drawContents(painter, QRectF(0, i * height, width, height))
                 painter.restore()
-                # in printer pixels: a font's point size already fits the printer's dpi
-                painter.setFont(doc.defaultFont())
-                painter.drawText(QRectF(0, height * scale, width * scale, footer * scale),
-                                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom),
-                                 self.tr("Page {page} of {pages}").format(page=i + 1,
-                                                                          pages=pages))
+                foot = self._text_document(html.escape(self.tr("Page {page} of {pages}").format(
+                    page=i + 1, pages=pages)))
+                foot.setTextWidth(width)
+                foot.setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignRight))
+                painter.save()
+                painter.scale(scale, scale)
+                painter.translate(0, height + footer - foot.size().height())
+                foot.drawContents(painter)
+                painter.restore()
         finally:
             painter.end()
         self.pages = pages
