@@ -46,7 +46,10 @@ def gui(rows: int, folder: Path) -> None:
     from ui.kit.export import ExcelExport
     from ui.worker import LagProbe
 
+    from ui import i18n
+
     app = QApplication.instance() or QApplication([])
+    i18n.install("en", app)
     parent = QWidget()
     export = ExcelExport(parent, "bench", COLUMNS, lambda: (report_row(i) for i in range(rows)),
                          total=rows)
