@@ -43,10 +43,9 @@ def gui(rows: int, folder: Path) -> None:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from tests.ui.kit_fixtures import COLUMNS, report_row
+    from ui import i18n
     from ui.kit.export import ExcelExport
     from ui.worker import LagProbe
-
-    from ui import i18n
 
     app = QApplication.instance() or QApplication([])
     i18n.install("en", app)
