@@ -16,7 +16,8 @@ A report panel calls one function; everything else happens without it:
 The user picks the file (the last folder is remembered), a progress dialog counts the rows
 written and can cancel, and the result is said in words. The returned `ExcelExport` has
 signals for a panel or a test: `succeeded(path, rows)`, `failed(message)`, `cancelled()`,
-and `finished()` after any of them.
+and `finished()` after any of them. It is a child of `parent`; with no parent, keep a
+reference to it until `finished`.
 
 The writer itself, `write_xlsx(path, columns, rows, ...)`, needs no Qt: openpyxl's
 write-only mode (constant memory), a bold frozen header row, column widths from the header
