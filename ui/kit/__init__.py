@@ -1,1 +1,2 @@
-"""Shared building blocks of the report and list windows (export, printing, charts)."""
+"""The shared UI kit: what every feature window is built from (panels, tables, forms,
+reports, the registry, the change bus and the contracts between features)."""
