@@ -365,6 +365,13 @@
         </message>
     </context>
     <context>
+        <name>ChartView</name>
+        <message>
+            <source>No data</source>
+            <translation>No data</translation>
+        </message>
+    </context>
+    <context>
         <name>ContactsTab</name>
         <message>
             <source>Time</source>
@@ -1037,6 +1044,51 @@ Log file: {path}</translation>
         <message>
             <source>Permissions of {login}</source>
             <translation>Permissions of {login}</translation>
+        </message>
+    </context>
+    <context>
+        <name>ExcelExport</name>
+        <message>
+            <source>Export to Excel</source>
+            <translation>Export to Excel</translation>
+        </message>
+        <message>
+            <source>Excel workbook (*.xlsx)</source>
+            <translation>Excel workbook (*.xlsx)</translation>
+        </message>
+        <message>
+            <source>Preparing {name}…</source>
+            <translation>Preparing {name}…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>Cancel</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n row(s) written…</source>
+            <translation>
+                <numerusform>%n row written…</numerusform>
+                <numerusform>%n rows written…</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Cancelling…</source>
+            <translation>Cancelling…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n row(s) exported to {path}.</source>
+            <translation>
+                <numerusform>%n row exported to {path}.</numerusform>
+                <numerusform>%n rows exported to {path}.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The export failed: {error}. No file was written.</source>
+            <translation>The export failed: {error}. No file was written.</translation>
+        </message>
+        <message>
+            <source>The export was cancelled. No file was written.</source>
+            <translation>The export was cancelled. No file was written.</translation>
         </message>
     </context>
     <context>
@@ -2601,6 +2653,21 @@ Call-center agent desktop.</translation>
         <message>
             <source>Saved.</source>
             <translation>Saved.</translation>
+        </message>
+    </context>
+    <context>
+        <name>TableReport</name>
+        <message>
+            <source>The printer could not be opened.</source>
+            <translation>The printer could not be opened.</translation>
+        </message>
+        <message>
+            <source>Page {page} of {pages}</source>
+            <translation>Page {page} of {pages}</translation>
+        </message>
+        <message>
+            <source>Print preview: {title}</source>
+            <translation>Print preview: {title}</translation>
         </message>
     </context>
     <context>

@@ -360,6 +360,13 @@
         </message>
     </context>
     <context>
+        <name>ChartView</name>
+        <message>
+            <source>No data</source>
+            <translation>没有数据</translation>
+        </message>
+    </context>
+    <context>
         <name>ContactsTab</name>
         <message>
             <source>Time</source>
@@ -1031,6 +1038,49 @@ Log file: {path}</source>
         <message>
             <source>Permissions of {login}</source>
             <translation>{login} 的权限</translation>
+        </message>
+    </context>
+    <context>
+        <name>ExcelExport</name>
+        <message>
+            <source>Export to Excel</source>
+            <translation>导出到 Excel</translation>
+        </message>
+        <message>
+            <source>Excel workbook (*.xlsx)</source>
+            <translation>Excel 工作簿 (*.xlsx)</translation>
+        </message>
+        <message>
+            <source>Preparing {name}…</source>
+            <translation>正在准备 {name}…</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n row(s) written…</source>
+            <translation>
+                <numerusform>已写入 %n 行…</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Cancelling…</source>
+            <translation>正在取消…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n row(s) exported to {path}.</source>
+            <translation>
+                <numerusform>已导出 %n 行到 {path}。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The export failed: {error}. No file was written.</source>
+            <translation>导出失败：{error}。未写入任何文件。</translation>
+        </message>
+        <message>
+            <source>The export was cancelled. No file was written.</source>
+            <translation>导出已取消，未写入任何文件。</translation>
         </message>
     </context>
     <context>
@@ -2591,6 +2641,21 @@ Call-center agent desktop.</source>
         <message>
             <source>Saved.</source>
             <translation>已保存。</translation>
+        </message>
+    </context>
+    <context>
+        <name>TableReport</name>
+        <message>
+            <source>The printer could not be opened.</source>
+            <translation>无法打开打印机。</translation>
+        </message>
+        <message>
+            <source>Page {page} of {pages}</source>
+            <translation>第 {page} 页，共 {pages} 页</translation>
+        </message>
+        <message>
+            <source>Print preview: {title}</source>
+            <translation>打印预览：{title}</translation>
         </message>
     </context>
     <context>
