@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +32,8 @@ from ui.call import common as C
 from ui.call.models import CallRowsModel
 from ui.errors import known_text
 from ui.panel import Panel
+
+CALLER_COLUMN = 2  # the model's column 0 is the check box; then _columns(): time, caller
 
 
 class MissedCallsPanel(Panel):
@@ -83,7 +86,15 @@ class MissedCallsPanel(Panel):
         self.view.setWordWrap(False)
         self.view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        # the caller takes the spare width; the 已回拨 flag keeps its content's width
+        self.view.horizontalHeader().setStretchLastSection(False)
+        self.view.horizontalHeader().setSectionResizeMode(
+            CALLER_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # 回拨 from the keyboard: Return (or keypad Enter) on the chosen row
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self.view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.call_back)
 
         self.agent = QComboBox()
         self.agent.setObjectName("allocateTo")
@@ -142,7 +153,8 @@ class MissedCallsPanel(Panel):
         self.refresh_button.setText(self.tr("&Refresh"))
         self.allocate_label.setText(self.tr("Allocate the ticked calls to"))
         self.allocate_button.setText(self.tr("Allocate"))
-        self.callback_button.setText(self.tr("Call back"))
+        self.callback_button.setText(self.tr("Call back (Enter)"))
+        self.callback_button.setToolTip(self.tr("Dial the chosen caller: Enter on the row"))
         self.model.set_columns(self._columns())
 
     # -- loading ----------------------------------------------------------------------------
