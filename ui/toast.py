@@ -1,6 +1,7 @@
 """Non-blocking notifications (show_notice): small labels stacked in the main window's
-top-right corner, under the menu and tool bars, that fade out by themselves. Nothing waits
-for them, nothing takes focus: an agent in a call must never have to dismiss a box.
+top-right corner, under the menu and tool bars and the title bar of the dock there, that
+fade out by themselves. Nothing waits for them, nothing takes focus: an agent in a call
+must never have to dismiss a box.
 
 They never lie over the call console or anything docked at the bottom (the dial box and
 the call buttons are used while a notice is up, e.g. the reminders due at start-up): a
@@ -8,7 +9,7 @@ notice that would is moved to the left of it, and when there is no room left the
 notices give way (every notice is also in the log)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
 
@@ -60,6 +61,13 @@ class Toaster(QObject):
                 if (tb.parent() is host and tb.isVisible() and not tb.isFloating()
                         and host.toolBarArea(tb) == Qt.ToolBarArea.TopToolBarArea):
                     top = max(top, tb.geometry().bottom() + 1)
+            # and below the title bar (float / close buttons) of the dock in that corner
+            corner = QPoint(host.width() - self.MARGIN - 1, top + 1)
+            for dock in host.findChildren(QDockWidget):
+                inner = dock.widget()
+                if (dock.parent() is host and dock.isVisible() and not dock.isFloating()
+                        and inner is not None and dock.geometry().contains(corner)):
+                    top = max(top, dock.y() + inner.y())
         return top + self.MARGIN
 
     def keep_clear(self) -> list[QRect]:

@@ -75,7 +75,7 @@ class MissedCallsPanel(Panel):
 
         self.model = CallRowsModel(self._columns(), self)
         self.model.failed.connect(self._show)
-        self.model.loaded.connect(lambda n: self._show(self.tr("%n missed call(s).", "", n)))
+        self.model.loaded.connect(self._on_loaded)
         self.view = QTableView()
         self.view.setObjectName("missedRows")
         self.view.setModel(self.model)
@@ -84,9 +84,10 @@ class MissedCallsPanel(Panel):
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.view.setWordWrap(False)
+        # sized to their contents once the rows are in (_on_loaded), the caller takes the
+        # spare width; the 已回拨 flag keeps its content's width
         self.view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        # the caller takes the spare width; the 已回拨 flag keeps its content's width
+            QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(False)
         self.view.horizontalHeader().setSectionResizeMode(
             CALLER_COLUMN, QHeaderView.ResizeMode.Stretch)
@@ -172,6 +173,12 @@ class MissedCallsPanel(Panel):
             rows = await self.ctx.runner.call(svc.missed, self.ctx.actor, **kwargs)
             return Page(rows, None)
         return self.model.reset(fetch)
+
+    def _on_loaded(self, n: int) -> None:
+        for column in range(self.model.columnCount()):
+            if column != CALLER_COLUMN:  # the caller stretches
+                self.view.resizeColumnToContents(column)
+        self._show(self.tr("%n missed call(s).", "", n))
 
     async def load_agents(self) -> None:
         from agent_app.services.accounts import AccountService
