@@ -332,6 +332,17 @@
                 <numerusform>%n calls exported to {path}.</numerusform>
             </translation>
         </message>
+        <message>
+            <source>More conditions</source>
+            <translation>More conditions</translation>
+        </message>
+        <message numerus="yes">
+            <source>More conditions (%n set)</source>
+            <translation>
+                <numerusform>More conditions (%n set)</numerusform>
+                <numerusform>More conditions (%n set)</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>ChangePasswordDialog</name>
@@ -1190,6 +1201,14 @@ Log file: {path}</translation>
             <source>Deleted {digits}.</source>
             <translation>Deleted {digits}.</translation>
         </message>
+        <message>
+            <source>System</source>
+            <translation>System</translation>
+        </message>
+        <message>
+            <source>Read-only: internal numbers are maintained by administrators.</source>
+            <translation>Read-only: internal numbers are maintained by administrators.</translation>
+        </message>
     </context>
     <context>
         <name>LoginDialog</name>
@@ -1497,6 +1516,14 @@ Call-center agent desktop.</translation>
         <message>
             <source>CTI link not connected</source>
             <translation>CTI link not connected</translation>
+        </message>
+        <message>
+            <source>Call back (Enter)</source>
+            <translation>Call back (Enter)</translation>
+        </message>
+        <message>
+            <source>Dial the chosen caller: Enter on the row</source>
+            <translation>Dial the chosen caller: Enter on the row</translation>
         </message>
     </context>
     <context>

@@ -327,6 +327,16 @@
                 <numerusform>已导出 %n 条通话记录到 {path}。</numerusform>
             </translation>
         </message>
+        <message>
+            <source>More conditions</source>
+            <translation>更多条件</translation>
+        </message>
+        <message numerus="yes">
+            <source>More conditions (%n set)</source>
+            <translation>
+                <numerusform>更多条件（已设 %n 项）</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>ChangePasswordDialog</name>
@@ -1181,6 +1191,14 @@ Log file: {path}</source>
             <source>Deleted {digits}.</source>
             <translation>已删除 {digits}。</translation>
         </message>
+        <message>
+            <source>System</source>
+            <translation>系统</translation>
+        </message>
+        <message>
+            <source>Read-only: internal numbers are maintained by administrators.</source>
+            <translation>只读：集团电话由管理员维护。</translation>
+        </message>
     </context>
     <context>
         <name>LoginDialog</name>
@@ -1486,6 +1504,14 @@ Call-center agent desktop.</source>
         <message>
             <source>CTI link not connected</source>
             <translation>CTI 未连接</translation>
+        </message>
+        <message>
+            <source>Call back (Enter)</source>
+            <translation>回拨 (Enter)</translation>
+        </message>
+        <message>
+            <source>Dial the chosen caller: Enter on the row</source>
+            <translation>回拨选中的来电：在该行按 Enter</translation>
         </message>
     </context>
     <context>

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from agent_app.demodata import (
+    DEMO_ADMIN,
     DEMO_AGENT,
     EMPLOYEES,
     AlreadyLoaded,
@@ -44,6 +45,7 @@ from db.models import (
 from db.seed import seed_reference_data
 
 log = logging.getLogger(__name__)
+DEMO_MISSED = 4  # missed calls allocated to the demo agent to call back
 
 DIALED = [  # 400 numbers in the adverts → group, medium (by name)
     ("4006000000", "21", "江苏卫视"), ("4006000001", "21", "浙江卫视"),
@@ -130,7 +132,7 @@ class Loader:
                                    medium_id=by_medium.get(medium) if medium else None,
                                    updated_by_login="demo"))
             for digits, note in INTERNAL:
-                s.add(InternalNumber(digits=digits, note=note, updated_by_login="demo"))
+                s.add(InternalNumber(digits=digits, note=note, updated_by_login=DEMO_ADMIN))
             seats = {}
             agents = [e for e in EMPLOYEES if e[4]]
             for k, (login, *_rest) in enumerate(agents):
@@ -232,8 +234,22 @@ class Loader:
             if calls_proc.exitcode != 0:
                 raise RuntimeError(f"the call-record loader failed (exit {calls_proc.exitcode})")
             w.counts["call_record"] = self.scale.calls
+        self._allocate_missed(w, demo_id)
         t0 = self._step("calls", t0)
         self._sequences(w, world)
+
+    def _allocate_missed(self, w: BulkWriter, demo_id: int) -> None:
+        """未接分配 for the demo agent: the newest missed calls are theirs to call back, so
+        a new user finds some in 未接来电 (its default range is the last seven days)."""
+        w.cursor.execute(
+            "SELECT id FROM call_record WHERE direction = 'in' AND internal = 0"
+            " AND answered_at IS NULL AND end_cause IN ('abandoned', 'no_answer')"
+            f" ORDER BY queued_at DESC, id DESC LIMIT {DEMO_MISSED}")
+        ids = [row[0] for row in w.cursor.fetchall()]
+        if ids:
+            w.cursor.execute(f"UPDATE call_record SET assigned_to_id = {int(demo_id)}, handled = 0"
+                             f" WHERE id IN ({','.join(str(int(i)) for i in ids)})")
+            w.raw.commit()
 
     def _order_state(self, w: BulkWriter, order_state: bytearray) -> None:
         """customer.order_state in two set-based UPDATEs (far cheaper than per row)."""

@@ -38,7 +38,8 @@ from db.models import (
     SalesOrder,
 )
 
-__all__ = ["CallQuery", "CallRow", "CallService", "InternalNumberInfo", "PopContext"]
+__all__ = ["CallQuery", "CallRow", "CallService", "InternalNumberInfo", "PopContext",
+           "may_edit_internal"]
 
 MISSED_LIMIT = 5000   # 未接来电 is a work list for a range of days, not an archive
 KINDS = ("valid", "invalid", "sale", "consult")
@@ -100,6 +101,12 @@ class InternalNumberInfo:
     note: str
     version: int
     updated_by_login: str | None
+    updated_by_name: str | None = None  # the employee's name; None: not an employee (seed)
+
+
+def may_edit_internal(actor: Actor) -> bool:
+    """集团电话 are maintained by administrators; everyone else reads them."""
+    return actor.is_admin
 
 
 # Column headers of the exported sheet (context "calls"; the UI passes its translator).
@@ -310,13 +317,15 @@ class CallService:
     # -- 集团电话 internal numbers ------------------------------------------------------------
     def list_internal(self) -> list[InternalNumberInfo]:
         with db_errors(), self.db.reading() as s:
-            return [_internal(n) for n in s.scalars(select(InternalNumber)
-                                                     .order_by(InternalNumber.digits))]
+            return [_internal(n, name) for n, name in s.execute(
+                select(InternalNumber, Employee.name)
+                .outerjoin(Employee, Employee.login == InternalNumber.updated_by_login)
+                .order_by(InternalNumber.digits))]
 
     def save_internal(self, actor: Actor, number_id: int | None, digits: str, note: str = "",
                       version: int | None = None) -> InternalNumberInfo:
         """Add (number_id None) or edit one; administrators only, stale edits refused."""
-        if not actor.is_admin:
+        if not may_edit_internal(actor):
             raise Forbidden()
         digits = _internal_digits(digits)
         note = (note or "").strip()
@@ -343,12 +352,12 @@ class CallService:
                 row.updated_by_login = actor.login
                 audit(s, actor.login, "internal_number_saved", digits, note=note)
                 s.flush()
-                return _internal(row)
+                return _internal(row, actor.name)
         except IntegrityError as exc:  # someone added the same digits at the same moment
             raise Duplicate(field="digits") from exc
 
     def delete_internal(self, actor: Actor, number_id: int) -> None:
-        if not actor.is_admin:
+        if not may_edit_internal(actor):
             raise Forbidden()
         with db_errors(), self.db.transaction() as s:
             row = s.get(InternalNumber, number_id)
@@ -408,8 +417,9 @@ def _row(rec: CallRecord, agent_name, medium_name, customer_id, customer_name, r
         handled=rec.handled)
 
 
-def _internal(n: InternalNumber) -> InternalNumberInfo:
-    return InternalNumberInfo(n.id, n.digits, n.note, n.version, n.updated_by_login)
+def _internal(n: InternalNumber, updated_by_name: str | None) -> InternalNumberInfo:
+    return InternalNumberInfo(n.id, n.digits, n.note, n.version, n.updated_by_login,
+                              updated_by_name)
 
 
 def _internal_digits(raw: str) -> str:

@@ -188,11 +188,16 @@ class ContactService:
 
     def log_call(self, actor: Actor, *, customer_id: int, call_id: str, direction: str,
                  at: dt.datetime, duration_s: int | None = None,
-                 recording_id: str | None = None, notes: str | None = None) -> ContactInfo:
+                 recording_id: str | None = None,
+                 notes: str | None = None) -> ContactInfo | None:
         """Record a CTI call as a contact, once per call_id.
 
-        The first call creates the row (channel call_in / call_out, empty content); later
-        calls fill in the duration, recording and, when `notes` is given, the content.
+        The contact log is what was said: a call without notes (None, blank or only
+        whitespace) writes no contact row and returns None; the call itself is in the
+        call records. The first call with notes creates the row (channel call_in /
+        call_out) with every call fact known so far; later calls fill in the duration,
+        recording and, when notes are given, the content. Blank notes never empty the
+        content of a row that has some.
         """
         call_id = (call_id or "").strip()
         if not call_id or len(call_id) > MAX_CALL_ID:
@@ -204,10 +209,9 @@ class ContactService:
             raise ValidationError(field="duration_s")
         if recording_id is not None and len(recording_id) > MAX_RECORDING_ID:
             raise _too_long("recording_id", MAX_RECORDING_ID)
-        if notes is not None:
-            notes = notes.strip()
-            if len(notes) > MAX_CONTENT:
-                raise _too_long("content", MAX_CONTENT)
+        notes = (notes or "").strip() or None
+        if notes is not None and len(notes) > MAX_CONTENT:
+            raise _too_long("content", MAX_CONTENT)
         with db_errors(), self.db.transaction() as s:
             # Locking the customer serialises two log_calls for one call (answer and
             # hang-up racing after a reconnect), so the second finds the first's row.
@@ -215,10 +219,12 @@ class ContactService:
             c = s.scalar(select(Contact).where(Contact.call_id == call_id)
                          .order_by(Contact.id).limit(1))
             if c is None:
+                if notes is None:
+                    return None
                 c = Contact(customer_id=customer_id, at=at, employee_id=actor.id,
                             channel=(ContactChannel.CALL_IN if direction == CallDirection.IN
                                      else ContactChannel.CALL_OUT),
-                            content=notes or "", call_id=call_id, duration_s=duration_s,
+                            content=notes, call_id=call_id, duration_s=duration_s,
                             recording_id=recording_id, updated_by_login=actor.login)
                 s.add(c)
                 s.flush()

@@ -124,6 +124,7 @@ async def scenario(build, ctid, call_world):
     new_id = record.customer_id
     assert new_id is not None
     await call.pop.drain()
+    console.notes.setPlainText("新客户, 想了解护眼仪")  # a call without notes writes no contact
     console.hangup_button.click()
     await until(lambda: bridge.call is None, 20)
     await call.pop.drain()

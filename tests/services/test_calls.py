@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from agent_app.errors import Duplicate, Forbidden, NotFound, StaleEdit, ValidationError
 from agent_app.services.base import Actor
-from agent_app.services.calls import CallQuery, CallService, site_day_bounds
+from agent_app.services.calls import CallQuery, CallService, may_edit_internal, site_day_bounds
 from agent_app.services.customers import SITE_ZONE, CustomerDraft, CustomerService
 from db.enums import Permission, Role
 from db.models import (
@@ -20,6 +20,7 @@ from db.models import (
     CallRecord,
     DialedNumber,
     Employee,
+    InternalNumber,
     Medium,
     MobilePrefix,
     Placement,
@@ -398,3 +399,27 @@ def test_region_for_phone_mobiles_by_prefix(w):
     assert svc.region_for_phone("13805710000") == w.hz.id
     with w.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(MobilePrefix)) >= 2
+
+
+def test_internal_numbers_name_who_changed_them_and_refuse_operators(w):
+    """修改人 is the employee's name (the login stays for the audit); an operator, even one
+    with other grants, may not add, edit or delete, and nothing changes when refused."""
+    svc = w.svc
+    n = svc.save_internal(w.admin, None, "057188000009", "前台")
+    assert (n.updated_by_login, n.updated_by_name) == ("0001", "王明辉")
+    assert [(x.digits, x.updated_by_name) for x in svc.list_internal()] == [
+        ("057188000009", "王明辉")]
+    with w.db.transaction() as s:  # a row the installer wrote names no employee
+        s.add(InternalNumber(digits="057188000001", note="总机", updated_by_login="seed"))
+    assert [x.updated_by_name for x in svc.list_internal()] == [None, "王明辉"]
+    for operator in (w.li, w.boss):
+        assert not may_edit_internal(operator)
+        with pytest.raises(Forbidden):
+            svc.save_internal(operator, None, "057188000002", "x")
+        with pytest.raises(Forbidden):
+            svc.save_internal(operator, n.id, "057188000003", "x", version=n.version)
+        with pytest.raises(Forbidden):
+            svc.delete_internal(operator, n.id)
+    assert may_edit_internal(w.admin)
+    assert [(x.digits, x.note, x.version) for x in svc.list_internal()] == [
+        ("057188000001", "总机", 1), ("057188000009", "前台", 1)]

@@ -127,10 +127,30 @@ def test_update_refuses_moving_and_missing(svc, agent, customer, database):
     assert svc.for_customer(customer.id)[0].content == "a"
 
 
+def test_log_call_without_notes_writes_no_contact(svc, agent, customer, database):
+    """A call saved with no notes, blank or whitespace notes leaves the contact log alone
+    (the call itself is in the call records); the first notes write the row with every
+    call fact given with them."""
+    for notes in (None, "", "   \n\t "):
+        assert svc.log_call(agent, customer_id=customer.id, call_id="c-76", direction="in",
+                            at=T0, duration_s=42, recording_id="rec-0", notes=notes) is None
+    assert _count(database, Contact) == 0
+    assert svc.for_customer(customer.id) == []
+    noted = svc.log_call(agent, customer_id=customer.id, call_id="c-76", direction="in",
+                         at=T0, duration_s=42, recording_id="rec-0", notes=" 想了解价格 ")
+    assert (noted.content, noted.duration_s, noted.recording_id) == ("想了解价格", 42, "rec-0")
+    # blank notes later (the hang-up with an empty box) do not empty the line
+    again = svc.log_call(agent, customer_id=customer.id, call_id="c-76", direction="in",
+                         at=T0, notes="  ")
+    assert again.id == noted.id and again.content == "想了解价格"
+    assert _count(database, Contact) == 1
+
+
 def test_log_call_one_row_per_call(svc, agent, customer, database):
-    first = svc.log_call(agent, customer_id=customer.id, call_id="c-77", direction="in", at=T0)
+    first = svc.log_call(agent, customer_id=customer.id, call_id="c-77", direction="in", at=T0,
+                         notes="来电咨询")
     assert (first.channel, first.content, first.duration_s, first.call_id) == (
-        "call_in", "", None, "c-77")
+        "call_in", "来电咨询", None, "c-77")
     again = svc.log_call(agent, customer_id=customer.id, call_id="c-77", direction="in",
                          at=T0 + dt.timedelta(minutes=3), duration_s=181, recording_id="rec-1")
     assert again.id == first.id and (again.duration_s, again.recording_id) == (181, "rec-1")
@@ -186,7 +206,7 @@ def test_log_call_concurrent_callers_still_one_row(svc, agent, customer, databas
             barrier.wait()
             try:
                 svc.log_call(agent, customer_id=customer.id, call_id=call_id,
-                             direction="in", at=T0, duration_s=k)
+                             direction="in", at=T0, duration_s=k, notes="来电")
             except BaseException as exc:  # noqa: BLE001 - collected and checked below
                 errors.append(exc)
 

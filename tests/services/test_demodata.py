@@ -125,3 +125,24 @@ def test_ensure_demo_database_is_idempotent(tmp_path):
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(Customer)) == 300
     db.dispose()
+
+
+def test_demo_agent_has_missed_calls_to_call_back(loaded):
+    """未接分配 in the demo: the demo agent finds missed calls of the last days allocated to
+    them (the 未接来电 list's default range is the last seven days), not yet called back."""
+    import datetime as dt
+
+    from agent_app.demodata import DEMO_AGENT, demo_password
+    from agent_app.services.calls import CallService
+
+    agent = AccountService(loaded).authenticate(DEMO_AGENT, demo_password(DEMO_AGENT)).actor
+    end = dt.datetime.now().astimezone()
+    rows = CallService(loaded).missed(agent, start=end - dt.timedelta(days=7), end=end)
+    assert len(rows) >= 3
+    assert {(r.assigned_to_login, r.handled, r.direction, r.answered_at) for r in rows} == {
+        (DEMO_AGENT, False, "in", None)}
+    assert all(r.caller for r in rows)
+    with loaded.reading() as s:  # nobody else's list was touched
+        others = s.scalar(select(func.count()).select_from(CallRecord).where(
+            CallRecord.assigned_to_id.is_not(None), CallRecord.assigned_to_id != agent.id))
+    assert others == 0

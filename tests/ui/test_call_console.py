@@ -124,7 +124,8 @@ def test_no_credentials_means_no_connection(qtbot, call_ctx, aloop):
 def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_world,
                                                              monkeypatch):
     """The caller hangs up (早释) while the screen-pop lookup is still on the worker: once
-    the lookup is back, the call is written on the customer's contacts all the same."""
+    the lookup is back, the call is handed to the contact log (log_call) for the customer
+    all the same; without notes the service writes no line for it."""
     import time as _time
 
     from agent_app.services.calls import CallService
@@ -136,6 +137,13 @@ def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_wo
         _time.sleep(1.5)
         return real(self, *args, **kwargs)
     monkeypatch.setattr(CallService, "pop_context", slow)
+    logged: list[dict] = []
+    real_log = ContactService.log_call
+
+    def log_call(self, actor, **kwargs):
+        logged.append(kwargs)
+        return real_log(self, actor, **kwargs)
+    monkeypatch.setattr(ContactService, "log_call", log_call)
 
     async def scenario():
         w, feature, sales = desk()
@@ -149,8 +157,12 @@ def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_wo
         assert "show_bundle" not in sales.names()  # the lookup is still running
         await until(lambda: "show_bundle" in sales.names(), 20)
         call_id = ended[0].call_id
-        await until(lambda: any(c.call_id == call_id for c in ContactService(
-            call_world.db).for_customer(call_world.customer_id)), 20)
+        await until(lambda: any(k["call_id"] == call_id for k in logged), 20)
+        await feature.pop.drain()
+        assert {(k["customer_id"], k["notes"]) for k in logged} == {
+            (call_world.customer_id, None)}
+        # no notes were typed: the call is in the call records, not in the contact log
+        assert ContactService(call_world.db).for_customer(call_world.customer_id) == []
     desk.run(scenario())
 
 

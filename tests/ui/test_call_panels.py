@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 
 from tests.ui.call_fixtures import *  # noqa: F403 - fixtures
 from tests.ui.call_fixtures import KNOWN_MOBILE, logged_in_ready, until
@@ -183,3 +183,135 @@ def test_no_demo_action_outside_the_demo(desk):
         await asyncio.sleep(0.3)
         assert (feature.bridge.agent or {}).get("state") == "busy"  # 置忙 until the agent says
     desk.run(scenario())
+
+
+def _missed_for(db, login: str, caller: str) -> str:
+    """A caller who hung up in the queue a minute ago, allocated to `login`."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from db.models import CallRecord, Employee
+
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    with db.transaction() as s:
+        agent_id = s.scalar(select(Employee.id).where(Employee.login == login))
+        s.add(CallRecord(call_id=f"M-{caller}", direction="in", caller=caller,
+                         dialed="4006000000", group_number="21", queued_at=at,
+                         ended_at=at + dt.timedelta(seconds=20), wait_s=20.0,
+                         end_cause="abandoned", assigned_to_id=agent_id, handled=False))
+    return f"M-{caller}"
+
+
+def test_missed_call_back_from_the_keyboard_and_sensible_columns(desk, call_world, qtbot):
+    _missed_for(call_world.db, "1001", "13900001116")
+
+    async def scenario():
+        w, feature, _ = desk()
+        await until(lambda: feature.bridge.connected, 20)
+        panel = feature.open_panel("missed")
+        await until(lambda: panel.model.rowCount() == 1)
+        assert "Enter" in panel.callback_button.text()
+        # the 已回拨 flag keeps its own width; the caller gets the spare width
+        header, view = panel.view.horizontalHeader(), panel.view
+        flag = panel.model.columnCount() - 1
+        assert view.columnWidth(flag) <= max(header.sectionSizeHint(flag),
+                                             view.sizeHintForColumn(flag)) + 2
+        widths = [view.columnWidth(c) for c in range(flag + 1)]
+        spare = view.viewport().width() - sum(widths)
+        assert spare <= 2  # the whole width is used: the caller took what was spare
+        for column in range(1, flag + 1):  # the time, the caller, the rest: not cut off
+            assert view.columnWidth(column) >= view.sizeHintForColumn(column), column
+        placed = []
+        feature.bridge.dial_placed.connect(placed.append)
+        view.setFocus()
+        view.selectRow(0)
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+        await until(lambda: placed, 20)
+        assert placed[0].get("dialed") == "13900001116"
+        await until(lambda: panel.model.rowCount() == 0, 20)  # marked called back
+    desk.run(scenario())
+
+
+def test_missed_call_return_without_a_chosen_row_dials_nothing(desk, call_world, qtbot):
+    _missed_for(call_world.db, "1001", "13900001117")
+
+    async def scenario():
+        w, feature, _ = desk()
+        await until(lambda: feature.bridge.connected, 20)
+        panel = feature.open_panel("missed")
+        await until(lambda: panel.model.rowCount() == 1)
+        sent = []
+        feature.bridge.dial = sent.append  # nothing may reach the bridge
+        panel.view.setFocus()
+        panel.view.setCurrentIndex(panel.model.index(-1, -1))
+        qtbot.keyClick(panel.view, Qt.Key.Key_Return)
+        assert sent == [] and panel.status.text() == "Choose the call to return."
+    desk.run(scenario())
+
+
+def test_internal_numbers_say_read_only_and_name_who_changed_them(desk, call_world):
+    async def scenario():
+        from agent_app.services.calls import CallService
+
+        CallService(call_world.db).save_internal(call_world.admin, None, "057188001234", "前台")
+        w, feature, _ = desk()
+        panel = feature.open_panel("internal")
+        await until(lambda: panel.loaded)
+        assert panel.read_only_note.isVisibleTo(panel)
+        assert panel.read_only_note.text().startswith("Read-only:")
+        assert panel.model.index(0, 2).data() == "王明辉"  # 修改人: the name, not 0001
+        admin_w, admin, _ = desk("0001", "admin123", seat="8009")
+        mine = admin.open_panel("internal")
+        await until(lambda: mine.loaded)
+        assert not mine.read_only_note.isVisibleTo(mine)
+        assert mine.save_button.isVisibleTo(mine)
+    desk.run(scenario())
+
+
+class _Bridge(QObject):
+    """The bridge's face the missed-call panel uses, recording the dial commands."""
+
+    dial_placed = Signal(dict)
+    command_failed = Signal(str, str)
+    connected = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dialled: list[str] = []
+
+    def dial(self, number: str) -> None:
+        self.dialled.append(number)
+
+
+def test_demo_agent_finds_missed_calls_to_call_back(qtbot, aloop, runner, tmp_path):
+    """A new user in the demo opens 未接来电 and finds calls allocated to them."""
+    from agent_app.config import WorkstationSettings
+    from agent_app.demodata import DEMO_AGENT, demo_password, ensure_demo_database
+    from agent_app.services.accounts import AccountService
+    from db.engine import Database
+    from ui.call.missed import MissedCallsPanel
+    from ui.context import AppContext, Services
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    ensure_demo_database(url)
+    db = Database.open(url)
+    try:
+        actor = AccountService(db).authenticate(DEMO_AGENT, demo_password(DEMO_AGENT)).actor
+        ctx = AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
+                         services=Services(db))
+        bridge = _Bridge()
+        panel = MissedCallsPanel(ctx, bridge)
+        qtbot.addWidget(panel)
+        panel.show()
+        panel.ensure_built()
+        aloop.run_until_complete(until(lambda: panel.model.rowCount() >= 3))
+        rows = panel.model.rows
+        assert {r.assigned_to_login for r in rows} == {DEMO_AGENT}
+        panel.view.setFocus()
+        panel.view.selectRow(1)
+        qtbot.keyClick(panel.view, Qt.Key.Key_Enter)  # the keypad's Enter too
+        assert bridge.dialled == [rows[1].caller]
+        aloop.run_until_complete(until(lambda: runner.in_flight == 0))
+    finally:
+        db.dispose()

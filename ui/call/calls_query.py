@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -91,12 +92,30 @@ class CallQueryPanel(Panel):
         self.search_button.clicked.connect(self.search)
         self.labels = {k: QLabel() for k in ("start", "end", "medium", "region", "dialed",
                                               "seat", "direction", "duration", "kind", "agent")}
-        grid = QGridLayout()
+        # At 1366×768 this panel shares the right area with the customer record above the
+        # call console: the period and 查找 stay on one line, the other conditions fold
+        # away (更多条件), so the result list keeps the height.
+        self.more_button = QToolButton()
+        self.more_button.setObjectName("moreConditions")
+        self.more_button.setCheckable(True)
+        self.more_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more_button.toggled.connect(self._show_conditions)
+        first = QHBoxLayout()
+        first.setSpacing(6)
+        for key, widget in (("start", self.start), ("end", self.end)):
+            first.addWidget(self.labels[key])
+            first.addWidget(widget, 1)
+        first.addWidget(self.more_button)
+        first.addWidget(self.search_button)
+        self.conditions = QWidget()
+        self.conditions.setObjectName("callConditions")
+        grid = QGridLayout(self.conditions)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(3)
-        cells = [("start", self.start), ("end", self.end), ("direction", self.direction),
-                 ("kind", self.kind), ("medium", self.medium), ("region", self.region),
-                 ("dialed", self.dialed), ("seat", self.seat), ("agent", self.agent)]
+        cells = [("direction", self.direction), ("kind", self.kind), ("agent", self.agent),
+                 ("medium", self.medium), ("region", self.region), ("dialed", self.dialed),
+                 ("seat", self.seat)]
         for i, (key, widget) in enumerate(cells):
             r, c = divmod(i, 3)
             grid.addWidget(self.labels[key], r, c * 2)
@@ -105,11 +124,11 @@ class CallQueryPanel(Panel):
         dur.addWidget(self.min_s)
         dur.addWidget(QLabel("–"))
         dur.addWidget(self.max_s)
-        grid.addWidget(self.labels["duration"], 3, 0)
-        grid.addLayout(dur, 3, 1)
-        grid.addWidget(self.search_button, 3, 5)
+        grid.addWidget(self.labels["duration"], 2, 2)
+        grid.addLayout(dur, 2, 3)
         for c in (1, 3, 5):
             grid.setColumnStretch(c, 1)
+        self.conditions.setVisible(False)
 
         self.model = CallRowsModel(self._columns(), self)
         self.model.loaded.connect(self._on_loaded)
@@ -141,22 +160,24 @@ class CallQueryPanel(Panel):
         may_export = self.ctx.actor.can(Permission.EXPORT)
         self.buttons["export_rec"].setVisible(may_export)
         self.buttons["export_xlsx"].setVisible(may_export)
+        self.status = QLabel()
+        self.status.setObjectName("callQueryStatus")
         row = QHBoxLayout()
         for k in ("all", "none", "invert"):
             row.addWidget(self.buttons[k])
-        row.addStretch(1)
+        row.addWidget(self.status, 1)  # on the buttons' line: the list keeps the height
         for k in ("play", "export_rec", "export_xlsx"):
             row.addWidget(self.buttons[k])
-        self.status = QLabel()
-        self.status.setObjectName("callQueryStatus")
         self.player = RecordingPlayer(self.bridge)
+        self.player.setVisible(False)  # shown once a recording is chosen (播放)
 
         lay = QVBoxLayout(page)
         lay.setContentsMargins(6, 6, 6, 6)
-        lay.addLayout(grid)
+        lay.setSpacing(4)
+        lay.addLayout(first)
+        lay.addWidget(self.conditions)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
-        lay.addWidget(self.status)
         lay.addWidget(self.player)
         self._spawn(self.load_choices())
         return page
@@ -190,6 +211,7 @@ class CallQueryPanel(Panel):
         self.dialed.setPlaceholderText(self.tr("e.g. 4006000000"))
         self.seat.setPlaceholderText(self.tr("e.g. 8001"))
         self.search_button.setText(self.tr("&Search"))
+        self._show_conditions(self.more_button.isChecked())
         _fill(self.direction, [(self.tr("All"), None), (self.tr("Inbound"), "in"),
                                (self.tr("Outbound"), "out")])
         _fill(self.kind, [(self.tr("All"), None), (self.tr("Valid"), "valid"),
@@ -203,6 +225,27 @@ class CallQueryPanel(Panel):
         self.model.set_columns(self._columns())
         self.player.retranslate_ui()
         self._update_buttons()
+
+    def _show_conditions(self, shown: bool) -> None:
+        """更多条件: fold the conditions other than the period in and out. Folded, the
+        button says how many of them are set, so a narrowed search is never hidden."""
+        self.conditions.setVisible(shown)
+        self.more_button.setArrowType(Qt.ArrowType.UpArrow if shown else Qt.ArrowType.DownArrow)
+        n = self.conditions_set()
+        text = self.tr("More conditions")
+        if n and not shown:
+            text = self.tr("More conditions (%n set)", "", n)
+        self.more_button.setText(text)
+
+    def conditions_set(self) -> int:
+        """How many of the folded conditions narrow the search."""
+        combos = (self.direction, self.kind, self.medium, self.region)
+        n = sum(c.currentData() is not None for c in combos)
+        n += sum(bool(e.text().strip()) for e in (self.dialed, self.seat))
+        n += bool(self.min_s.value() or self.max_s.value())
+        if self.ctx.actor.is_admin:
+            n += self.agent.currentData() is not None
+        return n
 
     async def load_choices(self) -> None:
         from agent_app.services.accounts import AccountService
@@ -245,6 +288,7 @@ class CallQueryPanel(Panel):
 
     def search(self) -> asyncio.Future:
         q = self.query()
+        self._show_conditions(self.more_button.isChecked())
         svc = C.call_service(self.ctx)
         self.status.setText(self.tr("Searching…"))
 
@@ -281,6 +325,7 @@ class CallQueryPanel(Panel):
             self.status.setText(self.tr("Choose a call with a recording (♪)."))
             return None
         label = f"{C.local_time(row.queued_at, '%Y-%m-%d %H:%M')} {row.caller} → {row.dialed}"
+        self.player.setVisible(True)
         return self.player.open(row.recording_id, label)
 
     # -- exporting --------------------------------------------------------------------------

@@ -65,7 +65,14 @@ class InternalNumbersPanel(Panel):
         self.add_button.clicked.connect(self.new)
         self.save_button.clicked.connect(lambda: self._spawn(self.save()))
         self.delete_button.clicked.connect(lambda: self._spawn(self.delete()))
-        editable = self.ctx.actor.is_admin
+        from agent_app.services.calls import may_edit_internal
+
+        editable = may_edit_internal(self.ctx.actor)
+        # an operator sees why the fields do not take typing (the service refuses anyway)
+        self.read_only_note = QLabel()
+        self.read_only_note.setObjectName("internalReadOnly")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setVisible(not editable)
         buttons = QHBoxLayout()
         for b in (self.add_button, self.save_button, self.delete_button):
             b.setVisible(editable)
@@ -78,6 +85,7 @@ class InternalNumbersPanel(Panel):
         self.status.setWordWrap(True)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.read_only_note)
         lay.addWidget(self.view, 1)
         lay.addLayout(form)
         lay.addLayout(buttons)
@@ -87,7 +95,8 @@ class InternalNumbersPanel(Panel):
 
     def _columns(self) -> list[Column]:
         return [Column("digits", self.tr("Number")), Column("note", self.tr("Note")),
-                Column("updated_by_login", self.tr("Changed by"))]
+                Column("updated_by_name", self.tr("Changed by"),
+                       lambda name: name or self.tr("System"))]
 
     def retranslate_ui(self) -> None:
         super().retranslate_ui()
@@ -99,6 +108,8 @@ class InternalNumbersPanel(Panel):
         self.add_button.setText(self.tr("&New"))
         self.save_button.setText(self.tr("&Save"))
         self.delete_button.setText(self.tr("&Delete"))
+        self.read_only_note.setText(self.tr(
+            "Read-only: internal numbers are maintained by administrators."))
 
     async def reload(self, select_id: int | None = None) -> None:
         try:

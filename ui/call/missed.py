@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +32,8 @@ from ui.call import common as C
 from ui.call.models import CallRowsModel
 from ui.errors import known_text
 from ui.panel import Panel
+
+CALLER_COLUMN = 2  # the model's column 0 is the check box; then _columns(): time, caller
 
 
 class MissedCallsPanel(Panel):
@@ -73,7 +76,7 @@ class MissedCallsPanel(Panel):
 
         self.model = CallRowsModel(self._columns(), self)
         self.model.failed.connect(self._show)
-        self.model.loaded.connect(lambda n: self._show(self.tr("%n missed call(s).", "", n)))
+        self.model.loaded.connect(self._on_loaded)
         self.view = QTableView()
         self.view.setObjectName("missedRows")
         self.view.setModel(self.model)
@@ -82,9 +85,18 @@ class MissedCallsPanel(Panel):
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.view.setWordWrap(False)
+        # sized to their contents once the rows are in (_on_loaded), the caller takes the
+        # spare width; the 已回拨 flag keeps its content's width
         self.view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+            QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setStretchLastSection(False)
+        self.view.horizontalHeader().setSectionResizeMode(
+            CALLER_COLUMN, QHeaderView.ResizeMode.Stretch)
+        # 回拨 from the keyboard: Return (or keypad Enter) on the chosen row
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self.view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.call_back)
 
         self.agent = QComboBox()
         self.agent.setObjectName("allocateTo")
@@ -143,7 +155,8 @@ class MissedCallsPanel(Panel):
         self.refresh_button.setText(self.tr("&Refresh"))
         self.allocate_label.setText(self.tr("Allocate the ticked calls to"))
         self.allocate_button.setText(self.tr("Allocate"))
-        self.callback_button.setText(self.tr("Call back"))
+        self.callback_button.setText(self.tr("Call back (Enter)"))
+        self.callback_button.setToolTip(self.tr("Dial the chosen caller: Enter on the row"))
         self.model.set_columns(self._columns())
 
     # -- loading ----------------------------------------------------------------------------
@@ -161,6 +174,12 @@ class MissedCallsPanel(Panel):
             rows = await self.ctx.runner.call(svc.missed, self.ctx.actor, **kwargs)
             return Page(rows, None)
         return self.model.reset(fetch)
+
+    def _on_loaded(self, n: int) -> None:
+        for column in range(self.model.columnCount()):
+            if column != CALLER_COLUMN:  # the caller stretches
+                self.view.resizeColumnToContents(column)
+        self._show(self.tr("%n missed call(s).", "", n))
 
     async def load_agents(self) -> None:
         from agent_app.services.accounts import AccountService
