@@ -298,10 +298,10 @@ def test_demo_agent_finds_missed_calls_to_call_back(qtbot, aloop, runner, tmp_pa
     db = Database.open(url)
     try:
         actor = AccountService(db).authenticate(DEMO_AGENT, demo_password(DEMO_AGENT)).actor
-        ctx = AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
-                         services=Services(db))
         bridge = _Bridge()
-        panel = MissedCallsPanel(ctx, bridge)
+        ctx = AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
+                         services=Services(db), cti=bridge)
+        panel = MissedCallsPanel(ctx)
         qtbot.addWidget(panel)
         panel.show()
         panel.ensure_built()
