@@ -15,13 +15,10 @@ saveState() bytes in home()/layouts/<login>.json and restored after the next log
 """
 from __future__ import annotations
 
-import base64
 import importlib
-import json
 import logging
-from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
     QLabel,
@@ -33,24 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.config import home
 from agent_app.services.accounts import AccountService
 from ui.archives import ARCHIVE_PANELS
 from ui.context import AppContext
 from ui.crash import log_file
+from ui.kit.layout import layout_path  # noqa: F401 - ui.sales finds it here
+from ui.kit.layout import restore_layout, save_layout
 from ui.labels import role_names
-from ui.panel import Panel
+from ui.kit.panel import Panel
 from ui.toast import Toaster
 
 log = logging.getLogger(__name__)
 MENU_KEYS = ("system", "archives", "sales", "logistics", "calls", "statistics", "help")
 FEATURES = ("ui.sales", "ui.call")
-LAYOUT_VERSION = 1
-
-
-def layout_path(login: str) -> Path:
-    safe = "".join(c for c in login if c.isalnum()) or "_"
-    return home() / "layouts" / f"{safe}.json"
 
 
 class MainWindow(QMainWindow):
@@ -290,31 +282,11 @@ class MainWindow(QMainWindow):
 
     # -- layout per user --------------------------------------------------------------------
     def save_layout(self) -> None:
-        data = {"version": LAYOUT_VERSION,
-                "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode(),
-                "state": base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode(),
-                "panels": [k for k, p in self.panels.items() if p.isVisible()]}
-        path = layout_path(self.ctx.actor.login)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:  # a full disk loses the layout, nothing else
-            log.warning("cannot save the layout to %s: %s", path, exc)
+        save_layout(self, self.ctx.actor.login,
+                    [k for k, p in self.panels.items() if p.isVisible()])
 
     def restore_layout(self) -> bool:
-        try:
-            data = json.loads(layout_path(self.ctx.actor.login).read_text(encoding="utf-8"))
-            state = base64.b64decode(data["state"])
-            geometry = base64.b64decode(data["geometry"])
-            panels = [k for k in data.get("panels", []) if k in ARCHIVE_PANELS]
-        except (OSError, ValueError, KeyError, TypeError):
-            return False  # first login here, or a damaged file: the default layout
-        for key in panels:  # docks must exist before restoreState can place them
-            self.open_archive(key)
-        self.restoreGeometry(QByteArray(geometry))
-        return self.restoreState(QByteArray(state), LAYOUT_VERSION)
+        return restore_layout(self, self.ctx.actor.login, ARCHIVE_PANELS, self.open_archive)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.save_layout()
