@@ -34,10 +34,13 @@ from agent_app.services.accounts import AccountService
 from ui.archives import ARCHIVE_PANELS
 from ui.context import AppContext
 from ui.crash import log_file
-from ui.kit.layout import layout_path  # noqa: F401 - ui.sales finds it here
-from ui.kit.layout import restore_layout, save_layout
-from ui.labels import role_names
+from ui.kit.layout import (
+    layout_path,  # noqa: F401 - ui.sales finds it here
+    restore_layout,
+    save_layout,
+)
 from ui.kit.panel import Panel
+from ui.labels import role_names
 from ui.toast import Toaster
 
 log = logging.getLogger(__name__)

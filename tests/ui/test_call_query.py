@@ -143,8 +143,8 @@ def test_call_rows_model_passes_modeltester(qtmodeltester, aloop):
 
     from agent_app.services.calls import CallRow
     from agent_app.services.paging import Page
-    from ui.archives.table import Column
     from ui.call.models import CallRowsModel
+    from ui.kit.table import Column
 
     def row(i):
         return CallRow(i, f"C{i}", "in", f"1380013800{i}", "4006000000", "8001", "1001", "李娜",

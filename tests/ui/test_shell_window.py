@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage
 from agent_app.services.archives import ArchiveService, ProductInfo
 from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
 from tests.ui.shell_fixtures import until
-from ui.archives.table import Column, RecordTableModel
+from ui.kit.table import Column, TableModel
 from ui.main_window import MENU_KEYS, MainWindow, layout_path
 
 
@@ -169,7 +169,7 @@ def test_show_notice_never_blocks_and_goes_away(window_for, qtbot):
 
 
 def test_record_model_passes_modeltester(qtmodeltester):
-    model = RecordTableModel([Column("code", "Code"), Column("name", "Name"),
+    model = TableModel([Column("code", "Code"), Column("name", "Name"),
                               Column("retail_price", "Price", align_right=True)])
     model.set_rows([ProductInfo(i, f"{i:06d}", f"商品{i}", "", 1, "品种", "台", f"S{i}",
                                 Decimal("9.90") * i, True, 1) for i in range(1, 6)])

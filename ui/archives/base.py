@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.errors import UserError
 from agent_app.services.archives import ArchiveService
 from ui.archives.form import FieldSpec, RecordForm
-from ui.archives.table import ROW_ROLE, SORT_ROLE, Column, RecordTableModel
 from ui.errors import error_text, known_error
-from ui.panel import Panel
+from ui.kit.panel import Panel
+from ui.kit.table import ROW_ROLE, SORT_ROLE, Column, TableModel
+from ui.kit.tasks import task_slot
 
 
 class ArchivePanel(Panel):
@@ -37,7 +37,7 @@ class ArchivePanel(Panel):
     deletable = True
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
-        self.model = RecordTableModel([])
+        self.model = TableModel([])
         self.form: RecordForm | None = None
         self.loaded = False
         super().__init__(ctx, parent)
@@ -155,7 +155,7 @@ class ArchivePanel(Panel):
             self.show_status(error_text(known))
             return None
 
-    @asyncSlot()
+    @task_slot()
     async def refresh(self) -> None:
         self.refresh_button.setEnabled(False)
         try:
@@ -171,11 +171,11 @@ class ArchivePanel(Panel):
                                                         len(rows)))
             self.view.resizeColumnsToContents()
 
-    @asyncSlot()
+    @task_slot()
     async def add_record(self) -> None:
         await self.open_form(None)
 
-    @asyncSlot()
+    @task_slot()
     async def edit_selected(self) -> None:
         record = self.selected()
         if record is None:
@@ -198,7 +198,7 @@ class ArchivePanel(Panel):
         self.form.open()
         return self.form
 
-    @asyncSlot()
+    @task_slot()
     async def delete_selected(self) -> None:
         record = self.selected()
         if record is None:
@@ -212,7 +212,7 @@ class ArchivePanel(Panel):
         box.open()
         self.confirm = box
 
-    @asyncSlot(int, object)
+    @task_slot(int, object)
     async def _confirmed_delete(self, result: int, record: Any) -> None:
         if result != QMessageBox.StandardButton.Yes:
             return

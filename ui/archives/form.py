@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.errors import UserError
-from ui.forms import FieldErrors
+from ui.kit.forms import FieldErrors
+from ui.kit.tasks import task_slot
 
 
 @dataclass
@@ -122,7 +122,7 @@ class RecordForm(QDialog):
         return {s.name: widget_value(s, self.widgets[s.name]) for s in self.specs
                 if not s.read_only}
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> None:
         self.errors.clear()
         self.buttons.setEnabled(False)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDateEdit, QLabel, QWidget
 
 from ui.archives.base import ArchivePanel
 from ui.archives.form import FieldSpec
-from ui.archives.table import Column
+from ui.kit.table import Column
 
 
 class RegionsPanel(ArchivePanel):

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.archives import ArchiveService
 from ui.errors import error_text, known_error
-from ui.forms import FieldErrors
-from ui.panel import Panel
+from ui.kit.forms import FieldErrors
+from ui.kit.panel import Panel
+from ui.kit.tasks import task_slot
 
 
 class SystemSettingsPanel(Panel):
@@ -80,7 +80,7 @@ class SystemSettingsPanel(Panel):
         self.lead_window.setValue(int(values["lead_window_minutes"]))
         self.timezone.setText(values["site_timezone"])
 
-    @asyncSlot()
+    @task_slot()
     async def load(self) -> None:
         try:
             values = await self.ctx.runner.call(self.archives.get_settings, self.ctx.actor)
@@ -93,7 +93,7 @@ class SystemSettingsPanel(Panel):
         self._show(values)
         self.loaded = True
 
-    @asyncSlot()
+    @task_slot()
     async def save(self) -> None:
         self.errors.clear()
         self.saved_label.clear()

@@ -14,7 +14,8 @@ from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from ui.call.common import RED, duration_text
+from ui.call.common import RED
+from ui.kit.formats import duration_text
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.errors import UserError
 from agent_app.services.accounts import AccountService
 from agent_app.services.base import Actor
-from ui.forms import FieldErrors
+from ui.kit.forms import FieldErrors
+from ui.kit.tasks import task_slot
 from ui.worker import DbRunner
 
 
@@ -59,7 +59,7 @@ class ChangePasswordDialog(QDialog):
         self.cap_new.setText(self.tr("&New password:"))
         self.cap_repeat.setText(self.tr("&Repeat:"))
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> None:
         self.errors.clear()
         if self.new.text() != self.repeat.text():

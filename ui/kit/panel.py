@@ -20,7 +20,7 @@ success; anything else is a bug and reaches sys.excepthook (the crash dialog) at
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, Qt
@@ -81,6 +81,15 @@ class ServiceCalls:
         """The result, or None after a failure (already shown or reported)."""
         return (await attempt(self.ctx.runner, self.message_line(), fn, *args, **kwargs))[1]
 
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """`ui.kit.tasks.spawn`, the task also kept in `self._tasks` while it runs (tests
+        wait for a panel's work to end)."""
+        task = spawn(coro)
+        tasks: set[asyncio.Task] = self.__dict__.setdefault("_tasks", set())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return task
+
     def run(self, fn: Callable[..., Any], *args: Any,
             on_done: Callable[[Any], object] | None = None, **kwargs: Any) -> asyncio.Task:
         """Start `call()` from a plain slot; `on_done(result)` runs after a success."""
@@ -90,7 +99,7 @@ class ServiceCalls:
             if ok and on_done is not None:
                 on_done(result)
 
-        return spawn(go())
+        return self.spawn(go())
 
 
 class Panel(ServiceCalls, QDockWidget):

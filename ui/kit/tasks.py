@@ -1,18 +1,21 @@
 """Starting coroutines from the UI on the qasync loop: one policy for every panel.
 
-Signals connect to plain methods that `spawn()` a coroutine: a task whose unexpected
-error reaches sys.excepthook (the crash dialog) as soon as it ends, like qasync's
-asyncSlot, without asyncSlot's Slot() signature (which would drop the arguments of a
-Signal(int)). The task is kept referenced until it ends, so it is never collected
-half-way and its error never waits for the garbage collector."""
+A coroutine method connected to a signal is decorated `@task_slot(types…)`; elsewhere
+`spawn()` starts a coroutine. Either way it runs as a task whose unexpected error
+reaches sys.excepthook (the crash dialog) as soon as it ends, and the task stays
+referenced until then, so its error never waits for the garbage collector. Known errors
+are handled before that, in the coroutine (see ui.kit.panel).
+"""
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Slot
 
 _running: set[asyncio.Task] = set()
 
@@ -36,6 +39,29 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
     _running.add(task)
     task.add_done_callback(_finished)
     return task
+
+
+def task_slot(*types: type) -> Callable[[Callable[..., Coroutine]], Callable[..., asyncio.Task]]:
+    """Decorates a coroutine method to be connected to signals (or called) as a slot
+    that spawns it: `@task_slot()`, `@task_slot(int, object)`. Arguments a signal sends
+    beyond what the method takes are dropped, as Qt does for C++ slots."""
+    def decorate(fn: Callable[..., Coroutine]) -> Callable[..., asyncio.Task]:
+        signature = inspect.signature(fn)
+
+        @Slot(*types)
+        @functools.wraps(fn)
+        def wrapper(*args: Any) -> asyncio.Task:
+            while args:
+                try:
+                    signature.bind(*args)
+                    break
+                except TypeError:
+                    args = args[:-1]
+            return spawn(fn(*args))
+
+        return wrapper
+
+    return decorate
 
 
 def loop_running() -> bool:

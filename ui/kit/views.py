@@ -115,7 +115,14 @@ def make_table_view(model: QAbstractItemModel, name: str, *, widths: Sequence[in
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(stretch_last)
-    for i, w in enumerate(widths):
-        view.setColumnWidth(i, w)
     view.header_fitter = HeaderFitter(view, widths)
+    set_column_widths(view, widths)
     return view
+
+
+def set_column_widths(view: QTableView, widths: Sequence[int]) -> None:
+    """Starting widths that fit the usual content (the user may still resize them),
+    never narrower than a caption; also used when fitting the content later."""
+    view.header_fitter.widths = tuple(widths)
+    for i, w in enumerate(widths[:view.model().columnCount()]):
+        view.setColumnWidth(i, max(w, header_text_width(view, i)))

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customers import CustomerService
@@ -32,8 +31,9 @@ from agent_app.services.orders import OrderDraft, OrderInfo, OrderService
 from db.enums import DeliveryMethod, OrderStatus, Payment, Permission
 from ui.dialogs import wait_finished
 from ui.errors import reported
+from ui.kit.formats import local_time, parse_time
+from ui.kit.tasks import task_slot
 from ui.sales.labels import class_names, delivery_names, name_of, payment_names, status_names
-from ui.sales.models import local_time, parse_time
 from ui.sales.order_lines import (
     AMOUNT,
     KIND,
@@ -332,7 +332,7 @@ class OrderDialog(QDialog):
         if not self._in_flight and self._close_when_done:
             self.close()
 
-    @asyncSlot()
+    @task_slot()
     async def save(self) -> OrderInfo | None:
         self._in_flight += 1
         try:
@@ -382,7 +382,7 @@ class OrderDialog(QDialog):
         self.saved.emit(order)
         return True
 
-    @asyncSlot()
+    @task_slot()
     async def cancel_order(self) -> None:
         """取消单: the customer no longer wants it; a reason is required."""
         if self.order is None:

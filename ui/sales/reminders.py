@@ -20,17 +20,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
-from ui.archives.table import ROW_ROLE, Column
 from ui.errors import known_error, reported
-from ui.forms import FieldErrors
-from ui.panel import Panel
-from ui.sales.models import PINK, ColouredTableModel, local_time
-from ui.sales.record_tabs import make_table
-from ui.sales.tasks import start_soon
+from ui.kit.formats import local_time
+from ui.kit.forms import FieldErrors
+from ui.kit.panel import Panel
+from ui.kit.table import ROW_ROLE, Column, TableModel
+from ui.kit.tasks import start_soon, task_slot
+from ui.kit.views import make_table_view
+from ui.sales.models import PINK
 
 
 class ReminderListPanel(Panel):
@@ -39,7 +39,7 @@ class ReminderListPanel(Panel):
     new_requested = Signal(int, str)    # customer id (0: the open record's), name
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
-        self.model = ColouredTableModel([], lambda r: PINK if r.done else None)
+        self.model = TableModel([], lambda r: PINK if r.done else None)
         self.loaded = False
         super().__init__(ctx, parent)
         self.service: ReminderService = ctx.services.get(ReminderService)
@@ -74,7 +74,8 @@ class ReminderListPanel(Panel):
             b.clicked.connect(slot)
             self.buttons[key] = b
             actions.addWidget(b)
-        self.view = make_table(self.model, "reminderList", (130, 44, 80, 110, 70, 50))
+        self.view = make_table_view(self.model, "reminderList", widths=(130, 44, 80, 110, 70, 50),
+                                    alternating=False, stretch_last=True)
         self.view.activated.connect(self.open_selected)
         self.status = QLabel()
         self.status.setObjectName("panelStatus")
@@ -112,7 +113,7 @@ class ReminderListPanel(Panel):
         """A service call; a known error goes to the message line and gives None."""
         return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.show_status)
 
-    @asyncSlot()
+    @task_slot()
     async def refresh(self) -> None:
         rows = await self._call(self.service.list, self.ctx.actor,
                                 date_from=self.date_from.date().toPython(),
@@ -134,7 +135,7 @@ class ReminderListPanel(Panel):
         idx = self.view.currentIndex()
         return idx.data(ROW_ROLE) if idx.isValid() else None
 
-    @asyncSlot()
+    @task_slot()
     async def mark_done(self) -> None:
         """已回: the callback was made."""
         r = self.selected()
@@ -211,7 +212,7 @@ class ReminderDialog(QDialog):
         """The local wall-clock time the agent picked, as an aware datetime."""
         return self.due.dateTime().toPython().astimezone()
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> None:
         self.errors.clear()
         scope, group = self.scope.currentData()
