@@ -20,7 +20,7 @@ success; anything else is a bug and reaches sys.excepthook (the crash dialog) at
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEvent, Qt
@@ -49,13 +49,12 @@ def clear_error(line: QLabel) -> None:
         line.clear()
 
 
-async def attempt(runner, line: QLabel | None, fn: Callable[..., T], *args: Any,
-                  **kwargs: Any) -> tuple[bool, T | None]:
-    """`fn(*args, **kwargs)` on the runner's worker thread: (True, its result), or
-    (False, None) after a known error (its text shown in `line`) or a bug (sent to the
-    crash dialog already)."""
+async def attempt(line: QLabel | None, aw: Awaitable[T]) -> tuple[bool, T | None]:
+    """Awaits a service call (`runner.call(…)`, or a coroutine made of them): (True, its
+    result), or (False, None) after a known error (its text shown in `line`) or a bug
+    (sent to the crash dialog already)."""
     try:
-        result = await runner.call(fn, *args, **kwargs)
+        result = await aw
     except Exception as exc:  # noqa: BLE001 - sorted into known errors and bugs
         known = known_error(exc)
         if known is None:
@@ -79,7 +78,11 @@ class ServiceCalls:
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         """The result, or None after a failure (already shown or reported)."""
-        return (await attempt(self.ctx.runner, self.message_line(), fn, *args, **kwargs))[1]
+        return await self.guarded(self.ctx.runner.call(fn, *args, **kwargs))
+
+    async def guarded(self, aw: Awaitable[T]) -> T | None:
+        """The same policy for a coroutine that makes its own service calls."""
+        return (await attempt(self.message_line(), aw))[1]
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """`ui.kit.tasks.spawn`, the task also kept in `self._tasks` while it runs (tests
@@ -94,8 +97,8 @@ class ServiceCalls:
             on_done: Callable[[Any], object] | None = None, **kwargs: Any) -> asyncio.Task:
         """Start `call()` from a plain slot; `on_done(result)` runs after a success."""
         async def go() -> None:
-            ok, result = await attempt(self.ctx.runner, self.message_line(), fn, *args,
-                                       **kwargs)
+            ok, result = await attempt(self.message_line(),
+                                       self.ctx.runner.call(fn, *args, **kwargs))
             if ok and on_done is not None:
                 on_done(result)
 
@@ -129,6 +132,11 @@ class Panel(ServiceCalls, QDockWidget):
     def _on_visibility(self, visible: bool) -> None:
         if visible:
             self.ensure_built()
+
+    def message_line(self) -> QLabel | None:
+        """The panel's message line: a built panel's `self.status` label, by convention."""
+        line = getattr(self, "status", None) if self._built else None
+        return line if isinstance(line, QLabel) else None
 
     def build(self) -> QWidget:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -340,6 +340,11 @@ class PagedTableModel(TableModel):
         fetch = self._fetch
         if fetch is None:
             return False
+        if not loop_running():
+            # qasync ran this step while draining Qt events after the loop stopped (tests
+            # drive the loop in steps): nothing can be awaited now, so ask again later
+            QTimer.singleShot(50, self, lambda: self.fetchMore(QModelIndex()))
+            return False
         try:
             page = await fetch(after)
         except Exception as exc:  # noqa: BLE001 - sorted into known errors and bugs

@@ -24,7 +24,6 @@ from agent_app.services.maintenance import CustomerMaintenanceService
 from agent_app.services.orders import OrderService
 from agent_app.services.reminders import ReminderService
 from ui.dialogs import wait_finished
-from ui.errors import reported
 from ui.kit.formats import local_time
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, PagedTableModel, TableModel
@@ -154,13 +153,9 @@ class CustomerMaintenancePanel(Panel):
         if self.is_built:
             self.status.setText(text)
 
-    async def _call(self, fn, *args, **kwargs):
-        """A service call; a known error goes to the message line and gives None."""
-        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.show_status)
-
     @task_slot()
     async def _load_choices(self) -> None:
-        staff = await self._call(self.ctx.services.get(AccountService).pick_list)
+        staff = await self.call(self.ctx.services.get(AccountService).pick_list)
         if staff is not None:
             fill_combo(self.employee, [(i, f"{login} {name}") for i, login, name in staff])
 
@@ -188,8 +183,8 @@ class CustomerMaintenancePanel(Panel):
             self.orders.set_rows([])
             self.reminders.set_rows([])
             return
-        orders = await self._call(self.ctx.services.get(OrderService).for_customer, row.id)
-        reminders = await self._call(self.ctx.services.get(ReminderService).for_customer,
+        orders = await self.call(self.ctx.services.get(OrderService).for_customer, row.id)
+        reminders = await self.call(self.ctx.services.get(ReminderService).for_customer,
                                      row.id)
         self.orders.set_rows(orders or [])
         self.reminders.set_rows(reminders or [])
@@ -212,7 +207,7 @@ class CustomerMaintenancePanel(Panel):
             return None
         if not await self.confirm(question.format(n=len(ids), who=self.employee.currentText())):
             return None
-        n = await self._call(fn, self.ctx.actor, ids, employee)
+        n = await self.call(fn, self.ctx.actor, ids, employee)
         if n is not None:
             self.show_status(self.tr("{n} customer(s) changed.").format(n=n))
             await self.search()
@@ -244,7 +239,7 @@ class CustomerMaintenancePanel(Panel):
                                           "or cancelled orders can be removed.").format(
                                               n=len(ids))):
             return None
-        n = await self._call(self.service.remove_orders, self.ctx.actor, ids)
+        n = await self.call(self.service.remove_orders, self.ctx.actor, ids)
         if n is not None:
             self.show_status(self.tr("{n} order(s) removed.").format(n=n))
             await self._current_changed(self.view.currentIndex())
@@ -259,7 +254,7 @@ class CustomerMaintenancePanel(Panel):
             return None
         if not await self.confirm(self.tr("Cancel {n} reminder(s)?").format(n=len(ids))):
             return None
-        n = await self._call(self.ctx.services.get(ReminderService).cancel, self.ctx.actor, ids)
+        n = await self.call(self.ctx.services.get(ReminderService).cancel, self.ctx.actor, ids)
         if n is not None:
             self.show_status(self.tr("{n} reminder(s) cancelled.").format(n=n))
             await self._current_changed(self.view.currentIndex())

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
-from ui.errors import known_error, reported
+from ui.errors import known_error
 from ui.kit.formats import local_time
 from ui.kit.forms import FieldErrors
 from ui.kit.panel import Panel
@@ -109,13 +109,9 @@ class ReminderListPanel(Panel):
         if self.is_built:
             self.status.setText(text)
 
-    async def _call(self, fn, *args, **kwargs):
-        """A service call; a known error goes to the message line and gives None."""
-        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.show_status)
-
     @task_slot()
     async def refresh(self) -> None:
-        rows = await self._call(self.service.list, self.ctx.actor,
+        rows = await self.call(self.service.list, self.ctx.actor,
                                 date_from=self.date_from.date().toPython(),
                                 date_to=self.date_to.date().toPython(),
                                 include_done=self.include_done.isChecked(),
@@ -142,7 +138,7 @@ class ReminderListPanel(Panel):
         if r is None or r.done:
             self.show_status(self.tr("Select an open reminder first."))
             return
-        if await self._call(self.service.mark_done, self.ctx.actor, r.id, r.version,
+        if await self.call(self.service.mark_done, self.ctx.actor, r.id, r.version,
                             groups=tuple(self.ctx.settings.groups)):
             await self.refresh()
 
