@@ -46,9 +46,9 @@ def test_known_error_is_shown_near_the_action_and_cleared_by_the_next_success(
     panel = DemoPanel(runner_ctx)
     qtbot.addWidget(panel)
     panel.ensure_built()
-    assert aloop.run_until_complete(panel.call(refuse)) is None
+    assert aloop.run_until_complete(panel.call_service(refuse)) is None
     assert panel.status.text() == "The customer is locked by 李娜."
-    assert aloop.run_until_complete(panel.call(lambda: 42)) == 42
+    assert aloop.run_until_complete(panel.call_service(lambda: 42)) == 42
     assert panel.status.text() == ""
     assert bugs == []
 
@@ -58,7 +58,7 @@ def test_a_success_leaves_an_informative_line_alone(qtbot, aloop, runner_ctx, bu
     qtbot.addWidget(panel)
     panel.ensure_built()
     panel.status.setText("12 records")
-    aloop.run_until_complete(panel.call(lambda: 1))
+    aloop.run_until_complete(panel.call_service(lambda: 1))
     assert panel.status.text() == "12 records"
 
 
@@ -88,11 +88,11 @@ def test_a_bug_reaches_excepthook_at_once_and_not_the_message_line(
 def test_dialogs_use_the_same_runner_policy(qtbot, aloop, runner_ctx, bugs):
     dialog = DemoDialog(runner_ctx)
     qtbot.addWidget(dialog)
-    aloop.run_until_complete(dialog.call(refuse))
+    aloop.run_until_complete(dialog.call_service(refuse))
     assert dialog.message.text() == "The customer is locked by 李娜."
-    aloop.run_until_complete(dialog.call(lambda: 1))
+    aloop.run_until_complete(dialog.call_service(lambda: 1))
     assert dialog.message.text() == ""
-    aloop.run_until_complete(dialog.call(broken))
+    aloop.run_until_complete(dialog.call_service(broken))
     assert [str(e) for e in bugs] == ["a bug"]
 
 

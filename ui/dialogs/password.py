@@ -11,10 +11,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from agent_app.errors import UserError
 from agent_app.services.accounts import AccountService
 from agent_app.services.base import Actor
-from ui.kit.forms import FieldErrors
+from ui.kit.forms import FieldErrors, submit
 from ui.kit.tasks import task_slot
 from ui.worker import DbRunner
 
@@ -65,13 +64,7 @@ class ChangePasswordDialog(QDialog):
         if self.new.text() != self.repeat.text():
             self.errors.show("repeat", self.tr("The two new passwords differ."))
             return
-        self.buttons.setEnabled(False)
-        try:
-            await self.runner.call(self.accounts.change_password, self.actor,
-                                   self.old.text(), self.new.text())
-        except UserError as exc:
-            self.errors.show_error(exc)
-            return
-        finally:
-            self.buttons.setEnabled(True)
-        self.accept()
+        ok, _ = await submit(self.errors, self.buttons, self.runner.call(
+            self.accounts.change_password, self.actor, self.old.text(), self.new.text()))
+        if ok:
+            self.accept()

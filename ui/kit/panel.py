@@ -10,7 +10,7 @@ Subclasses implement `build()` (returns the content widget) and `retranslate_ui(
 
 Service calls go through ONE road with ONE policy (`ServiceCalls`, also for dialogs):
 
-    customers = await self.call(svc.search, self.ctx.actor, text)   # None on failure
+    customers = await self.call_service(svc.search, self.ctx.actor, text)   # None on failure
     self.run(svc.save, self.ctx.actor, values, on_done=self._saved)  # from a signal
 
 The call runs on `ctx.runner` (a worker thread); a known error (`ui.errors.known_error`)
@@ -76,7 +76,7 @@ class ServiceCalls:
     def message_line(self) -> QLabel | None:
         return None
 
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    async def call_service(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         """The result, or None after a failure (already shown or reported)."""
         return await self.guarded(self.ctx.runner.call(fn, *args, **kwargs))
 
@@ -95,7 +95,7 @@ class ServiceCalls:
 
     def run(self, fn: Callable[..., Any], *args: Any,
             on_done: Callable[[Any], object] | None = None, **kwargs: Any) -> asyncio.Task:
-        """Start `call()` from a plain slot; `on_done(result)` runs after a success."""
+        """Start `call_service()` from a plain slot; `on_done(result)` runs after a success."""
         async def go() -> None:
             ok, result = await attempt(self.message_line(),
                                        self.ctx.runner.call(fn, *args, **kwargs))

@@ -155,7 +155,7 @@ class CustomerMaintenancePanel(Panel):
 
     @task_slot()
     async def _load_choices(self) -> None:
-        staff = await self.call(self.ctx.services.get(AccountService).pick_list)
+        staff = await self.call_service(self.ctx.services.get(AccountService).pick_list)
         if staff is not None:
             fill_combo(self.employee, [(i, f"{login} {name}") for i, login, name in staff])
 
@@ -183,8 +183,8 @@ class CustomerMaintenancePanel(Panel):
             self.orders.set_rows([])
             self.reminders.set_rows([])
             return
-        orders = await self.call(self.ctx.services.get(OrderService).for_customer, row.id)
-        reminders = await self.call(self.ctx.services.get(ReminderService).for_customer,
+        orders = await self.call_service(self.ctx.services.get(OrderService).for_customer, row.id)
+        reminders = await self.call_service(self.ctx.services.get(ReminderService).for_customer,
                                      row.id)
         self.orders.set_rows(orders or [])
         self.reminders.set_rows(reminders or [])
@@ -207,7 +207,7 @@ class CustomerMaintenancePanel(Panel):
             return None
         if not await self.confirm(question.format(n=len(ids), who=self.employee.currentText())):
             return None
-        n = await self.call(fn, self.ctx.actor, ids, employee)
+        n = await self.call_service(fn, self.ctx.actor, ids, employee)
         if n is not None:
             self.show_status(self.tr("{n} customer(s) changed.").format(n=n))
             await self.search()
@@ -239,7 +239,7 @@ class CustomerMaintenancePanel(Panel):
                                           "or cancelled orders can be removed.").format(
                                               n=len(ids))):
             return None
-        n = await self.call(self.service.remove_orders, self.ctx.actor, ids)
+        n = await self.call_service(self.service.remove_orders, self.ctx.actor, ids)
         if n is not None:
             self.show_status(self.tr("{n} order(s) removed.").format(n=n))
             await self._current_changed(self.view.currentIndex())
@@ -254,7 +254,7 @@ class CustomerMaintenancePanel(Panel):
             return None
         if not await self.confirm(self.tr("Cancel {n} reminder(s)?").format(n=len(ids))):
             return None
-        n = await self.call(self.ctx.services.get(ReminderService).cancel, self.ctx.actor, ids)
+        n = await self.call_service(self.ctx.services.get(ReminderService).cancel, self.ctx.actor, ids)
         if n is not None:
             self.show_status(self.tr("{n} reminder(s) cancelled.").format(n=n))
             await self._current_changed(self.view.currentIndex())

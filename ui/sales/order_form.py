@@ -193,9 +193,9 @@ class OrderDialog(ServiceCalls, QDialog):
     async def load(self) -> bool:
         """Products, media, the customer and (for an existing order) the order itself."""
         archives = self.ctx.services.get(ArchiveService)
-        products = await self.call(archives.list_products, self.ctx.actor, active_only=True)
-        media = await self.call(archives.list_media, self.ctx.actor)
-        customer = await self.call(self.ctx.services.get(CustomerService).get,
+        products = await self.call_service(archives.list_products, self.ctx.actor, active_only=True)
+        media = await self.call_service(archives.list_media, self.ctx.actor)
+        customer = await self.call_service(self.ctx.services.get(CustomerService).get,
                                     self.customer_id)
         if products is None or media is None or customer is None:
             return False
@@ -207,7 +207,7 @@ class OrderDialog(ServiceCalls, QDialog):
             " / ".join(p for p in (customer.mobile, customer.landline, customer.other_phone)
                        if p), customer.address) if t))
         if self.order_id:
-            order = await self.call(self.orders.get, self.order_id)
+            order = await self.call_service(self.orders.get, self.order_id)
             if order is None:
                 return False
             await self.show_order(order)
@@ -224,7 +224,7 @@ class OrderDialog(ServiceCalls, QDialog):
         if not call or call.get("medium_id") or not call.get("dialed"):
             return
         when = parse_time(call.get("queued_at") or call.get("answered_at"))
-        placement = await self.call(archives.placement_at, when, dialed=str(call["dialed"]))
+        placement = await self.call_service(archives.placement_at, when, dialed=str(call["dialed"]))
         if placement is not None:
             self.call = {**call, "medium_id": placement.medium_id,
                          "placement_id": placement.id}
@@ -266,7 +266,7 @@ class OrderDialog(ServiceCalls, QDialog):
         self.cancel_order_button.setVisible(
             self.ctx.actor.can(Permission.CANCEL_ORDER)
             and order.status == OrderStatus.NOT_SENT and order.printed_at is None)
-        events = await self.call(self.orders.history, order.id)
+        events = await self.call_service(self.orders.history, order.id)
         self.history.clear()
         actions = {"create": self.tr("created"), "edit": self.tr("changed"),
                    "confirm": self.tr("logistics confirmation"), "cancel": self.tr("cancelled")}
@@ -349,9 +349,9 @@ class OrderDialog(ServiceCalls, QDialog):
         self.save_button.setEnabled(False)
         try:
             if self.order is None:
-                order = await self.call(self.orders.create, self.ctx.actor, draft)
+                order = await self.call_service(self.orders.create, self.ctx.actor, draft)
             else:
-                order = await self.call(self.orders.update, self.ctx.actor, self.order.id,
+                order = await self.call_service(self.orders.update, self.ctx.actor, self.order.id,
                                          self.order.version, draft)
         finally:
             self.save_button.setEnabled(True)
@@ -373,7 +373,7 @@ class OrderDialog(ServiceCalls, QDialog):
         self.confirm_box = None
         if answer != QMessageBox.StandardButton.Yes or self.order is None:
             return False
-        order = await self.call(self.orders.confirm, self.ctx.actor, self.order.id,
+        order = await self.call_service(self.orders.confirm, self.ctx.actor, self.order.id,
                                  self.order.version)
         if order is None:
             return False
@@ -397,7 +397,7 @@ class OrderDialog(ServiceCalls, QDialog):
         if not reason:
             self.message.setText(self.tr("Give the reason for cancelling."))
             return
-        order = await self.call(self.orders.cancel, self.ctx.actor, self.order.id,
+        order = await self.call_service(self.orders.cancel, self.ctx.actor, self.order.id,
                                  self.order.version, reason)
         if order is not None:
             await self.show_order(order)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,9 +22,8 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
-from ui.errors import known_error
 from ui.kit.formats import local_time
-from ui.kit.forms import FieldErrors
+from ui.kit.forms import FieldErrors, save_cancel_buttons, submit
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, TableModel
 from ui.kit.tasks import start_soon, task_slot
@@ -111,7 +109,7 @@ class ReminderListPanel(Panel):
 
     @task_slot()
     async def refresh(self) -> None:
-        rows = await self.call(self.service.list, self.ctx.actor,
+        rows = await self.call_service(self.service.list, self.ctx.actor,
                                 date_from=self.date_from.date().toPython(),
                                 date_to=self.date_to.date().toPython(),
                                 include_done=self.include_done.isChecked(),
@@ -138,7 +136,7 @@ class ReminderListPanel(Panel):
         if r is None or r.done:
             self.show_status(self.tr("Select an open reminder first."))
             return
-        if await self.call(self.service.mark_done, self.ctx.actor, r.id, r.version,
+        if await self.call_service(self.service.mark_done, self.ctx.actor, r.id, r.version,
                             groups=tuple(self.ctx.settings.groups)):
             await self.refresh()
 
@@ -182,15 +180,7 @@ class ReminderDialog(QDialog):
                          self.errors.add_row(form, "scope", "", self.scope)]
         self.errors.widgets["group_number"] = self.scope
         self.errors.labels["group_number"] = self.errors.labels["scope"]
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.errors.general)
-        lay.addWidget(self.buttons)
-        self.setMinimumWidth(380)
+        self.buttons = save_cancel_buttons(self, form, self.errors, 380)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
@@ -210,21 +200,12 @@ class ReminderDialog(QDialog):
 
     @task_slot()
     async def submit(self) -> None:
-        self.errors.clear()
         scope, group = self.scope.currentData()
         svc: ReminderService = self.ctx.services.get(ReminderService)
-        self.buttons.setEnabled(False)
-        try:
-            info = await self.ctx.runner.call(svc.create, self.ctx.actor, self.customer_id,
-                                              self.due_at(), self.note.toPlainText(),
-                                              scope=scope, group_number=group)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.errors.show_error(known)
+        ok, info = await submit(self.errors, self.buttons, self.ctx.runner.call(
+            svc.create, self.ctx.actor, self.customer_id, self.due_at(),
+            self.note.toPlainText(), scope=scope, group_number=group))
+        if not ok:
             return
-        finally:
-            self.buttons.setEnabled(True)
         self.saved.emit(info)
         self.accept()
