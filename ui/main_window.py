@@ -4,7 +4,7 @@ Feature areas (ui.sales, ui.call, …) are installed by import: each module's
 `install(window, ctx)` returns a feature object, stored in `window.features[name]`.
 They use this small API and nothing else of the window:
 
-    window.add_panel(panel, area=None, tabify_with=None)  # dock a ui.panel.Panel
+    window.add_panel(panel, area=None, tabify_with=None)  # dock a ui.kit.panel.Panel
     window.menu(key) -> QMenu     # key in MENU_KEYS: system archives sales logistics
                                   #                   calls statistics help
     window.toolbar() -> QToolBar  # the main tool bar
