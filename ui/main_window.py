@@ -11,7 +11,8 @@ They use this small API and nothing else of the window:
     window.show_notice(text)      # a toast that never blocks and needs no click
 
 Each user's layout (geometry, docks, open archive windows) is saved on close as
-saveState() bytes in home()/layouts/<login>.json and restored after the next login.
+saveState() bytes in home()/layouts/<login>.json and restored after the next login
+(ui.kit.layout).
 """
 from __future__ import annotations
 
@@ -34,11 +35,8 @@ from agent_app.services.accounts import AccountService
 from ui.archives import ARCHIVE_PANELS
 from ui.context import AppContext
 from ui.crash import log_file
-from ui.kit.layout import (
-    layout_path,  # noqa: F401 - ui.sales finds it here
-    restore_layout,
-    save_layout,
-)
+from ui.kit import layout
+from ui.kit.layout import path_for as layout_path  # noqa: F401 - ui.sales finds it here
 from ui.kit.panel import Panel
 from ui.labels import role_names
 from ui.toast import Toaster
@@ -285,11 +283,17 @@ class MainWindow(QMainWindow):
 
     # -- layout per user --------------------------------------------------------------------
     def save_layout(self) -> None:
-        save_layout(self, self.ctx.actor.login,
+        layout.save(self, self.ctx.actor.login,
                     [k for k, p in self.panels.items() if p.isVisible()])
 
     def restore_layout(self) -> bool:
-        return restore_layout(self, self.ctx.actor.login, ARCHIVE_PANELS, self.open_archive)
+        saved = layout.load(self.ctx.actor.login)
+        if saved is None:
+            return False  # first login here, or a damaged file: the default layout
+        for key in saved.panels:  # docks must exist before restoreState can place them
+            if key in ARCHIVE_PANELS:
+                self.open_archive(key)
+        return layout.apply(self, saved)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.save_layout()
