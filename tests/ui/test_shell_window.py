@@ -170,11 +170,11 @@ def test_show_notice_never_blocks_and_goes_away(window_for, qtbot):
 
 def test_record_model_passes_modeltester(qtmodeltester):
     model = TableModel([Column("code", "Code"), Column("name", "Name"),
-                              Column("retail_price", "Price", align_right=True)])
+                        Column("retail_price", "Price", kind="money")])
     model.set_rows([ProductInfo(i, f"{i:06d}", f"商品{i}", "", 1, "品种", "台", f"S{i}",
                                 Decimal("9.90") * i, True, 1) for i in range(1, 6)])
     qtmodeltester.check(model)
-    assert model.index(1, 2).data() == "19.80"
+    assert model.index(1, 2).data() == "¥19.80"
 
 
 def test_screenshot_option_writes_a_png(tmp_path):

@@ -34,7 +34,7 @@ from db.enums import Permission
 from ui.call import common as C
 from ui.call.player import RecordingPlayer
 from ui.errors import known_text
-from ui.kit.formats import duration_text, local_time
+from ui.kit.formats import local_time
 from ui.kit.panel import Panel
 from ui.kit.table import Column, PagedTableModel
 from ui.kit.views import make_table_view
@@ -159,7 +159,7 @@ class CallQueryPanel(Panel):
                 Column("dialed", self.tr("Dialled number")),
                 Column("seat", self.tr("Seat")),
                 Column("agent_name", self.tr("Agent")),
-                Column("talk_s", self.tr("Talk time"), duration_text, align_right=True),
+                Column("talk_s", self.tr("Talk time"), kind="duration"),
                 Column("end_cause", self.tr("Result"), C.end_cause_text),
                 Column("medium_name", self.tr("Medium")),
                 Column("region_name", self.tr("Region")),

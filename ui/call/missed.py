@@ -27,7 +27,7 @@ from agent_app.services.paging import Page
 from db.enums import Permission
 from ui.call import common as C
 from ui.errors import known_text
-from ui.kit.formats import duration_text, local_time
+from ui.kit.formats import local_time
 from ui.kit.panel import Panel
 from ui.kit.table import Column, PagedTableModel
 from ui.kit.views import make_table_view
@@ -112,7 +112,7 @@ class MissedCallsPanel(Panel):
                        lambda v: local_time(v, "%Y-%m-%d %H:%M:%S")),
                 Column("caller", self.tr("Caller")),
                 Column("dialed", self.tr("Dialled number")),
-                Column("wait_s", self.tr("Waited"), duration_text, align_right=True),
+                Column("wait_s", self.tr("Waited"), kind="duration"),
                 Column("end_cause", self.tr("Result"), C.end_cause_text),
                 Column("customer_name", self.tr("Customer")),
                 Column("assigned_to_login", self.tr("Allocated to")),

@@ -116,12 +116,11 @@ class SupervisorPanel(Panel):
 
     def _group_columns(self) -> list[Column]:
         return [Column("group", self.tr("Group")),
-                Column("waiting", self.tr("Waiting"), align_right=True),
-                Column("longest_wait_s", self.tr("Longest wait"), duration_text,
-                       align_right=True),
-                Column("ready", self.tr("Ready"), align_right=True),
-                Column("busy", self.tr("Busy"), align_right=True),
-                Column("talking", self.tr("Talking"), align_right=True)]
+                Column("waiting", self.tr("Waiting"), kind="int"),
+                Column("longest_wait_s", self.tr("Longest wait"), kind="duration"),
+                Column("ready", self.tr("Ready"), kind="int"),
+                Column("busy", self.tr("Busy"), kind="int"),
+                Column("talking", self.tr("Talking"), kind="int")]
 
     def retranslate_ui(self) -> None:
         super().retranslate_ui()

@@ -127,7 +127,7 @@ class CustomerMaintenancePanel(Panel):
         self.orders.set_columns([
             Column("order_no", self.tr("Order no.")),
             Column("created_at", self.tr("Date"), local_time),
-            Column("total", self.tr("Amount"), align_right=True),
+            Column("total", self.tr("Amount"), kind="money"),
             Column("status", self.tr("Status"), lambda v: name_of(status_names(), v)),
             Column("confirmed", self.tr("Confirmed")),
             Column("variety_name", self.tr("Variety"))])

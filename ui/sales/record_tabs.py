@@ -245,7 +245,7 @@ class SalesTab(RecordTab):
             Column("order_no", self.tr("Order no.")),
             Column("created_at", self.tr("Date"), local_time),
             Column("variety_name", self.tr("Variety")),
-            Column("total", self.tr("Amount"), align_right=True),
+            Column("total", self.tr("Amount"), kind="money"),
             Column("status", self.tr("Status"), lambda v: name_of(status_names(), v)),
             Column("feedback_state", self.tr("Fb."), lambda v: name_of(feedback_names(), v)),
             Column("receipt_state", self.tr("Rcpt."), lambda v: name_of(receipt_names(), v)),

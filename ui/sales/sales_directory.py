@@ -114,7 +114,7 @@ class SalesDirectoryPanel(Panel):
             Column("registration_no", self.tr("Reg. no.")),
             Column("phone", self.tr("Phone")), Column("region_name", self.tr("Region")),
             Column("delivery_method", self.tr("Del.")),
-            Column("total", self.tr("Amount"), align_right=True),
+            Column("total", self.tr("Amount"), kind="money"),
             Column("status", self.tr("Status"), lambda v: name_of(status_names(), v)),
             Column("feedback_state", self.tr("Fb."), lambda v: name_of(feedback_names(), v)),
             Column("receipt_state", self.tr("Rcpt."), lambda v: name_of(receipt_names(), v)),
