@@ -39,9 +39,9 @@ from agent_app.services.accounts import AccountService
 from ui.context import AppContext
 from ui.crash import log_file
 from ui.kit import layout
+from ui.kit.panel import Panel
 from ui.kit.registry import MENU_KEYS, ActionEntry, Feature, PanelEntry, allowed, load
 from ui.labels import role_names
-from ui.panel import Panel
 from ui.toast import Toaster
 
 log = logging.getLogger(__name__)

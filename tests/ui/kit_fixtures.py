@@ -1,11 +1,16 @@
-"""Shared data of the ui/kit tests: a statistics table with every column kind and Chinese
-text, as a report window would give it."""
+"""Fixtures of the ui.kit tests: a recorder in place of sys.excepthook, a context that has
+only a runner, and a statistics table with every column kind and Chinese text, as a report
+window would give it."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+
+from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
 
 REGIONS = ("华东", "华南", "华北", "西南", "东北", "西北", "华中")
 COLUMNS = [("区域", "text"), ("进线", "int"), ("成交金额", "money"), ("日期", "date"),
@@ -35,3 +40,20 @@ def english(qapp):
     from ui import i18n
 
     i18n.install("en", qapp)
+
+
+@pytest.fixture
+def bugs(monkeypatch):
+    """The errors that reached sys.excepthook (the crash dialog in the program)."""
+    seen: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda _t, exc, _tb: seen.append(exc))
+    return seen
+
+
+@pytest.fixture
+def runner_ctx(runner):  # noqa: F811 - the runner fixture of shell_fixtures
+    return SimpleNamespace(runner=runner)
+
+
+__all__ = ["aloop", "bugs", "english", "report_columns", "report_rows", "runner",  # noqa: F405
+           "runner_ctx"]

@@ -143,8 +143,7 @@ def test_call_rows_model_passes_modeltester(qtmodeltester, aloop):
 
     from agent_app.services.calls import CallRow
     from agent_app.services.paging import Page
-    from ui.archives.table import Column
-    from ui.call.models import CallRowsModel
+    from ui.kit.table import Column, PagedTableModel
 
     def row(i):
         return CallRow(i, f"C{i}", "in", f"1380013800{i}", "4006000000", "8001", "1001", "李娜",
@@ -155,7 +154,8 @@ def test_call_rows_model_passes_modeltester(qtmodeltester, aloop):
 
     async def fetch(after):
         return pages[after]
-    model = CallRowsModel([Column("caller", "Caller"), Column("talk_s", "Talk")])
+    model = PagedTableModel([Column("caller", "Caller"), Column("talk_s", "Talk")],
+                            check_key=lambda r: r.call_id)
     aloop.run_until_complete(model.reset(fetch))
     assert model.rowCount() == 3 and model.canFetchMore()
     qtmodeltester.check(model)

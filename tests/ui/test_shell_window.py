@@ -14,9 +14,9 @@ from agent_app.services.archives import ArchiveService, ProductInfo
 from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
 from tests.ui.shell_fixtures import until
 from ui.archives import ARCHIVE_KEYS
-from ui.archives.table import Column, RecordTableModel
 from ui.kit.layout import path_for as layout_path
 from ui.kit.registry import MENU_KEYS
+from ui.kit.table import Column, TableModel
 from ui.main_window import MainWindow
 
 
@@ -176,12 +176,12 @@ def test_show_notice_never_blocks_and_goes_away(window_for, qtbot):
 
 
 def test_record_model_passes_modeltester(qtmodeltester):
-    model = RecordTableModel([Column("code", "Code"), Column("name", "Name"),
-                              Column("retail_price", "Price", align_right=True)])
+    model = TableModel([Column("code", "Code"), Column("name", "Name"),
+                        Column("retail_price", "Price", kind="money")])
     model.set_rows([ProductInfo(i, f"{i:06d}", f"商品{i}", "", 1, "品种", "台", f"S{i}",
                                 Decimal("9.90") * i, True, 1) for i in range(1, 6)])
     qtmodeltester.check(model)
-    assert model.index(1, 2).data() == "19.80"
+    assert model.index(1, 2).data() == "¥19.80"
 
 
 def test_screenshot_option_writes_a_png(tmp_path):

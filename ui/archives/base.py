@@ -9,27 +9,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
-from agent_app.errors import UserError
 from agent_app.services.archives import ArchiveService
 from ui.archives.form import FieldSpec, RecordForm
-from ui.archives.table import ROW_ROLE, SORT_ROLE, Column, RecordTableModel
-from ui.errors import error_text, known_error
-from ui.panel import Panel
+from ui.kit.panel import Panel, attempt
+from ui.kit.table import ROW_ROLE, Column, TableModel
+from ui.kit.tasks import task_slot
+from ui.kit.views import make_table_view
 
 
 class ArchivePanel(Panel):
@@ -37,7 +33,7 @@ class ArchivePanel(Panel):
     deletable = True
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
-        self.model = RecordTableModel([])
+        self.model = TableModel([])
         self.form: RecordForm | None = None
         self.loaded = False
         super().__init__(ctx, parent)
@@ -86,22 +82,9 @@ class ArchivePanel(Panel):
         self.status = QLabel()
         self.status.setObjectName("panelStatus")
         self.status.setWordWrap(True)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.view = make_table_view(self.model, "archiveTable", sortable=True)
+        self.proxy = self.view.proxy
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-        self.view = QTableView()
-        self.view.setObjectName("archiveTable")
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(self.edit_selected)
         self.add_button.clicked.connect(self.add_record)
         self.edit_button.clicked.connect(self.edit_selected)
@@ -144,22 +127,11 @@ class ArchivePanel(Panel):
     def show_status(self, text: str) -> None:
         self.status.setText(text)
 
-    async def _guard(self, coro) -> Any:
-        """Run a service coroutine; known errors go to the status line, bugs propagate."""
-        try:
-            return await coro
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.show_status(error_text(known))
-            return None
-
-    @asyncSlot()
+    @task_slot()
     async def refresh(self) -> None:
         self.refresh_button.setEnabled(False)
         try:
-            rows = await self._guard(self.load())
+            rows = await self.guarded(self.load())
         finally:
             self.refresh_button.setEnabled(True)
         if rows is not None:
@@ -169,13 +141,12 @@ class ArchivePanel(Panel):
             # subclass's own context, not the base class's
             self.show_status(QCoreApplication.translate("ArchivePanel", "%n record(s)", "",
                                                         len(rows)))
-            self.view.resizeColumnsToContents()
 
-    @asyncSlot()
+    @task_slot()
     async def add_record(self) -> None:
         await self.open_form(None)
 
-    @asyncSlot()
+    @task_slot()
     async def edit_selected(self) -> None:
         record = self.selected()
         if record is None:
@@ -185,7 +156,7 @@ class ArchivePanel(Panel):
             await self.open_form(record)
 
     async def open_form(self, record: Any) -> RecordForm | None:
-        specs = await self._guard(self.form_fields(record))
+        specs = await self.guarded(self.form_fields(record))
         if specs is None:
             return None
         title = self.tr("Add: {archive}") if record is None else self.tr("Edit: {archive}")
@@ -198,7 +169,7 @@ class ArchivePanel(Panel):
         self.form.open()
         return self.form
 
-    @asyncSlot()
+    @task_slot()
     async def delete_selected(self) -> None:
         record = self.selected()
         if record is None:
@@ -212,13 +183,10 @@ class ArchivePanel(Panel):
         box.open()
         self.confirm = box
 
-    @asyncSlot(int, object)
+    @task_slot(int, object)
     async def _confirmed_delete(self, result: int, record: Any) -> None:
         if result != QMessageBox.StandardButton.Yes:
             return
-        try:
-            await self.delete(record)
-        except UserError as exc:
-            self.show_status(error_text(exc))
-            return
-        self.refresh()
+        deleted, _ = await attempt(self.status, self.delete(record))
+        if deleted:
+            self.refresh()

@@ -11,13 +11,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
-from qasync import asyncSlot
 
 from agent_app.services.accounts import AccountService
 from db.enums import EmployeeStatus, Permission, Role
 from ui.archives.base import ArchivePanel
 from ui.archives.form import FieldSpec, RecordForm
-from ui.archives.table import Column
+from ui.kit.table import Column
+from ui.kit.tasks import task_slot
 from ui.labels import permission_names, role_names, status_names
 
 
@@ -106,33 +106,33 @@ class EmployeesPanel(ArchivePanel):
         if record is None:
             self.show_status(self.tr("Select a row first."))
             return
-        result = await self._guard(self.ctx.runner.call(fn, self.ctx.actor, record.id, *args))
+        result = await self.guarded(self.ctx.runner.call(fn, self.ctx.actor, record.id, *args))
         if result is not None or fn is self.accounts.reset_password:
             await self.refresh()
             self.show_status(done.format(login=record.login))
 
-    @asyncSlot()
+    @task_slot()
     async def on_reset(self) -> None:
         await self._act(self.accounts.reset_password,
                         done=self.tr("The password of {login} is back to the default; "
                                      "they choose a new one at next login."))
 
-    @asyncSlot()
+    @task_slot()
     async def on_close(self) -> None:
         await self._act(self.accounts.set_status, EmployeeStatus.CLOSED,
                         done=self.tr("{login} is closed."))
 
-    @asyncSlot()
+    @task_slot()
     async def on_ban(self) -> None:
         await self._act(self.accounts.set_status, EmployeeStatus.BANNED,
                         done=self.tr("{login} can no longer log in."))
 
-    @asyncSlot()
+    @task_slot()
     async def on_activate(self) -> None:
         await self._act(self.accounts.set_status, EmployeeStatus.ACTIVE,
                         done=self.tr("{login} is active again."))
 
-    @asyncSlot()
+    @task_slot()
     async def on_round_robin(self) -> None:
         record = self.selected()
         if record is not None:
@@ -141,7 +141,7 @@ class EmployeesPanel(ArchivePanel):
         else:
             self.show_status(self.tr("Select a row first."))
 
-    @asyncSlot()
+    @task_slot()
     async def on_permissions(self) -> None:
         record = self.selected()
         if record is None:

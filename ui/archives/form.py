@@ -13,19 +13,16 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
     QTimeEdit,
-    QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
-from agent_app.errors import UserError
-from ui.forms import FieldErrors
+from ui.kit.forms import FieldErrors, save_cancel_buttons, submit
+from ui.kit.tasks import task_slot
 
 
 @dataclass
@@ -108,29 +105,15 @@ class RecordForm(QDialog):
             w = make_widget(spec, getattr(record, spec.name, None) if record else spec.default)
             self.widgets[spec.name] = w
             self.errors.add_row(form, spec.name, spec.label, w)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.errors.general)
-        lay.addWidget(self.buttons)
-        self.setMinimumWidth(420)
+        self.buttons = save_cancel_buttons(self, form, self.errors, 420)
 
     def values(self) -> dict[str, Any]:
         return {s.name: widget_value(s, self.widgets[s.name]) for s in self.specs
                 if not s.read_only}
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> None:
-        self.errors.clear()
-        self.buttons.setEnabled(False)
-        try:
-            self.saved = await self._save(self.values())
-        except UserError as exc:
-            self.errors.show_error(exc)
-            return
-        finally:
-            self.buttons.setEnabled(True)
-        self.accept()
+        ok, saved = await submit(self.errors, self.buttons, self._save(self.values()))
+        if ok:
+            self.saved = saved
+            self.accept()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDateEdit, QLabel, QWidget
 
 from ui.archives.base import ArchivePanel
 from ui.archives.form import FieldSpec
-from ui.archives.table import Column
+from ui.kit.table import Column
 
 
 class RegionsPanel(ArchivePanel):
@@ -100,7 +100,7 @@ class ProductsPanel(ArchivePanel):
                 Column("specification", self.tr("Specification")),
                 Column("variety", self.tr("Variety")), Column("unit", self.tr("Unit")),
                 Column("short_code", self.tr("Short code")),
-                Column("retail_price", self.tr("Retail price"), align_right=True),
+                Column("retail_price", self.tr("Retail price"), kind="money"),
                 Column("active", self.tr("Active"))]
 
     async def form_fields(self, record: Any) -> Sequence[FieldSpec]:
@@ -162,7 +162,7 @@ class PlacementsPanel(ArchivePanel):
 
     def columns(self) -> Sequence[Column]:
         return [Column("air_date", self.tr("Date")), Column("start_time", self.tr("Start")),
-                Column("length_s", self.tr("Length (s)"), align_right=True),
+                Column("length_s", self.tr("Length (s)"), kind="int"),
                 Column("medium", self.tr("Medium")), Column("variety", self.tr("Variety")),
                 Column("product", self.tr("Product"))]
 

@@ -12,12 +12,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.archives import ArchiveService
-from ui.errors import error_text, known_error
-from ui.forms import FieldErrors
-from ui.panel import Panel
+from ui.kit.forms import FieldErrors, submit
+from ui.kit.panel import Panel
+from ui.kit.tasks import task_slot
 
 
 class SystemSettingsPanel(Panel):
@@ -80,31 +79,21 @@ class SystemSettingsPanel(Panel):
         self.lead_window.setValue(int(values["lead_window_minutes"]))
         self.timezone.setText(values["site_timezone"])
 
-    @asyncSlot()
+    @task_slot()
     async def load(self) -> None:
-        try:
-            values = await self.ctx.runner.call(self.archives.get_settings, self.ctx.actor)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.errors.show(None, error_text(known))
+        ok, values = await submit(self.errors, self.buttons, self.ctx.runner.call(
+            self.archives.get_settings, self.ctx.actor))
+        if not ok:
             return
         self._show(values)
         self.loaded = True
 
-    @asyncSlot()
+    @task_slot()
     async def save(self) -> None:
-        self.errors.clear()
         self.saved_label.clear()
-        try:
-            values = await self.ctx.runner.call(self.archives.set_settings, self.ctx.actor,
-                                                self.values())
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.errors.show_error(known)
+        ok, values = await submit(self.errors, self.buttons, self.ctx.runner.call(
+            self.archives.set_settings, self.ctx.actor, self.values()))
+        if not ok:
             return
         self._show(values)
         self.saved_label.setText(self.tr("Saved."))

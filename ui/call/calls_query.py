@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import shutil
+from operator import attrgetter
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QDateTime, Qt, QTime
@@ -21,24 +22,23 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from db.enums import Permission
-from ui.archives.table import Column
 from ui.call import common as C
-from ui.call.models import CallRowsModel
 from ui.call.player import RecordingPlayer
 from ui.errors import known_text
-from ui.panel import Panel
+from ui.kit.formats import local_time
+from ui.kit.panel import Panel
+from ui.kit.table import Column, PagedTableModel
+from ui.kit.views import make_table_view
 
 log = logging.getLogger(__name__)
 PAGE = 200
@@ -61,7 +61,6 @@ class CallQueryPanel(Panel):
         self.bridge = bridge
         self.dialog: QFileDialog | None = None
         self.exported: list[Path] = []
-        self._tasks: set[asyncio.Future] = set()
         super().__init__(ctx, parent)
 
     def title(self) -> str:
@@ -130,21 +129,13 @@ class CallQueryPanel(Panel):
             grid.setColumnStretch(c, 1)
         self.conditions.setVisible(False)
 
-        self.model = CallRowsModel(self._columns(), self)
+        self.model = PagedTableModel(self._columns(), parent=self,
+                                     check_key=attrgetter("call_id"))
         self.model.loaded.connect(self._on_loaded)
         self.model.failed.connect(self._show_error)
         self.model.checks_changed.connect(self._update_buttons)
-        self.view = QTableView()
-        self.view.setObjectName("callRows")
-        self.view.setModel(self.model)
-        self.view.verticalHeader().hide()
-        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.view = make_table_view(self.model, "callRows")
         self.view.setWordWrap(False)
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda _i: self.play_current())
 
         self.buttons = {k: QPushButton() for k in ("all", "none", "invert", "play",
@@ -179,18 +170,18 @@ class CallQueryPanel(Panel):
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
         lay.addWidget(self.player)
-        self._spawn(self.load_choices())
+        self.spawn(self.load_choices())
         return page
 
     def _columns(self) -> list[Column]:
         return [Column("queued_at", self.tr("Time"),
-                       lambda v: C.local_time(v, "%Y-%m-%d %H:%M:%S")),
+                       lambda v: local_time(v, "%Y-%m-%d %H:%M:%S")),
                 Column("direction", self.tr("Direction"), C.direction_text),
                 Column("caller", self.tr("Caller")),
                 Column("dialed", self.tr("Dialled number")),
                 Column("seat", self.tr("Seat")),
                 Column("agent_name", self.tr("Agent")),
-                Column("talk_s", self.tr("Talk time"), C.duration_text, align_right=True),
+                Column("talk_s", self.tr("Talk time"), kind="duration"),
                 Column("end_cause", self.tr("Result"), C.end_cause_text),
                 Column("medium_name", self.tr("Medium")),
                 Column("region_name", self.tr("Region")),
@@ -324,7 +315,7 @@ class CallQueryPanel(Panel):
         if row is None or not row.recording_id:
             self.status.setText(self.tr("Choose a call with a recording (♪)."))
             return None
-        label = f"{C.local_time(row.queued_at, '%Y-%m-%d %H:%M')} {row.caller} → {row.dialed}"
+        label = f"{local_time(row.queued_at, '%Y-%m-%d %H:%M')} {row.caller} → {row.dialed}"
         self.player.setVisible(True)
         return self.player.open(row.recording_id, label)
 
@@ -340,7 +331,7 @@ class CallQueryPanel(Panel):
         dlg = self._file_dialog(self.tr("Export recordings to"))
         dlg.setFileMode(QFileDialog.FileMode.Directory)
         dlg.setOption(QFileDialog.Option.ShowDirsOnly, True)
-        dlg.fileSelected.connect(lambda path: self._spawn(self.export_recordings(Path(path))))
+        dlg.fileSelected.connect(lambda path: self.spawn(self.export_recordings(Path(path))))
         dlg.open()
 
     def ask_xlsx_path(self) -> None:
@@ -349,7 +340,7 @@ class CallQueryPanel(Panel):
         dlg.setNameFilter(self.tr("Excel workbook (*.xlsx)"))
         dlg.setDefaultSuffix("xlsx")
         dlg.selectFile(f"calls-{dt.date.today():%Y%m%d}.xlsx")
-        dlg.fileSelected.connect(lambda path: self._spawn(self.export_xlsx(Path(path))))
+        dlg.fileSelected.connect(lambda path: self.spawn(self.export_xlsx(Path(path))))
         dlg.open()
 
     async def export_recordings(self, folder: Path) -> list[Path]:
@@ -362,7 +353,7 @@ class CallQueryPanel(Panel):
                 i=i, n=len(rows)))
             try:
                 fetched = await self.bridge.fetch_recording(row.recording_id)
-                stamp = C.local_time(row.queued_at, "%Y%m%d-%H%M%S")
+                stamp = local_time(row.queued_at, "%Y%m%d-%H%M%S")
                 target = folder / f"{stamp}_{row.caller}_{row.recording_id}.wav"
                 await self.ctx.runner.call(shutil.copyfile, fetched, target)
                 done.append(target)
@@ -399,8 +390,3 @@ class CallQueryPanel(Panel):
     def _show_error(self, text: str) -> None:
         self.status.setText(text)
 
-    def _spawn(self, coro) -> asyncio.Future:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task

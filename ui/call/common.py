@@ -1,29 +1,22 @@
 """Small pieces the call panels share: status lights, display names of the CTI
-vocabulary, time formatting, and the services reached by late import.
+vocabulary, and the services reached by late import.
 
 The call service and the CTI client are other helpers' modules; importing them late
 keeps `ui.call` importable (the console opens, disconnected) while they are missing.
 """
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+# The call panels read these through this module (C.duration_text …); one copy, in the kit.
+from ui.kit.formats import clock_time as local_time  # noqa: F401
+from ui.kit.formats import duration_text, parse_ts  # noqa: F401
+from ui.kit.tasks import loop_running  # noqa: F401
+
 GREEN, AMBER, RED, GREY, BLUE = "#2e9d3a", "#e0a100", "#d23a2a", "#9a9a9a", "#2f6fd6"
-
-
-def loop_running() -> bool:
-    """True while the qasync loop runs (always in the app; in tests Qt may deliver events
-    between runs, when a coroutine must not be started)."""
-    try:
-        asyncio.get_running_loop()  # never creates a loop (get_event_loop() would)
-    except RuntimeError:
-        return False
-    return True
 
 
 def call_service(ctx) -> Any:
@@ -178,34 +171,6 @@ def end_cause_text(cause: str | None) -> str:
         "server_stopped": QCoreApplication.translate("call", "CTI server stopped"),
         "taken_elsewhere": QCoreApplication.translate("call", "Taken by another agent"),
     }.get(cause or "", cause or "")
-
-
-def duration_text(seconds: float | int | None) -> str:
-    if seconds is None:
-        return ""
-    s = int(round(seconds))
-    h, rest = divmod(s, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"
-
-
-def local_time(value: dt.datetime | None, fmt: str = "%H:%M:%S") -> str:
-    """Stored times are UTC (naive on SQLite); the agent reads local time."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone().strftime(fmt)
-
-
-def parse_ts(text: str | None) -> dt.datetime | None:
-    """A protocol timestamp (ISO-8601 with offset) → aware datetime, or None."""
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def mono_label(name: str) -> QLabel:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from ui.call import common as C
 from ui.call.widgets import DialPad, TodayCalls, TransferPopup, column
 from ui.errors import reported
-from ui.panel import Panel
+from ui.kit.panel import Panel
 
 log = logging.getLogger(__name__)
 

@@ -3,25 +3,22 @@ leads (进线). 点击新增来设置集团电话, 保存; pick a row to edit it
 edit (the service refuses others); everyone may look."""
 from __future__ import annotations
 
-import asyncio
-
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.archives.table import Column, RecordTableModel
 from ui.call import common as C
 from ui.errors import known_text
-from ui.panel import Panel
+from ui.kit.panel import Panel
+from ui.kit.table import Column, TableModel
+from ui.kit.views import make_table_view
 
 
 class InternalNumbersPanel(Panel):
@@ -30,7 +27,6 @@ class InternalNumbersPanel(Panel):
     def __init__(self, ctx, parent=None) -> None:
         self.editing = None        # the InternalNumberInfo being edited, None: a new one
         self.loaded = False
-        self._tasks: set[asyncio.Future] = set()
         super().__init__(ctx, parent)
 
     def title(self) -> str:
@@ -38,17 +34,8 @@ class InternalNumbersPanel(Panel):
 
     def build(self) -> QWidget:
         page = QWidget()
-        self.model = RecordTableModel(self._columns())
-        self.view = QTableView()
-        self.view.setObjectName("internalRows")
-        self.view.setModel(self.model)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.model = TableModel(self._columns())
+        self.view = make_table_view(self.model, "internalRows")
         self.view.selectionModel().currentRowChanged.connect(lambda cur, _p: self._pick(cur))
         self.digits, self.note = QLineEdit(), QLineEdit()
         self.digits.setObjectName("internalDigits")
@@ -63,8 +50,8 @@ class InternalNumbersPanel(Panel):
         self.save_button.setObjectName("internalSave")
         self.delete_button.setObjectName("internalDelete")
         self.add_button.clicked.connect(self.new)
-        self.save_button.clicked.connect(lambda: self._spawn(self.save()))
-        self.delete_button.clicked.connect(lambda: self._spawn(self.delete()))
+        self.save_button.clicked.connect(lambda: self.spawn(self.save()))
+        self.delete_button.clicked.connect(lambda: self.spawn(self.delete()))
         from agent_app.services.calls import may_edit_internal
 
         editable = may_edit_internal(self.ctx.actor)
@@ -90,7 +77,7 @@ class InternalNumbersPanel(Panel):
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
-        self._spawn(self.reload())
+        self.spawn(self.reload())
         return page
 
     def _columns(self) -> list[Column]:
@@ -167,8 +154,3 @@ class InternalNumbersPanel(Panel):
         self.new()
         await self.reload()
 
-    def _spawn(self, coro) -> asyncio.Future:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task

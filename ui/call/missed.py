@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from operator import attrgetter
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -20,18 +21,18 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from agent_app.services.paging import Page
 from db.enums import Permission
-from ui.archives.table import Column
 from ui.call import common as C
-from ui.call.models import CallRowsModel
 from ui.errors import known_text
-from ui.panel import Panel
+from ui.kit.formats import local_time
+from ui.kit.panel import Panel
+from ui.kit.table import Column, PagedTableModel
+from ui.kit.views import make_table_view
 
 CALLER_COLUMN = 2  # the model's column 0 is the check box; then _columns(): time, caller
 
@@ -44,7 +45,6 @@ class MissedCallsPanel(Panel):
         self.bridge = bridge
         self.may_allocate = ctx.actor.is_admin or ctx.actor.can(Permission.MISSED_ALLOCATION)
         self.pending_callback: tuple[str, str] | None = None   # (call_id, number)
-        self._tasks: set[asyncio.Future] = set()
         super().__init__(ctx, parent)
         bridge.dial_placed.connect(self._on_dial_placed)
         bridge.command_failed.connect(self._on_command_failed)
@@ -74,21 +74,15 @@ class MissedCallsPanel(Panel):
         top.addStretch(1)
         top.addWidget(self.refresh_button)
 
-        self.model = CallRowsModel(self._columns(), self)
+        self.model = PagedTableModel(self._columns(), parent=self,
+                                     check_key=attrgetter("call_id"))
         self.model.failed.connect(self._show)
         self.model.loaded.connect(self._on_loaded)
-        self.view = QTableView()
-        self.view.setObjectName("missedRows")
-        self.view.setModel(self.model)
-        self.view.verticalHeader().hide()
-        self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.view = make_table_view(self.model, "missedRows")
         self.view.setWordWrap(False)
+        self.view.verticalHeader().setDefaultSectionSize(22)
         # sized to their contents once the rows are in (_on_loaded), the caller takes the
         # spare width; the 已回拨 flag keeps its content's width
-        self.view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.Interactive)
         self.view.horizontalHeader().setStretchLastSection(False)
         self.view.horizontalHeader().setSectionResizeMode(
             CALLER_COLUMN, QHeaderView.ResizeMode.Stretch)
@@ -104,7 +98,7 @@ class MissedCallsPanel(Panel):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.allocate_button = QPushButton()
         self.allocate_button.setObjectName("allocateButton")
-        self.allocate_button.clicked.connect(lambda: self._spawn(self.allocate()))
+        self.allocate_button.clicked.connect(lambda: self.spawn(self.allocate()))
         self.callback_button = QPushButton()
         self.callback_button.setObjectName("callBackButton")
         self.callback_button.clicked.connect(self.call_back)
@@ -125,16 +119,16 @@ class MissedCallsPanel(Panel):
         lay.addLayout(bottom)
         lay.addWidget(self.status)
         if self.may_allocate:
-            self._spawn(self.load_agents())
+            self.spawn(self.load_agents())
         self.refresh()
         return page
 
     def _columns(self) -> list[Column]:
         return [Column("queued_at", self.tr("Time"),
-                       lambda v: C.local_time(v, "%Y-%m-%d %H:%M:%S")),
+                       lambda v: local_time(v, "%Y-%m-%d %H:%M:%S")),
                 Column("caller", self.tr("Caller")),
                 Column("dialed", self.tr("Dialled number")),
-                Column("wait_s", self.tr("Waited"), C.duration_text, align_right=True),
+                Column("wait_s", self.tr("Waited"), kind="duration"),
                 Column("end_cause", self.tr("Result"), C.end_cause_text),
                 Column("customer_name", self.tr("Customer")),
                 Column("assigned_to_login", self.tr("Allocated to")),
@@ -228,7 +222,7 @@ class MissedCallsPanel(Panel):
     def _on_dial_placed(self, call: dict) -> None:
         pending, self.pending_callback = self.pending_callback, None
         if pending is not None and call.get("dialed") == pending[1]:
-            self._spawn(self.mark_handled(pending[0]))
+            self.spawn(self.mark_handled(pending[0]))
 
     def _on_command_failed(self, verb: str, text: str) -> None:
         if verb == "dial" and self.pending_callback is not None:
@@ -249,8 +243,3 @@ class MissedCallsPanel(Panel):
         if self.is_built:
             self.status.setText(text)
 
-    def _spawn(self, coro) -> asyncio.Future:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task

@@ -14,7 +14,9 @@ from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from ui.call.common import RED, duration_text
+from ui.call.common import RED
+from ui.kit.formats import duration_text
+from ui.kit.tasks import spawn
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +77,7 @@ class RecordingPlayer(QWidget):
         """Fetch and load a recording (replaces the one playing); returns the task."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
-        self._task = asyncio.ensure_future(self.load(recording_id, label))
+        self._task = spawn(self.load(recording_id, label))
         return self._task
 
     async def load(self, recording_id: str, label: str = "") -> Path | None:

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.archives.table import Column, RecordTableModel
 from ui.call import common as C
-from ui.panel import Panel
+from ui.kit.formats import duration_text, parse_ts
+from ui.kit.panel import Panel
+from ui.kit.table import Column, TableModel
+from ui.kit.views import make_table_view
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def _since(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     secs = (dt.datetime.now(dt.UTC) - value).total_seconds()
-    return f"{value.astimezone():%H:%M:%S} ({C.duration_text(max(0.0, secs))})"
+    return f"{value.astimezone():%H:%M:%S} ({duration_text(max(0.0, secs))})"
 
 
 class SupervisorPanel(Panel):
@@ -74,20 +74,10 @@ class SupervisorPanel(Panel):
 
     def build(self) -> QWidget:
         page = QWidget()
-        self.agent_model = RecordTableModel(self._agent_columns())
-        self.group_model = RecordTableModel(self._group_columns())
-        self.agent_view, self.group_view = QTableView(), QTableView()
-        self.agent_view.setObjectName("monitorAgents")
-        self.group_view.setObjectName("monitorGroups")
-        for view, model in ((self.agent_view, self.agent_model),
-                            (self.group_view, self.group_model)):
-            view.setModel(model)
-            view.verticalHeader().hide()
-            view.verticalHeader().setDefaultSectionSize(22)
-            view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-            view.horizontalHeader().setSectionResizeMode(
-                QHeaderView.ResizeMode.ResizeToContents)
-            view.horizontalHeader().setStretchLastSection(True)
+        self.agent_model = TableModel(self._agent_columns())
+        self.group_model = TableModel(self._group_columns())
+        self.agent_view = make_table_view(self.agent_model, "monitorAgents")
+        self.group_view = make_table_view(self.group_model, "monitorGroups")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.group_view)
         split.addWidget(self.agent_view)
@@ -127,12 +117,11 @@ class SupervisorPanel(Panel):
 
     def _group_columns(self) -> list[Column]:
         return [Column("group", self.tr("Group")),
-                Column("waiting", self.tr("Waiting"), align_right=True),
-                Column("longest_wait_s", self.tr("Longest wait"), C.duration_text,
-                       align_right=True),
-                Column("ready", self.tr("Ready"), align_right=True),
-                Column("busy", self.tr("Busy"), align_right=True),
-                Column("talking", self.tr("Talking"), align_right=True)]
+                Column("waiting", self.tr("Waiting"), kind="int"),
+                Column("longest_wait_s", self.tr("Longest wait"), kind="duration"),
+                Column("ready", self.tr("Ready"), kind="int"),
+                Column("busy", self.tr("Busy"), kind="int"),
+                Column("talking", self.tr("Talking"), kind="int")]
 
     def retranslate_ui(self) -> None:
         super().retranslate_ui()
@@ -159,7 +148,7 @@ class SupervisorPanel(Panel):
             else:
                 self.agents[a["user"]] = AgentRow(
                     a["user"], a.get("name") or "", a.get("seat") or "", a.get("state") or "",
-                    a.get("reason") or "", C.parse_ts(a.get("since")),
+                    a.get("reason") or "", parse_ts(a.get("since")),
                     ", ".join(a.get("groups") or []))
             self._refresh_agents()
         elif name == "queue_status" and event.get("group"):

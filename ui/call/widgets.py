@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.archives.table import Column, RecordTableModel
 from ui.call import common as C
+from ui.kit.table import Column
+from ui.kit.table import TableModel as RecordTableModel
 
 # What `dial` accepts (cti-protocol.md): digits, a leading +, at most 32.
 DIAL_PATTERN = QRegularExpression(r"\+?[0-9]{0,32}")

@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.config import WorkstationSettings
 from agent_app.errors import UserError
 from agent_app.services.accounts import AccountService, LoginResult
-from ui.forms import FieldErrors
+from ui.kit.forms import FieldErrors
+from ui.kit.tasks import task_slot
 from ui.worker import DbRunner
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class LoginDialog(QDialog):
         for w in (self.login, self.password, self.ok, self.settings_button, self.remember):
             w.setEnabled(not busy)
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> None:
         self.errors.clear()
         login, password = self.login.text().strip(), self.password.text()

@@ -10,12 +10,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
-from agent_app.errors import UserError
 from agent_app.services.accounts import AccountService
 from agent_app.services.base import Actor
-from ui.forms import FieldErrors
+from ui.kit.forms import FieldErrors, submit
+from ui.kit.tasks import task_slot
 from ui.worker import DbRunner
 
 
@@ -59,19 +58,13 @@ class ChangePasswordDialog(QDialog):
         self.cap_new.setText(self.tr("&New password:"))
         self.cap_repeat.setText(self.tr("&Repeat:"))
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> None:
         self.errors.clear()
         if self.new.text() != self.repeat.text():
             self.errors.show("repeat", self.tr("The two new passwords differ."))
             return
-        self.buttons.setEnabled(False)
-        try:
-            await self.runner.call(self.accounts.change_password, self.actor,
-                                   self.old.text(), self.new.text())
-        except UserError as exc:
-            self.errors.show_error(exc)
-            return
-        finally:
-            self.buttons.setEnabled(True)
-        self.accept()
+        ok, _ = await submit(self.errors, self.buttons, self.runner.call(
+            self.accounts.change_password, self.actor, self.old.text(), self.new.text()))
+        if ok:
+            self.accept()

@@ -26,15 +26,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.config import WorkstationSettings, default_sqlite_path
 from agent_app.dbcheck import probe
 from agent_app.errors import UserError
 from db.engine import is_sqlite
 from ui.errors import known_error
-from ui.forms import FieldErrors
 from ui.i18n import language_names
+from ui.kit.forms import FieldErrors
+from ui.kit.tasks import task_slot
 from ui.worker import DbRunner
 
 _GROUPS = re.compile(r"\d{1,8}(\s*,\s*\d{1,8})*")
@@ -192,7 +192,7 @@ class WorkstationSettingsDialog(QDialog):
             return "" if path in ("", str(default_sqlite_path())) else f"sqlite:///{path}"
         return self.mysql_url.text().strip()
 
-    @asyncSlot()
+    @task_slot()
     async def test_connection(self) -> None:
         url = self.data_source() or f"sqlite:///{default_sqlite_path()}"
         self.errors.clear()

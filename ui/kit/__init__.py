@@ -1,2 +1,3 @@
-"""The shared UI kit: what every feature window is built from (panels, tables, forms,
-reports, the registry, the change bus and the contracts between features)."""
+"""The shared UI kit: the panel base and its one way to call services, task launching,
+the table models and views, formatters, form helpers and the per-user layout file.
+Feature packages (ui.sales, ui.call, ui.archives) build on these instead of their own."""

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -18,16 +16,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery, CustomerQueryService
-from ui.archives.table import ROW_ROLE, Column
 from ui.errors import known_text
-from ui.panel import Panel
+from ui.kit.formats import local_time
+from ui.kit.panel import Panel
+from ui.kit.table import ROW_ROLE, Column, PagedTableModel
+from ui.kit.tasks import start_soon, task_slot
+from ui.kit.views import make_table_view
 from ui.sales.labels import search_fields
-from ui.sales.models import PagedTableModel, customer_colour, local_time
-from ui.sales.tasks import start_soon
+from ui.sales.models import customer_colour
 
 # Widths that fit each column's usual content at the default font (the user may resize).
 WIDTHS = (168, 80, 100, 110, 180, 60, 48, 60, 130)
@@ -57,20 +56,8 @@ _COLUMN_NAMES = (QT_TRANSLATE_NOOP("CustomerDirectoryPanel", "Reg. no."),
 
 
 def make_customer_view(model: PagedTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(False)  # the row colour carries meaning
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(22)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    for i, w in enumerate(WIDTHS):
-        view.setColumnWidth(i, w)
-    return view
+    # no alternating colours: the row colour carries meaning
+    return make_table_view(model, name, widths=WIDTHS, alternating=False)
 
 
 class CustomerDirectoryPanel(Panel):
@@ -156,7 +143,7 @@ class CustomerDirectoryPanel(Panel):
         self.field.setCurrentIndex(max(0, self.field.findData(current)))
 
     # -- loading ----------------------------------------------------------------------------
-    @asyncSlot()
+    @task_slot()
     async def _start(self) -> None:
         """The spin starts at the browse_days system setting, with the first page read in
         the same worker call."""
@@ -184,14 +171,14 @@ class CustomerDirectoryPanel(Panel):
                                               page_size=self.page_size)
         return fetch
 
-    @asyncSlot()
+    @task_slot()
     async def refresh(self) -> None:
         """近X天 (0: today). It is also the manual's "refresh" button."""
         days = self.days.value()
         self._query_label = self.tr("last {days} day(s)").format(days=days)
         await self.model.reset(self._directory_fetch(days))
 
-    @asyncSlot()
+    @task_slot()
     async def search(self) -> None:
         text = self.text.text().strip()
         if not text:

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from agent_app.services.customer_record import CustomerBundle
+from ui.kit.formats import local_time
 from ui.sales.labels import name_of, status_names
-from ui.sales.models import local_time
 
 SHOWN = 3
 

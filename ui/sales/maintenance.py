@@ -17,30 +17,22 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.accounts import AccountService
 from agent_app.services.customer_query import CustomerQuery, CustomerQueryService
 from agent_app.services.maintenance import CustomerMaintenanceService
 from agent_app.services.orders import OrderService
 from agent_app.services.reminders import ReminderService
-from ui.archives.table import ROW_ROLE, Column
 from ui.dialogs import wait_finished
-from ui.errors import reported
-from ui.panel import Panel
+from ui.kit.formats import local_time
+from ui.kit.panel import Panel
+from ui.kit.table import ROW_ROLE, Column, PagedTableModel, TableModel
+from ui.kit.tasks import spawn, start_soon, task_slot
+from ui.kit.views import make_table_view
 from ui.sales.directory import customer_columns, make_customer_view
 from ui.sales.labels import name_of, search_fields, status_names
-from ui.sales.models import (
-    PINK,
-    ColouredTableModel,
-    PagedTableModel,
-    customer_colour,
-    local_time,
-    order_colour,
-)
+from ui.sales.models import PINK, customer_colour, order_colour
 from ui.sales.query import fill_combo
-from ui.sales.record_tabs import make_table
-from ui.sales.tasks import spawn, start_soon
 
 
 class CustomerMaintenancePanel(Panel):
@@ -48,8 +40,8 @@ class CustomerMaintenancePanel(Panel):
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         self.model = PagedTableModel([], customer_colour)
-        self.orders = ColouredTableModel([], order_colour)
-        self.reminders = ColouredTableModel([], lambda r: PINK if r.done else None)
+        self.orders = TableModel([], order_colour)
+        self.reminders = TableModel([], lambda r: PINK if r.done else None)
         self.loaded = False
         super().__init__(ctx, parent)
         self.service: CustomerMaintenanceService = ctx.services.get(CustomerMaintenanceService)
@@ -91,8 +83,11 @@ class CustomerMaintenancePanel(Panel):
         for key, slot in (("owner", self.set_owner), ("callback", self.set_callback_agent),
                           ("transfer", self.transfer)):
             act.addWidget(button(key, slot))
-        self.order_view = make_table(self.orders, "maintenanceOrders", (95, 130, 80, 70, 80))
-        self.reminder_view = make_table(self.reminders, "maintenanceReminders", (130, 44, 80))
+        self.order_view = make_table_view(self.orders, "maintenanceOrders",
+                                          widths=(95, 130, 80, 70, 80), alternating=False)
+        self.reminder_view = make_table_view(self.reminders, "maintenanceReminders",
+                                             widths=(130, 44, 80), alternating=False,
+                                             stretch_last=True)
         for v in (self.order_view, self.reminder_view):
             v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.detail = QTabWidget()
@@ -132,7 +127,7 @@ class CustomerMaintenancePanel(Panel):
         self.orders.set_columns([
             Column("order_no", self.tr("Order no.")),
             Column("created_at", self.tr("Date"), local_time),
-            Column("total", self.tr("Amount"), align_right=True),
+            Column("total", self.tr("Amount"), kind="money"),
             Column("status", self.tr("Status"), lambda v: name_of(status_names(), v)),
             Column("confirmed", self.tr("Confirmed")),
             Column("variety_name", self.tr("Variety"))])
@@ -158,17 +153,13 @@ class CustomerMaintenancePanel(Panel):
         if self.is_built:
             self.status.setText(text)
 
-    async def _call(self, fn, *args, **kwargs):
-        """A service call; a known error goes to the message line and gives None."""
-        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.show_status)
-
-    @asyncSlot()
+    @task_slot()
     async def _load_choices(self) -> None:
-        staff = await self._call(self.ctx.services.get(AccountService).pick_list)
+        staff = await self.call_service(self.ctx.services.get(AccountService).pick_list)
         if staff is not None:
             fill_combo(self.employee, [(i, f"{login} {name}") for i, login, name in staff])
 
-    @asyncSlot()
+    @task_slot()
     async def search(self) -> None:
         text = self.text.text().strip()
         if not text:
@@ -192,8 +183,8 @@ class CustomerMaintenancePanel(Panel):
             self.orders.set_rows([])
             self.reminders.set_rows([])
             return
-        orders = await self._call(self.ctx.services.get(OrderService).for_customer, row.id)
-        reminders = await self._call(self.ctx.services.get(ReminderService).for_customer,
+        orders = await self.call_service(self.ctx.services.get(OrderService).for_customer, row.id)
+        reminders = await self.call_service(self.ctx.services.get(ReminderService).for_customer,
                                      row.id)
         self.orders.set_rows(orders or [])
         self.reminders.set_rows(reminders or [])
@@ -216,28 +207,28 @@ class CustomerMaintenancePanel(Panel):
             return None
         if not await self.confirm(question.format(n=len(ids), who=self.employee.currentText())):
             return None
-        n = await self._call(fn, self.ctx.actor, ids, employee)
+        n = await self.call_service(fn, self.ctx.actor, ids, employee)
         if n is not None:
             self.show_status(self.tr("{n} customer(s) changed.").format(n=n))
             await self.search()
         return n
 
-    @asyncSlot()
+    @task_slot()
     async def set_owner(self) -> int | None:
         return await self._assign(self.service.set_owner,
                                   self.tr("Make {who} the owner of {n} customer(s)?"))
 
-    @asyncSlot()
+    @task_slot()
     async def set_callback_agent(self) -> int | None:
         return await self._assign(self.service.set_callback_agent,
                                   self.tr("Make {who} the callback agent of {n} customer(s)?"))
 
-    @asyncSlot()
+    @task_slot()
     async def transfer(self) -> int | None:
         return await self._assign(self.service.transfer,
                                   self.tr("Transfer {n} customer(s) to {who}?"))
 
-    @asyncSlot()
+    @task_slot()
     async def remove_orders(self) -> int | None:
         rows = sorted({i.row() for i in self.order_view.selectionModel().selectedRows()})
         ids = [self.orders.row_at(r).id for r in rows]
@@ -248,13 +239,13 @@ class CustomerMaintenancePanel(Panel):
                                           "or cancelled orders can be removed.").format(
                                               n=len(ids))):
             return None
-        n = await self._call(self.service.remove_orders, self.ctx.actor, ids)
+        n = await self.call_service(self.service.remove_orders, self.ctx.actor, ids)
         if n is not None:
             self.show_status(self.tr("{n} order(s) removed.").format(n=n))
             await self._current_changed(self.view.currentIndex())
         return n
 
-    @asyncSlot()
+    @task_slot()
     async def cancel_reminders(self) -> int | None:
         rows = sorted({i.row() for i in self.reminder_view.selectionModel().selectedRows()})
         ids = [self.reminders.row_at(r).id for r in rows]
@@ -263,7 +254,7 @@ class CustomerMaintenancePanel(Panel):
             return None
         if not await self.confirm(self.tr("Cancel {n} reminder(s)?").format(n=len(ids))):
             return None
-        n = await self._call(self.ctx.services.get(ReminderService).cancel, self.ctx.actor, ids)
+        n = await self.call_service(self.ctx.services.get(ReminderService).cancel, self.ctx.actor, ids)
         if n is not None:
             self.show_status(self.tr("{n} reminder(s) cancelled.").format(n=n))
             await self._current_changed(self.view.currentIndex())

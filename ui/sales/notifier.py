@@ -8,12 +8,11 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer
-from qasync import asyncSlot
 
 from agent_app.services.reminders import ReminderInfo, ReminderService
 from ui.errors import known_error
-from ui.sales.models import local_time
-from ui.sales.tasks import loop_running
+from ui.kit.formats import local_time
+from ui.kit.tasks import loop_running, task_slot
 
 log = logging.getLogger(__name__)
 INTERVAL_MS = 30_000
@@ -65,7 +64,7 @@ class ReminderNotifier(QObject):
         if not self._stopped and loop_running() and not self._busy:
             self.check()
 
-    @asyncSlot()
+    @task_slot()
     async def check(self, now: dt.datetime | None = None) -> list[ReminderInfo]:
         """One look: reminders due by `now`, not done, and not shown before."""
         now = now or dt.datetime.now(dt.UTC)

@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customers import CustomerService
 from agent_app.services.orders import OrderDraft, OrderInfo, OrderService
 from db.enums import DeliveryMethod, OrderStatus, Payment, Permission
 from ui.dialogs import wait_finished
-from ui.errors import reported
+from ui.kit.formats import local_time, parse_time
+from ui.kit.panel import ServiceCalls
+from ui.kit.tasks import task_slot
 from ui.sales.labels import class_names, delivery_names, name_of, payment_names, status_names
-from ui.sales.models import local_time, parse_time
 from ui.sales.order_lines import (
     AMOUNT,
     KIND,
@@ -49,7 +49,7 @@ from ui.sales.order_lines import (
 from ui.sales.query import fill_combo
 
 
-class OrderDialog(QDialog):
+class OrderDialog(ServiceCalls, QDialog):
     saved = Signal(object)  # OrderInfo after each save, confirmation or cancellation
 
     def __init__(self, ctx, *, customer_id: int, order_id: int | None = None,
@@ -186,17 +186,16 @@ class OrderDialog(QDialog):
         self.totals.setText(self.tr("Total: {amount}  ({count} item(s))").format(
             amount=f"¥{self.lines.total():,.2f}", count=self.lines.quantity()))
 
-    # -- loading ----------------------------------------------------------------------------
-    async def _call(self, fn, *args, **kwargs):
-        """A service call; a known error goes to the message line and gives None."""
-        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.message.setText)
+    def message_line(self) -> QLabel:
+        return self.message
 
+    # -- loading ----------------------------------------------------------------------------
     async def load(self) -> bool:
         """Products, media, the customer and (for an existing order) the order itself."""
         archives = self.ctx.services.get(ArchiveService)
-        products = await self._call(archives.list_products, self.ctx.actor, active_only=True)
-        media = await self._call(archives.list_media, self.ctx.actor)
-        customer = await self._call(self.ctx.services.get(CustomerService).get,
+        products = await self.call_service(archives.list_products, self.ctx.actor, active_only=True)
+        media = await self.call_service(archives.list_media, self.ctx.actor)
+        customer = await self.call_service(self.ctx.services.get(CustomerService).get,
                                     self.customer_id)
         if products is None or media is None or customer is None:
             return False
@@ -208,7 +207,7 @@ class OrderDialog(QDialog):
             " / ".join(p for p in (customer.mobile, customer.landline, customer.other_phone)
                        if p), customer.address) if t))
         if self.order_id:
-            order = await self._call(self.orders.get, self.order_id)
+            order = await self.call_service(self.orders.get, self.order_id)
             if order is None:
                 return False
             await self.show_order(order)
@@ -225,7 +224,7 @@ class OrderDialog(QDialog):
         if not call or call.get("medium_id") or not call.get("dialed"):
             return
         when = parse_time(call.get("queued_at") or call.get("answered_at"))
-        placement = await self._call(archives.placement_at, when, dialed=str(call["dialed"]))
+        placement = await self.call_service(archives.placement_at, when, dialed=str(call["dialed"]))
         if placement is not None:
             self.call = {**call, "medium_id": placement.medium_id,
                          "placement_id": placement.id}
@@ -267,7 +266,7 @@ class OrderDialog(QDialog):
         self.cancel_order_button.setVisible(
             self.ctx.actor.can(Permission.CANCEL_ORDER)
             and order.status == OrderStatus.NOT_SENT and order.printed_at is None)
-        events = await self._call(self.orders.history, order.id)
+        events = await self.call_service(self.orders.history, order.id)
         self.history.clear()
         actions = {"create": self.tr("created"), "edit": self.tr("changed"),
                    "confirm": self.tr("logistics confirmation"), "cancel": self.tr("cancelled")}
@@ -332,7 +331,7 @@ class OrderDialog(QDialog):
         if not self._in_flight and self._close_when_done:
             self.close()
 
-    @asyncSlot()
+    @task_slot()
     async def save(self) -> OrderInfo | None:
         self._in_flight += 1
         try:
@@ -350,9 +349,9 @@ class OrderDialog(QDialog):
         self.save_button.setEnabled(False)
         try:
             if self.order is None:
-                order = await self._call(self.orders.create, self.ctx.actor, draft)
+                order = await self.call_service(self.orders.create, self.ctx.actor, draft)
             else:
-                order = await self._call(self.orders.update, self.ctx.actor, self.order.id,
+                order = await self.call_service(self.orders.update, self.ctx.actor, self.order.id,
                                          self.order.version, draft)
         finally:
             self.save_button.setEnabled(True)
@@ -374,7 +373,7 @@ class OrderDialog(QDialog):
         self.confirm_box = None
         if answer != QMessageBox.StandardButton.Yes or self.order is None:
             return False
-        order = await self._call(self.orders.confirm, self.ctx.actor, self.order.id,
+        order = await self.call_service(self.orders.confirm, self.ctx.actor, self.order.id,
                                  self.order.version)
         if order is None:
             return False
@@ -382,7 +381,7 @@ class OrderDialog(QDialog):
         self.saved.emit(order)
         return True
 
-    @asyncSlot()
+    @task_slot()
     async def cancel_order(self) -> None:
         """取消单: the customer no longer wants it; a reason is required."""
         if self.order is None:
@@ -398,7 +397,7 @@ class OrderDialog(QDialog):
         if not reason:
             self.message.setText(self.tr("Give the reason for cancelling."))
             return
-        order = await self._call(self.orders.cancel, self.ctx.actor, self.order.id,
+        order = await self.call_service(self.orders.cancel, self.ctx.actor, self.order.id,
                                  self.order.version, reason)
         if order is not None:
             await self.show_order(order)

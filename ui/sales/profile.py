@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.customers import CustomerDraft, CustomerRecord
 from db.enums import CustomerSource
-from ui.forms import FieldErrors
+from ui.kit.forms import FieldErrors
 from ui.sales.labels import class_names, difficulty_names, name_of, source_names
 from ui.sales.query import fill_combo
 

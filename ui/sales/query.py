@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery
 from ui.errors import reported
+from ui.kit.tasks import task_slot
 from ui.sales.labels import class_names, search_fields, source_names
 
 
@@ -145,7 +145,7 @@ class CustomerQueryDialog(QDialog):
         fill_combo(self.source, source_names().items(), empty=self.tr("All"))
         fill_combo(self.field, search_fields(), empty=self.tr("(no text criterion)"))
 
-    @asyncSlot()
+    @task_slot()
     async def load(self) -> None:
         """The pick lists (regions, varieties, staff) are read when the dialog opens."""
         archives = self.ctx.services.get(ArchiveService)
@@ -179,7 +179,7 @@ class CustomerQueryDialog(QDialog):
             sale=self.sale.currentData(), customer_class=self.klass.currentData(),
             source=self.source.currentData(), field=field, text=text if field else "")
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> bool:
         self.message.clear()
         if self.text.text().strip() and self.field.currentData() is None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 from shiboken6 import isValid
 
 from agent_app.services.accounts import AccountService
@@ -26,11 +25,11 @@ from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_record import CustomerBundle, load_bundle
 from agent_app.services.customers import CustomerService, DuplicatePhone
 from ui.errors import error_text, known_error, known_text
-from ui.panel import Panel
+from ui.kit.panel import Panel
+from ui.kit.tasks import start_soon, task_slot
 from ui.sales.glance import GlanceLabel
 from ui.sales.profile import ProfileForm
 from ui.sales.record_tabs import ContactsTab, FeedbackTab, RemindersTab, SalesTab
-from ui.sales.tasks import start_soon
 
 BANNER_STYLE = ("QLabel#popBanner { background: #fff4c2; color: #5a4300; font-weight: bold;"
                 " padding: 6px 8px; border: 1px solid #e8d48a; border-radius: 3px; }")
@@ -165,7 +164,7 @@ class CustomerRecordPanel(Panel):
     def heading(self) -> str:
         return self.windowTitle()
 
-    @asyncSlot()
+    @task_slot()
     async def _load_choices(self) -> None:
         """Regions, staff and varieties for the pick lists, once per panel."""
         archives = self.ctx.services.get(ArchiveService)
@@ -268,7 +267,7 @@ class CustomerRecordPanel(Panel):
         return r.id if r is not None else None
 
     # -- actions ----------------------------------------------------------------------------
-    @asyncSlot()
+    @task_slot()
     async def save(self) -> bool:
         """保存: register a new customer, or save the profile against its version."""
         record = self.profile.record
@@ -339,7 +338,7 @@ class CustomerRecordPanel(Panel):
             return
         self.dial_requested.emit(phones[0], self.customer_id or 0)
 
-    @asyncSlot()
+    @task_slot()
     async def reload_lists(self) -> None:
         """After an order or a reminder was saved elsewhere: the tabs' rows again. The
         profile is left alone, so edits the agent has not saved yet survive."""

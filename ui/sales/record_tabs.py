@@ -7,23 +7,22 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.contacts import ContactDraft, ContactService
 from agent_app.services.reminders import ReminderService
-from ui.archives.table import ROW_ROLE, Column
 from ui.errors import reported
+from ui.kit.formats import local_time
+from ui.kit.table import ROW_ROLE, Column, TableModel
+from ui.kit.tasks import task_slot
+from ui.kit.views import make_table_view, set_column_widths
 from ui.sales.labels import (
     channel_names,
     delivery_names,
@@ -33,29 +32,8 @@ from ui.sales.labels import (
     receipt_names,
     status_names,
 )
-from ui.sales.models import PINK, ColouredTableModel, local_time, order_colour
+from ui.sales.models import PINK, order_colour
 from ui.sales.query import fill_combo
-
-
-def set_widths(view: QTableView, widths: tuple[int, ...]) -> None:
-    """Column widths that fit the usual content (the user may still resize them)."""
-    for i, w in enumerate(widths):
-        view.setColumnWidth(i, w)
-
-
-def make_table(model, name: str, widths: tuple[int, ...] = ()) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(22)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
-    set_widths(view, widths)  # only once the model has its columns
-    return view
 
 
 class RecordTab(QWidget):
@@ -83,8 +61,9 @@ class ContactsTab(RecordTab):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.service: ContactService = ctx.services.get(ContactService)
-        self.model = ColouredTableModel([])
-        self.view = make_table(self.model, "contactTable")
+        self.model = TableModel([])
+        self.view = make_table_view(self.model, "contactTable", alternating=False,
+                                    stretch_last=True)
         self.view.clicked.connect(self._edit_selected)
         self.channel, self.demand_type, self.variety = QComboBox(), QComboBox(), QComboBox()
         self.content, self.our_staff, self.demand_info = QLineEdit(), QLineEdit(), QLineEdit()
@@ -118,7 +97,7 @@ class ContactsTab(RecordTab):
         lay.addLayout(row1)
         lay.addLayout(row2)
         self.retranslate_ui()
-        set_widths(self.view, (130, 90, 70, 220, 80, 80))
+        set_column_widths(self.view, (130, 90, 70, 220, 80, 80))
 
     def retranslate_ui(self) -> None:
         self.model.set_columns([
@@ -167,7 +146,7 @@ class ContactsTab(RecordTab):
         self.our_staff.setText(c.our_staff)
         self.demand_info.setText(c.demand_info)
 
-    @asyncSlot()
+    @task_slot()
     async def save(self) -> None:
         if self.customer_id is None:
             return
@@ -198,8 +177,9 @@ class RemindersTab(RecordTab):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.service: ReminderService = ctx.services.get(ReminderService)
-        self.model = ColouredTableModel([], lambda r: PINK if r.done else None)
-        self.view = make_table(self.model, "reminderTable")
+        self.model = TableModel([], lambda r: PINK if r.done else None)
+        self.view = make_table_view(self.model, "reminderTable", alternating=False,
+                                    stretch_last=True)
         self.new_button, self.done_button = QPushButton(), QPushButton()
         self.new_button.setObjectName("newReminder")
         self.done_button.setObjectName("markDone")
@@ -213,7 +193,7 @@ class RemindersTab(RecordTab):
         lay.addWidget(self.view, 1)
         lay.addLayout(buttons)
         self.retranslate_ui()
-        set_widths(self.view, (130, 44, 80))
+        set_column_widths(self.view, (130, 44, 80))
 
     def retranslate_ui(self) -> None:
         self.model.set_columns([
@@ -227,14 +207,14 @@ class RemindersTab(RecordTab):
         self.model.set_rows(rows)
         self.setEnabled(customer_id is not None)
 
-    @asyncSlot()
+    @task_slot()
     async def reload(self) -> None:
         if self.customer_id is not None:
             rows = await self.guard(self.service.for_customer, self.customer_id)
             if rows is not None:
                 self.model.set_rows(rows)
 
-    @asyncSlot()
+    @task_slot()
     async def mark_done(self) -> None:
         r = self.selected()
         if r is None or r.done:
@@ -252,20 +232,20 @@ class SalesTab(RecordTab):
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
-        self.model = ColouredTableModel([], order_colour)
-        self.view = make_table(self.model, "orderTable")
+        self.model = TableModel([], order_colour)
+        self.view = make_table_view(self.model, "orderTable", alternating=False)
         self.view.activated.connect(self._open)
         lay = QVBoxLayout(self)
         lay.addWidget(self.view, 1)
         self.retranslate_ui()
-        set_widths(self.view, (95, 130, 80, 80, 70, 44, 50, 36, 70))
+        set_column_widths(self.view, (95, 130, 80, 80, 70, 44, 50, 36, 70))
 
     def retranslate_ui(self) -> None:
         self.model.set_columns([
             Column("order_no", self.tr("Order no.")),
             Column("created_at", self.tr("Date"), local_time),
             Column("variety_name", self.tr("Variety")),
-            Column("total", self.tr("Amount"), align_right=True),
+            Column("total", self.tr("Amount"), kind="money"),
             Column("status", self.tr("Status"), lambda v: name_of(status_names(), v)),
             Column("feedback_state", self.tr("Fb."), lambda v: name_of(feedback_names(), v)),
             Column("receipt_state", self.tr("Rcpt."), lambda v: name_of(receipt_names(), v)),
@@ -289,8 +269,9 @@ class FeedbackTab(RecordTab):
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.service: ContactService = ctx.services.get(ContactService)
-        self.model = ColouredTableModel([])
-        self.view = make_table(self.model, "feedbackTable")
+        self.model = TableModel([])
+        self.view = make_table_view(self.model, "feedbackTable", alternating=False,
+                                    stretch_last=True)
         self.text = QLineEdit()
         self.text.setObjectName("feedbackText")
         self.text.setMaxLength(2000)
@@ -309,7 +290,7 @@ class FeedbackTab(RecordTab):
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
         self.retranslate_ui()
-        set_widths(self.view, (130, 80))
+        set_column_widths(self.view, (130, 80))
 
     def retranslate_ui(self) -> None:
         self.model.set_columns([Column("at", self.tr("Time"), local_time),
@@ -326,7 +307,7 @@ class FeedbackTab(RecordTab):
         self.stale = True
         self.setEnabled(customer_id is not None)
 
-    @asyncSlot()
+    @task_slot()
     async def refresh(self) -> None:
         if self.customer_id is None:
             return
@@ -336,7 +317,7 @@ class FeedbackTab(RecordTab):
             self.stale = False
             self.model.set_rows(rows)
 
-    @asyncSlot()
+    @task_slot()
     async def add(self) -> None:
         text = self.text.text().strip()
         if self.customer_id is None or not text:

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -20,17 +19,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
-from ui.archives.table import ROW_ROLE, Column
-from ui.errors import known_error, reported
-from ui.forms import FieldErrors
-from ui.panel import Panel
-from ui.sales.models import PINK, ColouredTableModel, local_time
-from ui.sales.record_tabs import make_table
-from ui.sales.tasks import start_soon
+from ui.kit.formats import local_time
+from ui.kit.forms import FieldErrors, save_cancel_buttons, submit
+from ui.kit.panel import Panel
+from ui.kit.table import ROW_ROLE, Column, TableModel
+from ui.kit.tasks import start_soon, task_slot
+from ui.kit.views import make_table_view
+from ui.sales.models import PINK
 
 
 class ReminderListPanel(Panel):
@@ -39,7 +37,7 @@ class ReminderListPanel(Panel):
     new_requested = Signal(int, str)    # customer id (0: the open record's), name
 
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
-        self.model = ColouredTableModel([], lambda r: PINK if r.done else None)
+        self.model = TableModel([], lambda r: PINK if r.done else None)
         self.loaded = False
         super().__init__(ctx, parent)
         self.service: ReminderService = ctx.services.get(ReminderService)
@@ -74,7 +72,8 @@ class ReminderListPanel(Panel):
             b.clicked.connect(slot)
             self.buttons[key] = b
             actions.addWidget(b)
-        self.view = make_table(self.model, "reminderList", (130, 44, 80, 110, 70, 50))
+        self.view = make_table_view(self.model, "reminderList", widths=(130, 44, 80, 110, 70, 50),
+                                    alternating=False, stretch_last=True)
         self.view.activated.connect(self.open_selected)
         self.status = QLabel()
         self.status.setObjectName("panelStatus")
@@ -108,13 +107,9 @@ class ReminderListPanel(Panel):
         if self.is_built:
             self.status.setText(text)
 
-    async def _call(self, fn, *args, **kwargs):
-        """A service call; a known error goes to the message line and gives None."""
-        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.show_status)
-
-    @asyncSlot()
+    @task_slot()
     async def refresh(self) -> None:
-        rows = await self._call(self.service.list, self.ctx.actor,
+        rows = await self.call_service(self.service.list, self.ctx.actor,
                                 date_from=self.date_from.date().toPython(),
                                 date_to=self.date_to.date().toPython(),
                                 include_done=self.include_done.isChecked(),
@@ -134,14 +129,14 @@ class ReminderListPanel(Panel):
         idx = self.view.currentIndex()
         return idx.data(ROW_ROLE) if idx.isValid() else None
 
-    @asyncSlot()
+    @task_slot()
     async def mark_done(self) -> None:
         """已回: the callback was made."""
         r = self.selected()
         if r is None or r.done:
             self.show_status(self.tr("Select an open reminder first."))
             return
-        if await self._call(self.service.mark_done, self.ctx.actor, r.id, r.version,
+        if await self.call_service(self.service.mark_done, self.ctx.actor, r.id, r.version,
                             groups=tuple(self.ctx.settings.groups)):
             await self.refresh()
 
@@ -185,15 +180,7 @@ class ReminderDialog(QDialog):
                          self.errors.add_row(form, "scope", "", self.scope)]
         self.errors.widgets["group_number"] = self.scope
         self.errors.labels["group_number"] = self.errors.labels["scope"]
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(self.errors.general)
-        lay.addWidget(self.buttons)
-        self.setMinimumWidth(380)
+        self.buttons = save_cancel_buttons(self, form, self.errors, 380)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
@@ -211,23 +198,14 @@ class ReminderDialog(QDialog):
         """The local wall-clock time the agent picked, as an aware datetime."""
         return self.due.dateTime().toPython().astimezone()
 
-    @asyncSlot()
+    @task_slot()
     async def submit(self) -> None:
-        self.errors.clear()
         scope, group = self.scope.currentData()
         svc: ReminderService = self.ctx.services.get(ReminderService)
-        self.buttons.setEnabled(False)
-        try:
-            info = await self.ctx.runner.call(svc.create, self.ctx.actor, self.customer_id,
-                                              self.due_at(), self.note.toPlainText(),
-                                              scope=scope, group_number=group)
-        except Exception as exc:
-            known = known_error(exc)
-            if known is None:
-                raise
-            self.errors.show_error(known)
+        ok, info = await submit(self.errors, self.buttons, self.ctx.runner.call(
+            svc.create, self.ctx.actor, self.customer_id, self.due_at(),
+            self.note.toPlainText(), scope=scope, group_number=group))
+        if not ok:
             return
-        finally:
-            self.buttons.setEnabled(True)
         self.saved.emit(info)
         self.accept()

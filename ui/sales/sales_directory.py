@@ -15,13 +15,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from qasync import asyncSlot
 
 from agent_app.services.archives import ArchiveService
 from agent_app.services.orders import OrderService, SalesQuery
-from ui.archives.table import ROW_ROLE, Column
 from ui.errors import reported
-from ui.panel import Panel
+from ui.kit.formats import local_time
+from ui.kit.panel import Panel
+from ui.kit.table import ROW_ROLE, Column, PagedTableModel
+from ui.kit.tasks import start_soon, task_slot
+from ui.kit.views import make_table_view
 from ui.sales.labels import (
     delivery_names,
     feedback_names,
@@ -30,10 +32,8 @@ from ui.sales.labels import (
     receipt_names,
     status_names,
 )
-from ui.sales.models import PagedTableModel, local_time, order_colour
+from ui.sales.models import order_colour
 from ui.sales.query import fill_combo
-from ui.sales.record_tabs import make_table
-from ui.sales.tasks import start_soon
 
 WIDTHS = (95, 130, 70, 168, 100, 60, 36, 80, 70, 44, 50, 48, 60, 80, 70, 90, 44)
 
@@ -80,7 +80,8 @@ class SalesDirectoryPanel(Panel):
         self.search_button = QPushButton()
         self.search_button.setObjectName("searchButton")
         self.search_button.clicked.connect(self.search)
-        self.view = make_table(self.model, "salesTable", WIDTHS)
+        self.view = make_table_view(self.model, "salesTable", widths=WIDTHS, alternating=False,
+                                    stretch_last=True)
         self.view.activated.connect(self._activated)
         self.status = QLabel()
         self.status.setObjectName("panelStatus")
@@ -113,7 +114,7 @@ class SalesDirectoryPanel(Panel):
             Column("registration_no", self.tr("Reg. no.")),
             Column("phone", self.tr("Phone")), Column("region_name", self.tr("Region")),
             Column("delivery_method", self.tr("Del.")),
-            Column("total", self.tr("Amount"), align_right=True),
+            Column("total", self.tr("Amount"), kind="money"),
             Column("status", self.tr("Status"), lambda v: name_of(status_names(), v)),
             Column("feedback_state", self.tr("Fb."), lambda v: name_of(feedback_names(), v)),
             Column("receipt_state", self.tr("Rcpt."), lambda v: name_of(receipt_names(), v)),
@@ -141,7 +142,7 @@ class SalesDirectoryPanel(Panel):
             if combo.count():
                 combo.setItemText(0, text)
 
-    @asyncSlot()
+    @task_slot()
     async def _load_choices(self) -> None:
         archives = self.ctx.services.get(ArchiveService)
 
@@ -169,7 +170,7 @@ class SalesDirectoryPanel(Panel):
             region_id=self.region.currentData(), delivery_method=self.delivery.currentData(),
             field=field, text=text if field else "")
 
-    @asyncSlot()
+    @task_slot()
     async def search(self) -> bool:
         self.ensure_built()
         if self.text.text().strip() and self.field.currentData() is None:

@@ -6,10 +6,23 @@ not on the form) — validation messages next to the field, as the issue asks.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from agent_app.errors import UserError
-from ui.errors import error_text
+from ui.errors import error_text, known_error
+from ui.kit.tasks import report_bug
+
+T = TypeVar("T")
 
 
 class FieldErrors:
@@ -70,3 +83,38 @@ class FieldErrors:
         """The text shown for `field` (tests and accessibility)."""
         lab = self.labels.get(field or "", self.general)
         return lab.text() if lab.isVisible() or lab.text() else ""
+
+
+def save_cancel_buttons(dialog: QDialog, form: QFormLayout, errors: FieldErrors,
+                        min_width: int) -> QDialogButtonBox:
+    """Lays a form dialog out: the fields, the general message line, Save / Cancel
+    (Save runs `dialog.submit`)."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.submit)
+    buttons.rejected.connect(dialog.reject)
+    lay = QVBoxLayout(dialog)
+    lay.addLayout(form)
+    lay.addWidget(errors.general)
+    lay.addWidget(buttons)
+    dialog.setMinimumWidth(min_width)
+    return buttons
+
+
+async def submit(errors: FieldErrors, buttons: QWidget, aw: Awaitable[T]) -> tuple[bool, T | None]:
+    """Awaits a form's service call with its buttons disabled: (True, the result), or
+    (False, None) after a known error (shown beside its field) or a bug (sent to the crash
+    dialog at once), the run policy of ui.kit.panel for forms."""
+    errors.clear()
+    buttons.setEnabled(False)
+    try:
+        return True, await aw
+    except Exception as exc:  # noqa: BLE001 - sorted into known errors and bugs
+        known = known_error(exc)
+        if known is None:
+            report_bug(exc)
+        else:
+            errors.show_error(known)
+        return False, None
+    finally:
+        buttons.setEnabled(True)

@@ -1,0 +1,185 @@
+"""ui.kit.table: typed sorting, alignment, row colours, check boxes and keyset paging;
+every model passes pytest-qt's qtmodeltester."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from agent_app.errors import UserError
+from agent_app.services.paging import Page
+from tests.ui.kit_fixtures import *  # noqa: F403 - fixtures
+from tests.ui.shell_fixtures import until
+from ui.kit import formats
+from ui.kit.table import INK, ROW_ROLE, SORT_ROLE, Column, PagedTableModel, TableModel
+from ui.kit.views import make_table_view
+
+ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    name: str
+    total: Decimal
+    day: dt.date
+    count: int
+
+
+ROWS = [Row(1, "甲", Decimal("10"), dt.date(2026, 10, 1), 10),
+        Row(2, "乙", Decimal("9"), dt.date(2026, 2, 1), 9),
+        Row(3, "丙", Decimal("1234.5"), dt.date(2025, 12, 31), 100)]
+COLUMNS = [Column("name", "Name"), Column("total", "Amount", kind="money"),
+           Column("day", "Date", kind="date"), Column("count", "Count", kind="int")]
+
+
+def sorted_texts(qtbot, column: int) -> list[str]:
+    model = TableModel(COLUMNS)
+    model.set_rows(ROWS)
+    view = make_table_view(model, "sortTable", sortable=True)
+    qtbot.addWidget(view)
+    view.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+    proxy = view.model()
+    return [proxy.index(r, column).data() for r in range(proxy.rowCount())]
+
+
+def test_money_sorts_by_value_not_text(qtbot):
+    assert sorted("¥10.00 ¥9.00".split()) == ["¥10.00", "¥9.00"]  # what text sort gives
+    assert sorted_texts(qtbot, 1) == ["¥9.00", "¥10.00", "¥1,234.50"]
+
+
+def test_dates_and_numbers_sort_by_value(qtbot):
+    assert sorted_texts(qtbot, 2) == ["2025-12-31", "2026-02-01", "2026-10-01"]
+    assert sorted_texts(qtbot, 3) == ["9", "10", "100"]
+
+
+def test_sort_role_holds_typed_values_and_numbers_align_right():
+    model = TableModel(COLUMNS)
+    model.set_rows(ROWS[:1])
+    assert model.index(0, 1).data(SORT_ROLE) == 10.0
+    assert model.index(0, 2).data(SORT_ROLE) == dt.date(2026, 10, 1).toordinal()
+    assert model.index(0, 3).data(SORT_ROLE) == 10
+    assert model.index(0, 0).data(Qt.ItemDataRole.TextAlignmentRole) is None
+    for col in (1, 3):
+        assert model.index(0, col).data(Qt.ItemDataRole.TextAlignmentRole) == ALIGN_RIGHT
+        assert model.headerData(col, Qt.Orientation.Horizontal,
+                                Qt.ItemDataRole.TextAlignmentRole) == ALIGN_RIGHT
+    assert model.index(0, 0).data(ROW_ROLE) is ROWS[0]
+
+
+def test_naive_and_aware_times_sort_on_one_scale():
+    naive_utc = dt.datetime(2026, 3, 1, 8, 0)
+    aware_later = dt.datetime(2026, 3, 1, 16, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    model = TableModel([Column("at", "At", kind="datetime")])
+    model.set_rows([type("R", (), {"at": naive_utc})(), type("R", (), {"at": aware_later})()])
+    assert model.index(0, 0).data(SORT_ROLE) < model.index(1, 0).data(SORT_ROLE)
+
+
+def test_an_unknown_column_kind_is_refused_with_the_known_ones():
+    with pytest.raises(ValueError, match="unknown column kind 'currency'.*money"):
+        Column("total", "Amount", kind="currency")
+
+
+def test_row_colours_paint_background_and_black_text():
+    pink = QColor("#ffd6e4")
+    model = TableModel(COLUMNS, lambda row: pink if row.count > 9 else None)
+    model.set_rows(ROWS)
+    assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole).color() == pink
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole).color() == INK
+    assert model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_check_boxes_are_kept_by_key(qtmodeltester):
+    model = TableModel(COLUMNS, check_key=lambda r: r.id)
+    model.set_rows(ROWS)
+    changed: list[int] = []
+    model.checks_changed.connect(lambda: changed.append(1))
+    assert model.columnCount() == len(COLUMNS) + 1
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "Name"
+    first = model.index(0, 0)
+    assert model.flags(first) & Qt.ItemFlag.ItemIsUserCheckable
+    assert not model.flags(model.index(0, 1)) & Qt.ItemFlag.ItemIsUserCheckable
+    assert model.setData(first, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert first.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    assert not model.setData(model.index(0, 1), True, Qt.ItemDataRole.CheckStateRole)
+    model.set_rows(list(reversed(ROWS)))  # reloaded: the check follows its row
+    assert [r.id for r in model.checked_rows()] == [1]
+    model.invert()
+    assert sorted(r.id for r in model.checked_rows()) == [2, 3]
+    model.set_all(False)
+    assert model.checked_rows() == [] and len(changed) == 3
+    qtmodeltester.check(model)
+
+
+def test_loaded_whole_model_passes_modeltester(qtmodeltester):
+    model = TableModel(COLUMNS, lambda _r: QColor("#fff3b0"))
+    model.set_rows(ROWS)
+    qtmodeltester.check(model)
+    model.set_columns(COLUMNS[:2])  # fewer columns: a reset, not a header change
+    assert model.columnCount() == 2
+    qtmodeltester.check(model)
+
+
+def paged(calls: list, fail_after: tuple | None = None):
+    pages = {None: Page(ROWS[:2], (2,)), (2,): Page(ROWS[2:], None)}
+
+    async def fetch(after):
+        calls.append(after)
+        if after is not None and after == fail_after:
+            raise UserError("The database is busy.")
+        return pages[after]
+    return fetch
+
+
+def test_paging_loads_the_first_page_then_the_next_on_fetch_more(aloop, qtmodeltester):
+    calls: list = []
+    model = PagedTableModel(COLUMNS, check_key=lambda r: r.id)
+    assert aloop.run_until_complete(model.reset(paged(calls))) is True
+    assert calls == [None] and model.rowCount() == 2 and model.canFetchMore()
+    qtmodeltester.check(model)
+
+    async def scroll():
+        model.fetchMore(QModelIndex())  # what a view does at the end of its rows
+        assert model.busy and not model.canFetchMore()  # no second request meanwhile
+        await until(lambda: not model.busy)
+    aloop.run_until_complete(scroll())
+    assert calls == [None, (2,)] and model.rowCount() == 3 and not model.canFetchMore()
+    assert aloop.run_until_complete(model.fetch_more()) is False and len(calls) == 2
+    qtmodeltester.check(model)
+
+
+def test_a_known_error_while_paging_keeps_the_rows_and_says_why(aloop, bugs):
+    calls: list = []
+    model = PagedTableModel(COLUMNS)
+    failures: list[str] = []
+    model.failed.connect(failures.append)
+    aloop.run_until_complete(model.reset(paged(calls, fail_after=(2,))))
+    assert aloop.run_until_complete(model.fetch_more()) is False
+    assert failures == ["The database is busy."] and model.rowCount() == 2 and bugs == []
+
+
+def test_a_page_of_an_older_query_is_dropped(aloop):
+    model = PagedTableModel(COLUMNS)
+    loaded: list[int] = []
+    model.loaded.connect(loaded.append)
+
+    async def scenario():
+        old = model.reset(paged([]))
+        new = model.reset(paged([]))  # the user searched again before the page came
+        return await old, await new
+    assert aloop.run_until_complete(scenario()) == (False, True)
+    assert loaded == [2] and model.rowCount() == 2
+
+
+def test_formats():
+    assert formats.money_text(Decimal("1234.5")) == "¥1,234.50"
+    assert formats.duration_text(65) == "01:05" and formats.duration_text(3725) == "1:02:05"
+    naive = dt.datetime(2026, 1, 2, 3, 4)
+    assert formats.local_time(naive) == naive.replace(tzinfo=dt.UTC).astimezone().strftime(
+        "%Y-%m-%d %H:%M")
+    assert formats.parse_ts("not a time") is None
+    assert formats.parse_ts("2026-01-02T03:04:00+08:00").utcoffset() == dt.timedelta(hours=8)

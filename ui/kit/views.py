@@ -1,0 +1,128 @@
+"""The one table-view factory: selection, sorting through a proxy, row height, and
+header sizing that never clips a column's caption in either language.
+
+    view = make_table_view(model, "customerTable", widths=(120, 90), sortable=True)
+
+Each column gets at least the width its header text needs (font metrics, sort
+indicator and margins) and, when the rows first arrive, room for its content up to a
+cap; both are fitted again when the headers change (a language change re-sets them).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
+
+from ui.kit.table import SORT_ROLE
+
+ROW_HEIGHT = 22
+CONTENT_CAP = 320   # a long address or note does not push the other columns away
+PADDING = 8
+
+
+def header_text_width(view: QTableView, section: int) -> int:
+    """The width section `section` needs to show its caption whole."""
+    header = view.horizontalHeader()
+    text = view.model().headerData(section, Qt.Orientation.Horizontal,
+                                   Qt.ItemDataRole.DisplayRole)
+    width = header.fontMetrics().horizontalAdvance(str(text or ""))
+    style = header.style()
+    width += 2 * style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header) + PADDING
+    if view.isSortingEnabled():
+        width += (style.pixelMetric(QStyle.PixelMetric.PM_HeaderMarkSize, None, header)
+                  + style.pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header))
+    return width
+
+
+class HeaderFitter(QObject):
+    """Keeps every header section at least as wide as its caption."""
+
+    def __init__(self, view: QTableView, widths: Sequence[int]) -> None:
+        super().__init__(view)
+        self.view = view
+        self.widths = tuple(widths)
+        self._content_fitted = False
+        model = view.model()
+        model.headerDataChanged.connect(self._headers_changed)
+        model.modelReset.connect(self._reset)
+        model.rowsInserted.connect(self._rows_arrived)
+        model.columnsInserted.connect(self._headers_changed)
+        view.installEventFilter(self)
+        self.fit(content=False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.FontChange,
+                            QEvent.Type.Show):
+            # after the panels' retranslate_ui has set the new captions
+            QTimer.singleShot(0, self, lambda: self.fit(content=False))
+        return False
+
+    def _headers_changed(self, *_args) -> None:
+        self.fit(content=False)
+
+    def _reset(self) -> None:
+        self._content_fitted = False
+        self.fit(content=self.view.model().rowCount() > 0)
+
+    def _rows_arrived(self, *_args) -> None:
+        self.fit(content=not self._content_fitted)
+
+    def fit(self, content: bool) -> None:
+        view, header = self.view, self.view.horizontalHeader()
+        count = view.model().columnCount()
+        if content and view.model().rowCount() > 0:
+            self._content_fitted = True
+        for i in range(count):
+            need = header_text_width(view, i)
+            if content and view.model().rowCount() > 0:
+                hint = self.widths[i] if i < len(self.widths) else 0
+                need = max(need, hint, min(view.sizeHintForColumn(i), CONTENT_CAP))
+            elif i < len(self.widths) and header.sectionSize(i) == header.defaultSectionSize():
+                need = max(need, self.widths[i])
+            if header.sectionSize(i) < need:
+                header.resizeSection(i, need)
+
+
+def make_table_view(model: QAbstractItemModel, name: str, *, widths: Sequence[int] = (),
+                    sortable: bool = False, filterable: bool = False,
+                    multi_select: bool = False, alternating: bool = True,
+                    stretch_last: bool = False) -> QTableView:
+    """A read-only row-selecting table over `model`. With `sortable` (or `filterable`) the
+    view shows a QSortFilterProxyModel sorting on the typed SORT_ROLE, kept as
+    `view.proxy`; rows painted by a colour function should pass alternating=False."""
+    view = QTableView()
+    view.setObjectName(name)
+    view.proxy = None
+    if sortable or filterable:
+        proxy = QSortFilterProxyModel(view)
+        proxy.setSourceModel(model)
+        proxy.setSortRole(SORT_ROLE)
+        proxy.setFilterKeyColumn(-1)
+        proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        view.proxy = proxy
+        view.setModel(proxy)
+    else:
+        view.setModel(model)
+    view.setSortingEnabled(sortable)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi_select
+                          else QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(alternating)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(stretch_last)
+    view.header_fitter = HeaderFitter(view, widths)
+    set_column_widths(view, widths)
+    return view
+
+
+def set_column_widths(view: QTableView, widths: Sequence[int]) -> None:
+    """Starting widths that fit the usual content (the user may still resize them),
+    never narrower than a caption; also used when fitting the content later."""
+    view.header_fitter.widths = tuple(widths)
+    for i, w in enumerate(widths[:view.model().columnCount()]):
+        view.setColumnWidth(i, max(w, header_text_width(view, i)))
