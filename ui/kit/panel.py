@@ -107,6 +107,9 @@ class ServiceCalls:
 
 class Panel(ServiceCalls, QDockWidget):
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
+    # The kinds of saved data (ui.kit.changes.Change) this panel shows: after any of them
+    # is announced, a built panel's on_change() runs, so it refreshes itself.
+    watches: tuple[str, ...] = ()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,7 +120,16 @@ class Panel(ServiceCalls, QDockWidget):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self._built = False
         self.visibilityChanged.connect(self._on_visibility)
+        if self.watches:
+            ctx.changes.changed.connect(self._changed)
         self.retranslate_ui()
+
+    def _changed(self, kind: str, row_id: int, customer_id: int) -> None:
+        if self._built and kind in self.watches:
+            self.on_change(kind, row_id, customer_id)
+
+    def on_change(self, kind: str, row_id: int, customer_id: int) -> None:
+        """Reload what this panel shows of `kind` (the row's id, its customer's or 0)."""
 
     @property
     def is_built(self) -> bool:

@@ -46,7 +46,6 @@ class SalesFeature(QObject):
         host.provide(CustomerScreen, self)
         self.notifier = ReminderNotifier(ctx, host, self)
         host.installEventFilter(self)
-        ctx.changes.changed.connect(self._changed)
 
     @property
     def actions(self) -> dict:
@@ -105,15 +104,6 @@ class SalesFeature(QObject):
     def _registered(self, customer_id: int, call_id: str) -> None:
         self.ctx.changes.announce(Change.CUSTOMER, customer_id, customer_id=customer_id)
         self.customer_registered.emit(customer_id, call_id)
-
-    def _changed(self, kind: str, _row_id: int, customer_id: int) -> None:
-        if kind in (Change.ORDER, Change.REMINDER, Change.CONTACT) \
-                and self.record.customer_id == customer_id:
-            self.record.reload_lists()
-        if kind == Change.ORDER and self.sales.is_built and self.sales.loaded:
-            self.sales.search()
-        if kind == Change.REMINDER and self.reminders.is_built:
-            self.reminders.refresh()
 
     # -- the first layout ----------------------------------------------------------------------
     def default_sizes(self) -> None:

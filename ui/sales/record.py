@@ -25,6 +25,7 @@ from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_record import CustomerBundle, load_bundle
 from agent_app.services.customers import CustomerService, DuplicatePhone
 from ui.errors import error_text, known_error, known_text
+from ui.kit.changes import Change
 from ui.kit.panel import Panel
 from ui.kit.tasks import start_soon, task_slot
 from ui.sales.glance import GlanceLabel
@@ -36,6 +37,7 @@ BANNER_STYLE = ("QLabel#popBanner { background: #fff4c2; color: #5a4300; font-we
 
 
 class CustomerRecordPanel(Panel):
+    watches = (Change.ORDER, Change.REMINDER, Change.CONTACT)
     default_area = Qt.DockWidgetArea.RightDockWidgetArea
     registered = Signal(int, str)        # new customer id, the attached call's id or ""
     order_requested = Signal(int, int)   # customer id, order id (0: a new order)
@@ -337,6 +339,10 @@ class CustomerRecordPanel(Panel):
             self.show_status(self.tr("This customer has no phone number."))
             return
         self.dial_requested.emit(phones[0], self.customer_id or 0)
+
+    def on_change(self, kind: str, row_id: int, customer_id: int) -> None:
+        if customer_id and customer_id == self.customer_id:
+            self.reload_lists()
 
     @task_slot()
     async def reload_lists(self) -> None:

@@ -24,6 +24,7 @@ from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
 from ui.kit.formats import local_time
 from ui.kit.forms import FieldErrors, save_cancel_buttons, submit
+from ui.kit.changes import Change
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, TableModel
 from ui.kit.tasks import start_soon, task_slot
@@ -32,6 +33,7 @@ from ui.sales.models import PINK
 
 
 class ReminderListPanel(Panel):
+    watches = (Change.REMINDER,)
     default_area = Qt.DockWidgetArea.BottomDockWidgetArea
     open_requested = Signal(int)        # 检索: the reminder's customer
     new_requested = Signal(int, str)    # customer id (0: the open record's), name
@@ -106,6 +108,9 @@ class ReminderListPanel(Panel):
     def show_status(self, text: str) -> None:
         if self.is_built:
             self.status.setText(text)
+
+    def on_change(self, kind: str, row_id: int, customer_id: int) -> None:
+        self.refresh()
 
     @task_slot()
     async def refresh(self) -> None:

@@ -20,6 +20,7 @@ from agent_app.services.archives import ArchiveService
 from agent_app.services.orders import OrderService, SalesQuery
 from ui.errors import reported
 from ui.kit.formats import local_time
+from ui.kit.changes import Change
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, PagedTableModel
 from ui.kit.tasks import start_soon, task_slot
@@ -39,6 +40,7 @@ WIDTHS = (95, 130, 70, 168, 100, 60, 36, 80, 70, 44, 50, 48, 60, 80, 70, 90, 44)
 
 
 class SalesDirectoryPanel(Panel):
+    watches = (Change.ORDER,)
     page_size = 100  # rows per worker call (tests use fewer to see the paging)
     default_area = Qt.DockWidgetArea.BottomDockWidgetArea
     order_requested = Signal(int, int)  # customer id, order id
@@ -169,6 +171,10 @@ class SalesDirectoryPanel(Panel):
             status=self.status_combo.currentData(), confirmed=self.confirmed.currentData(),
             region_id=self.region.currentData(), delivery_method=self.delivery.currentData(),
             field=field, text=text if field else "")
+
+    def on_change(self, kind: str, row_id: int, customer_id: int) -> None:
+        if self.loaded:  # the list the agent searched, with the saved order's new state
+            self.search()
 
     @task_slot()
     async def search(self) -> bool:
