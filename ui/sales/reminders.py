@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -99,9 +100,9 @@ class ReminderListPanel(Panel):
             return
         self.to_label.setText(self.tr("to"))
         self.include_done.setText(self.tr("Include done"))
-        for key, text in (("refresh", self.tr("Re&fresh")), ("done", self.tr("Mark &done")),
-                          ("open", self.tr("&Go to customer")),
-                          ("new", self.tr("&New reminder"))):
+        for key, text in (("refresh", self.tr("Refresh")), ("done", self.tr("Mark done")),
+                          ("open", self.tr("Go to c&ustomer")),
+                          ("new", self.tr("Ne&w reminder"))):
             self.buttons[key].setText(text)
 
     def show_status(self, text: str) -> None:
@@ -189,6 +190,11 @@ class ReminderDialog(QDialog):
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        # the note is what the agent writes (the time defaults to tomorrow 10:00);
+        # Return makes a new line in it, Ctrl+Return saves
+        save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
+        save_key.activated.connect(self.submit)
+        self.note.setFocus()
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.errors.general)

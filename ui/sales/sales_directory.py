@@ -134,7 +134,7 @@ class SalesDirectoryPanel(Panel):
         fill_combo(self.delivery, delivery_names().items(), empty=self.tr("Any delivery"))
         fill_combo(self.field, order_search_fields(), empty=self.tr("(no text criterion)"))
         self.text.setPlaceholderText(self.tr("Search text"))
-        self.search_button.setText(self.tr("&Search"))
+        self.search_button.setText(self.tr("Search"))
         for combo, text in ((self.medium, self.tr("Any medium")),
                             (self.variety, self.tr("Any variety")),
                             (self.region, self.tr("Any region"))):
