@@ -194,7 +194,6 @@ class ReminderDialog(QDialog):
         # Return makes a new line in it, Ctrl+Return saves
         save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
         save_key.activated.connect(self.submit)
-        self.note.setFocus()
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(self.errors.general)
@@ -212,6 +211,10 @@ class ReminderDialog(QDialog):
         for g in self.ctx.settings.groups:
             self.scope.addItem(self.tr("My callback group {group}").format(group=g),
                                (ReminderScope.GROUP, g))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.note.setFocus()
 
     def due_at(self) -> dt.datetime:
         """The local wall-clock time the agent picked, as an aware datetime."""
