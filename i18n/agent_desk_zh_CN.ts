@@ -1498,7 +1498,7 @@ Call-center agent desktop.</source>
         </message>
         <message>
             <source>Pa&amp;yment</source>
-            <translation>送货方式(&amp;Y)</translation>
+            <translation>付款方式(&amp;Y)</translation>
         </message>
         <message>
             <source>&amp;Medium</source>
