@@ -361,3 +361,29 @@ def test_a_text_naming_no_single_product_picks_nothing_and_says_so(shop, deluxe,
     # one name, two specifications: the name alone names neither
     assert dialog.lines.find_product("眼保姆护眼仪") is None
     assert dialog.lines.find_product("ybmh").id == deluxe.id
+
+
+def test_letters_typed_before_the_catalogue_arrives_get_their_suggestions(
+        shop, sales_window, aloop, qtbot):
+    """The agent types right after 销售: the letters land in the editor, and the list opens
+    as soon as the catalogue is there."""
+    c = shop.customer()
+    w = sales_window()
+    dialog = w.features["sales"].open_order(c.id)
+    dialog.activateWindow()
+    editor = product_editor(dialog)
+    qtbot.keyClicks(editor, "yt")
+    assert editor.text() == "yt" and not dialog.loaded
+    run(aloop, until(lambda: dialog.loaded and editor.completer().popup().isVisible()))
+    assert editor.completer().completionCount() == 1
+    key(qtbot, Qt.Key.Key_Return)
+    assert dialog.lines.lines[0].product_name == "眼保姆眼贴"
+    # the table itself (no editor open): a letter opens the editor with that letter in it
+    reactivate(aloop, dialog)
+    dialog.table.setFocus()
+    dialog.table.setCurrentIndex(dialog.lines.index(0, PRODUCT))
+    key(qtbot, Qt.Key.Key_Down)  # moves in the table; nothing is picked
+    assert dialog.lines.lines[0].product_name == "眼保姆眼贴"
+    from PySide6.QtWidgets import QApplication
+    qtbot.keyClicks(QApplication.focusWidget(), "a")
+    assert product_editor(dialog).text() == "a"
