@@ -155,6 +155,8 @@ async def order_by_keys(w, kb: Keyboard, steps: list[str]):
     kb.act(ok)
     await until(lambda: dialog.confirm_box is not None and dialog.confirm_box.isVisible())
     await active(dialog.confirm_box)
+    box = dialog.confirm_box
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Yes)
     kb.act(yes)
     await until(lambda: dialog.order is not None and dialog.order.confirmed, 20)
     return dialog.order
@@ -254,13 +256,3 @@ def test_contact_note_and_reminder_by_keyboard(agent, ctid, call_world):
     assert actions == CONTACT_AND_REMINDER
     assert len(actions) <= TARGETS["contact"]
 
-
-def test_the_confirm_question_defaults_to_yes(qapp):
-    """The last Return of the order flows answers 是: the box's default button."""
-    box = QMessageBox(QMessageBox.Icon.Question, "t", "q",
-                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    box.show()
-    try:
-        assert box.defaultButton() is box.button(QMessageBox.StandardButton.Yes)
-    finally:
-        box.close()

@@ -422,6 +422,7 @@ class OrderDialog(QDialog):
                           self.tr("Confirm this order for logistics?"),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("confirmLogistics")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)  # Return confirms (docs/keyboard.md)
         self.confirm_box = box
         answer = await wait_finished(box)
         self.confirm_box = None
