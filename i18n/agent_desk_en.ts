@@ -409,10 +409,6 @@
             <translation>Variety</translation>
         </message>
         <message>
-            <source>Demand details</source>
-            <translation>Demand details</translation>
-        </message>
-        <message>
             <source>(demand type)</source>
             <translation>(demand type)</translation>
         </message>
@@ -421,24 +417,24 @@
             <translation>Contact</translation>
         </message>
         <message>
-            <source>C&amp;ontent</source>
-            <translation>C&amp;ontent</translation>
+            <source>Co&amp;ntent</source>
+            <translation>Co&amp;ntent</translation>
         </message>
         <message>
-            <source>Demand de&amp;tails</source>
-            <translation>Demand de&amp;tails</translation>
+            <source>Demand details</source>
+            <translation>Demand details</translation>
         </message>
         <message>
             <source>Our staff</source>
             <translation>Our staff</translation>
         </message>
         <message>
-            <source>&amp;New contact</source>
-            <translation>&amp;New contact</translation>
+            <source>New contact</source>
+            <translation>New contact</translation>
         </message>
         <message>
-            <source>Save &amp;contact</source>
-            <translation>Save &amp;contact</translation>
+            <source>Save contact</source>
+            <translation>Save contact</translation>
         </message>
         <message>
             <source>(variety)</source>
@@ -447,6 +443,10 @@
         <message>
             <source>Contact saved.</source>
             <translation>Contact saved.</translation>
+        </message>
+        <message>
+            <source>Save the contact (Return in its fields)</source>
+            <translation>Save the contact (Return in its fields)</translation>
         </message>
     </context>
     <context>
@@ -544,24 +544,24 @@ Log file: {path}</translation>
             <translation>Customer directory</translation>
         </message>
         <message>
-            <source>&amp;Last</source>
-            <translation>&amp;Last</translation>
+            <source>Last</source>
+            <translation>Last</translation>
         </message>
         <message>
             <source> days</source>
             <translation> days</translation>
         </message>
         <message>
-            <source>Re&amp;fresh</source>
-            <translation>Re&amp;fresh</translation>
+            <source>Refresh</source>
+            <translation>Refresh</translation>
         </message>
         <message>
-            <source>&amp;Search</source>
-            <translation>&amp;Search</translation>
+            <source>Search</source>
+            <translation>Search</translation>
         </message>
         <message>
-            <source>Ad&amp;vanced…</source>
-            <translation>Ad&amp;vanced…</translation>
+            <source>Advanced…</source>
+            <translation>Advanced…</translation>
         </message>
         <message>
             <source>Search text</source>
@@ -646,32 +646,32 @@ Log file: {path}</translation>
             <translation>Search text</translation>
         </message>
         <message>
-            <source>&amp;Employee</source>
-            <translation>&amp;Employee</translation>
+            <source>Emplo&amp;yee</source>
+            <translation>Emplo&amp;yee</translation>
         </message>
         <message>
-            <source>&amp;Search</source>
-            <translation>&amp;Search</translation>
+            <source>Search</source>
+            <translation>Search</translation>
         </message>
         <message>
-            <source>Set &amp;owner</source>
-            <translation>Set &amp;owner</translation>
+            <source>Set owner</source>
+            <translation>Set owner</translation>
         </message>
         <message>
-            <source>Set &amp;callback agent</source>
-            <translation>Set &amp;callback agent</translation>
+            <source>Set callback agent</source>
+            <translation>Set callback agent</translation>
         </message>
         <message>
-            <source>&amp;Transfer</source>
-            <translation>&amp;Transfer</translation>
+            <source>Transfer</source>
+            <translation>Transfer</translation>
         </message>
         <message>
-            <source>&amp;Remove selected orders</source>
-            <translation>&amp;Remove selected orders</translation>
+            <source>Remove selected orders</source>
+            <translation>Remove selected orders</translation>
         </message>
         <message>
-            <source>Cancel selected &amp;reminders</source>
-            <translation>Cancel selected &amp;reminders</translation>
+            <source>Cancel selected reminders</source>
+            <translation>Cancel selected reminders</translation>
         </message>
         <message>
             <source>Orders of the current customer</source>
@@ -824,8 +824,8 @@ Log file: {path}</translation>
             <translation>&amp;Profile</translation>
         </message>
         <message>
-            <source>Con&amp;tacts</source>
-            <translation>Con&amp;tacts</translation>
+            <source>C&amp;ontacts</source>
+            <translation>C&amp;ontacts</translation>
         </message>
         <message>
             <source>Rem&amp;inders</source>
@@ -840,28 +840,28 @@ Log file: {path}</translation>
             <translation>&amp;Feedback</translation>
         </message>
         <message>
-            <source>&amp;Save</source>
-            <translation>&amp;Save</translation>
+            <source>Sa&amp;ve</source>
+            <translation>Sa&amp;ve</translation>
         </message>
         <message>
-            <source>Se&amp;ll</source>
-            <translation>Se&amp;ll</translation>
+            <source>Sell (F7)</source>
+            <translation>Sell (F7)</translation>
         </message>
         <message>
             <source>Re&amp;mind</source>
             <translation>Re&amp;mind</translation>
         </message>
         <message>
-            <source>&amp;Dial</source>
-            <translation>&amp;Dial</translation>
+            <source>Dial</source>
+            <translation>Dial</translation>
         </message>
         <message>
             <source>Save the profile (Ctrl+S)</source>
             <translation>Save the profile (Ctrl+S)</translation>
         </message>
         <message>
-            <source>&amp;Open existing record</source>
-            <translation>&amp;Open existing record</translation>
+            <source>Open e&amp;xisting record</source>
+            <translation>Open e&amp;xisting record</translation>
         </message>
         <message>
             <source>Customer {no} registered.</source>
@@ -1121,16 +1121,16 @@ Log file: {path}</translation>
             <translation>The customer's opinion or suggestion</translation>
         </message>
         <message>
-            <source>&amp;Add</source>
-            <translation>&amp;Add</translation>
+            <source>Add</source>
+            <translation>Add</translation>
         </message>
         <message>
             <source>Add the opinion or suggestion</source>
             <translation>Add the opinion or suggestion</translation>
         </message>
         <message>
-            <source>Re&amp;fresh</source>
-            <translation>Re&amp;fresh</translation>
+            <source>Refresh</source>
+            <translation>Refresh</translation>
         </message>
     </context>
     <context>
@@ -1609,8 +1609,8 @@ Call-center agent desktop.</translation>
             <translation>&amp;OK</translation>
         </message>
         <message>
-            <source>Save the order</source>
-            <translation>Save the order</translation>
+            <source>Save the order (Ctrl+Return)</source>
+            <translation>Save the order (Ctrl+Return)</translation>
         </message>
         <message>
             <source>Ca&amp;ncel order…</source>
@@ -1679,6 +1679,14 @@ Call-center agent desktop.</translation>
         <message>
             <source>Give the reason for cancelling.</source>
             <translation>Give the reason for cancelling.</translation>
+        </message>
+        <message>
+            <source>Specification</source>
+            <translation>Specification</translation>
+        </message>
+        <message>
+            <source>No product matches “{text}”: pick one from the list.</source>
+            <translation>No product matches “{text}”: pick one from the list.</translation>
         </message>
     </context>
     <context>
@@ -1833,16 +1841,16 @@ Call-center agent desktop.</translation>
             <translation>Reg. no.</translation>
         </message>
         <message>
-            <source>&amp;Mobile</source>
-            <translation>&amp;Mobile</translation>
+            <source>Mo&amp;bile</source>
+            <translation>Mo&amp;bile</translation>
         </message>
         <message>
-            <source>&amp;Landline</source>
-            <translation>&amp;Landline</translation>
+            <source>Landline</source>
+            <translation>Landline</translation>
         </message>
         <message>
-            <source>&amp;Other phone</source>
-            <translation>&amp;Other phone</translation>
+            <source>Other phone</source>
+            <translation>Other phone</translation>
         </message>
         <message>
             <source>Re&amp;gion</source>
@@ -2033,20 +2041,20 @@ Call-center agent desktop.</translation>
             <translation>Include done</translation>
         </message>
         <message>
-            <source>Re&amp;fresh</source>
-            <translation>Re&amp;fresh</translation>
+            <source>Refresh</source>
+            <translation>Refresh</translation>
         </message>
         <message>
-            <source>Mark &amp;done</source>
-            <translation>Mark &amp;done</translation>
+            <source>Mark done</source>
+            <translation>Mark done</translation>
         </message>
         <message>
-            <source>&amp;Go to customer</source>
-            <translation>&amp;Go to customer</translation>
+            <source>Go to c&amp;ustomer</source>
+            <translation>Go to c&amp;ustomer</translation>
         </message>
         <message>
-            <source>&amp;New reminder</source>
-            <translation>&amp;New reminder</translation>
+            <source>Ne&amp;w reminder</source>
+            <translation>Ne&amp;w reminder</translation>
         </message>
         <message>
             <source>{n} reminder(s), {open} open</source>
@@ -2099,12 +2107,12 @@ Call-center agent desktop.</translation>
             <translation>Note</translation>
         </message>
         <message>
-            <source>&amp;New reminder</source>
-            <translation>&amp;New reminder</translation>
+            <source>New reminder</source>
+            <translation>New reminder</translation>
         </message>
         <message>
-            <source>Mark &amp;done</source>
-            <translation>Mark &amp;done</translation>
+            <source>Mar&amp;k done</source>
+            <translation>Mar&amp;k done</translation>
         </message>
         <message>
             <source>Select an open reminder first.</source>
@@ -2226,8 +2234,8 @@ Call-center agent desktop.</translation>
             <translation>Search text</translation>
         </message>
         <message>
-            <source>&amp;Search</source>
-            <translation>&amp;Search</translation>
+            <source>Search</source>
+            <translation>Search</translation>
         </message>
         <message>
             <source>Any medium</source>

@@ -415,24 +415,20 @@
             <translation>联系</translation>
         </message>
         <message>
-            <source>C&amp;ontent</source>
-            <translation>联系内容(&amp;O)</translation>
-        </message>
-        <message>
-            <source>Demand de&amp;tails</source>
-            <translation>需求信息(&amp;T)</translation>
+            <source>Co&amp;ntent</source>
+            <translation>联系内容(&amp;N)</translation>
         </message>
         <message>
             <source>Our staff</source>
             <translation>我方人员</translation>
         </message>
         <message>
-            <source>&amp;New contact</source>
-            <translation>增加(&amp;N)</translation>
+            <source>New contact</source>
+            <translation>增加</translation>
         </message>
         <message>
-            <source>Save &amp;contact</source>
-            <translation>保存联系(&amp;C)</translation>
+            <source>Save contact</source>
+            <translation>保存联系</translation>
         </message>
         <message>
             <source>(variety)</source>
@@ -441,6 +437,10 @@
         <message>
             <source>Contact saved.</source>
             <translation>联系已保存。</translation>
+        </message>
+        <message>
+            <source>Save the contact (Return in its fields)</source>
+            <translation>保存联系（在输入框中按回车亦可）</translation>
         </message>
     </context>
     <context>
@@ -538,24 +538,24 @@ Log file: {path}</source>
             <translation>客户目录</translation>
         </message>
         <message>
-            <source>&amp;Last</source>
-            <translation>近(&amp;L)</translation>
+            <source>Last</source>
+            <translation>近</translation>
         </message>
         <message>
             <source> days</source>
             <translation> 天</translation>
         </message>
         <message>
-            <source>Re&amp;fresh</source>
-            <translation>刷新(&amp;F)</translation>
+            <source>Refresh</source>
+            <translation>刷新</translation>
         </message>
         <message>
-            <source>&amp;Search</source>
-            <translation>查找(&amp;S)</translation>
+            <source>Search</source>
+            <translation>查找</translation>
         </message>
         <message>
-            <source>Ad&amp;vanced…</source>
-            <translation>档案查询(&amp;V)…</translation>
+            <source>Advanced…</source>
+            <translation>档案查询…</translation>
         </message>
         <message>
             <source>Search text</source>
@@ -639,32 +639,32 @@ Log file: {path}</source>
             <translation>查找内容</translation>
         </message>
         <message>
-            <source>&amp;Employee</source>
-            <translation>员工(&amp;E)</translation>
+            <source>Emplo&amp;yee</source>
+            <translation>员工(&amp;Y)</translation>
         </message>
         <message>
-            <source>&amp;Search</source>
-            <translation>查找(&amp;S)</translation>
+            <source>Search</source>
+            <translation>查找</translation>
         </message>
         <message>
-            <source>Set &amp;owner</source>
-            <translation>设为所属人员(&amp;O)</translation>
+            <source>Set owner</source>
+            <translation>设为所属人员</translation>
         </message>
         <message>
-            <source>Set &amp;callback agent</source>
-            <translation>设为回访人员(&amp;C)</translation>
+            <source>Set callback agent</source>
+            <translation>设为回访人员</translation>
         </message>
         <message>
-            <source>&amp;Transfer</source>
-            <translation>转交(&amp;T)</translation>
+            <source>Transfer</source>
+            <translation>转交</translation>
         </message>
         <message>
-            <source>&amp;Remove selected orders</source>
-            <translation>清除所选订单(&amp;R)</translation>
+            <source>Remove selected orders</source>
+            <translation>清除所选订单</translation>
         </message>
         <message>
-            <source>Cancel selected &amp;reminders</source>
-            <translation>取消所选提醒(&amp;R)</translation>
+            <source>Cancel selected reminders</source>
+            <translation>取消所选提醒</translation>
         </message>
         <message>
             <source>Orders of the current customer</source>
@@ -817,8 +817,8 @@ Log file: {path}</source>
             <translation>客户资料(&amp;P)</translation>
         </message>
         <message>
-            <source>Con&amp;tacts</source>
-            <translation>联系(&amp;T)</translation>
+            <source>C&amp;ontacts</source>
+            <translation>联系(&amp;O)</translation>
         </message>
         <message>
             <source>Rem&amp;inders</source>
@@ -833,28 +833,28 @@ Log file: {path}</source>
             <translation>意见及建议(&amp;F)</translation>
         </message>
         <message>
-            <source>&amp;Save</source>
-            <translation>保存(&amp;S)</translation>
+            <source>Sa&amp;ve</source>
+            <translation>保存(&amp;V)</translation>
         </message>
         <message>
-            <source>Se&amp;ll</source>
-            <translation>销售(&amp;L)</translation>
+            <source>Sell (F7)</source>
+            <translation>销售(F7)</translation>
         </message>
         <message>
             <source>Re&amp;mind</source>
             <translation>提醒(&amp;M)</translation>
         </message>
         <message>
-            <source>&amp;Dial</source>
-            <translation>拨号(&amp;D)</translation>
+            <source>Dial</source>
+            <translation>拨号</translation>
         </message>
         <message>
             <source>Save the profile (Ctrl+S)</source>
             <translation>保存客户资料 (Ctrl+S)</translation>
         </message>
         <message>
-            <source>&amp;Open existing record</source>
-            <translation>打开已有资料(&amp;O)</translation>
+            <source>Open e&amp;xisting record</source>
+            <translation>打开已有资料(&amp;X)</translation>
         </message>
         <message>
             <source>Customer {no} registered.</source>
@@ -1112,16 +1112,16 @@ Log file: {path}</source>
             <translation>客户的意见或建议</translation>
         </message>
         <message>
-            <source>&amp;Add</source>
-            <translation>增加(&amp;A)</translation>
+            <source>Add</source>
+            <translation>增加</translation>
         </message>
         <message>
             <source>Add the opinion or suggestion</source>
             <translation>增加意见及建议</translation>
         </message>
         <message>
-            <source>Re&amp;fresh</source>
-            <translation>刷新(&amp;F)</translation>
+            <source>Refresh</source>
+            <translation>刷新</translation>
         </message>
     </context>
     <context>
@@ -1574,7 +1574,7 @@ Call-center agent desktop.</source>
         </message>
         <message>
             <source>Pa&amp;yment</source>
-            <translation>送货方式(&amp;Y)</translation>
+            <translation>付款方式(&amp;Y)</translation>
         </message>
         <message>
             <source>&amp;Medium</source>
@@ -1597,8 +1597,8 @@ Call-center agent desktop.</source>
             <translation>确定(&amp;O)</translation>
         </message>
         <message>
-            <source>Save the order</source>
-            <translation>保存订单</translation>
+            <source>Save the order (Ctrl+Return)</source>
+            <translation>保存订单（Ctrl+Return）</translation>
         </message>
         <message>
             <source>Ca&amp;ncel order…</source>
@@ -1667,6 +1667,14 @@ Call-center agent desktop.</source>
         <message>
             <source>Give the reason for cancelling.</source>
             <translation>请填写取消的原因。</translation>
+        </message>
+        <message>
+            <source>Specification</source>
+            <translation>规格</translation>
+        </message>
+        <message>
+            <source>No product matches “{text}”: pick one from the list.</source>
+            <translation>没有与“{text}”对应的产品，请从列表中选择。</translation>
         </message>
     </context>
     <context>
@@ -1821,16 +1829,16 @@ Call-center agent desktop.</source>
             <translation>登记编号</translation>
         </message>
         <message>
-            <source>&amp;Mobile</source>
-            <translation>手机(&amp;M)</translation>
+            <source>Mo&amp;bile</source>
+            <translation>手机(&amp;B)</translation>
         </message>
         <message>
-            <source>&amp;Landline</source>
-            <translation>电话(&amp;L)</translation>
+            <source>Landline</source>
+            <translation>电话</translation>
         </message>
         <message>
-            <source>&amp;Other phone</source>
-            <translation>其它电话(&amp;O)</translation>
+            <source>Other phone</source>
+            <translation>其它电话</translation>
         </message>
         <message>
             <source>Re&amp;gion</source>
@@ -2021,20 +2029,20 @@ Call-center agent desktop.</source>
             <translation>含已回</translation>
         </message>
         <message>
-            <source>Re&amp;fresh</source>
-            <translation>刷新(&amp;F)</translation>
+            <source>Refresh</source>
+            <translation>刷新</translation>
         </message>
         <message>
-            <source>Mark &amp;done</source>
-            <translation>已回(&amp;D)</translation>
+            <source>Mark done</source>
+            <translation>已回</translation>
         </message>
         <message>
-            <source>&amp;Go to customer</source>
-            <translation>检索(&amp;G)</translation>
+            <source>Go to c&amp;ustomer</source>
+            <translation>检索(&amp;U)</translation>
         </message>
         <message>
-            <source>&amp;New reminder</source>
-            <translation>新提醒(&amp;N)</translation>
+            <source>Ne&amp;w reminder</source>
+            <translation>新提醒(&amp;W)</translation>
         </message>
         <message>
             <source>{n} reminder(s), {open} open</source>
@@ -2087,12 +2095,12 @@ Call-center agent desktop.</source>
             <translation>备注</translation>
         </message>
         <message>
-            <source>&amp;New reminder</source>
-            <translation>新提醒(&amp;N)</translation>
+            <source>New reminder</source>
+            <translation>新提醒</translation>
         </message>
         <message>
-            <source>Mark &amp;done</source>
-            <translation>已回(&amp;D)</translation>
+            <source>Mar&amp;k done</source>
+            <translation>已回(&amp;K)</translation>
         </message>
         <message>
             <source>Select an open reminder first.</source>
@@ -2214,8 +2222,8 @@ Call-center agent desktop.</source>
             <translation>查找内容</translation>
         </message>
         <message>
-            <source>&amp;Search</source>
-            <translation>查找(&amp;S)</translation>
+            <source>Search</source>
+            <translation>查找</translation>
         </message>
         <message>
             <source>Any medium</source>

@@ -470,6 +470,13 @@ class ArchiveService:
                          version: int | None = None) -> None:
         self._delete(actor, Placement, placement_id, version)
 
+    def medium_of_number(self, dialed: str) -> int | None:
+        """The medium a hotline (源被叫) advertises, or None: a call's medium when no
+        placement of it is airing."""
+        with db_errors(), self.db.reading() as s:
+            return s.scalar(select(DialedNumber.medium_id)
+                            .where(DialedNumber.digits == (dialed or "").strip()))
+
     def placement_at(self, when: dt.datetime, *, dialed: str | None = None,
                      medium_id: int | None = None) -> PlacementInfo | None:
         """The advert a call at `when` (aware) answers: the latest placement on the medium

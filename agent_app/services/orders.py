@@ -83,6 +83,7 @@ class OrderLineInfo:
     kind: str
     trial: bool
     amount: Decimal
+    product_specification: str = ""  # 规格: one product name may come in several
 
 
 @dataclass(frozen=True)
@@ -579,7 +580,8 @@ class OrderService:
             Product.id.in_({ln.product_id for ln in o.lines})))}
         lines = tuple(OrderLineInfo(ln.line_no, ln.product_id, products[ln.product_id].code,
                                     products[ln.product_id].name, ln.unit_price, ln.quantity,
-                                    ln.kind, ln.trial, ln.unit_price * ln.quantity)
+                                    ln.kind, ln.trial, ln.unit_price * ln.quantity,
+                                    products[ln.product_id].specification)
                       for ln in o.lines)
         return OrderInfo(
             o.id, o.order_no, o.customer_id, c.name, c.registration_no, c.customer_class,

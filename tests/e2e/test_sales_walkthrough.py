@@ -112,7 +112,8 @@ def test_direct_sales_walkthrough(demo_desk, aloop):
 
     # 5. an order with three lines (direct, bundled, gift), confirmed for logistics
     with db.reading() as s:
-        names = s.scalars(select(Product.name).where(Product.active.is_(True))
+        # by product code: the demo's first two products share a name (two specifications)
+        names = s.scalars(select(Product.code).where(Product.active.is_(True))
                           .order_by(Product.id).limit(3)).all()
     order_dialog = sales.open_order(me.id, 0)
     run(aloop, until(lambda: order_dialog.loaded))

@@ -11,9 +11,9 @@ from tests.ui.sales_fixtures import run, settle, until
 from ui.features import FEATURES
 from ui.kit.changes import Change
 from ui.kit.contracts import CustomerScreen, Dialer
+from ui.kit.panel import Panel
 from ui.kit.registry import MENU_KEYS, ActionEntry, PanelEntry, load
 from ui.main_window import DESK, DESK_LAST, MainWindow
-from ui.kit.panel import Panel
 
 ENTRIES = [e for f in (DESK, *FEATURES, DESK_LAST) for e in f.entries]
 

@@ -15,9 +15,9 @@ from db.enums import Permission
 from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
 from tests.ui.sales_fixtures import run, until
 from ui.sales.models import BROWN_GREEN, YELLOW
-from ui.sales.order_lines import KIND, PRICE, PRODUCT, QUANTITY, TRIAL
+from ui.sales.order_lines import KIND, PRICE, PRODUCT, QUANTITY, SPEC, TRIAL
 
-pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 def open_form(aloop, w, customer_id, order_id=0, *, call=None):
@@ -226,3 +226,164 @@ def test_closing_the_form_while_it_saves_loses_nothing(shop, sales_window, aloop
     run(aloop, task)
     assert [o.customer_id for o in saved] == [c.id]
     assert [o.customer_id for o in shop.orders.for_customer(c.id)] == [c.id]
+
+
+def test_a_call_with_no_advert_airing_takes_the_hotlines_medium(shop, sales_window, aloop):
+    """The banner names the hotline's medium; the order says the same, with no placement."""
+    from agent_app.services.cti_config import CtiConfigService
+
+    cti = CtiConfigService(shop.db)
+    cti.set_group(None, "21", name="接线组")
+    cti.set_number(None, "4006000002", group="21", medium=shop.medium2.name)
+    c = shop.customer()
+    w = sales_window()
+    now = dt.datetime.now(dt.UTC).isoformat()
+    dialog = open_form(aloop, w, c.id, call={"call_id": "c-10", "dialed": "4006000002",
+                                             "queued_at": now})
+    assert dialog.medium.currentData() == shop.medium2.id
+    assert dialog.draft().placement_id is None
+    # a hotline no one set up leaves the medium for the agent to choose
+    c2 = shop.customer()
+    dialog = open_form(aloop, w, c2.id, call={"call_id": "c-11", "dialed": "4009999999",
+                                              "queued_at": now})
+    assert dialog.medium.currentData() is None and dialog.message.text() == ""
+
+
+# -- the product picker, by keys ---------------------------------------------------------------
+@pytest.fixture
+def deluxe(shop):
+    """A second 眼保姆护眼仪: another specification, another price."""
+    from agent_app.services.archives import ArchiveService
+
+    return ArchiveService(shop.db).save_product(
+        shop.admin, name="眼保姆护眼仪", specification="豪华型", variety_id=shop.variety.id,
+        unit="台", short_code="YBMH", retail_price="598")
+
+
+def focused_form(aloop, qtbot, w, customer_id):
+    """The new-order form, loaded, as the active window."""
+    dialog = w.features["sales"].open_order(customer_id)
+    dialog.activateWindow()
+    run(aloop, until(lambda: dialog.loaded and dialog.isActiveWindow()))
+    return dialog
+
+
+def reactivate(aloop, dialog) -> None:
+    """The offscreen platform leaves no window active once a popup (the suggestions)
+    closes; a desktop gives the focus back to the dialog."""
+    dialog.activateWindow()
+    run(aloop, until(dialog.isActiveWindow))
+
+
+def product_editor(dialog, row=0):
+    return dialog.table.indexWidget(dialog.lines.index(row, PRODUCT))
+
+
+def key(qtbot, k, modifier=Qt.KeyboardModifier.NoModifier):
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.keyClick(QApplication.activePopupWidget() or QApplication.focusWidget(), k, modifier)
+
+
+def test_the_form_opens_with_the_product_editor_open_and_focused(shop, sales_window, aloop,
+                                                                 qtbot):
+    """Every time, before and after the catalogue arrives (it was open one time in two)."""
+    c = shop.customer()
+    w = sales_window()
+    for _ in range(5):
+        dialog = w.features["sales"].open_order(c.id)
+        editor = product_editor(dialog)  # at once, before any load
+        assert editor is not None and dialog.focusWidget() is editor and not dialog.loaded
+        dialog.activateWindow()
+        run(aloop, until(lambda d=dialog: d.loaded and d.isActiveWindow()))
+        assert product_editor(dialog) is editor and editor.hasFocus()
+        dialog.close()
+
+
+def test_down_opens_the_list_and_never_picks_by_itself(shop, deluxe, sales_window, aloop, qtbot):
+    c = shop.customer()
+    w = sales_window()
+    dialog = focused_form(aloop, qtbot, w, c.id)
+    editor = product_editor(dialog)
+    popup = editor.completer().popup()
+    key(qtbot, Qt.Key.Key_Down)  # was: silently the catalogue's first product
+    assert popup.isVisible() and editor.completer().completionCount() == 4
+    assert dialog.lines.lines[0].product_id is None and dialog.lines.total() == 0
+    key(qtbot, Qt.Key.Key_Escape)
+    assert not popup.isVisible() and dialog.lines.lines[0].product_id is None
+    qtbot.keyClicks(editor, "ybm")  # both specifications, told apart by 规格 and price
+    assert popup.isVisible()
+    labels = [editor.completer().completionModel().index(i, 0).data() for i in range(2)]
+    assert labels == ["眼保姆护眼仪  ¥398.00  [YBM]", "眼保姆护眼仪  豪华型  ¥598.00  [YBMH]"]
+    key(qtbot, Qt.Key.Key_Down)
+    key(qtbot, Qt.Key.Key_Down)
+    assert dialog.lines.lines[0].product_id is None  # moving in the list picks nothing
+    key(qtbot, Qt.Key.Key_Return)  # one Return takes the highlighted row
+    line = dialog.lines.lines[0]
+    assert (line.product_id, line.specification, line.unit_price) == (
+        deluxe.id, "豪华型", Decimal("598.00"))
+    assert dialog.lines.index(0, SPEC).data() == "豪华型"
+    assert product_editor(dialog) is None and not popup.isVisible()
+    assert dialog.order is None  # Return in the table never presses 确定
+
+
+def test_one_return_takes_the_top_suggestion_and_letters_after_add_line_all_arrive(
+        shop, sales_window, aloop, qtbot):
+    c = shop.customer()
+    w = sales_window()
+    dialog = focused_form(aloop, qtbot, w, c.id)
+    qtbot.keyClicks(product_editor(dialog), "yt")
+    key(qtbot, Qt.Key.Key_Return)
+    assert dialog.lines.lines[0].product_name == "眼保姆眼贴"
+    reactivate(aloop, dialog)
+    key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)  # 增加 (&Add line)
+    run(aloop, until(lambda: product_editor(dialog, 1) is not None))
+    editor = product_editor(dialog, 1)
+    assert dialog.focusWidget() is editor
+    from PySide6.QtWidgets import QApplication
+    qtbot.keyClicks(QApplication.focusWidget(), "AMKD")  # at once, no pause after 增加
+    assert editor.text() == "AMKD"
+    key(qtbot, Qt.Key.Key_Return)
+    assert [ln.product_name for ln in dialog.lines.lines] == ["眼保姆眼贴", "按摩靠垫"]
+
+
+def test_a_text_naming_no_single_product_picks_nothing_and_says_so(shop, deluxe, sales_window,
+                                                                   aloop, qtbot):
+    c = shop.customer()
+    w = sales_window()
+    dialog = focused_form(aloop, qtbot, w, c.id)
+    qtbot.keyClicks(product_editor(dialog), "xyz")
+    assert not product_editor(dialog).completer().popup().isVisible()
+    key(qtbot, Qt.Key.Key_Return)  # the editor commits on the next turn of the loop
+    run(aloop, until(lambda: product_editor(dialog) is None))
+    assert dialog.lines.lines[0].product_id is None
+    assert dialog.message.text() == "No product matches “xyz”: pick one from the list."
+    # one name, two specifications: the name alone names neither
+    assert dialog.lines.find_product("眼保姆护眼仪") is None
+    assert dialog.lines.find_product("ybmh").id == deluxe.id
+
+
+def test_letters_typed_before_the_catalogue_arrives_get_their_suggestions(
+        shop, sales_window, aloop, qtbot):
+    """The agent types right after 销售: the letters land in the editor, and the list opens
+    as soon as the catalogue is there."""
+    c = shop.customer()
+    w = sales_window()
+    dialog = w.features["sales"].open_order(c.id)
+    dialog.activateWindow()
+    editor = product_editor(dialog)
+    qtbot.keyClicks(editor, "yt")
+    assert editor.text() == "yt" and not dialog.loaded
+    run(aloop, until(lambda: dialog.loaded and editor.completer().popup().isVisible()))
+    assert editor.completer().completionCount() == 1
+    key(qtbot, Qt.Key.Key_Return)
+    assert dialog.lines.lines[0].product_name == "眼保姆眼贴"
+    # the table itself (no editor open): a letter opens the editor with that letter in it
+    reactivate(aloop, dialog)
+    dialog.table.setFocus()
+    dialog.table.setCurrentIndex(dialog.lines.index(0, PRODUCT))
+    key(qtbot, Qt.Key.Key_Down)  # moves in the table; nothing is picked
+    assert dialog.lines.lines[0].product_name == "眼保姆眼贴"
+    from PySide6.QtWidgets import QApplication
+    qtbot.keyClicks(QApplication.focusWidget(), "a")
+    assert product_editor(dialog).text() == "a"

@@ -130,11 +130,11 @@ class CustomerDirectoryPanel(Panel):
         self.model.set_columns(customer_columns())
         if not self.is_built:
             return
-        self.days_label.setText(self.tr("&Last"))
+        self.days_label.setText(self.tr("Last"))
         self.days.setSuffix(self.tr(" days"))
-        self.refresh_button.setText(self.tr("Re&fresh"))
-        self.search_button.setText(self.tr("&Search"))
-        self.advanced_button.setText(self.tr("Ad&vanced…"))
+        self.refresh_button.setText(self.tr("Refresh"))
+        self.search_button.setText(self.tr("Search"))
+        self.advanced_button.setText(self.tr("Advanced…"))
         self.text.setPlaceholderText(self.tr("Search text"))
         current = self.field.currentData()
         self.field.clear()

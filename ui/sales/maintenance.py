@@ -139,12 +139,12 @@ class CustomerMaintenancePanel(Panel):
             return
         fill_combo(self.field, search_fields())
         self.text.setPlaceholderText(self.tr("Search text"))
-        self.employee_label.setText(self.tr("&Employee"))
-        for key, text in (("search", self.tr("&Search")), ("owner", self.tr("Set &owner")),
-                          ("callback", self.tr("Set &callback agent")),
-                          ("transfer", self.tr("&Transfer")),
-                          ("remove", self.tr("&Remove selected orders")),
-                          ("cancel", self.tr("Cancel selected &reminders"))):
+        self.employee_label.setText(self.tr("Emplo&yee"))
+        for key, text in (("search", self.tr("Search")), ("owner", self.tr("Set owner")),
+                          ("callback", self.tr("Set callback agent")),
+                          ("transfer", self.tr("Transfer")),
+                          ("remove", self.tr("Remove selected orders")),
+                          ("cancel", self.tr("Cancel selected reminders"))):
             self.buttons[key].setText(text)
         self.detail.setTabText(0, self.tr("Orders of the current customer"))
         self.detail.setTabText(1, self.tr("Reminders of the current customer"))

@@ -3,10 +3,14 @@
 The customer part never changes on an order (the manual: 客户栏的资料都不能进行更改).
 An unconfirmed order can be edited in full; after 物流确认 only the medium may change
 (logistics may already have the slip; the service enforces it too). 确定 saves, then asks
-"是否进行物流确认?" with a box opened by open(), never exec()."""
+"是否进行物流确认?" with a box opened by open(), never exec().
+
+A new order opens with its first line's product editor open and focused, every time:
+the agent types a name or short code at once (docs/keyboard.md). Ctrl+Return is 确定."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +44,7 @@ from ui.sales.order_lines import (
     PRICE,
     PRODUCT,
     QUANTITY,
+    SPEC,
     TRIAL,
     Line,
     LinesDelegate,
@@ -65,9 +70,12 @@ class OrderDialog(ServiceCalls, QDialog):
         self.order: OrderInfo | None = None
         self.confirm_box: QMessageBox | None = None
         self.loaded = False
+        self._opened = False
         self._build()
         self.retranslate_ui()
-        self.resize(760, 620)
+        self.resize(820, 620)
+        if order_id is None:
+            self.lines.add_line()  # the first line exists from the start, not after the load
 
     # -- building ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -84,14 +92,21 @@ class OrderDialog(ServiceCalls, QDialog):
         self.table = QTableView()
         self.table.setObjectName("orderLines")
         self.table.setModel(self.lines)
-        self.table.setItemDelegate(LinesDelegate(self.lines, self.table))
+        self.delegate = LinesDelegate(self.lines, self.table)
+        self.delegate.unknown_product.connect(self._unknown_product)
+        self.table.setItemDelegate(self.delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        # no CurrentChanged trigger: an editor opens when the agent asks (a key, a click,
+        # 增加) or when the form opens, never as a side effect of focus or a late load
+        triggers = QAbstractItemView.EditTrigger
+        self.table.setEditTriggers(triggers.DoubleClicked | triggers.SelectedClicked
+                                   | triggers.EditKeyPressed | triggers.AnyKeyPressed)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(PRODUCT, QHeaderView.ResizeMode.Stretch)
-        for col, w in ((PRICE, 80), (QUANTITY, 50), (KIND, 90), (TRIAL, 44), (AMOUNT, 90)):
+        for col, w in ((SPEC, 110), (PRICE, 80), (QUANTITY, 50), (KIND, 90), (TRIAL, 44),
+                       (AMOUNT, 90)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(col, w)
         self.line_buttons: dict[str, QPushButton] = {}
@@ -140,6 +155,9 @@ class OrderDialog(ServiceCalls, QDialog):
         self.cancel_order_button.setObjectName("cancelOrder")
         self.close_button.setObjectName("closeOrder")
         self.save_button.clicked.connect(self.save)
+        save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
+        save_key.activated.connect(self._save_key)
+        self.save_shortcut = save_key
         self.cancel_order_button.clicked.connect(self.cancel_order)
         self.close_button.clicked.connect(self.close)
         self.cancel_order_button.hide()
@@ -163,7 +181,8 @@ class OrderDialog(ServiceCalls, QDialog):
         self.setWindowTitle(self.tr("Sales order") if self.order_id else self.tr("New order"))
         self.customer_box.setTitle(self.tr("Customer"))
         self.delivery_box.setTitle(self.tr("Delivery"))
-        self.lines.set_headers([self.tr("Product"), self.tr("Unit price"), self.tr("Qty"),
+        self.lines.set_headers([self.tr("Product"), self.tr("Specification"),
+                                self.tr("Unit price"), self.tr("Qty"),
                                 self.tr("Kind"), self.tr("Trial"), self.tr("Amount")])
         for key, text in (("add", self.tr("&Add line")), ("delete", self.tr("&Delete line")),
                           ("clear", self.tr("C&lear"))):
@@ -177,7 +196,7 @@ class OrderDialog(ServiceCalls, QDialog):
         fill_combo(self.payment, payment_names().items())
         self.history_toggle.setText(self.tr("&History"))
         self.save_button.setText(self.tr("&OK"))
-        self.save_button.setToolTip(self.tr("Save the order"))
+        self.save_button.setToolTip(self.tr("Save the order (Ctrl+Return)"))
         self.cancel_order_button.setText(self.tr("Ca&ncel order…"))
         self.close_button.setText(self.tr("Close"))
         self._update_totals()
@@ -199,7 +218,7 @@ class OrderDialog(ServiceCalls, QDialog):
                                     self.customer_id)
         if products is None or media is None or customer is None:
             return False
-        self.lines.products = {p.id: p for p in products}
+        self.lines.set_products(products)
         fill_combo(self.medium, [(m.id, m.name) for m in media], empty="")
         self.customer_info.setText(" · ".join(t for t in (
             f"{customer.name} ({customer.registration_no})",
@@ -228,6 +247,11 @@ class OrderDialog(ServiceCalls, QDialog):
         if placement is not None:
             self.call = {**call, "medium_id": placement.medium_id,
                          "placement_id": placement.id}
+            return
+        # no advert airing: the medium the hotline advertises, as the call banner says
+        medium_id = await self._call(archives.medium_of_number, str(call["dialed"]))
+        if medium_id is not None:
+            self.call = {**call, "medium_id": medium_id}
 
     def _defaults(self) -> None:
         """A new order: 本地送货, 代收货款, the medium of the advert the caller answers."""
@@ -290,11 +314,40 @@ class OrderDialog(ServiceCalls, QDialog):
         return not self.lines.editable
 
     # -- lines ------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._opened:
+            self._opened = True
+            if self.order_id is None and self.lines.lines:
+                self.edit_product(0)
+
+    def edit_product(self, row: int) -> None:
+        """The product editor of `row`, open and focused: the next key typed is in it."""
+        index = self.lines.index(row, PRODUCT)
+        self.table.setCurrentIndex(index)
+        self.table.edit(index)
+        editor = self.table.indexWidget(index)
+        (editor or self.table).setFocus()
+
     def add_line(self) -> None:
-        row = self.lines.add_line()
-        # typing now opens the product editor (AllEditTriggers): name or short code
-        self.table.setCurrentIndex(self.lines.index(row, PRODUCT))
-        self.table.setFocus()
+        if not self.lines.editable:
+            return
+        self.edit_product(self.lines.add_line())
+
+    def _unknown_product(self, text: str) -> None:
+        self.message.setText(self.tr("No product matches “{text}”: pick one from the list.")
+                             .format(text=text))
+
+    def _commit_editor(self) -> None:
+        """A product typed but not yet committed counts when 确定 is pressed."""
+        editor = self.table.indexWidget(self.table.currentIndex())
+        if editor is not None:
+            self.delegate.commit_and_close(editor)
+
+    def _save_key(self) -> None:
+        if self.save_button.isEnabled() and self.save_button.isVisible():
+            self._commit_editor()
+            self.save()
 
     def delete_line(self) -> None:
         self.lines.remove_line(self.table.currentIndex().row())
@@ -368,6 +421,7 @@ class OrderDialog(ServiceCalls, QDialog):
                           self.tr("Confirm this order for logistics?"),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.setObjectName("confirmLogistics")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)  # Return confirms (docs/keyboard.md)
         self.confirm_box = box
         answer = await wait_finished(box)
         self.confirm_box = None
@@ -404,8 +458,11 @@ class OrderDialog(ServiceCalls, QDialog):
             self.saved.emit(order)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
-        # Enter inside the lines table edits a cell; it must not press 确定.
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.table.hasFocus():
+        # Enter inside the lines table (or its open editor) edits a cell; it must not
+        # press 确定 (Ctrl+Return does).
+        focus = self.focusWidget()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and focus is not None \
+                and (focus is self.table or self.table.isAncestorOf(focus)):
             return
         super().keyPressEvent(event)
 

@@ -3,6 +3,11 @@
 Picking a product (by name, or by its local short code through the completer) fills the
 unit price from the product's retail price, quantity 1 and kind 直接销售, as the manual
 says; the agent may change all three, and tick 试 for a trial.
+
+The product editor is a line edit with a suggestion list: Down only opens the list, a
+product is taken only from the list the agent sees (Return takes the highlighted row, or
+the top one) or by a typed text naming exactly one product. Each suggestion and each line
+shows the specification (规格): one product name may come in several, at several prices.
 """
 from __future__ import annotations
 
@@ -10,10 +15,21 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QComboBox,
     QCompleter,
+    QLineEdit,
     QListWidget,
     QStyledItemDelegate,
     QToolButton,
@@ -25,13 +41,16 @@ from agent_app.services.orders import OrderLineDraft, OrderLineInfo
 from db.enums import LineKind
 from ui.sales.labels import line_kind_names, name_of
 
-PRODUCT, PRICE, QUANTITY, KIND, TRIAL, AMOUNT = range(6)
+PRODUCT, SPEC, PRICE, QUANTITY, KIND, TRIAL, AMOUNT = range(7)
+COLUMNS = 7
+PRODUCT_ROLE = Qt.ItemDataRole.UserRole + 1  # a suggestion's product id
 
 
 @dataclass
 class Line:
     product_id: int | None = None
     product_name: str = ""
+    specification: str = ""
     unit_price: Decimal = Decimal("0.00")
     quantity: int = 1
     kind: str = LineKind.DIRECT
@@ -48,12 +67,16 @@ class Line:
 
     @classmethod
     def of(cls, info: OrderLineInfo) -> Line:
-        return cls(info.product_id, info.product_name, info.unit_price, info.quantity,
-                   info.kind, info.trial)
+        return cls(info.product_id, info.product_name, info.product_specification,
+                   info.unit_price, info.quantity, info.kind, info.trial)
 
 
 def product_label(p: ProductInfo) -> str:
-    return f"{p.name}  [{p.short_code}]" if p.short_code else p.name
+    """A suggestion: name, specification, price and short code, so two products of one
+    name (眼保姆护眼仪 at ¥398 and at ¥598) read differently."""
+    parts = [p.name, p.specification, f"¥{p.retail_price:,.2f}",
+             f"[{p.short_code}]" if p.short_code else ""]
+    return "  ".join(t for t in parts if t)
 
 
 class LinesModel(QAbstractTableModel):
@@ -64,9 +87,21 @@ class LinesModel(QAbstractTableModel):
         self.lines: list[Line] = []
         self.products: dict[int, ProductInfo] = {}
         self.editable = True
-        self.headers: list[str] = [""] * 6
+        self.headers: list[str] = [""] * COLUMNS
+        # the product editor's suggestions, one model for every editor (an editor opened
+        # before the catalogue arrives fills as soon as it does)
+        self.choices = QStandardItemModel(self)
 
     # -- content ----------------------------------------------------------------------------
+    def set_products(self, products: list[ProductInfo]) -> None:
+        self.products = {p.id: p for p in products}
+        self.choices.clear()
+        for p in sorted(products, key=lambda p: p.code):
+            item = QStandardItem(product_label(p))
+            item.setData(p.id, PRODUCT_ROLE)
+            item.setEditable(False)
+            self.choices.appendRow(item)
+
     def set_lines(self, lines: list[Line]) -> None:
         self.beginResetModel()
         self.lines = list(lines)
@@ -96,6 +131,7 @@ class LinesModel(QAbstractTableModel):
         if line.product_id == product.id:
             return  # the same pick committed again keeps the agent's price and quantity
         line.product_id, line.product_name = product.id, product.name
+        line.specification = product.specification
         line.unit_price, line.quantity, line.kind = product.retail_price, 1, LineKind.DIRECT
         self.dataChanged.emit(self.index(row, 0), self.index(row, AMOUNT))
         self.totals_changed.emit()
@@ -107,21 +143,25 @@ class LinesModel(QAbstractTableModel):
         return sum(ln.quantity for ln in self.lines)
 
     def find_product(self, text: str) -> ProductInfo | None:
-        """A typed entry: the completer's label, a name, a short code or a product code."""
+        """A typed entry naming exactly one product: its suggestion label, product code,
+        short code or name. A text naming several (one name in two specifications) names
+        none: the agent picks from the list, where they differ."""
         t = text.strip()
         if not t:
             return None
         for p in self.products.values():
-            if t in (product_label(p), p.name, p.code) or t.upper() == p.short_code.upper():
+            if t in (product_label(p), p.code):
                 return p
-        return None
+        hits = [p for p in self.products.values()
+                if t == p.name or (p.short_code and t.upper() == p.short_code.upper())]
+        return hits[0] if len(hits) == 1 else None
 
     # -- Qt model ---------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.lines)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else 6
+        return 0 if parent.isValid() else COLUMNS
 
     def flags(self, index):
         if not index.isValid():
@@ -129,7 +169,7 @@ class LinesModel(QAbstractTableModel):
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
         if self.editable and index.column() == TRIAL:
             f |= Qt.ItemFlag.ItemIsUserCheckable
-        elif self.editable and index.column() != AMOUNT:
+        elif self.editable and index.column() not in (AMOUNT, SPEC):
             f |= Qt.ItemFlag.ItemIsEditable
         return f
 
@@ -140,6 +180,8 @@ class LinesModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == PRODUCT:
                 return line.product_name
+            if col == SPEC:
+                return line.specification
             if col == PRICE:
                 return f"{line.unit_price:.2f}"
             if col == QUANTITY:
@@ -203,18 +245,86 @@ class LinesModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if (role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal
-                and 0 <= section < 6):
+                and 0 <= section < COLUMNS):
             return self.headers[section]
         return None
 
     def set_headers(self, headers: list[str]) -> None:
         self.headers = list(headers)
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 5)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, COLUMNS - 1)
+
+
+class ProductEditor(QLineEdit):
+    """The product cell's editor. Typing shows the matching products (name, 规格, price,
+    short code); Down opens the list and only moves in it; Return takes the list's
+    highlighted row, or its top row when none is highlighted: always a row on screen."""
+
+    picked = Signal()  # a product was taken from the list: commit it and close
+
+    def __init__(self, lines: LinesModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("productEditor")
+        self.lines = lines
+        self.product_id: int | None = None  # the row taken from the list, if any
+        completer = QCompleter(lines.choices, self)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(8)
+        self.setCompleter(completer)
+        popup = completer.popup()
+        popup.setObjectName("productSuggestions")
+        popup.installEventFilter(self)  # after the completer's filter, so it runs first
+        completer.activated[QModelIndex].connect(self._take)  # a click in the list
+        self.textEdited.connect(self._typed)
+        lines.choices.modelReset.connect(self._catalogue_arrived)
+        lines.choices.rowsInserted.connect(self._catalogue_arrived)
+
+    def _typed(self, _text: str) -> None:
+        self.product_id = None
+
+    def _catalogue_arrived(self, *_args) -> None:
+        # letters typed before the catalogue was loaded get their suggestions now
+        if self.text() and self.hasFocus():
+            self.show_suggestions()
+
+    def show_suggestions(self) -> None:
+        completer = self.completer()
+        completer.setCompletionPrefix(self.text())
+        completer.complete()
+
+    def _take(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        self.product_id = index.data(PRODUCT_ROLE)
+        self.setText(index.data())
+        self.completer().popup().hide()
+        self.picked.emit()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) \
+                and not self.completer().popup().isVisible():
+            self.show_suggestions()  # opens the list; never changes the pick by itself
+            return
+        super().keyPressEvent(event)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if (obj is self.completer().popup() and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            popup = self.completer().popup()
+            index = popup.currentIndex()
+            if not index.isValid():
+                index = self.completer().completionModel().index(0, 0)
+            if index.isValid():
+                self._take(index)
+                return True
+        return super().eventFilter(obj, event)
 
 
 class LinesDelegate(QStyledItemDelegate):
-    """Product: an editable combo whose completer matches name or short code anywhere;
-    kind: a combo of 直接销售 / 搭销 / 赠品."""
+    """Product: a ProductEditor; kind: a combo of 直接销售 / 搭销 / 赠品."""
+
+    unknown_product = Signal(str)  # a typed text that names no single product
 
     def __init__(self, model: LinesModel, parent=None) -> None:
         super().__init__(parent)
@@ -222,17 +332,9 @@ class LinesDelegate(QStyledItemDelegate):
 
     def createEditor(self, parent: QWidget, option, index) -> QWidget:  # noqa: N802
         if index.column() == PRODUCT:
-            combo = QComboBox(parent)
-            combo.setObjectName("productEditor")
-            combo.setEditable(True)
-            combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-            for p in sorted(self.lines.products.values(), key=lambda p: p.code):
-                combo.addItem(product_label(p), p.id)
-            completer = QCompleter(combo.model(), combo)
-            completer.setFilterMode(Qt.MatchFlag.MatchContains)
-            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-            combo.setCompleter(completer)
-            return combo
+            editor = ProductEditor(self.lines, parent)
+            editor.picked.connect(lambda e=editor: self.commit_and_close(e))
+            return editor
         if index.column() == KIND:
             combo = QComboBox(parent)
             combo.setObjectName("kindEditor")
@@ -241,25 +343,30 @@ class LinesDelegate(QStyledItemDelegate):
             return combo
         return super().createEditor(parent, option, index)
 
+    def commit_and_close(self, editor: QWidget) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
     def setEditorData(self, editor: QWidget, index) -> None:  # noqa: N802
-        if index.column() == PRODUCT and isinstance(editor, QComboBox):
-            pid = self.lines.lines[index.row()].product_id
-            i = editor.findData(pid) if pid is not None else -1
-            editor.setCurrentIndex(i)
-            if i < 0:
-                editor.setEditText(self.lines.lines[index.row()].product_name)
+        if index.column() == PRODUCT and isinstance(editor, ProductEditor):
+            line = self.lines.lines[index.row()]
+            product = self.lines.products.get(line.product_id) if line.product_id else None
+            editor.product_id = line.product_id
+            editor.setText(product_label(product) if product else line.product_name)
         elif index.column() == KIND and isinstance(editor, QComboBox):
             editor.setCurrentIndex(max(0, editor.findData(self.lines.lines[index.row()].kind)))
         else:
             super().setEditorData(editor, index)
 
     def setModelData(self, editor: QWidget, model, index) -> None:  # noqa: N802
-        if index.column() == PRODUCT and isinstance(editor, QComboBox):
-            product = self.lines.find_product(editor.currentText())
-            if product is None and editor.currentData() is not None:
-                product = self.lines.products.get(editor.currentData())
+        if index.column() == PRODUCT and isinstance(editor, ProductEditor):
+            product = self.lines.products.get(editor.product_id) if editor.product_id else None
+            if product is None:
+                product = self.lines.find_product(editor.text())
             if product is not None:
                 model.setData(index, product)
+            elif editor.text().strip() and editor.text() != self.lines.lines[index.row()].product_name:
+                self.unknown_product.emit(editor.text().strip())
         elif index.column() == KIND and isinstance(editor, QComboBox):
             model.setData(index, editor.currentData())
         else:

@@ -102,8 +102,8 @@ class ProfileForm(QWidget):
 
     def retranslate_ui(self) -> None:
         texts = {"name": self.tr("&Name"), "registration_no": self.tr("Reg. no."),
-                 "mobile": self.tr("&Mobile"), "landline": self.tr("&Landline"),
-                 "other_phone": self.tr("&Other phone"), "region_id": self.tr("Re&gion"),
+                 "mobile": self.tr("Mo&bile"), "landline": self.tr("Landline"),
+                 "other_phone": self.tr("Other phone"), "region_id": self.tr("Re&gion"),
                  "address": self.tr("Add&ress"), "customer_class": self.tr("Class"),
                  "source": self.tr("Source"), "owner": self.tr("Owner"),
                  "callback_agent_id": self.tr("Callback agent"),

@@ -122,6 +122,12 @@ class CustomerRecordPanel(Panel):
         save = QShortcut(QKeySequence.StandardKey.Save, box)
         save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         save.activated.connect(self.save)
+        # 销售 from anywhere in the main window: F2-F5 are the phone's keys, F6 the
+        # customer directory
+        sell = QShortcut(QKeySequence("F7"), box)
+        sell.setObjectName("sellShortcut")
+        sell.setContext(Qt.ShortcutContext.WindowShortcut)
+        sell.activated.connect(self.sell)
         self._clear_tabs()
         start_soon(box, self._load_choices)
         return box
@@ -148,15 +154,15 @@ class CustomerRecordPanel(Panel):
         super().retranslate_ui()
         if not self.is_built:
             return
-        for i, text in enumerate((self.tr("&Profile"), self.tr("Con&tacts"),
+        for i, text in enumerate((self.tr("&Profile"), self.tr("C&ontacts"),
                                   self.tr("Rem&inders"), self.tr("Sal&es"),
                                   self.tr("&Feedback"))):
             self.tabs.setTabText(i, text)
-        for key, text in (("save", self.tr("&Save")), ("sell", self.tr("Se&ll")),
-                          ("remind", self.tr("Re&mind")), ("dial", self.tr("&Dial"))):
+        for key, text in (("save", self.tr("Sa&ve")), ("sell", self.tr("Sell (F7)")),
+                          ("remind", self.tr("Re&mind")), ("dial", self.tr("Dial"))):
             self.buttons[key].setText(text)
         self.buttons["save"].setToolTip(self.tr("Save the profile (Ctrl+S)"))
-        self.open_existing.setText(self.tr("&Open existing record"))
+        self.open_existing.setText(self.tr("Open e&xisting record"))
         self._update_heading()
 
     def _update_heading(self) -> None:
@@ -253,6 +259,8 @@ class CustomerRecordPanel(Panel):
         return True
 
     def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.contacts and self.contacts.isEnabled():
+            self.contacts.content.setFocus()  # the tab is opened to write a contact
         if self.tabs.currentWidget() is self.feedback and self.feedback.stale:
             self.feedback.refresh()
 

@@ -75,6 +75,8 @@ class ContactsTab(RecordTab):
         self.save_button.setObjectName("saveContact")
         self.new_button.clicked.connect(self.new_contact)
         self.save_button.clicked.connect(self.save)
+        for edit in (self.content, self.our_staff, self.demand_info):
+            edit.returnPressed.connect(self.save)  # Return in a field saves the contact
         self.captions = [QLabel() for _ in range(3)]
         # two compact rows under the log (the record is short at 1366×768)
         row1 = QHBoxLayout()
@@ -109,12 +111,13 @@ class ContactsTab(RecordTab):
             Column("demand_info", self.tr("Demand details"))])
         fill_combo(self.channel, channel_names().items())
         fill_combo(self.demand_type, demand_names().items(), empty=self.tr("(demand type)"))
-        for label, text in zip(self.captions, (self.tr("Contact"), self.tr("C&ontent"),
-                                               self.tr("Demand de&tails")), strict=True):
+        for label, text in zip(self.captions, (self.tr("Contact"), self.tr("Co&ntent"),
+                                               self.tr("Demand details")), strict=True):
             label.setText(text)
         self.our_staff.setPlaceholderText(self.tr("Our staff"))
-        self.new_button.setText(self.tr("&New contact"))
-        self.save_button.setText(self.tr("Save &contact"))
+        self.new_button.setText(self.tr("New contact"))
+        self.save_button.setText(self.tr("Save contact"))
+        self.save_button.setToolTip(self.tr("Save the contact (Return in its fields)"))
 
     def set_varieties(self, varieties: list[tuple[int, str]]) -> None:
         fill_combo(self.variety, varieties, empty=self.tr("(variety)"))
@@ -199,8 +202,8 @@ class RemindersTab(RecordTab):
         self.model.set_columns([
             Column("due_at", self.tr("Due"), local_time), Column("done", self.tr("Done")),
             Column("owner_name", self.tr("Set by")), Column("note", self.tr("Note"))])
-        self.new_button.setText(self.tr("&New reminder"))
-        self.done_button.setText(self.tr("Mark &done"))
+        self.new_button.setText(self.tr("New reminder"))
+        self.done_button.setText(self.tr("Mar&k done"))
 
     def show_rows(self, customer_id: int | None, rows: list) -> None:
         self.customer_id = customer_id
@@ -297,9 +300,9 @@ class FeedbackTab(RecordTab):
                                 Column("employee_name", self.tr("Staff")),
                                 Column("text", self.tr("Opinion or suggestion"))])
         self.text.setPlaceholderText(self.tr("The customer's opinion or suggestion"))
-        self.add_button.setText(self.tr("&Add"))
+        self.add_button.setText(self.tr("Add"))
         self.add_button.setToolTip(self.tr("Add the opinion or suggestion"))
-        self.refresh_button.setText(self.tr("Re&fresh"))
+        self.refresh_button.setText(self.tr("Refresh"))
 
     def set_customer(self, customer_id: int | None) -> None:
         self.customer_id = customer_id

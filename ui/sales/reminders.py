@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,9 +23,9 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
+from ui.kit.changes import Change
 from ui.kit.formats import local_time
 from ui.kit.forms import FieldErrors, save_cancel_buttons, submit
-from ui.kit.changes import Change
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, TableModel
 from ui.kit.tasks import start_soon, task_slot
@@ -100,9 +101,9 @@ class ReminderListPanel(Panel):
             return
         self.to_label.setText(self.tr("to"))
         self.include_done.setText(self.tr("Include done"))
-        for key, text in (("refresh", self.tr("Re&fresh")), ("done", self.tr("Mark &done")),
-                          ("open", self.tr("&Go to customer")),
-                          ("new", self.tr("&New reminder"))):
+        for key, text in (("refresh", self.tr("Refresh")), ("done", self.tr("Mark done")),
+                          ("open", self.tr("Go to c&ustomer")),
+                          ("new", self.tr("Ne&w reminder"))):
             self.buttons[key].setText(text)
 
     def show_status(self, text: str) -> None:
@@ -186,6 +187,10 @@ class ReminderDialog(QDialog):
         self.errors.widgets["group_number"] = self.scope
         self.errors.labels["group_number"] = self.errors.labels["scope"]
         self.buttons = save_cancel_buttons(self, form, self.errors, 380)
+        # the note is what the agent writes (the time defaults to tomorrow 10:00);
+        # Return makes a new line in it, Ctrl+Return saves
+        save_key = QShortcut(QKeySequence("Ctrl+Return"), self)
+        save_key.activated.connect(self.submit)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
@@ -198,6 +203,10 @@ class ReminderDialog(QDialog):
         for g in self.ctx.settings.groups:
             self.scope.addItem(self.tr("My callback group {group}").format(group=g),
                                (ReminderScope.GROUP, g))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.note.setFocus()
 
     def due_at(self) -> dt.datetime:
         """The local wall-clock time the agent picked, as an aware datetime."""

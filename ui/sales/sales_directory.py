@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 from agent_app.services.archives import ArchiveService
 from agent_app.services.orders import OrderService, SalesQuery
 from ui.errors import reported
-from ui.kit.formats import local_time
 from ui.kit.changes import Change
+from ui.kit.formats import local_time
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, PagedTableModel
 from ui.kit.tasks import start_soon, task_slot
@@ -137,7 +137,7 @@ class SalesDirectoryPanel(Panel):
         fill_combo(self.delivery, delivery_names().items(), empty=self.tr("Any delivery"))
         fill_combo(self.field, order_search_fields(), empty=self.tr("(no text criterion)"))
         self.text.setPlaceholderText(self.tr("Search text"))
-        self.search_button.setText(self.tr("&Search"))
+        self.search_button.setText(self.tr("Search"))
         for combo, text in ((self.medium, self.tr("Any medium")),
                             (self.variety, self.tr("Any variety")),
                             (self.region, self.tr("Any region"))):
