@@ -226,7 +226,7 @@ def test_contact_note_and_reminder_by_keyboard(agent, ctid, call_world):
         w = agent()
         sales = w.features["sales"]
         await ring_and_pop(w, ctid, KNOWN_MOBILE)
-        w.features["call"].shortcuts["F2"].activated.emit()
+        w.action("call.answer").trigger()
         await until(lambda: w.features["call"].console.hangup_button.isEnabled())
         kb = Keyboard()
         tab, content, save, remind, note, ok = CONTACT_AND_REMINDER

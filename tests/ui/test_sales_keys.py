@@ -17,8 +17,10 @@ from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
-# the menu bar's mnemonics, the same letters in both languages (ui/main_window.py)
-MENU_BAR = {"Alt+S", "Alt+A", "Alt+D", "Alt+L", "Alt+C", "Alt+T", "Alt+H"}
+# the menu bar's mnemonics, the same letters in both languages (ui/main_window.py); L and
+# T are 物流管理 and 统计分析, shown once those menus have entries, so nothing takes them
+MENU_BAR = {"Alt+S", "Alt+A", "Alt+D", "Alt+C", "Alt+H"}
+MENUS_TO_COME = {"Alt+L", "Alt+T"}
 PHONE_KEYS = {"F2", "F3", "F4", "F5"}
 
 
@@ -56,6 +58,7 @@ def test_the_main_window_has_no_clashing_keys(desk, aloop, lang):
     keys = reachable_keys(w)
     assert MENU_BAR | PHONE_KEYS | {"F6", "F7", "Ctrl+N", "Ctrl+F", "Ctrl+S"} <= set(keys), \
         sorted(keys)
+    assert not MENUS_TO_COME & set(keys), sorted(keys)
     docks = bottom_docks(w)
     assert len(docks) >= 3  # the call console, the sales directory, the reminders
     seen = 0
@@ -74,7 +77,7 @@ def test_the_main_window_has_no_clashing_keys(desk, aloop, lang):
 
 def test_the_maintenance_panel_has_no_clashing_keys(desk, aloop, lang):
     w, _customer = desk
-    panel = w.features["sales"].open_maintenance()
+    panel = w.panel("sales.maintenance")
     record = w.features["sales"].record
     run(aloop, until(lambda: panel.isVisible() and w.ctx.runner.in_flight == 0))
     # the record behind it is parked, not hidden: Qt still answers its keys

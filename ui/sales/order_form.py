@@ -249,7 +249,7 @@ class OrderDialog(ServiceCalls, QDialog):
                          "placement_id": placement.id}
             return
         # no advert airing: the medium the hotline advertises, as the call banner says
-        medium_id = await self._call(archives.medium_of_number, str(call["dialed"]))
+        medium_id = await self.call_service(archives.medium_of_number, str(call["dialed"]))
         if medium_id is not None:
             self.call = {**call, "medium_id": medium_id}
 
