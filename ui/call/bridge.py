@@ -27,16 +27,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from agent_app.cti.callstate import CallState
+from agent_app.cti.client import CtiClient
 from agent_app.cti.link import CtiError
 from ui.call import common as C
 
 log = logging.getLogger(__name__)
-
-
-def _client_class():
-    from agent_app.cti.client import CtiClient
-
-    return CtiClient
 
 
 def error_text(exc: BaseException) -> str:
@@ -145,7 +140,7 @@ class CtiBridge(QObject):
             self._set_status("disconnected", "no credentials" if cred is None else "no seat")
             return
         try:
-            factory = self._factory or _client_class()
+            factory = self._factory or CtiClient
             ssl_ctx = None
             if settings.cti_tls:
                 import ssl

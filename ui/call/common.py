@@ -1,15 +1,12 @@
 """Small pieces the call panels share: status lights, display names of the CTI
-vocabulary, and the services reached by late import.
-
-The call service and the CTI client are other helpers' modules; importing them late
-keeps `ui.call` importable (the console opens, disconnected) while they are missing.
-"""
+vocabulary, and the call feature's two services."""
 from __future__ import annotations
-
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from agent_app.services.calls import CallService
+from agent_app.services.contacts import ContactService
 
 # The call panels read these through this module (C.duration_text …); one copy, in the kit.
 from ui.kit.formats import clock_time as local_time  # noqa: F401
@@ -19,15 +16,11 @@ from ui.kit.tasks import loop_running  # noqa: F401
 GREEN, AMBER, RED, GREY, BLUE = "#2e9d3a", "#e0a100", "#d23a2a", "#9a9a9a", "#2f6fd6"
 
 
-def call_service(ctx) -> Any:
-    from agent_app.services.calls import CallService
-
+def call_service(ctx) -> CallService:
     return ctx.services.get(CallService)
 
 
-def contact_service(ctx) -> Any:
-    from agent_app.services.contacts import ContactService
-
+def contact_service(ctx) -> ContactService:
     return ctx.services.get(ContactService)
 
 

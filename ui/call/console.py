@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from ui.call import common as C
 from ui.call.widgets import DialPad, TodayCalls, TransferPopup, column
 from ui.errors import reported
+from ui.kit.changes import Change
 from ui.kit.panel import Panel
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 class CallConsolePanel(Panel):
     default_area = Qt.DockWidgetArea.BottomDockWidgetArea
+    watches = (Change.CALL,)
 
     def __init__(self, ctx, parent=None) -> None:
         bridge = ctx.cti
@@ -363,7 +365,7 @@ class CallConsolePanel(Panel):
     def save_notes(self) -> None:
         if self.notes_call_id is None or self.pop is None:
             return
-        self._spawn(self._save_notes(self.notes_call_id, self.notes.toPlainText()))
+        self.spawn(self._save_notes(self.notes_call_id, self.notes.toPlainText()))
 
     async def _save_notes(self, call_id: str, text: str) -> None:
         if await reported(self.pop.save_notes(call_id, text), self._say):
@@ -383,12 +385,15 @@ class CallConsolePanel(Panel):
             window.show_notice(text)
 
     # -- today's calls ------------------------------------------------------------------------
+    def on_change(self, kind: str, row_id: int, customer_id: int) -> None:
+        self.schedule_refresh(0)  # 今日通话 with the customer just linked
+
     def schedule_refresh(self, msec: int) -> None:
         QTimer.singleShot(msec, self, self._refresh_soon)
 
     def _refresh_soon(self) -> None:
         if C.loop_running():  # not while Qt tears the window down after the loop stopped
-            self._spawn(self.refresh_today())
+            self.spawn(self.refresh_today())
 
     async def refresh_today(self) -> None:
         if not self.is_built:
@@ -399,8 +404,3 @@ class CallConsolePanel(Panel):
             return
         self.today_model.set_rows(rows)
         self.today_loaded += 1
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)

@@ -30,7 +30,9 @@ from PySide6.QtCore import QObject, Signal
 
 from ui.call import common as C
 from ui.errors import reported
+from ui.kit.changes import Change
 from ui.kit.contracts import CustomerScreen
+from ui.kit.panel import ServiceCalls
 
 log = logging.getLogger(__name__)
 KEEP_ENDED = 50  # ended calls remembered for a late registration or recording
@@ -49,7 +51,7 @@ class PoppedCall:
     banner: str = ""              # the banner as popped, before the call's end is added
 
 
-class ScreenPop(QObject):
+class ScreenPop(ServiceCalls, QObject):
     popped = Signal(str, str)          # call_id, "record" | "pick" | "new"
     failed = Signal(str)               # text for the console's message line
 
@@ -94,13 +96,13 @@ class ScreenPop(QObject):
         t0 = time.perf_counter()
         call = view.as_dict()
         self._begin(call)  # now: the call may end before the pop task first runs
-        self._spawn(self.pop(call, view.caller, view.dialed, view.group or "", t0))
+        self.spawn(self.pop(call, view.caller, view.dialed, view.group or "", t0))
 
     def on_answered(self, view) -> None:
         t0 = time.perf_counter()
         call = view.as_dict()
         self._begin(call)
-        self._spawn(self.pop(call, view.dialed, "", view.group or "", t0))
+        self.spawn(self.pop(call, view.dialed, "", view.group or "", t0))
 
     def on_ended(self, view) -> None:
         state = self.calls[view.call_id]
@@ -110,7 +112,7 @@ class ScreenPop(QObject):
         state.talk_s = view.talk_s
         state.call = {**state.call, **view.as_dict()}
         self._end_banner(state, view)
-        self._spawn(self.log_call(state, notes=self.notes_source(view.call_id)))
+        self.spawn(self.log_call(state, notes=self.notes_source(view.call_id)))
 
     def _end_banner(self, state: PoppedCall, view) -> None:
         """The banner of the call on the record, with how it ended."""
@@ -127,14 +129,14 @@ class ScreenPop(QObject):
         if state is not None:
             state.recording_id = event.get("recording_id")
             if state.ended:
-                self._spawn(self.log_call(state))
+                self.spawn(self.log_call(state))
 
     def on_registered(self, customer_id: int, call_id: str) -> None:
         state = self.calls.get(call_id)
         if state is None:
             return
         state.customer_id, state.registered = customer_id, True
-        self._spawn(self.link(state))
+        self.spawn(self.link(state))
 
     def on_opened(self, customer_id: int, call_id: str) -> None:
         """The agent picked one of several matches (or opened a record) for this call."""
@@ -142,7 +144,7 @@ class ScreenPop(QObject):
         if state is not None and state.customer_id is None:
             state.customer_id = customer_id
             if state.ended:
-                self._spawn(self.log_call(state))
+                self.spawn(self.log_call(state))
 
     def _record_shown_for(self, call_id: str | None) -> int | None:
         """The customer the record shows for this call, if it shows one."""
@@ -221,11 +223,15 @@ class ScreenPop(QObject):
             return False
         talk = state.talk_s
         async with self._lock:  # answer-time and end-time writes of one call in order
-            await self._write(C.contact_service(self.ctx).log_call, self.ctx.actor,
-                              customer_id=state.customer_id, call_id=state.call["call_id"],
-                              direction=state.direction, at=state.at,
-                              duration_s=None if talk is None else int(round(talk)),
-                              recording_id=state.recording_id, notes=notes)
+            _ok, contact = await self._write(
+                C.contact_service(self.ctx).log_call, self.ctx.actor,
+                customer_id=state.customer_id, call_id=state.call["call_id"],
+                direction=state.direction, at=state.at,
+                duration_s=None if talk is None else int(round(talk)),
+                recording_id=state.recording_id, notes=notes)
+        if contact is not None:  # the record's 联系 tab shows it at once
+            self.ctx.changes.announce(Change.CONTACT, contact.id,
+                                      customer_id=state.customer_id)
         return True
 
     async def save_notes(self, call_id: str, text: str) -> bool:
@@ -237,32 +243,31 @@ class ScreenPop(QObject):
 
     async def link(self, state: PoppedCall) -> None:
         async with self._lock:
-            await self._write(C.call_service(self.ctx).link_customer, self.ctx.actor,
-                              state.call["call_id"], state.customer_id)
+            linked, _ = await self._write(C.call_service(self.ctx).link_customer,
+                                          self.ctx.actor, state.call["call_id"],
+                                          state.customer_id)
+        if linked:  # today's calls and the call query show the customer
+            self.ctx.changes.announce(Change.CALL, 0, customer_id=state.customer_id)
         if state.ended:
             await self.log_call(state, notes=self.notes_source(state.call["call_id"]))
 
-    async def _write(self, fn, *args, **kwargs) -> None:
-        await reported(self.ctx.runner.call(fn, *args, **kwargs), self.failed.emit)
+    async def _write(self, fn, *args, **kwargs) -> tuple[bool, object]:
+        """(True, the service's result), or (False, None) after a known error, which goes
+        to the console's message line; a bug propagates to the crash dialog."""
+        ok = False
+
+        async def call():
+            nonlocal ok
+            result = await self.ctx.runner.call(fn, *args, **kwargs)
+            ok = True
+            return result
+        result = await reported(call(), self.failed.emit)
+        return ok, result
 
     # -- housekeeping -----------------------------------------------------------------------
     def _forget_old(self) -> None:
         while len(self.calls) > KEEP_ENDED:
             self.calls.popitem(last=False)
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task) -> None:
-        """A bug in a pop or a write must not vanish with its task: log it with its
-        traceback and tell the agent on the console's message line."""
-        self._tasks.discard(task)
-        if task.cancelled() or task.exception() is None:
-            return
-        log.error("screen-pop task failed", exc_info=task.exception())
-        self.failed.emit(self.tr("The screen-pop failed (a program error); see the log."))
 
     async def drain(self) -> None:
         """Wait for pops and writes in flight (tests, and before the window closes)."""
