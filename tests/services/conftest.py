@@ -20,3 +20,34 @@ def _cheap_hashes(monkeypatch):
         import agent_app.security as security
         monkeypatch.setattr(security, "_hasher",
                             PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def operator(database, superadmin, login, name, permissions=None):
+    """A new operator (password 'pass1234') and the Actor for it."""
+    from agent_app.services.accounts import AccountService
+    from db.enums import Role
+
+    accounts = AccountService(database)
+    accounts.add_employee(superadmin, login=login, name=name, role=Role.OPERATOR,
+                          password="pass1234", must_change_password=False,
+                          permissions=permissions)
+    return accounts.authenticate(login, "pass1234").actor
+
+
+@pytest.fixture
+def agent(database, superadmin):
+    """Operator 1001 李娜."""
+    return operator(database, superadmin, "1001", "李娜")
+
+
+@pytest.fixture
+def other(database, superadmin):
+    """Operator 1002 张伟, to show what one agent may not do to another's customers."""
+    return operator(database, superadmin, "1002", "张伟")
+
+
+@pytest.fixture
+def keeper(database, superadmin):
+    """Operator 1003 赵敏 with the customer-maintenance permission."""
+    from db.enums import Permission
+    return operator(database, superadmin, "1003", "赵敏", {Permission.CUSTOMER_MAINTENANCE})

@@ -6,8 +6,7 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, until
+from tests.ui.helpers import run, until
 from ui.archives.table import Column
 from ui.sales.models import BLUE, BROWN_GREEN, PINK, YELLOW, PagedTableModel, customer_colour
 from ui.sales.order_lines import LinesModel

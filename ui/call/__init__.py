@@ -132,6 +132,8 @@ class _Texts(QObject):
             # log out cleanly (the server frees the seat at once, no grace period)
             if C.loop_running():
                 asyncio.ensure_future(self.feature.aclose())
+            # the console's clock ticks for a window that is on screen, not for a closed one
+            self.feature.console.timer.stop()
         return False
 
 
