@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import uuid
+import weakref
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -104,22 +105,32 @@ def _pending_tasks() -> set:
     return {t for t in list(asyncio.tasks._all_tasks) if not t.done()}
 
 
-def _running_qtimers() -> set:
-    """Active QTimers owned by the application or by a top-level widget (the timers a
-    test's windows and panels create)."""
-    if "PySide6.QtWidgets" not in sys.modules:
-        return set()
+# QTimers started (QTimer.start) since the running test began; QTimer.start is wrapped
+# once Qt is loaded, which a test module's imports do before any test runs.
+_STARTED_TIMERS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _track_qtimers() -> None:
+    if "PySide6.QtCore" not in sys.modules:
+        return
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance()
-    if app is None:
-        return set()
-    timers = set()
-    for owner in [app, *app.topLevelWidgets()]:
-        for t in owner.findChildren(QTimer):
-            if t.isActive():
-                timers.add(t)
-    return timers
+    if getattr(QTimer.start, "_tracked", False):
+        return
+    start = QTimer.start
+
+    def tracked_start(self, *args):
+        _STARTED_TIMERS.add(self)
+        return start(self, *args)
+    tracked_start._tracked = True
+    QTimer.start = tracked_start
+
+
+def _running_qtimers() -> list:
+    """The QTimers the test started that still run (and still exist)."""
+    if not _STARTED_TIMERS:
+        return []
+    from shiboken6 import isValid
+    return [t for t in list(_STARTED_TIMERS) if isValid(t) and t.isActive()]
 
 
 def _describe_timer(t) -> str:
@@ -138,7 +149,8 @@ def _no_leaks(request):
     tasks = _pending_tasks()
     children = _children()
     listening = _listening()
-    timers = _running_qtimers()
+    _track_qtimers()
+    _STARTED_TIMERS.clear()
     yield
     leaked = []
     for t in threading.enumerate():
@@ -154,7 +166,7 @@ def _no_leaks(request):
         leaked.append(f"asyncio task {task.get_name()} running {task.get_coro()!r}")
     leaked += [f"child process {pid} ({_cmdline(pid)})" for pid in _children() - children]
     leaked += [f"listening socket {s}" for s in _listening() - listening]
-    leaked += [_describe_timer(t) for t in _running_qtimers() - timers]
+    leaked += [_describe_timer(t) for t in _running_qtimers()]
     if leaked:
         pytest.fail(f"{request.node.nodeid} left behind:\n  " + "\n  ".join(sorted(leaked)),
                     pytrace=False)
@@ -177,6 +189,7 @@ def qapp(qapp):
 
     collector = GuiThreadCollector(qapp)
     collector.start()
+    _STARTED_TIMERS.discard(collector._timer)   # it runs for the whole session
     _COLLECTORS.append(collector)
     yield qapp
     _COLLECTORS.remove(collector)
