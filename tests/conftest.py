@@ -492,5 +492,8 @@ def desk(qtbot, call_ctx, aloop):
 
     desks = Desks(aloop, call_ctx)
     yield desks
-    close_windows(w for w, _feature in desks.made)
-    qtbot.wait(10)
+    from shiboken6 import isValid
+
+    windows = [w for w, _feature in desks.made]
+    close_windows(windows)
+    qtbot.waitUntil(lambda: not any(isValid(w) for w in windows))   # deleted by Qt
