@@ -121,7 +121,7 @@ def test_resume_within_grace_and_logout_after(run_server):
         await a1.event("call_ringing")
         await a1.request("answer", call_id=cid)
         await a1.close()  # the link drops mid-call
-        await asyncio.sleep(0.2)
+        await until(lambda: len(server.conns) == 1)   # the server saw it drop (boss stays)
         again = await Wire.connect(server.port)
         r = await again.login("1001", PASSWORD, "8001", ["21"])
         assert r["ok"] and r["resumed"] is True and r["call"]["call_id"] == cid
