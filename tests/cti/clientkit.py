@@ -16,6 +16,15 @@ def run(coro, timeout: float = 60):
     return asyncio.run(main())
 
 
+async def until(pred, timeout: float = 5) -> None:
+    """Until `pred()` holds, checked every 10 ms; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.01)
+
+
 class Recorder:
     """on_status / on_event sink with a polling wait (no extra tasks to clean up)."""
 

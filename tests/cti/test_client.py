@@ -147,8 +147,7 @@ def test_reconnects_to_a_restarted_server(servers):
         with pytest.raises(CtiError) as exc:
             await client.ready()
         assert exc.value.code == "not_connected"
-        await asyncio.sleep(0.8)  # a few refused attempts, backing off
-        assert ("disconnected", "connect_failed") in rec.statuses
+        await rec.status("disconnected", "connect_failed", after=at)  # refused, backing off
         server = await start(port=port)
         await rec.status("logged_in", after=at, timeout=10)
         names = rec.names()

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from agent_app.cti.client import CtiError
-from tests.cti.clientkit import Recorder, client_for, run, stop_in_time
+from tests.cti.clientkit import Recorder, client_for, run, stop_in_time, until
 
 # -- against fake servers ----------------------------------------------------------------------------
 AGENT = {"user": "1001", "name": "李娜", "seat": "8001", "groups": ["21"], "state": "busy",
@@ -99,7 +99,7 @@ def test_garbage_from_the_server_drops_and_reconnects(garbage):
             await recv(reader)  # the request the test makes: never answered
             send(writer, GARBAGE[garbage])
             await writer.drain()
-            await asyncio.sleep(5)
+            await hang()
         await serve_forever(reader, writer)
 
     async def main():
@@ -235,22 +235,28 @@ def test_fetch_recording_checks_the_hash(tmp_path, honest):
     run(main())
 
 
+async def hang() -> None:
+    """A fake server that never answers again: waits until its connection is closed
+    (the Fake's exit cancels it)."""
+    await asyncio.Event().wait()
+
+
 async def _silent(n, reader, writer):
-    await asyncio.sleep(30)
+    await hang()
 
 
 async def _no_logout_answer(n, reader, writer):
     await greet(reader, writer)
     while (await recv(reader))["type"] != "logout":
         pass
-    await asyncio.sleep(30)
+    await hang()
 
 
 async def _dies_mid_fetch(n, reader, writer):
     await greet(reader, writer)
     msg = await recv(reader)
     send(writer, _chunks(b"a" * 3000, "0" * 64, msg["id"])[0])
-    await asyncio.sleep(30)
+    await hang()
 
 
 @pytest.mark.parametrize("behave,state", [
@@ -291,7 +297,7 @@ def test_stop_returns_quickly_in_every_state(behave, state, tmp_path):
             fetch = None
             if behave is _dies_mid_fetch:
                 fetch = asyncio.ensure_future(client.fetch_recording("r", tmp_path / "r.wav"))
-                await asyncio.sleep(0.2)
+                await until(lambda: (tmp_path / "r.part").exists())   # the fetch is under way
             await stop_in_time(client)
             if fetch is not None:
                 with pytest.raises(CtiError) as exc:

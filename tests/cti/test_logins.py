@@ -11,6 +11,7 @@ from agent_app.cti.routing import RoutingError
 from agent_app.cti.store import LoginRecord
 from agent_app.cti.tickets import Tickets
 from agent_app.security import hash_password
+from tests.cti.clientkit import until
 
 HASH = hash_password("pw")
 
@@ -42,12 +43,12 @@ def test_concurrent_logins_share_one_query_per_batch():
     async def main():
         ticket = tickets.issue("1002", "8002", "10.0.0.2", HASH, 1000.0)
         first = asyncio.create_task(logins.check("1001", "pw", "8001", "10.0.0.1", None, 1000.0))
-        await asyncio.sleep(0.05)  # the first lookup is running
+        await until(lambda: store.batches)  # the first lookup is running
         rest = [asyncio.create_task(logins.check(u, "wrong", seat, ip, t, 1000.5))
                 for u, seat, ip, t in (("1002", "8002", "10.0.0.2", ticket),
                                        ("1003", "8003", "10.0.0.3", None),
                                        ("banned", "8004", "10.0.0.4", None))]
-        await asyncio.sleep(0.05)
+        await until(lambda: set(logins._wanted) == {"1002", "1003", "banned"})  # all waiting
         store.release.set()
         rec, by_ticket = await first
         assert rec.name == "name 1001" and not by_ticket

@@ -9,6 +9,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.cti.clientkit import until
 from tests.cti.conftest import PASSWORD
 from tests.cti.wire import Wire
 
@@ -55,11 +56,13 @@ def test_each_framing_rule(run_server):
         assert r["error"]["code"] == "unknown_type"
         assert (await w.request("hello", protocol=1, extra_field={"ignored": True}))["ok"]
         # a partial line followed by a close is never acted on
+        open_before = len(server.conns)
         r2, w2 = await asyncio.open_connection("127.0.0.1", server.port)
+        await until(lambda: len(server.conns) == open_before + 1)
         w2.write(b'{"type":"hello","id":1,"protocol":1}')  # no newline
         await w2.drain()
         w2.close()
-        await asyncio.sleep(0.1)
+        await until(lambda: len(server.conns) == open_before)  # the server saw the close
         assert server.acd.agents["1001"].state == "busy"
         await w.close()
         await v.close()

@@ -6,6 +6,7 @@ import asyncio
 import socket
 import time
 
+from tests.cti.clientkit import until
 from tests.cti.conftest import PASSWORD
 from tests.cti.wire import Wire
 
@@ -22,8 +23,7 @@ def test_a_client_that_stops_reading_is_dropped_not_waited_for(run_server):
                     b'{"type":"login","id":2,"user":"1001","password":"%s","seat":"8001",'
                     b'"groups":["21"]}\n' % PASSWORD.encode()):
             w.write(msg)
-        await asyncio.sleep(0.3)
-        assert "1001" in server.by_user
+        await until(lambda: "1001" in server.by_user)
         other = await Wire.connect(server.port)
         assert (await other.login("1002", PASSWORD, "8002", ["21"]))["ok"]
         boss = await Wire.connect(server.port)
@@ -36,8 +36,7 @@ def test_a_client_that_stops_reading_is_dropped_not_waited_for(run_server):
             if "1001" not in server.by_user:
                 break
         elapsed = time.perf_counter() - t0
-        await asyncio.sleep(0.2)
-        assert "1001" not in server.by_user  # dropped: its queue filled
+        await until(lambda: "1001" not in server.by_user)  # dropped: its queue filled
         assert (await other.request("ping", timeout=2))["ok"]  # the others never waited
         assert elapsed < 10
         for c in (other, boss):

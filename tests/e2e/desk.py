@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def until(pred: Callable[[], object], timeout: float, what: str, step: float = 0.05):
+    """`pred()`'s first true value, polled every `step` seconds; TimeoutError after
+    `timeout`. A poll, because what these tests wait for happens in other processes (a
+    desk under Xvfb, agent-ctid, the database): no Qt signal or asyncio event of this
+    process can tell when it happened."""
     end = time.monotonic() + timeout
     while True:
         value = pred()

@@ -13,8 +13,7 @@ import asyncio
 
 import pytest
 
-from tests.ui.call_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.call_fixtures import (
+from tests.ui.calls import (
     HOTLINE,
     KNOWN_MOBILE,
     MULTIMEDIA_NOISE,
@@ -47,7 +46,7 @@ def app_window(call_ctx, aloop, qtbot):
 
 
 def test_calls_end_to_end(app_window, aloop, ctid, call_world):
-    async def main():  # one coroutine, the links closed inside it (see tests/ui/call_fixtures)
+    async def main():  # one coroutine, the links closed inside it (see tests/ui/calls.py)
         try:
             await asyncio.wait_for(scenario(app_window, ctid, call_world), 120)
         finally:

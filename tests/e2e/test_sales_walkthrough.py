@@ -19,8 +19,7 @@ from agent_app.services.customers import CustomerService
 from agent_app.services.orders import OrderService
 from db.engine import Database
 from db.models import Customer, Product, SalesOrder
-from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures (aloop)
-from tests.ui.shell_fixtures import until
+from tests.ui.helpers import until
 from ui.sales.order_lines import KIND, PRODUCT, QUANTITY
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")

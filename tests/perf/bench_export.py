@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
 def write_only(rows: int, folder: Path) -> None:
-    from tests.ui.kit_fixtures import COLUMNS, report_row
+    from tests.ui.reports import COLUMNS, report_row
     from ui.kit.export import write_xlsx
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -42,7 +42,7 @@ def gui(rows: int, folder: Path) -> None:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from tests.ui.kit_fixtures import COLUMNS, report_row
+    from tests.ui.reports import COLUMNS, report_row
     from ui import i18n
     from ui.kit.export import ExcelExport
     from ui.worker import LagProbe

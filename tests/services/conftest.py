@@ -20,3 +20,66 @@ def _cheap_hashes(monkeypatch):
         import agent_app.security as security
         monkeypatch.setattr(security, "_hasher",
                             PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def operator(database, superadmin, login, name, permissions=None):
+    """A new operator (password 'pass1234') and the Actor for it."""
+    from agent_app.services.accounts import AccountService
+    from db.enums import Role
+
+    accounts = AccountService(database)
+    accounts.add_employee(superadmin, login=login, name=name, role=Role.OPERATOR,
+                          password="pass1234", must_change_password=False,
+                          permissions=permissions)
+    return accounts.authenticate(login, "pass1234").actor
+
+
+@pytest.fixture
+def agent(database, superadmin):
+    """Operator 1001 李娜."""
+    return operator(database, superadmin, "1001", "李娜")
+
+
+@pytest.fixture
+def other(database, superadmin):
+    """Operator 1002 张伟, to show what one agent may not do to another's customers."""
+    return operator(database, superadmin, "1002", "张伟")
+
+
+@pytest.fixture
+def keeper(database, superadmin):
+    """Operator 1003 赵敏 with the customer-maintenance permission."""
+    from db.enums import Permission
+    return operator(database, superadmin, "1003", "赵敏", {Permission.CUSTOMER_MAINTENANCE})
+
+
+@pytest.fixture
+def shop(database, superadmin):
+    """Two varieties, three products, two media, an operator and a customer, and the
+    order service (tests/services/test_orders*.py)."""
+    from agent_app.services.archives import ArchiveService
+    from agent_app.services.customers import CustomerDraft, CustomerService
+    from agent_app.services.orders import OrderService
+
+    arch = ArchiveService(database)
+    eye = arch.save_variety(superadmin, name="眼保姆")
+    soft = arch.save_variety(superadmin, name="操盘手软件")
+    p1 = arch.save_product(superadmin, name="眼保姆豪华版", variety_id=eye.id, unit="台",
+                           short_code="YBM1", retail_price="398.00")
+    p2 = arch.save_product(superadmin, name="眼保姆护目贴", variety_id=eye.id, unit="盒",
+                           short_code="YBM2", retail_price="58.50")
+    p3 = arch.save_product(superadmin, name="操盘手标准版", variety_id=soft.id, unit="套",
+                           short_code="CPS1", retail_price="1280")
+    tv = arch.save_medium(superadmin, type="电视", name="江苏卫视")
+    web = arch.save_medium(superadmin, type="网络", name="官网")
+    agent = operator(database, superadmin, "1001", "李娜")
+    customer = CustomerService(database).register(
+        agent, CustomerDraft(name="王建国", mobile="13800138000", address="杭州市文三路8号"))
+
+    class Shop:
+        pass
+    s = Shop()
+    s.db, s.admin, s.agent, s.customer = database, superadmin, agent, customer
+    s.products, s.media = (p1, p2, p3), (tv, web)
+    s.svc = OrderService(database)
+    return s

@@ -9,10 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from agent_app.errors import NotFound, StaleEdit, ValidationError
-from agent_app.services.accounts import AccountService
 from agent_app.services.contacts import ContactDraft, ContactService
 from agent_app.services.customers import CustomerDraft, CustomerService
-from db.enums import Role
 from db.models import Contact, FeedbackNote, Variety
 
 UTC = dt.UTC
@@ -22,23 +20,6 @@ T0 = dt.datetime(2024, 5, 1, 9, 30, tzinfo=UTC)  # whole seconds: MariaDB DATETI
 @pytest.fixture
 def svc(database):
     return ContactService(database)
-
-
-def _operator(database, superadmin, login, name):
-    accounts = AccountService(database)
-    accounts.add_employee(superadmin, login=login, name=name, role=Role.OPERATOR,
-                          password="pass1234", must_change_password=False)
-    return accounts.authenticate(login, "pass1234").actor
-
-
-@pytest.fixture
-def agent(database, superadmin):
-    return _operator(database, superadmin, "1001", "李娜")
-
-
-@pytest.fixture
-def other(database, superadmin):
-    return _operator(database, superadmin, "1002", "张伟")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 
 from agent_app.errors import ValidationError
 from agent_app.search_text import query_grams
-from agent_app.services.accounts import AccountService
 from agent_app.services.customer_query import (
     CustomerQuery,
     CustomerQueryService,
@@ -18,7 +17,6 @@ from agent_app.services.customer_query import (
 )
 from agent_app.services.customers import SITE_ZONE, CustomerDraft, CustomerService
 from agent_app.services.search_stats import ContainsPlan
-from db.enums import Role
 from db.models import Customer, Region, SalesOrder, Variety
 
 
@@ -30,14 +28,6 @@ def customers(database):
 @pytest.fixture
 def query(database):
     return CustomerQueryService(database)
-
-
-@pytest.fixture
-def agent(database, superadmin):
-    accounts = AccountService(database)
-    accounts.add_employee(superadmin, login="1001", name="李娜", role=Role.OPERATOR,
-                          password="pass1234", must_change_password=False)
-    return accounts.authenticate("1001", "pass1234").actor
 
 
 @pytest.fixture

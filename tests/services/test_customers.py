@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from agent_app.errors import StaleEdit, ValidationError
-from agent_app.services.accounts import AccountService
 from agent_app.services.customers import CustomerDraft, CustomerService, DuplicatePhone
 from db.enums import Role
 from db.models import Customer, Region
@@ -18,14 +17,6 @@ from db.models import Customer, Region
 @pytest.fixture
 def svc(database):
     return CustomerService(database)
-
-
-@pytest.fixture
-def agent(database, superadmin):
-    accounts = AccountService(database)
-    accounts.add_employee(superadmin, login="1001", name="李娜", role=Role.OPERATOR,
-                          password="pass1234", must_change_password=False)
-    return accounts.authenticate("1001", "pass1234").actor
 
 
 def test_register_normalises_and_numbers(svc, agent):

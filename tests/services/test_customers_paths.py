@@ -21,7 +21,7 @@ from agent_app.services.customers import (
 from db.models import Customer, CustomerInitialsKey, CustomerPhone
 from tests.services import test_customers as base
 
-svc, agent = base.svc, base.agent   # the fixtures: the service, an operator 1001
+svc = base.svc   # the fixture: the customer service (agent 1001 is in conftest.py)
 
 
 def phones_of(database, customer_id) -> dict[str, str]:

@@ -12,7 +12,7 @@ from agent_app.errors import Conflict, Forbidden, NotFound, ValidationError
 from agent_app.services.accounts import AccountService
 from agent_app.services.customers import CustomerDraft, CustomerService
 from agent_app.services.maintenance import CustomerMaintenanceService
-from db.enums import EmployeeStatus, Permission, Role
+from db.enums import EmployeeStatus
 from db.models import AuditLog, Customer, OrderEvent, OrderLine, Product, SalesOrder, Variety
 
 
@@ -24,28 +24,6 @@ def svc(database):
 @pytest.fixture
 def accounts(database):
     return AccountService(database)
-
-
-def _operator(accounts, superadmin, login, name, permissions=None):
-    accounts.add_employee(superadmin, login=login, name=name, role=Role.OPERATOR,
-                          password="pass1234", must_change_password=False,
-                          permissions=permissions)
-    return accounts.authenticate(login, "pass1234").actor
-
-
-@pytest.fixture
-def agent(accounts, superadmin):
-    return _operator(accounts, superadmin, "1001", "李娜")
-
-
-@pytest.fixture
-def other(accounts, superadmin):
-    return _operator(accounts, superadmin, "1002", "张伟")
-
-
-@pytest.fixture
-def keeper(accounts, superadmin):
-    return _operator(accounts, superadmin, "1003", "赵敏", {Permission.CUSTOMER_MAINTENANCE})
 
 
 @pytest.fixture

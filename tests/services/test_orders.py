@@ -25,36 +25,6 @@ from db.enums import Permission, Role
 from db.models import Customer, OrderEvent, OrderLine, SalesOrder
 
 
-@pytest.fixture
-def shop(database, superadmin):
-    """Two varieties, three products, a medium, an operator and a customer."""
-    arch = ArchiveService(database)
-    eye = arch.save_variety(superadmin, name="眼保姆")
-    soft = arch.save_variety(superadmin, name="操盘手软件")
-    p1 = arch.save_product(superadmin, name="眼保姆豪华版", variety_id=eye.id, unit="台",
-                           short_code="YBM1", retail_price="398.00")
-    p2 = arch.save_product(superadmin, name="眼保姆护目贴", variety_id=eye.id, unit="盒",
-                           short_code="YBM2", retail_price="58.50")
-    p3 = arch.save_product(superadmin, name="操盘手标准版", variety_id=soft.id, unit="套",
-                           short_code="CPS1", retail_price="1280")
-    tv = arch.save_medium(superadmin, type="电视", name="江苏卫视")
-    web = arch.save_medium(superadmin, type="网络", name="官网")
-    accounts = AccountService(database)
-    accounts.add_employee(superadmin, login="1001", name="李娜", role=Role.OPERATOR,
-                          password="pass1234", must_change_password=False)
-    agent = accounts.authenticate("1001", "pass1234").actor
-    customer = CustomerService(database).register(
-        agent, CustomerDraft(name="王建国", mobile="13800138000", address="杭州市文三路8号"))
-
-    class Shop:
-        pass
-    s = Shop()
-    s.db, s.admin, s.agent, s.customer = database, superadmin, agent, customer
-    s.products, s.media = (p1, p2, p3), (tv, web)
-    s.svc = OrderService(database)
-    return s
-
-
 def three_lines(shop) -> tuple[OrderLineDraft, ...]:
     p1, p2, _ = shop.products
     return (OrderLineDraft(p1.id), OrderLineDraft(p2.id, quantity=2, kind="bundled"),

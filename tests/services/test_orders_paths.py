@@ -14,10 +14,7 @@ from agent_app.errors import Conflict, Forbidden, NotFound, StaleEdit, UserError
 from agent_app.services.customers import CustomerDraft, CustomerService
 from agent_app.services.orders import MAX_LINES, MAX_QUANTITY, MAX_TOTAL, OrderLineDraft
 from db.models import Customer, OrderEvent, Product, SalesOrder
-from tests.services import test_orders as base
 from tests.services.test_orders import draft, order_state, three_lines
-
-shop = base.shop   # the fixture: two varieties, three products, two media, an agent
 
 
 def refused(exc_type, fn, *args, **kw) -> UserError:

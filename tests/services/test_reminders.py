@@ -9,10 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from agent_app.errors import Conflict, Forbidden, NotFound, StaleEdit, ValidationError
-from agent_app.services.accounts import AccountService
 from agent_app.services.customers import CustomerDraft, CustomerService
 from agent_app.services.reminders import ReminderService
-from db.enums import Permission, Role
 from db.models import AuditLog, Customer, Reminder
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -26,29 +24,6 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 @pytest.fixture
 def svc(database):
     return ReminderService(database)
-
-
-def _operator(database, superadmin, login, name, permissions=None):
-    accounts = AccountService(database)
-    accounts.add_employee(superadmin, login=login, name=name, role=Role.OPERATOR,
-                          password="pass1234", must_change_password=False,
-                          permissions=permissions)
-    return accounts.authenticate(login, "pass1234").actor
-
-
-@pytest.fixture
-def agent(database, superadmin):
-    return _operator(database, superadmin, "1001", "李娜")
-
-
-@pytest.fixture
-def other(database, superadmin):
-    return _operator(database, superadmin, "1002", "张伟")
-
-
-@pytest.fixture
-def keeper(database, superadmin):
-    return _operator(database, superadmin, "1003", "赵敏", {Permission.CUSTOMER_MAINTENANCE})
 
 
 @pytest.fixture

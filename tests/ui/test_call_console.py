@@ -3,8 +3,7 @@ connect and log in, ready/busy, a call pops the caller's record, answer → talk
 hang up → today's list; an unknown number opens a new-customer form with its region."""
 from __future__ import annotations
 
-from tests.ui.call_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.call_fixtures import (
+from tests.ui.calls import (
     HOTLINE,
     KNOWN_MOBILE,
     UNKNOWN_LANDLINE,
@@ -126,15 +125,16 @@ def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_wo
     """The caller hangs up (早释) while the screen-pop lookup is still on the worker: once
     the lookup is back, the call is handed to the contact log (log_call) for the customer
     all the same; without notes the service writes no line for it."""
-    import time as _time
+    import threading
 
     from agent_app.services.calls import CallService
     from agent_app.services.contacts import ContactService
 
     real = CallService.pop_context
+    release = threading.Event()
 
     def slow(self, *args, **kwargs):
-        _time.sleep(1.5)
+        assert release.wait(30), "the test never released the lookup"
         return real(self, *args, **kwargs)
     monkeypatch.setattr(CallService, "pop_context", slow)
     logged: list[dict] = []
@@ -155,6 +155,7 @@ def test_a_call_ending_while_its_lookup_runs_is_still_logged(desk, ctid, call_wo
         await until(lambda: ended, 20)
         assert ended[0].end_cause == "abandoned"
         assert "show_bundle" not in sales.names()  # the lookup is still running
+        release.set()
         await until(lambda: "show_bundle" in sales.names(), 20)
         call_id = ended[0].call_id
         await until(lambda: any(k["call_id"] == call_id for k in logged), 20)

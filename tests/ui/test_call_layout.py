@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QRect
 
-from tests.ui.call_fixtures import MULTIMEDIA_NOISE
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, until
+from tests.ui.calls import MULTIMEDIA_NOISE
+from tests.ui.helpers import run, until
 
 pytestmark = pytest.mark.qt_log_ignore(*MULTIMEDIA_NOISE)
 

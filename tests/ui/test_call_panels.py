@@ -7,8 +7,7 @@ import re
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from tests.ui.call_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.call_fixtures import KNOWN_MOBILE, logged_in_ready, until
+from tests.ui.calls import KNOWN_MOBILE, logged_in_ready, until
 
 
 def test_server_killed_and_restarted_is_survived_without_user_action(desk, ctid):
@@ -179,8 +178,15 @@ def test_no_demo_action_outside_the_demo(desk):
     async def scenario():
         w, feature, _ = desk()
         assert "demo_call" not in feature.actions
+        states = []
+        feature.bridge.agent_changed.connect(lambda agent: states.append(agent.get("state")))
         await until(lambda: feature.bridge.connected)
-        await asyncio.sleep(0.3)
+        await until(lambda: not feature.bridge._tasks)   # the desk's own commands are sent
+        try:   # a reply: the server has handled every earlier command of this link
+            await feature.bridge.client.monitor()
+        except Exception:  # noqa: BLE001, S110 - a refusal is a reply as well
+            pass
+        assert "ready" not in states
         assert (feature.bridge.agent or {}).get("state") == "busy"  # 置忙 until the agent says
     desk.run(scenario())
 

@@ -9,8 +9,7 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.ui.call_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.call_fixtures import (
+from tests.ui.calls import (
     KNOWN_MOBILE,
     MULTIMEDIA_NOISE,
     UNKNOWN_LANDLINE,

@@ -7,8 +7,7 @@ from PySide6.QtCharts import QBarSeries, QLineSeries, QPieSeries
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QImage
 
-from tests.ui.kit_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.kit_fixtures import REGIONS
+from tests.ui.reports import REGIONS
 from ui.kit.chart import PALETTE, ChartView
 
 

@@ -13,8 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
-from tests.ui.kit_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.kit_fixtures import report_row
+from tests.ui.reports import report_row
 from ui.kit import export as X
 from ui.worker import LagProbe
 

@@ -7,8 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
 
 from agent_app.errors import UserError
-from tests.ui.kit_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.shell_fixtures import until
+from tests.ui.helpers import until
 from ui.kit.panel import Panel, ServiceCalls
 from ui.kit.tasks import spawn, task_slot
 

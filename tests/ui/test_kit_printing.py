@@ -13,7 +13,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrintPreviewWidget
 
-from tests.ui.kit_fixtures import *  # noqa: F403 - fixtures
 from ui.fonts import cjk_family
 from ui.kit import printing as P
 

@@ -12,8 +12,7 @@ from PySide6.QtGui import QColor
 
 from agent_app.errors import UserError
 from agent_app.services.paging import Page
-from tests.ui.kit_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.shell_fixtures import until
+from tests.ui.helpers import until
 from ui.kit import formats
 from ui.kit.table import INK, ROW_ROLE, SORT_ROLE, Column, PagedTableModel, TableModel
 from ui.kit.views import make_table_view

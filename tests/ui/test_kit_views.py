@@ -6,8 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStyle, QTableView
 
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, until
+from tests.ui.helpers import run, until
 from ui import i18n
 from ui.kit.panel import Panel
 from ui.kit.registry import PanelEntry, allowed

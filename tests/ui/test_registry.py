@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QObject
 
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, settle, until
+from tests.ui.helpers import run, settle, until
 from ui.features import FEATURES
 from ui.kit.changes import Change
 from ui.kit.contracts import CustomerScreen, Dialer

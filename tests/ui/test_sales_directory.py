@@ -6,8 +6,7 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, until
+from tests.ui.helpers import run, until
 from ui.kit.table import Column, PagedTableModel
 from ui.sales.models import BLUE, BROWN_GREEN, PINK, YELLOW, customer_colour
 from ui.sales.order_lines import LinesModel

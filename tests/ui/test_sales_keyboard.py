@@ -16,8 +16,7 @@ from PySide6.QtGui import QInputMethodEvent, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.ui.call_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.call_fixtures import (
+from tests.ui.calls import (
     KNOWN_MOBILE,
     MULTIMEDIA_NOISE,
     UNKNOWN_LANDLINE,

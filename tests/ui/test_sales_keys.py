@@ -9,9 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from tests.ui.helpers import run, settle, until
 from tests.ui.keymap import clashes, reachable_keys
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, settle, until
 from ui import i18n
 from ui.main_window import MainWindow
 

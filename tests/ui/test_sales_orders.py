@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from agent_app.services.accounts import AccountService
 from db.enums import Permission
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, until
+from tests.ui.helpers import run, until
 from ui.sales.models import BROWN_GREEN, YELLOW
 from ui.sales.order_lines import KIND, PRICE, PRODUCT, QUANTITY, SPEC, TRIAL
 
@@ -202,7 +201,7 @@ def test_new_order_takes_the_medium_of_the_advert_the_caller_answers(shop, sales
 def test_closing_the_form_while_it_saves_loses_nothing(shop, sales_window, aloop, monkeypatch):
     """Close pressed while the save is still on a worker: the form hides at once, the order
     is saved and reported (saved), and the form is deleted only afterwards."""
-    import time as _time
+    import threading
 
     from shiboken6 import isValid
 
@@ -212,9 +211,10 @@ def test_closing_the_form_while_it_saves_loses_nothing(shop, sales_window, aloop
     m = dialog.lines
     assert m.setData(m.index(0, PRODUCT), "ybm")
     real = dialog.orders.create
+    release = threading.Event()
 
     def slow(*args, **kwargs):
-        _time.sleep(0.5)
+        assert release.wait(10), "the test never released the save"
         return real(*args, **kwargs)
     monkeypatch.setattr(dialog.orders, "create", slow)
     saved = []
@@ -223,6 +223,7 @@ def test_closing_the_form_while_it_saves_loses_nothing(shop, sales_window, aloop
     run(aloop, until(lambda: dialog._in_flight == 1))
     dialog.close_button.click()
     assert not dialog.isVisible() and isValid(dialog)   # hidden, not deleted mid-save
+    release.set()
     run(aloop, task)
     assert [o.customer_id for o in saved] == [c.id]
     assert [o.customer_id for o in shop.orders.for_customer(c.id)] == [c.id]

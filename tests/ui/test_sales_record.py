@@ -3,13 +3,13 @@ reminders and feedback tabs."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 from agent_app.services.contacts import ContactService
 from agent_app.services.customer_record import load_bundle
 from agent_app.services.customers import CustomerDraft
 from agent_app.services.reminders import ReminderService
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, until
+from tests.ui.helpers import run, until
 from ui.kit.contracts import Dialer
 
 
@@ -191,24 +191,34 @@ def test_pick_customer_opens_the_chosen_record_for_the_call(shop, sales_window, 
     assert feature.record.profile.edits["mobile"].text() == "13900009999"
 
 
-def slow_loads(monkeypatch, slow_ids, delay=0.4, stale=False):
-    """load_bundle as the record calls it, slower for some customers; `stale` reads the
-    rows first and then waits, as a load that queued behind others would."""
-    import time
+class HeldLoads:
+    """load_bundle as the record calls it, held on its worker for some customers until the
+    test releases it; `stale` reads the rows first and then waits, as a load that queued
+    behind others would (and only the first load of such a customer is held)."""
 
-    import ui.sales.record as record_module
-    real = record_module.load_bundle
+    def __init__(self, monkeypatch, slow_ids, stale=False):
+        import ui.sales.record as record_module
+        real = record_module.load_bundle
+        self.started: list[int] = []   # customer ids whose load is held (list.append is atomic)
+        self.release = threading.Event()
 
-    def load(db, customer_id):
-        if customer_id in slow_ids:
+        def load(db, customer_id):
+            if customer_id not in slow_ids:
+                return real(db, customer_id)
+            bundle = None
             if stale:
                 bundle = real(db, customer_id)
-                slow_ids.discard(customer_id)   # only the first load is the slow one
-                time.sleep(delay)
-                return bundle
-            time.sleep(delay)
-        return real(db, customer_id)
-    monkeypatch.setattr(record_module, "load_bundle", load)
+                slow_ids.discard(customer_id)
+            self.started.append(customer_id)
+            # bounded: a test that fails before releasing must not hang the pool's shutdown
+            assert self.release.wait(10), "the test never released the held load"
+            return bundle if stale else real(db, customer_id)
+        monkeypatch.setattr(record_module, "load_bundle", load)
+
+    def again(self) -> None:
+        """Hold the next loads too."""
+        self.started.clear()
+        self.release.clear()
 
 
 def test_the_customer_asked_for_last_stays_on_screen(shop, sales_window, aloop, monkeypatch):
@@ -216,20 +226,24 @@ def test_the_customer_asked_for_last_stays_on_screen(shop, sales_window, aloop, 
     last must not replace the record the agent is looking at."""
     a, b, c = shop.customer("甲先开"), shop.customer("乙后开"), shop.customer("丙来电")
     record = sales_window().features["sales"].record
-    slow_loads(monkeypatch, {a.id})
+    held = HeldLoads(monkeypatch, {a.id})
 
     async def clicks():
         first = asyncio.ensure_future(record.open_customer(a.id))
-        await asyncio.sleep(0.05)
+        await until(lambda: len(held.started) == 1)
         second = await record.open_customer(b.id)
+        held.release.set()
         return await first, second
     assert run(aloop, clicks()) == (False, True)
     assert record.customer_id == b.id and "乙后开" in record.heading
 
+    held.again()
+
     async def click_then_pop():
         first = asyncio.ensure_future(record.open_customer(a.id))
-        await asyncio.sleep(0.05)
+        await until(lambda: len(held.started) == 1)
         record.show_bundle(load_bundle(shop.db, c.id), call={"call_id": "c-1"})
+        held.release.set()
         return await first
     assert run(aloop, click_then_pop()) is False
     assert record.customer_id == c.id and record.call == {"call_id": "c-1"}
@@ -242,15 +256,15 @@ def test_a_late_reload_does_not_undo_a_newer_one(shop, sales_window, aloop, monk
     record = sales_window().features["sales"].record
     run(aloop, record.open_customer(c.id))
     order = shop.order(c.id)
-    pending = {c.id}
-    slow_loads(monkeypatch, pending, stale=True)
+    held = HeldLoads(monkeypatch, {c.id}, stale=True)
 
     async def saved_then_confirmed():
         first = record.reload_lists()          # reads the unconfirmed order, then waits
-        await until(lambda: not pending)
+        await until(lambda: len(held.started) == 1)
         shop.orders.confirm(shop.admin, order.id, order.version)
-        second = record.reload_lists()
-        await asyncio.gather(first, second)
+        await record.reload_lists()
+        held.release.set()
+        await first
     run(aloop, saved_then_confirmed())
     assert [o.confirmed for o in record.sales.model.rows] == [True]
 
@@ -261,18 +275,25 @@ def test_a_load_that_returns_after_the_record_is_gone_touches_nothing(
     come back to no widget and drop their rows (a RuntimeError about a deleted GlanceLabel
     was seen in CI)."""
     from shiboken6 import isValid
+
+    from ui.sales import SalesFeature
+    sized = []
+    real_heights = SalesFeature._default_heights
+    monkeypatch.setattr(SalesFeature, "_default_heights",
+                        lambda self: (real_heights(self), sized.append(self)))
     c = shop.customer("关窗")
     record = sales_window().features["sales"].record
     run(aloop, record.open_customer(c.id))
-    slow_loads(monkeypatch, {c.id}, delay=0.3)
+    held = HeldLoads(monkeypatch, {c.id})
 
     async def delete_mid_load():
-        await asyncio.sleep(0.3)   # the window's first dock sizing (200 ms after show) done
+        await until(lambda: sized)   # the window's first dock sizing (200 ms after show) done
         opening = asyncio.ensure_future(record.open_customer(c.id))
         reloading = record.reload_lists()
-        await asyncio.sleep(0.05)
+        await until(lambda: len(held.started) == 2)
         record.deleteLater()
         await until(lambda: not isValid(record))   # deleted, the loads still running
+        held.release.set()
         return await opening, await reloading
     # an exception in either would reach pytest-qt's capture and fail the test
     assert run(aloop, delete_mid_load())[0] is False

@@ -11,8 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 from agent_app.services.reminders import ReminderService
-from tests.ui.sales_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.sales_fixtures import run, until
+from tests.ui.helpers import run, until
 from ui.sales import notifier as notifier_module
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")

@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QDialog
 from agent_app.config import WorkstationSettings
 from agent_app.errors import AuthFailed
 from db.enums import EmployeeStatus
-from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.shell_fixtures import until
+from tests.ui.helpers import until
 from ui.dialogs.login import KEYRING_SERVICE, LoginDialog
 from ui.dialogs.password import ChangePasswordDialog
 from ui.dialogs.settings import WorkstationSettingsDialog

@@ -12,7 +12,6 @@ from agent_app.dbcheck import open_checked, probe
 from agent_app.errors import DatabaseUnavailable, SchemaMismatch, ValidationError
 from db.engine import Database
 from db.migrate import upgrade
-from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
 from ui.errors import error_text
 
 

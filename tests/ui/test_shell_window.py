@@ -11,8 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from agent_app.services.archives import ArchiveService, ProductInfo
-from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.shell_fixtures import until
+from tests.ui.helpers import until
 from ui.archives import ARCHIVE_KEYS
 from ui.kit.layout import path_for as layout_path
 from ui.kit.registry import MENU_KEYS

@@ -122,7 +122,10 @@ class CallFeature(QObject):
         await self.bridge.aclose()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.Close and obj is self.window and C.loop_running():
-            # log out cleanly (the server frees the seat at once, no grace period)
-            asyncio.ensure_future(self.aclose())
+        if event.type() == QEvent.Type.Close and obj is self.window:
+            # the console's clock ticks for a window on screen, not for a closed one
+            self.console.timer.stop()
+            if C.loop_running():
+                # log out cleanly (the server frees the seat at once, no grace period)
+                asyncio.ensure_future(self.aclose())
         return False

@@ -1,24 +1,23 @@
-"""Fixtures for the direct-sales UI tests: the main window with ui.sales installed, on the
-seeded SQLite database of tests/ui/shell_fixtures.py, plus a few archives (region,
-variety, products, medium) and helpers to make customers and orders through the real
-services."""
+"""Fixtures of the direct-sales UI tests: the main window with ui.sales installed, on the
+seeded SQLite database of tests/conftest.py, plus a few archives (region, variety, products,
+medium) and makers of customers and orders through the real services."""
 from __future__ import annotations
 
+import sys
 from types import SimpleNamespace
 
 import pytest
 
-from agent_app.services.archives import ArchiveService
-from agent_app.services.customers import CustomerDraft, CustomerService
-from agent_app.services.orders import OrderDraft, OrderLineDraft, OrderService
-from tests.ui.shell_fixtures import *  # noqa: F403 - fixtures
-from tests.ui.shell_fixtures import until
-from ui.main_window import MainWindow
+from tests.ui.helpers import idle, run, settle
 
 
 @pytest.fixture
 def shop(sqlite_db, make_ctx):
     """Archives every sales test needs, and makers for customers and orders."""
+    from agent_app.services.archives import ArchiveService
+    from agent_app.services.customers import CustomerDraft, CustomerService
+    from agent_app.services.orders import OrderDraft, OrderLineDraft, OrderService
+
     admin = make_ctx().actor
     arch = ArchiveService(sqlite_db)
     region = arch.save_region(admin, name="杭州", province="浙江", area_code="0571")
@@ -53,20 +52,12 @@ def shop(sqlite_db, make_ctx):
                            customers=customers, orders=orders, db=sqlite_db)
 
 
-def settle(aloop, w) -> None:
-    """Let the first loads of the sales panels finish (pick lists, lists, reminders)."""
-    f = w.features["sales"]
-    run(aloop, until(lambda: f.directory.loaded and f.record.choices_ready
-                     and (not f.reminders.is_built or f.reminders.loaded)
-                     and f.notifier.last_check is not None
-                     and (not f.sales.is_built or f.sales.choices_ready)
-                     and w.ctx.runner.in_flight == 0))
-
-
 @pytest.fixture
 def sales_window(qtbot, make_ctx, aloop):
     """A 1366×768 main window of the given user, with the sales feature installed and
     its first loads done."""
+    from ui.main_window import MainWindow
+
     def make(login="0001", password="admin123"):
         w = MainWindow(make_ctx(login, password), database_label="SQLite test")
         qtbot.addWidget(w)
@@ -74,13 +65,45 @@ def sales_window(qtbot, make_ctx, aloop):
         w.show()
         w.features["sales"].notifier.timer.stop()  # tests look for reminders themselves
         settle(aloop, w)
+        made.append(w)
         return w
-    return make
+    made = []
+    yield make
+    # the lists a test's last save reloads come back before the loop is closed
+    for w in made:
+        run(aloop, idle(w.ctx.runner))
 
 
-def run(aloop, coro):
-    return aloop.run_until_complete(coro)
+# -- the ui/kit tests -------------------------------------------------------------------
+from tests.ui.reports import COLUMNS, report_row  # noqa: E402 - beside its fixtures
 
 
-__all__ = ["accounts", "aloop", "make_ctx", "memory_keyring", "run", "runner",  # noqa: F405
-           "sales_window", "settle", "shop", "sqlite_db", "until"]
+@pytest.fixture
+def report_columns() -> list[tuple[str, str]]:
+    return list(COLUMNS)
+
+
+@pytest.fixture
+def report_rows() -> list[tuple]:
+    return [report_row(i) for i in range(120)]
+
+
+@pytest.fixture
+def english(qapp):
+    """The English catalogue, so plural messages read as users see them ("1 row")."""
+    from ui import i18n
+
+    i18n.install("en", qapp)
+
+
+@pytest.fixture
+def bugs(monkeypatch):
+    """The errors that reached sys.excepthook (the crash dialog in the program)."""
+    seen: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda _t, exc, _tb: seen.append(exc))
+    return seen
+
+
+@pytest.fixture
+def runner_ctx(runner):
+    return SimpleNamespace(runner=runner)

@@ -1,32 +1,21 @@
-"""Fixtures for the call-console UI tests: a real agent-ctid on loopback (its own thread
-and event loop, as the demo runs it), a SQLite database with a hotline, an advert and a
-known customer, and a window context logged in to the CTI link as operator 1001."""
+"""Helpers of the call-console tests (tests/ui, tests/e2e): agent-ctid embedded on
+loopback (its own thread and event loop, as the demo runs it), the desks that log in to it,
+a recording stand-in for ui.sales. The fixtures (call_world, ctid, call_ctx, desk) are in
+tests/conftest.py."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import pytest
 from PySide6.QtCore import QObject, Signal
-from sqlalchemy import update
 
-from tests.ui.shell_fixtures import (  # noqa: F401 - fixtures re-exported
-    accounts,
-    aloop,
-    make_ctx,
-    memory_keyring,
-    runner,
-    sqlite_db,
-)
-from tests.ui.shell_fixtures import until as _until
+from tests.ui.helpers import until as _until
 
 
 async def until(pred, timeout: float = 10.0) -> None:
-    """shell_fixtures.until with a longer default: a real server on a busy 2-core machine."""
+    """tests.ui.helpers.until with a longer default: a real server on a busy 2-core machine."""
     await _until(pred, timeout)
 
 # QtMultimedia, on a machine without PipeWire, VA-API or a sound server, says so at
@@ -43,40 +32,6 @@ class CallWorld:
     customer_id: int
     region_id: int
     admin: object
-
-
-@pytest.fixture
-def call_world(sqlite_db, accounts):
-    from agent_app.services.archives import ArchiveService
-    from agent_app.services.customers import CustomerDraft, CustomerService
-    from db.enums import Role
-    from db.models import CtiGroup, DialedNumber, Medium, Placement, Product, Variety
-
-    admin = accounts.authenticate("0001", "admin123").actor
-    accounts.add_employee(None, login="1002", name="张伟", role=Role.OPERATOR,
-                          password="pass1234", must_change_password=False)
-    with sqlite_db.transaction() as s:
-        # a call rings 1 s before it goes to the next agent; no wrap-up, so tests move on
-        s.execute(update(CtiGroup).values(ring_timeout_s=2, wrapup_s=0))
-        medium = Medium(type="电视", name="江苏卫视", updated_by_login="t")
-        variety = Variety(name="眼保姆", updated_by_login="t")
-        s.add_all([medium, variety])
-        s.flush()
-        product = Product(code="000001", name="护眼仪", specification="标准", variety_id=variety.id, unit="台",
-                          short_code="hyy", retail_price=398, updated_by_login="t")
-        s.add(product)
-        s.flush()
-        local = dt.datetime.now(ZoneInfo("Asia/Shanghai")) - dt.timedelta(minutes=1)
-        s.add(Placement(medium_id=medium.id, variety_id=variety.id, product_id=product.id,
-                        air_date=local.date(), start_time=local.time().replace(microsecond=0),
-                        length_s=600, updated_by_login="t"))
-        s.add(DialedNumber(digits=HOTLINE, group_number="21", medium_id=medium.id,
-                           updated_by_login="t"))
-    region = ArchiveService(sqlite_db).save_region(admin, name="杭州", province="浙江",
-                                                   area_code="0571")
-    customer = CustomerService(sqlite_db).register(
-        admin, CustomerDraft(name="张三", mobile=KNOWN_MOBILE, region_id=region.id))
-    return CallWorld(sqlite_db, customer.id, region.id, admin)
 
 
 def free_port() -> int:
@@ -116,26 +71,6 @@ class ServerHandle:
         srv = self.embedded
         srv.loop.call_soon_threadsafe(
             lambda: srv.server.inbound(caller, dialed, group, hangup_after_s, talk_s))
-
-
-@pytest.fixture
-def ctid(call_world, tmp_path):
-    handle = ServerHandle(call_world.db.url, tmp_path / "rec")
-    handle.start()
-    yield handle
-    handle.stop()
-
-
-@pytest.fixture
-def call_ctx(make_ctx, ctid):
-    """make_ctx plus the CTI settings and the in-memory credentials of the login."""
-    def make(login="1001", password="pass1234", seat="8001"):
-        ctx = make_ctx(login, password)
-        ctx.settings.cti_host, ctx.settings.cti_port = "127.0.0.1", ctid.port
-        ctx.settings.seat, ctx.settings.groups = seat, ["21"]
-        ctx.credentials = (login, password)
-        return ctx
-    return make
 
 
 class RecordingSales(QObject):
@@ -233,22 +168,8 @@ def close_windows(windows) -> None:
         w.deleteLater()
 
 
-@pytest.fixture
-def desk(qtbot, call_ctx, aloop):
-    desks = Desks(aloop, call_ctx)
-    yield desks
-    close_windows(w for w, _feature in desks.made)
-    qtbot.wait(10)
-
-
 async def logged_in_ready(feature):
     bridge = feature.bridge
     await until(lambda: bridge.connected, 10)
     bridge.ready()
     await until(lambda: (bridge.agent or {}).get("state") == "ready")
-
-
-__all__ = ["MULTIMEDIA_NOISE", "accounts", "aloop", "make_ctx", "memory_keyring", "runner", "sqlite_db",
-           "CallWorld", "HOTLINE", "KNOWN_MOBILE", "UNKNOWN_LANDLINE", "ServerHandle",
-           "RecordingSales", "call_ctx", "close_windows", "call_world", "ctid", "desk", "free_port",
-           "logged_in_ready", "until"]
