@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.ui.helpers import idle, run, settle
+from tests.ui.reports import COLUMNS, report_row
 
 
 @pytest.fixture
@@ -75,7 +76,6 @@ def sales_window(qtbot, make_ctx, aloop):
 
 
 # -- the ui/kit tests -------------------------------------------------------------------
-from tests.ui.reports import COLUMNS, report_row  # noqa: E402 - beside its fixtures
 
 
 @pytest.fixture

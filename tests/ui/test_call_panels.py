@@ -179,7 +179,7 @@ def test_no_demo_action_outside_the_demo(desk):
         w, feature, _ = desk()
         assert "demo_call" not in feature.actions
         states = []
-        feature.bridge.agent_changed.connect(lambda agent: states.append(agent.get("state")))
+        feature.bridge.state_changed.connect(lambda st: states.append(st.agent_state))
         await until(lambda: feature.bridge.connected)
         await until(lambda: not feature.bridge._tasks)   # the desk's own commands are sent
         try:   # a reply: the server has handled every earlier command of this link

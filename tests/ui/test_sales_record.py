@@ -276,7 +276,7 @@ def test_a_load_that_returns_after_the_record_is_gone_touches_nothing(
     was seen in CI)."""
     from shiboken6 import isValid
 
-    from ui.sales import SalesFeature
+    from ui.sales.feature import SalesFeature
     sized = []
     real_heights = SalesFeature._default_heights
     monkeypatch.setattr(SalesFeature, "_default_heights",
