@@ -38,7 +38,7 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 INK = QColor("#000000")   # text on a row colour stays black whatever the desktop theme
 CHECK_HEADER = "✓"
 
-NUMERIC_KINDS = frozenset({"int", "float", "money", "duration"})
+NUMERIC_KINDS = frozenset({"int", "float", "money", "duration", "percent"})
 KINDS = NUMERIC_KINDS | {"text", "date", "datetime", "time", "bool"}
 
 Index = QModelIndex | QPersistentModelIndex
@@ -53,6 +53,10 @@ class Column:
     fmt: Callable[[Any], str] | None = None
     align_right: bool = False
     kind: str = "text"
+
+    # what the Excel writer and the printed table call the same kinds (ui.kit.export)
+    def export_kind(self) -> str:
+        return {"float": "number", "time": "text", "bool": "text"}.get(self.kind, self.kind)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -69,6 +73,8 @@ class Column:
             return formats.money_text(value)
         if self.kind == "duration":
             return formats.duration_text(value)
+        if self.kind == "percent":  # a fraction: 0.25 is 25.0 %
+            return "" if value is None else f"{float(value) * 100:.1f}%"
         if self.kind == "datetime" and isinstance(value, dt.datetime):
             return formats.local_time(value)
         if self.kind == "date":
