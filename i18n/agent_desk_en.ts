@@ -3592,6 +3592,10 @@ Call-center agent desktop.</translation>
             <source>This reminder was cancelled by customer maintenance.</source>
             <translation>This reminder was cancelled by customer maintenance.</translation>
         </message>
+        <message>
+            <source>The period ends before it starts.</source>
+            <translation>The period ends before it starts.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -3677,6 +3681,87 @@ Call-center agent desktop.</translation>
         <message>
             <source>Notices and broadcasts</source>
             <translation>Notices and broadcasts</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReportPanel</name>
+        <message numerus="yes">
+            <source>%n row(s).</source>
+            <translation>
+                <numerusform>%n row.</numerusform>
+                <numerusform>%n rows.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>&amp;From</source>
+            <translation>&amp;From</translation>
+        </message>
+        <message>
+            <source>T&amp;o</source>
+            <translation>T&amp;o</translation>
+        </message>
+        <message>
+            <source>&amp;Run</source>
+            <translation>&amp;Run</translation>
+        </message>
+        <message>
+            <source>E&amp;xport to Excel…</source>
+            <translation>E&amp;xport to Excel…</translation>
+        </message>
+        <message>
+            <source>&amp;Print preview…</source>
+            <translation>&amp;Print preview…</translation>
+        </message>
+        <message>
+            <source>The period ends before it starts.</source>
+            <translation>The period ends before it starts.</translation>
+        </message>
+        <message>
+            <source>Counting…</source>
+            <translation>Counting…</translation>
+        </message>
+        <message>
+            <source>{start} to {end}</source>
+            <translation>{start} to {end}</translation>
+        </message>
+    </context>
+    <context>
+        <name>DailyCallsReport</name>
+        <message>
+            <source>Daily calls</source>
+            <translation>Daily calls</translation>
+        </message>
+        <message>
+            <source>&amp;Daily calls</source>
+            <translation>&amp;Daily calls</translation>
+        </message>
+        <message>
+            <source>Day</source>
+            <translation>Day</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>Inbound</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>Answered</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>Abandoned</translation>
+        </message>
+        <message>
+            <source>Answer rate</source>
+            <translation>Answer rate</translation>
+        </message>
+        <message>
+            <source>Average talk</source>
+            <translation>Average talk</translation>
+        </message>
+        <message>
+            <source>Total</source>
+            <translation>Total</translation>
         </message>
     </context>
 </TS>

@@ -3579,6 +3579,10 @@ Call-center agent desktop.</source>
             <source>This reminder was cancelled by customer maintenance.</source>
             <translation>此提醒已在客户维护中取消。</translation>
         </message>
+        <message>
+            <source>The period ends before it starts.</source>
+            <translation>统计期间的结束日期早于开始日期。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -3664,6 +3668,86 @@ Call-center agent desktop.</source>
         <message>
             <source>Notices and broadcasts</source>
             <translation>发送通告</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReportPanel</name>
+        <message numerus="yes">
+            <source>%n row(s).</source>
+            <translation>
+                <numerusform>%n 行。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>&amp;From</source>
+            <translation>从(&amp;F)</translation>
+        </message>
+        <message>
+            <source>T&amp;o</source>
+            <translation>到(&amp;O)</translation>
+        </message>
+        <message>
+            <source>&amp;Run</source>
+            <translation>统计(&amp;R)</translation>
+        </message>
+        <message>
+            <source>E&amp;xport to Excel…</source>
+            <translation>导出 Excel(&amp;X)…</translation>
+        </message>
+        <message>
+            <source>&amp;Print preview…</source>
+            <translation>打印预览(&amp;P)…</translation>
+        </message>
+        <message>
+            <source>The period ends before it starts.</source>
+            <translation>统计期间的结束日期早于开始日期。</translation>
+        </message>
+        <message>
+            <source>Counting…</source>
+            <translation>正在统计…</translation>
+        </message>
+        <message>
+            <source>{start} to {end}</source>
+            <translation>{start} 至 {end}</translation>
+        </message>
+    </context>
+    <context>
+        <name>DailyCallsReport</name>
+        <message>
+            <source>Daily calls</source>
+            <translation>来电日报</translation>
+        </message>
+        <message>
+            <source>&amp;Daily calls</source>
+            <translation>来电日报(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Day</source>
+            <translation>日期</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>呼入</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>已接</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>放弃</translation>
+        </message>
+        <message>
+            <source>Answer rate</source>
+            <translation>接通率</translation>
+        </message>
+        <message>
+            <source>Average talk</source>
+            <translation>平均通话</translation>
+        </message>
+        <message>
+            <source>Total</source>
+            <translation>合计</translation>
         </message>
     </context>
 </TS>

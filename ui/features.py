@@ -5,5 +5,6 @@ from __future__ import annotations
 from ui.archives import FEATURE as ARCHIVES
 from ui.call import FEATURE as CALL
 from ui.sales import FEATURE as SALES
+from ui.statistics import FEATURE as STATISTICS
 
-FEATURES = (ARCHIVES, SALES, CALL)
+FEATURES = (ARCHIVES, SALES, CALL, STATISTICS)

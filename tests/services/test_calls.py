@@ -423,3 +423,33 @@ def test_internal_numbers_name_who_changed_them_and_refuse_operators(w):
     assert may_edit_internal(w.admin)
     assert [(x.digits, x.note, x.version) for x in svc.list_internal()] == [
         ("057188000001", "总机", 1), ("057188000009", "前台", 1)]
+
+
+# -- 来电日报 -------------------------------------------------------------------------------
+
+def test_daily_totals_count_inbound_calls_per_site_day(w):
+    # 23:30 on 3 March in Shanghai is 15:30 UTC: it counts on the 3rd, not the 4th
+    w.call(at=shanghai(2026, 3, 3, 23, 30), talk=40)
+    w.call(at=shanghai(2026, 3, 3, 9, 0), talk=80)
+    w.call(at=shanghai(2026, 3, 3, 9, 5), answered=False)             # 放弃
+    w.call(at=shanghai(2026, 3, 4, 0, 10), talk=30)                   # the next day
+    w.call(at=shanghai(2026, 3, 4, 8, 0), direction="out")            # 外拨: not inbound
+    w.call(at=shanghai(2026, 3, 4, 8, 1), internal=True)              # 内线: not counted
+    w.call(at=shanghai(2026, 3, 4, 8, 2), answered=False, end_cause="no_answer")
+    w.call(at=shanghai(2026, 3, 6, 8, 0))                             # after the period
+    days = w.svc.daily_totals(w.admin, dt.date(2026, 3, 3), dt.date(2026, 3, 5))
+    assert [(d.day, d.inbound, d.answered, d.abandoned, d.talk_s) for d in days] == [
+        (dt.date(2026, 3, 3), 3, 2, 1, 120.0), (dt.date(2026, 3, 4), 2, 1, 0, 30.0)]
+    assert days[0].answer_rate == pytest.approx(2 / 3)
+    assert days[0].average_talk_s == 60.0 and days[1].average_talk_s == 30.0
+
+
+def test_daily_totals_need_the_statistics_permission_and_a_period(w):
+    with pytest.raises(Forbidden):
+        w.svc.daily_totals(w.li, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    stats = Actor(w.li.id, "1001", "李娜", Role.OPERATOR,
+                  frozenset({Permission.STATISTICS.value}))
+    assert w.svc.daily_totals(stats, dt.date(2026, 3, 1), dt.date(2026, 3, 31)) == []
+    with pytest.raises(ValidationError) as err:
+        w.svc.daily_totals(stats, dt.date(2026, 3, 2), dt.date(2026, 3, 1))
+    assert err.value.field == "date_to"

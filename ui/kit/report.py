@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QCoreApplication, QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -44,6 +44,11 @@ from ui.kit.panel import Panel
 from ui.kit.printing import print_preview
 from ui.kit.table import Column, TableModel
 from ui.kit.views import make_table_view
+
+
+def _tr(text: str, n: int = -1) -> str:
+    # one context for every report: a subclass's self.tr() would look in its own
+    return QCoreApplication.translate("ReportPanel", text, "", n)
 
 
 class ReportPanel(Panel):
@@ -136,11 +141,11 @@ class ReportPanel(Panel):
         super().retranslate_ui()
         if not self.is_built:
             return
-        self.from_label.setText(self.tr("&From"))
-        self.to_label.setText(self.tr("T&o"))
-        self.run_button.setText(self.tr("&Run"))
-        self.export_button.setText(self.tr("E&xport to Excel…"))
-        self.print_button.setText(self.tr("&Print preview…"))
+        self.from_label.setText(_tr("&From"))
+        self.to_label.setText(_tr("T&o"))
+        self.run_button.setText(_tr("&Run"))
+        self.export_button.setText(_tr("E&xport to Excel…"))
+        self.print_button.setText(_tr("&Print preview…"))
         self.model.set_columns(self.columns())
 
     def _set_enabled(self) -> None:
@@ -154,10 +159,10 @@ class ReportPanel(Panel):
     def refresh(self) -> None:
         date_from, date_to = self.period()
         if date_from > date_to:
-            self.status.setText(self.tr("The period ends before it starts."))
+            self.status.setText(_tr("The period ends before it starts."))
             return
         self.run_button.setEnabled(False)
-        self.status.setText(self.tr("Counting…"))
+        self.status.setText(_tr("Counting…"))
         fn, *args = self.query(date_from, date_to, self.filters())
         task = self.run(fn, *args, on_done=self.show_rows)
         task.add_done_callback(lambda _t: self.run_button.setEnabled(True))
@@ -167,7 +172,7 @@ class ReportPanel(Panel):
         self.loaded = True
         self.model.set_rows(self.rows)
         self.chart.setVisible(self.draw(self.chart, self.rows))
-        self.status.setText(self.tr("%n row(s).", "", len(self.rows)))
+        self.status.setText(_tr("%n row(s).", len(self.rows)))
         self._set_enabled()
 
     # -- output -------------------------------------------------------------------------------
@@ -182,7 +187,7 @@ class ReportPanel(Panel):
     def heading(self) -> str:
         date_from, date_to = self.period()
         extra = self.filters_text()
-        text = self.tr("{start} to {end}").format(start=date_from.isoformat(),
+        text = _tr("{start} to {end}").format(start=date_from.isoformat(),
                                                   end=date_to.isoformat())
         return f"{text} · {extra}" if extra else text
 
