@@ -2568,10 +2568,6 @@ Call-center agent desktop.</translation>
     <context>
         <name>Shell</name>
         <message>
-            <source>The demo data module is not installed, so the demo opens an empty database with reference data only (a fallback).</source>
-            <translation>The demo data module is not installed, so the demo opens an empty database with reference data only (a fallback).</translation>
-        </message>
-        <message>
             <source>Database</source>
             <translation>Database</translation>
         </message>
@@ -2590,10 +2586,6 @@ Call-center agent desktop.</translation>
         <message>
             <source>Agent desk</source>
             <translation>Agent desk</translation>
-        </message>
-        <message>
-            <source>fallback: no demo data</source>
-            <translation>fallback: no demo data</translation>
         </message>
     </context>
     <context>

@@ -2555,10 +2555,6 @@ Call-center agent desktop.</source>
     <context>
         <name>Shell</name>
         <message>
-            <source>The demo data module is not installed, so the demo opens an empty database with reference data only (a fallback).</source>
-            <translation>未安装演示数据模块，演示将打开只含基础数据的空数据库（备用方案）。</translation>
-        </message>
-        <message>
             <source>Database</source>
             <translation>数据库</translation>
         </message>
@@ -2577,10 +2573,6 @@ Call-center agent desktop.</source>
         <message>
             <source>Agent desk</source>
             <translation>坐席工作台</translation>
-        </message>
-        <message>
-            <source>fallback: no demo data</source>
-            <translation>备用：无演示数据</translation>
         </message>
     </context>
     <context>

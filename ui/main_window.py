@@ -107,10 +107,9 @@ class MainWindow(QMainWindow):
             for entry in feature.panels():
                 if entry.at_start and self._allowed(entry):
                     self._create(entry)
-        for controller in self.features.values():
-            started = getattr(controller, "started", None)
-            if controller is not self and started is not None:
-                started()
+        for name, controller in self.features.items():
+            if name != "desk":  # every feature controller starts once its panels exist
+                controller.started()
         self.retranslate_ui()
         self.layout_restored = self.restore_layout()
 

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 
+from agent_app.cli import cmd_cti, cmd_demo, cmd_search
 from agent_app.errors import UserError
 from db.migrate import SchemaError
 
@@ -83,14 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from the first line of standard input")
     q.set_defaults(func=cmd_employee_add)
 
-    # Optional command groups, each in its own module.
-    for name in ("cmd_demo", "cmd_cti", "cmd_search"):
-        try:
-            module = __import__(f"agent_app.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"agent_app.cli.{name}":
-                raise
-            continue
+    # The command groups, each in its own module.
+    for module in (cmd_demo, cmd_cti, cmd_search):
         module.register(sub, add_url)
     return p
 

@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -79,9 +78,7 @@ class ArchivePanel(Panel):
         self.delete_button.setObjectName("deleteButton")
         self.refresh_button = QPushButton()
         self.refresh_button.setObjectName("refreshButton")
-        self.status = QLabel()
-        self.status.setObjectName("panelStatus")
-        self.status.setWordWrap(True)
+        self.status = self.message_label("panelStatus")
         self.view = make_table_view(self.model, "archiveTable", sortable=True)
         self.proxy = self.view.proxy
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)

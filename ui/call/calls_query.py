@@ -151,8 +151,7 @@ class CallQueryPanel(Panel):
         may_export = self.ctx.actor.can(Permission.EXPORT)
         self.buttons["export_rec"].setVisible(may_export)
         self.buttons["export_xlsx"].setVisible(may_export)
-        self.status = QLabel()
-        self.status.setObjectName("callQueryStatus")
+        self.status = self.message_label("callQueryStatus", wrap=False)
         row = QHBoxLayout()
         for k in ("all", "none", "invert"):
             row.addWidget(self.buttons[k])

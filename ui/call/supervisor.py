@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
@@ -92,8 +91,7 @@ class SupervisorPanel(Panel):
         row = QHBoxLayout()
         row.addWidget(self.broadcast_text, 1)
         row.addWidget(self.broadcast_button)
-        self.status = QLabel()
-        self.status.setObjectName("monitorStatus")
+        self.status = self.message_label("monitorStatus", wrap=False)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.addWidget(split, 1)

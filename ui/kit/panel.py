@@ -145,6 +145,14 @@ class Panel(ServiceCalls, QDockWidget):
         if visible:
             self.ensure_built()
 
+    def message_label(self, name: str = "panelStatus", *, wrap: bool = True) -> QLabel:
+        """A new message line for `build()` to keep as `self.status`: where known errors,
+        counts and hints are shown (the run policy writes to it)."""
+        label = QLabel()
+        label.setObjectName(name)
+        label.setWordWrap(wrap)
+        return label
+
     def message_line(self) -> QLabel | None:
         """The panel's message line: a built panel's `self.status` label, by convention."""
         line = getattr(self, "status", None) if self._built else None

@@ -12,8 +12,9 @@ in its `__init__` and is listed in `ui.features.FEATURES`. For every entry the w
 - for an `ActionEntry`, calls the method `handler` of the feature's controller.
 
 The controller (`Feature.controller`, "module:Class") is made once per login as
-`Class(host, ctx)` after the start-up panels; it wires the feature's panels to each other
-(`panel_created`) and provides its side of the contracts (ui.kit.contracts).
+`Class(host, ctx)` before the start-up panels; it wires the feature's panels to each other
+as they are created (`panel_created`), provides its side of the contracts
+(ui.kit.contracts), and its `started()` runs once the start-up panels exist.
 """
 from __future__ import annotations
 

@@ -115,8 +115,7 @@ class ReportPanel(Panel):
         for b in (self.run_button, self.export_button, self.print_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        self.status = QLabel()
-        self.status.setObjectName("reportStatus")
+        self.status = self.message_label("reportStatus", wrap=False)
         self.model = TableModel(self.columns())
         self.view = make_table_view(self.model, "reportTable", sortable=True)
         self.proxy = self.view.proxy

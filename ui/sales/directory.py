@@ -103,9 +103,7 @@ class CustomerDirectoryPanel(Panel):
         self.advanced_button.clicked.connect(self.advanced_requested)
         self.view = make_customer_view(self.model, "customerTable")
         self.view.activated.connect(self._activated)  # Enter, and double-click
-        self.status = QLabel()
-        self.status.setObjectName("panelStatus")
-        self.status.setWordWrap(True)
+        self.status = self.message_label("panelStatus")
         top = QHBoxLayout()
         top.addWidget(self.days_label)
         top.addWidget(self.days)

@@ -106,9 +106,7 @@ class CustomerRecordPanel(Panel):
         self.open_existing.setObjectName("openExisting")
         self.open_existing.hide()
         self.open_existing.clicked.connect(self._open_existing)
-        self.status = QLabel()
-        self.status.setObjectName("panelStatus")
-        self.status.setWordWrap(True)
+        self.status = self.message_label("panelStatus")
         # one row for the buttons and the message: the record must fit above the call
         # console on a 768-pixel-high screen
         bar.addWidget(self.status, 1)

@@ -78,8 +78,7 @@ class ReminderListPanel(Panel):
         self.view = make_table_view(self.model, "reminderList", widths=(130, 44, 80, 110, 70, 50),
                                     alternating=False, stretch_last=True)
         self.view.activated.connect(self.open_selected)
-        self.status = QLabel()
-        self.status.setObjectName("panelStatus")
+        self.status = self.message_label("panelStatus", wrap=False)
         lay = QVBoxLayout(box)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(4)

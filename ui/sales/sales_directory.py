@@ -85,8 +85,7 @@ class SalesDirectoryPanel(Panel):
         self.view = make_table_view(self.model, "salesTable", widths=WIDTHS, alternating=False,
                                     stretch_last=True)
         self.view.activated.connect(self._activated)
-        self.status = QLabel()
-        self.status.setObjectName("panelStatus")
+        self.status = self.message_label("panelStatus", wrap=False)
         row1 = QHBoxLayout()
         for w in (self.captions["dates"], self.date_from, self.captions["to"], self.date_to):
             row1.addWidget(w)
