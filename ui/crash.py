@@ -1,4 +1,4 @@
-"""Logging and the one road for unexpected errors (style.md §9).
+"""Logging and the one road for unexpected errors.
 
 Log lines go to a rotating file in agent_app.config.home() and to an in-memory ring
 buffer; sys.excepthook, threading.excepthook and the asyncio loop's exception handler

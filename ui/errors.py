@@ -1,4 +1,4 @@
-"""Turning core errors into text in the user's language (style.md §9: two kinds).
+"""Turning core errors into text in the user's language (two kinds: known errors and bugs).
 
 Known errors (agent_app.errors.UserError, and driver errors `classify()` recognises)
 become a translated sentence; anything else is a bug and goes to the crash dialog.

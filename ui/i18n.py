@@ -1,4 +1,4 @@
-"""Loading the shipped translations (style.md §11).
+"""Loading the shipped translations.
 
 Our strings come from i18n/agent_desk_<lang>.qm (built by scripts/update-translations.sh
 with pyside6-lrelease); Qt's own standard-button and dialog texts from qtbase_<lang>.qm in

@@ -1,5 +1,5 @@
 """The one way UI code reaches the database: service calls on worker threads, awaited on
-the qasync loop. The GUI thread never waits on MySQL (DESIGN.md, style.md §5).
+the qasync loop. The GUI thread never waits on MySQL.
 
     rows = await ctx.runner.call(ctx.customers.search, ctx.actor, query)
 

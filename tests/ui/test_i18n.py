@@ -1,4 +1,4 @@
-"""Every shipped translation loads, is complete, and really translates (style.md §11)."""
+"""Every shipped translation loads, is complete, and really translates."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET

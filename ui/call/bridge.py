@@ -1,4 +1,4 @@
-"""The one bridge between the asyncio CTI client and Qt (style.md §2).
+"""The one bridge between the asyncio CTI client and Qt.
 
 CtiBridge owns one agent_app.cti.client.CtiClient on the qasync loop. The client owns the
 agent's and its calls' state (one immutable CallState snapshot, agent_app/cti/callstate.py);

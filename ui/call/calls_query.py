@@ -4,7 +4,7 @@ seat), direction, talk time, type (有效/无效/销售/咨询) and agent; tick 
 to Excel. Operators see their own calls only (the service enforces it).
 
 Save and folder choosers are QFileDialog objects opened with open(), never the static
-getSaveFileName (a nested modal loop, style.md §6).
+getSaveFileName (a nested modal loop).
 """
 from __future__ import annotations
 

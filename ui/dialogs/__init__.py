@@ -1,6 +1,6 @@
 """Dialogs of the desktop shell: login, change password, workstation settings, crash.
 
-All are opened with open() (never exec(): it would starve the qasync loop, style.md §6);
+All are opened with open() (never exec(): it would starve the qasync loop);
 callers await their result through `ui.dialogs.wait_finished`.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dock-panel base every panel derives from (style.md §8, after Frescobaldi).
+"""The dock-panel base every panel derives from (after Frescobaldi's panels).
 
 - builds its widget lazily, the first time it becomes visible (start-up stays fast);
 - takes a stable objectName from its class, so QMainWindow.saveState()/restoreState()

@@ -107,9 +107,12 @@ class SalesFeature(QObject):
 
     # -- the first layout ----------------------------------------------------------------------
     def default_sizes(self) -> None:
-        """The first layout at 1366×768: the directory 480 px wide, the bottom row
-        260 px high, the record the rest."""
-        self.window.resizeDocks([self.directory, self.record], [DIRECTORY_WIDTH, RECORD_WIDTH],
+        """The first layout: the directory 480 px wide, the bottom row 260 px high, the
+        record the rest."""
+        # the record takes what the directory leaves: on a 1920-pixel screen the extra
+        # width goes to the agent's working area, not to a half-screen directory
+        width = max(self.window.width() - DIRECTORY_WIDTH, RECORD_WIDTH)
+        self.window.resizeDocks([self.directory, self.record], [DIRECTORY_WIDTH, width],
                                 Qt.Orientation.Horizontal)
         # The heights only once the docks' contents have settled at those widths (right
         # after the first show, the console still asks for more height than it needs).
