@@ -100,6 +100,9 @@ def test_menu_texts_follow_the_language(window_of, qapp, qtbot):
         qtbot.waitUntil(lambda: w.action("call.query").text() == "通话查询(&Q)")
         assert w.action("sales.new_customer").text().startswith("新客户")
         assert w.action("call.answer").text() == "接听"
+        # and the widgets inside the panels: the record's form and its tabs
+        profile = w.features["sales"].record.profile
+        assert profile.captions["name"].text() == "客户名(&N)"
     finally:
         i18n.install("en", qapp)
     qtbot.waitUntil(lambda: w.action("call.query").text() == "Call &query")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,6 +24,19 @@ from ui.errors import error_text, known_error
 from ui.kit.tasks import report_bug
 
 T = TypeVar("T")
+
+
+class Retranslated:
+    """For a plain widget with a `retranslate_ui()`: it runs again when the language
+    changes (a Panel does this for its dock; a widget inside one gets its own event)."""
+
+    def retranslate_ui(self) -> None:  # pragma: no cover - given by the widget
+        raise NotImplementedError
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)  # type: ignore[misc] - the QWidget's
 
 
 class FieldErrors:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.customers import CustomerDraft, CustomerRecord
 from db.enums import CustomerSource
-from ui.kit.forms import FieldErrors
+from ui.kit.forms import FieldErrors, Retranslated
 from ui.sales.labels import class_names, difficulty_names, name_of, source_names
 from ui.sales.query import fill_combo
 
@@ -25,7 +25,7 @@ TEXT_FIELDS = (("name", 64), ("mobile", 20), ("landline", 20), ("other_phone", 2
                ("user_account", 64), ("remark", 500))
 
 
-class ProfileForm(QWidget):
+class ProfileForm(Retranslated, QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("profileForm")

@@ -20,6 +20,7 @@ from agent_app.services.contacts import ContactDraft, ContactService
 from agent_app.services.reminders import ReminderService
 from ui.errors import reported
 from ui.kit.formats import local_time
+from ui.kit.forms import Retranslated
 from ui.kit.table import ROW_ROLE, Column, TableModel
 from ui.kit.tasks import task_slot
 from ui.kit.views import make_table_view, set_column_widths
@@ -36,7 +37,7 @@ from ui.sales.models import PINK, order_colour
 from ui.sales.query import fill_combo
 
 
-class RecordTab(QWidget):
+class RecordTab(Retranslated, QWidget):
     """A tab of one customer's record; messages go to the record's status line."""
 
     message = Signal(str)
