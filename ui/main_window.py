@@ -165,10 +165,12 @@ class MainWindow(QMainWindow):
         neighbour = next((p for p in (self.panels.get(k) for k in entry.tab_with)
                           if p is not None and not p.isFloating()
                           and self.dockWidgetArea(p) == entry.area), None)
-        if neighbour is None:  # else any panel already docked in that area
-            neighbour = next((p for k, p in self.panels.items() if p is not panel
-                              and not p.isFloating() and self.dockWidgetArea(p) == entry.area
-                              and self.entries[k].menu == entry.menu), None)
+        if neighbour is None:  # else a tab beside a panel already docked in that area: a
+            # new dock split off it would squeeze both (and push the status bar off a
+            # 768-pixel screen)
+            neighbour = next((p for p in self.panels.values() if p is not panel
+                              and not p.isFloating() and self.dockWidgetArea(p) == entry.area),
+                             None)
         self.addDockWidget(entry.area, panel)
         if neighbour is not None:
             self.tabifyDockWidget(neighbour, panel)

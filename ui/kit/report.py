@@ -121,10 +121,16 @@ class ReportPanel(Panel):
         self.proxy = self.view.proxy
         self.chart = ChartView()
         self.chart.setObjectName("reportChart")
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        # side by side: the dock sits in the desk's middle area, wide and not tall (at
+        # 1366×768 a chart under the table would leave the table two rows)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.view)
         self.splitter.addWidget(self.chart)
         self.chart.hide()  # until the report draws one
+        self.chart.setMinimumWidth(280)
+        self.splitter.setStretchFactor(0, 3)  # the figures first, the chart beside them
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
         for key in ("Return", "Enter"):  # 统计 from any filter field
             QShortcut(QKeySequence(key), page, self.refresh,
                       context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
