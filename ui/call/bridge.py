@@ -103,15 +103,10 @@ class CtiBridge(QObject):
         return self.ctx.actor.login
 
     def _credentials(self) -> tuple[str, str] | None:
-        cred = getattr(self.ctx, "credentials", None)
-        if not cred:
+        """The login's (login, password) for the CTI link's own login, held in memory."""
+        if not self.ctx.credentials:
             return None
-        if isinstance(cred, dict):
-            login, password = cred.get("login"), cred.get("password")
-        elif isinstance(cred, (tuple, list)):
-            login, password = cred[0], cred[1]
-        else:
-            login, password = getattr(cred, "login", None), getattr(cred, "password", None)
+        login, password = self.ctx.credentials
         return (login or self.login, password) if password else None
 
     def can_connect(self) -> bool:
