@@ -49,9 +49,10 @@ def run(aloop, coro):
 
 
 def settle(aloop, w) -> None:
-    """Let the first loads of the sales panels finish (pick lists, lists, reminders)."""
+    """Let the first loads of the sales panels finish (pick lists, lists, reminders), and
+    the docks take their first sizes (200 ms after the first show)."""
     f = w.features["sales"]
-    run(aloop, until(lambda: f.directory.loaded and f.record.choices_ready
+    run(aloop, until(lambda: f.layout_settled and f.directory.loaded and f.record.choices_ready
                      and (not f.reminders.is_built or f.reminders.loaded)
                      and f.notifier.last_check is not None
                      and (not f.sales.is_built or f.sales.choices_ready)

@@ -42,6 +42,8 @@ class SalesFeature(QObject):
         self.dialogs: list = []  # non-modal dialogs kept referenced while open
         self.query_dialog: CustomerQueryDialog | None = None
         self._size_on_show = not layout.exists(ctx.actor.login)
+        # True once the docks have their first sizes (at once with a saved layout)
+        self.layout_settled = not self._size_on_show
         host.panel_created.connect(self._wire)
         host.provide(CustomerScreen, self)
         self.notifier = ReminderNotifier(ctx, host, self)
@@ -133,6 +135,7 @@ class SalesFeature(QObject):
         w.resizeDocks([self.record, *bottom],
                       [max(free - BOTTOM_HEIGHT, 0)] + [BOTTOM_HEIGHT] * len(bottom),
                       Qt.Orientation.Vertical)
+        self.layout_settled = True
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         if obj is self.window and event.type() == QEvent.Type.Close:
