@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QObject
 
-from tests.ui.helpers import run, settle, until
+from tests.ui.helpers import idle, run, settle, until
 from ui.features import FEATURES
 from ui.kit.changes import Change
 from ui.kit.contracts import CustomerScreen, Dialer
@@ -50,14 +50,19 @@ def window_of(qtbot, make_ctx, aloop):
         w.features["sales"].notifier.timer.stop()
         if first_loads:
             settle(aloop, w)
+        made.append(w)
         return w
-    return make
+    made = []
+    yield make
+    for w in made:  # what the last step started ends before the loop is closed
+        run(aloop, idle(w.ctx.runner))
 
 
 async def opened(w, key):
     """Open a panel from its menu action, inside the running loop (its first load)."""
     w.action(key).trigger()
-    await until(lambda: key in w.panels and w.ctx.runner.in_flight == 0)
+    await until(lambda: key in w.panels)
+    await idle(w.ctx.runner)  # its loads, and the loads they start, have come back
 
 
 def test_menus_toolbar_and_docks_come_from_the_registry(window_of, aloop):
