@@ -75,7 +75,9 @@ class ServiceCalls:
         if line is not None:
             clear_error(line)
 
-    async def _attempt(self, aw: Awaitable[T]) -> tuple[bool, T | None]:
+    async def attempt(self, aw: Awaitable[T]) -> tuple[bool, T | None]:
+        """The same policy, for a call whose result may be None: (True, the result) after
+        a success, else (False, None)."""
         try:
             result = await aw
         except asyncio.CancelledError:
@@ -103,12 +105,12 @@ class ServiceCalls:
 
     async def guarded(self, aw: Awaitable[T]) -> T | None:
         """The same policy for a coroutine that makes its own service calls."""
-        return (await self._attempt(aw))[1]
+        return (await self.attempt(aw))[1]
 
     async def succeeded(self, aw: Awaitable[Any]) -> bool:
         """The same policy, for a call whose outcome matters more than its result (a
         save, a delete): True after a success."""
-        return (await self._attempt(aw))[0]
+        return (await self.attempt(aw))[0]
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """`ui.kit.tasks.spawn`, the task also kept in `self._tasks` while it runs (tests
@@ -123,7 +125,7 @@ class ServiceCalls:
             on_done: Callable[[Any], object] | None = None, **kwargs: Any) -> asyncio.Task:
         """Start `call_service()` from a plain slot; `on_done(result)` runs after a success."""
         async def go() -> None:
-            ok, result = await self._attempt(self.ctx.runner.call(fn, *args, **kwargs))
+            ok, result = await self.attempt(self.ctx.runner.call(fn, *args, **kwargs))
             if ok and on_done is not None:
                 on_done(result)
 
