@@ -5,16 +5,11 @@ become a translated sentence; anything else is a bug and goes to the crash dialo
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from PySide6.QtCore import QCoreApplication
 
 from agent_app.errors import CONTEXT, UserError
 from agent_app.services.base import classify
 from ui.dbwatch import report_unavailable
-
-T = TypeVar("T")
 
 
 def known_error(exc: BaseException) -> UserError | None:
@@ -35,24 +30,3 @@ def error_text(exc: UserError) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
-
-
-def known_text(exc: BaseException) -> str:
-    """A known error's message in the user's language; a bug is raised again."""
-    known = known_error(exc)
-    if known is None:
-        raise exc
-    return error_text(known)
-
-
-async def reported(aw: Awaitable[T], report: Callable[[str], None]) -> T | None:
-    """Await a service call: a known error is given to `report` in the user's language and
-    gives None; a bug propagates (to the crash dialog)."""
-    try:
-        return await aw
-    except Exception as exc:
-        known = known_error(exc)
-        if known is None:
-            raise
-        report(error_text(known))
-        return None

@@ -321,3 +321,52 @@ def test_demo_agent_finds_missed_calls_to_call_back(qtbot, aloop, runner, tmp_pa
         aloop.run_until_complete(until(lambda: runner.in_flight == 0))
     finally:
         db.dispose()
+
+
+def test_agents_that_arrive_after_the_missed_panel_closed_touch_nothing(
+        qtbot, aloop, runner, tmp_path, monkeypatch, bugs):
+    """未接分配's agent list came back to a deleted combo box ("Internal C++ object
+    (QComboBox) already deleted"); now the load ends quietly."""
+    import threading
+
+    from shiboken6 import isValid
+
+    from agent_app.config import WorkstationSettings
+    from agent_app.demodata import DEMO_AGENT, demo_password, ensure_demo_database
+    from agent_app.services.accounts import AccountService
+    from db.engine import Database
+    from ui.call.missed import MissedCallsPanel
+    from ui.context import AppContext, Services
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    ensure_demo_database(url)
+    db = Database.open(url)
+    started, release = threading.Event(), threading.Event()
+    real = AccountService.list_employees
+
+    def held(self, *args, **kwargs):
+        started.set()
+        assert release.wait(10), "the test never released the held call"
+        return real(self, *args, **kwargs)
+    try:
+        actor = AccountService(db).authenticate(DEMO_AGENT, demo_password(DEMO_AGENT)).actor
+        ctx = AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
+                         services=Services(db), cti=_Bridge())
+        panel = MissedCallsPanel(ctx)
+        panel.ensure_built()
+        monkeypatch.setattr(AccountService, "list_employees", held)
+
+        async def close_mid_load():
+            task = asyncio.ensure_future(panel.load_agents())
+            await until(started.is_set)
+            panel.deleteLater()
+            await until(lambda: not isValid(panel))
+            release.set()
+            await asyncio.wait([task])
+            return task
+        assert aloop.run_until_complete(close_mid_load()).cancelled()
+        aloop.run_until_complete(until(lambda: runner.in_flight == 0))
+        assert bugs == []
+    finally:
+        release.set()
+        db.dispose()

@@ -3,8 +3,12 @@ message line near the action and cleared by the next success; a bug reaches
 sys.excepthook at once, while the task is still referenced (not when it is collected)."""
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QLabel, QWidget
+from shiboken6 import isValid
 
 from agent_app.errors import UserError
 from tests.ui.helpers import until
@@ -93,6 +97,97 @@ def test_dialogs_use_the_same_runner_policy(qtbot, aloop, runner_ctx, bugs):
     assert dialog.message.text() == ""
     aloop.run_until_complete(dialog.call_service(broken))
     assert [str(e) for e in bugs] == ["a bug"]
+
+
+class Held:
+    """A service call held on its worker until the test releases it (bounded, so a
+    failing test cannot hang the pool's shutdown)."""
+
+    def __init__(self, outcome=lambda: 7) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.outcome = outcome
+
+    def __call__(self):
+        self.started.set()
+        assert self.release.wait(10), "the test never released the held call"
+        return self.outcome()
+
+
+async def _delete_under(panel, held, aw):
+    """Starts `aw`, deletes the panel while the held call runs, then releases it."""
+    task = asyncio.ensure_future(aw)
+    await until(held.started.is_set)
+    panel.deleteLater()
+    await until(lambda: not isValid(panel))
+    held.release.set()
+    await asyncio.wait([task])
+    return task
+
+
+def test_a_call_that_returns_after_its_panel_was_deleted_touches_nothing(
+        qtbot, aloop, runner_ctx, bugs):
+    panel = DemoPanel(runner_ctx)
+    panel.ensure_built()
+    held = Held()
+    after: list[object] = []
+
+    async def load():
+        after.append(await panel.call_service(held))   # never reached
+    task = aloop.run_until_complete(_delete_under(panel, held, load()))
+    assert task.cancelled() and after == [] and bugs == []
+
+
+def test_a_failure_that_returns_after_its_panel_was_deleted_shows_nothing_but_a_bug(
+        qtbot, aloop, runner_ctx, bugs):
+    for outcome in (refuse, broken):
+        panel = DemoPanel(runner_ctx)
+        panel.ensure_built()
+        held = Held(outcome)
+        task = aloop.run_until_complete(_delete_under(panel, held, panel.guarded(
+            runner_ctx.runner.call(held))))
+        assert task.cancelled()
+    assert [str(e) for e in bugs] == ["a bug"]   # the known error went nowhere
+
+
+def test_run_from_a_slot_after_its_panel_was_deleted_skips_on_done(
+        qtbot, aloop, runner_ctx, bugs):
+    panel = DemoPanel(runner_ctx)
+    panel.ensure_built()
+    held = Held()
+    done: list[object] = []
+
+    async def scenario():
+        task = panel.run(held, on_done=done.append)
+        await until(held.started.is_set)
+        panel.deleteLater()
+        await until(lambda: not isValid(panel))
+        held.release.set()
+        await asyncio.wait([task])
+        return task
+    task = aloop.run_until_complete(scenario())
+    assert task.cancelled() and done == [] and bugs == []
+
+
+class Popup(ServiceCalls, QObject):
+    """A QObject without a message line: reports failures through a signal."""
+    failed = Signal(str)
+
+    def __init__(self, ctx) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def show_failure(self, text: str) -> None:
+        self.failed.emit(text)
+
+
+def test_show_failure_can_report_elsewhere_than_a_message_line(qtbot, aloop, runner_ctx, bugs):
+    popup = Popup(runner_ctx)
+    with qtbot.waitSignal(popup.failed) as failed:
+        assert aloop.run_until_complete(popup.call_service(refuse)) is None
+    assert failed.args == ["The customer is locked by 李娜."]
+    assert aloop.run_until_complete(popup.succeeded(runner_ctx.runner.call(lambda: None)))
+    assert bugs == []
 
 
 def test_spawned_bug_reaches_excepthook_while_the_task_is_referenced(aloop, bugs):

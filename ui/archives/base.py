@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.archives import ArchiveService
 from ui.archives.form import FieldSpec, RecordForm
-from ui.kit.panel import Panel, attempt
+from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, TableModel
 from ui.kit.tasks import task_slot
 from ui.kit.views import make_table_view
@@ -184,6 +184,5 @@ class ArchivePanel(Panel):
     async def _confirmed_delete(self, result: int, record: Any) -> None:
         if result != QMessageBox.StandardButton.Yes:
             return
-        deleted, _ = await attempt(self.status, self.delete(record))
-        if deleted:
+        if await self.succeeded(self.delete(record)):
             self.refresh()

@@ -106,8 +106,7 @@ class EmployeesPanel(ArchivePanel):
         if record is None:
             self.show_status(self.tr("Select a row first."))
             return
-        result = await self.guarded(self.ctx.runner.call(fn, self.ctx.actor, record.id, *args))
-        if result is not None or fn is self.accounts.reset_password:
+        if await self.succeeded(self.ctx.runner.call(fn, self.ctx.actor, record.id, *args)):
             await self.refresh()
             self.show_status(done.format(login=record.login))
 

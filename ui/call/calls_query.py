@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 from db.enums import Permission
 from ui.call import common as C
 from ui.call.player import RecordingPlayer
-from ui.errors import known_text
 from ui.kit.formats import local_time
 from ui.kit.panel import Panel
 from ui.kit.table import Column, PagedTableModel
@@ -243,15 +242,17 @@ class CallQueryPanel(Panel):
 
         archives = self.ctx.services.get(ArchiveService)
         actor = self.ctx.actor
-        try:
+        async def read() -> tuple[list, list, list]:
             media = await self.ctx.runner.call(archives.list_media, actor)
             regions = await self.ctx.runner.call(archives.list_regions, actor)
             agents = (await self.ctx.runner.call(
                 self.ctx.services.get(AccountService).list_employees, actor,
                 include_closed=False) if actor.is_admin else [])
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show_error(known_text(exc))
+            return media, regions, agents
+        lists = await self.guarded(read())
+        if lists is None:
             return
+        media, regions, agents = lists
         every = self.tr("All")
         _fill(self.medium, [(every, None)] + [(m.name, m.id) for m in media])
         _fill(self.region, [(every, None)] + [(r.name, r.id) for r in regions])

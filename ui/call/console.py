@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from ui.call import common as C
 from ui.call.widgets import DialPad, TodayCalls, TransferPopup, column
-from ui.errors import reported
 from ui.kit.changes import Change
 from ui.kit.panel import Panel
 
@@ -368,11 +367,15 @@ class CallConsolePanel(Panel):
         self.spawn(self._save_notes(self.notes_call_id, self.notes.toPlainText()))
 
     async def _save_notes(self, call_id: str, text: str) -> None:
-        if await reported(self.pop.save_notes(call_id, text), self._say):
+        ok, saved = await self.attempt(self.pop.save_notes(call_id, text))
+        if saved:
             self.ctx_notice(self.tr("Notes saved."))
-        else:
+        elif ok:  # a failure's own message stays
             self._say(self.tr("No customer is open for this call: register or "
                                          "pick the customer first."))
+
+    def show_failure(self, text: str) -> None:
+        self._say(text)
 
     def _say(self, text: str) -> None:
         """The console's one message line (refusals, link problems); hidden when empty."""
@@ -398,8 +401,7 @@ class CallConsolePanel(Panel):
     async def refresh_today(self) -> None:
         if not self.is_built:
             return
-        rows = await reported(self.ctx.runner.call(C.call_service(self.ctx).today,
-                                                   self.ctx.actor), self._say)
+        rows = await self.call_service(C.call_service(self.ctx).today, self.ctx.actor)
         if rows is None:
             return
         self.today_model.set_rows(rows)

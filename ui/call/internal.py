@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 )
 
 from ui.call import common as C
-from ui.errors import known_text
 from ui.kit.panel import Panel
 from ui.kit.table import Column, TableModel
 from ui.kit.views import make_table_view
@@ -97,10 +96,8 @@ class InternalNumbersPanel(Panel):
             "Read-only: internal numbers are maintained by administrators."))
 
     async def reload(self, select_id: int | None = None) -> None:
-        try:
-            rows = await self.ctx.runner.call(C.call_service(self.ctx).list_internal)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self.status.setText(known_text(exc))
+        rows = await self.call_service(C.call_service(self.ctx).list_internal)
+        if rows is None:
             return
         self.model.set_rows(rows)
         self.loaded = True
@@ -125,13 +122,11 @@ class InternalNumbersPanel(Panel):
 
     async def save(self) -> None:
         e = self.editing
-        try:
-            info = await self.ctx.runner.call(
-                C.call_service(self.ctx).save_internal, self.ctx.actor,
-                e.id if e else None, self.digits.text(), self.note.text(),
-                e.version if e else None)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self.status.setText(known_text(exc))
+        info = await self.call_service(
+            C.call_service(self.ctx).save_internal, self.ctx.actor,
+            e.id if e else None, self.digits.text(), self.note.text(),
+            e.version if e else None)
+        if info is None:
             return
         self.editing = info
         self.status.setText(self.tr("Saved {digits}.").format(digits=info.digits))
@@ -142,11 +137,8 @@ class InternalNumbersPanel(Panel):
         if e is None:
             self.status.setText(self.tr("Choose the number to delete."))
             return
-        try:
-            await self.ctx.runner.call(C.call_service(self.ctx).delete_internal,
-                                       self.ctx.actor, e.id)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self.status.setText(known_text(exc))
+        if not await self.succeeded(self.ctx.runner.call(
+                C.call_service(self.ctx).delete_internal, self.ctx.actor, e.id)):
             return
         self.status.setText(self.tr("Deleted {digits}.").format(digits=e.digits))
         self.new()

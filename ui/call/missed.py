@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from agent_app.services.paging import Page
 from db.enums import Permission
 from ui.call import common as C
-from ui.errors import known_text
 from ui.kit.formats import local_time
 from ui.kit.panel import Panel
 from ui.kit.table import Column, PagedTableModel
@@ -176,12 +175,10 @@ class MissedCallsPanel(Panel):
     async def load_agents(self) -> None:
         from agent_app.services.accounts import AccountService
 
-        try:
-            people = await self.ctx.runner.call(
-                self.ctx.services.get(AccountService).list_employees, self.ctx.actor,
-                include_closed=False)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show(known_text(exc))
+        people = await self.call_service(
+            self.ctx.services.get(AccountService).list_employees, self.ctx.actor,
+            include_closed=False)
+        if people is None:
             return
         self.agent.clear()
         for e in people:
@@ -194,11 +191,8 @@ class MissedCallsPanel(Panel):
         if not ids or not login:
             self._show(self.tr("Tick the calls and choose an agent first."))
             return 0
-        try:
-            n = await self.ctx.runner.call(C.call_service(self.ctx).allocate,
-                                           self.ctx.actor, ids, login)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show(known_text(exc))
+        n = await self.call_service(C.call_service(self.ctx).allocate, self.ctx.actor, ids, login)
+        if n is None:
             return 0
         await self.refresh()
         self._show(self.tr("%n call(s) allocated to {login}.", "", n).format(login=login))
@@ -228,13 +222,9 @@ class MissedCallsPanel(Panel):
             self._show(text)
 
     async def mark_handled(self, call_id: str) -> None:
-        try:
-            await self.ctx.runner.call(C.call_service(self.ctx).mark_handled,
-                                       self.ctx.actor, call_id)
-        except Exception as exc:  # noqa: BLE001 - known errors shown, bugs re-raised
-            self._show(known_text(exc))
-            return
-        await self.refresh()
+        if await self.succeeded(self.ctx.runner.call(C.call_service(self.ctx).mark_handled,
+                                                     self.ctx.actor, call_id)):
+            await self.refresh()
 
     # -- helpers ----------------------------------------------------------------------------
     def _show(self, text: str) -> None:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 
 from ui.call import common as C
-from ui.errors import reported
 from ui.kit.changes import Change
 from ui.kit.contracts import CustomerScreen
 from ui.kit.panel import ServiceCalls
@@ -166,8 +165,8 @@ class ScreenPop(ServiceCalls, QObject):
         cid = call.get("call_id") or ""
         state = self.calls.get(cid) or self._begin(call)
         # the advert running when the call came in, not when the lookup ran
-        ctx = await reported(self.ctx.runner.call(C.call_service(self.ctx).pop_context,
-                                                  caller, dialed, state.at), self.failed.emit)
+        ctx = await self.call_service(C.call_service(self.ctx).pop_context,
+                                      caller, dialed, state.at)
         if ctx is None:
             return
         screen = self.screen()
@@ -254,15 +253,10 @@ class ScreenPop(ServiceCalls, QObject):
     async def _write(self, fn, *args, **kwargs) -> tuple[bool, object]:
         """(True, the service's result), or (False, None) after a known error, which goes
         to the console's message line; a bug propagates to the crash dialog."""
-        ok = False
+        return await self.attempt(self.ctx.runner.call(fn, *args, **kwargs))
 
-        async def call():
-            nonlocal ok
-            result = await self.ctx.runner.call(fn, *args, **kwargs)
-            ok = True
-            return result
-        result = await reported(call(), self.failed.emit)
-        return ok, result
+    def show_failure(self, text: str) -> None:
+        self.failed.emit(text)
 
     # -- housekeeping -----------------------------------------------------------------------
     def _forget_old(self) -> None:

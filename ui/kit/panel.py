@@ -16,6 +16,8 @@ Service calls go through ONE road with ONE policy (`ServiceCalls`, also for dial
 The call runs on `ctx.runner` (a worker thread); a known error (`ui.errors.known_error`)
 shows its text in the message line near the action, and that line clears on the next
 success; anything else is a bug and reaches sys.excepthook (the crash dialog) at once.
+A call that returns after its panel or dialog was deleted ends the coroutine quietly
+(asyncio.CancelledError, which the kit's spawn treats as fine): it touches no widget.
 """
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
+from shiboken6 import isValid
 
 from ui.context import AppContext
 from ui.errors import error_text, known_error
@@ -49,32 +52,52 @@ def clear_error(line: QLabel) -> None:
         line.clear()
 
 
-async def attempt(line: QLabel | None, aw: Awaitable[T]) -> tuple[bool, T | None]:
-    """Awaits a service call (`runner.call(…)`, or a coroutine made of them): (True, its
-    result), or (False, None) after a known error (its text shown in `line`) or a bug
-    (sent to the crash dialog already)."""
-    try:
-        result = await aw
-    except Exception as exc:  # noqa: BLE001 - sorted into known errors and bugs
-        known = known_error(exc)
-        if known is None:
-            report_bug(exc)
-        elif line is not None:
-            show_error(line, error_text(known))
-        return False, None
-    if line is not None:
-        clear_error(line)
-    return True, result
-
-
 class ServiceCalls:
-    """The runner for a panel or a dialog: `self.ctx` and `message_line()` (the QLabel
-    near the action where known errors are shown) come from the class using it."""
+    """The runner for a panel, a dialog or another QObject: `self.ctx` and
+    `message_line()` (the QLabel near the action where known errors are shown) come from
+    the class using it; one that reports failures elsewhere overrides `show_failure()` and
+    `clear_failure()`."""
 
     ctx: AppContext
 
     def message_line(self) -> QLabel | None:
         return None
+
+    def show_failure(self, text: str) -> None:
+        """Shows a known error's text (in the user's language)."""
+        line = self.message_line()
+        if line is not None:
+            show_error(line, text)
+
+    def clear_failure(self) -> None:
+        """After a success: clears a known error shown before."""
+        line = self.message_line()
+        if line is not None:
+            clear_error(line)
+
+    async def attempt(self, aw: Awaitable[T]) -> tuple[bool, T | None]:
+        """The same policy, for a call whose result may be None: (True, the result) after
+        a success, else (False, None)."""
+        try:
+            result = await aw
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - sorted into known errors and bugs
+            known = known_error(exc)
+            if known is None:
+                report_bug(exc)   # a bug in the service, even when no panel waits for it
+            self._ensure_alive()
+            if known is not None:
+                self.show_failure(error_text(known))
+            return False, None
+        self._ensure_alive()
+        self.clear_failure()
+        return True, result
+
+    def _ensure_alive(self) -> None:
+        # The owner was deleted while the call ran: nothing is left to show it in.
+        if isinstance(self, QObject) and not isValid(self):
+            raise asyncio.CancelledError
 
     async def call_service(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         """The result, or None after a failure (already shown or reported)."""
@@ -82,7 +105,12 @@ class ServiceCalls:
 
     async def guarded(self, aw: Awaitable[T]) -> T | None:
         """The same policy for a coroutine that makes its own service calls."""
-        return (await attempt(self.message_line(), aw))[1]
+        return (await self.attempt(aw))[1]
+
+    async def succeeded(self, aw: Awaitable[Any]) -> bool:
+        """The same policy, for a call whose outcome matters more than its result (a
+        save, a delete): True after a success."""
+        return (await self.attempt(aw))[0]
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """`ui.kit.tasks.spawn`, the task also kept in `self._tasks` while it runs (tests
@@ -97,8 +125,7 @@ class ServiceCalls:
             on_done: Callable[[Any], object] | None = None, **kwargs: Any) -> asyncio.Task:
         """Start `call_service()` from a plain slot; `on_done(result)` runs after a success."""
         async def go() -> None:
-            ok, result = await attempt(self.message_line(),
-                                       self.ctx.runner.call(fn, *args, **kwargs))
+            ok, result = await self.attempt(self.ctx.runner.call(fn, *args, **kwargs))
             if ok and on_done is not None:
                 on_done(result)
 

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery, CustomerQueryService
-from ui.errors import known_text
 from ui.kit.formats import local_time
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, PagedTableModel
@@ -151,11 +150,10 @@ class CustomerDirectoryPanel(Panel):
             days = archives.browse_days()
             return days, self.service.directory(self.ctx.actor, days=days,
                                                 page_size=self.page_size)
-        try:
-            days, page = await self.ctx.runner.call(first)
-        except Exception as exc:
-            self.show_error(exc)
+        first_page = await self.call_service(first)
+        if first_page is None:
             return
+        days, page = first_page
         self.days.blockSignals(True)
         self.days.setValue(days)
         self.days.blockSignals(False)
@@ -206,9 +204,6 @@ class CustomerDirectoryPanel(Panel):
     def show_status(self, text: str) -> None:
         if self.is_built:
             self.status.setText(text)
-
-    def show_error(self, exc: BaseException) -> None:
-        self.show_status(known_text(exc))
 
     # -- opening ----------------------------------------------------------------------------
     def selected_ids(self) -> list[int]:

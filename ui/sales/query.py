@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery
-from ui.errors import reported
+from ui.kit.panel import ServiceCalls
 from ui.kit.tasks import task_slot
 from ui.sales.labels import class_names, search_fields, source_names
 
@@ -40,7 +40,7 @@ def fill_combo(combo: QComboBox, items, *, empty: str | None = None) -> None:
         combo.setCurrentIndex(max(0, combo.findData(current)))
 
 
-class CustomerQueryDialog(QDialog):
+class CustomerQueryDialog(ServiceCalls, QDialog):
     """Non-modal; `directory` is the CustomerDirectoryPanel that shows the result."""
 
     def __init__(self, ctx, directory, parent: QWidget | None = None) -> None:
@@ -116,6 +116,9 @@ class CustomerQueryDialog(QDialog):
         self.setMinimumWidth(540)
         self.retranslate_ui()
 
+    def message_line(self) -> QLabel:
+        return self.message
+
     @staticmethod
     def _pair(a: QWidget, caption: QLabel | None, b: QWidget) -> QHBoxLayout:
         box = QHBoxLayout()
@@ -154,7 +157,7 @@ class CustomerQueryDialog(QDialog):
         def read():  # one worker call for the three pick lists
             return (archives.list_regions(self.ctx.actor),
                     archives.list_varieties(self.ctx.actor), accounts.pick_list())
-        lists = await reported(self.ctx.runner.call(read), self.message.setText)
+        lists = await self.call_service(read)
         if lists is None:
             return
         regions, varieties, staff = lists

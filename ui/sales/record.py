@@ -18,13 +18,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_record import CustomerBundle, load_bundle
 from agent_app.services.customers import CustomerService, DuplicatePhone
-from ui.errors import error_text, known_error, known_text
+from ui.errors import error_text, known_error
 from ui.kit.changes import Change
 from ui.kit.panel import Panel
 from ui.kit.tasks import start_soon, task_slot
@@ -179,11 +178,10 @@ class CustomerRecordPanel(Panel):
         def read():  # one worker call: the task never awaits twice for its first paint
             return (archives.list_regions(self.ctx.actor), accounts.pick_list(),
                     archives.list_varieties(self.ctx.actor, active_only=True))
-        try:
-            regions, staff, varieties = await self.ctx.runner.call(read)
-        except Exception as exc:
-            self.show_error(exc)
+        lists = await self.call_service(read)
+        if lists is None:
             return
+        regions, staff, varieties = lists
         self.profile.set_choices([(r.id, r.name) for r in regions],
                                  [(i, f"{login} {name}") for i, login, name in staff])
         self.contacts.set_varieties([(v.id, v.name) for v in varieties])
@@ -245,13 +243,18 @@ class CustomerRecordPanel(Panel):
         self.ensure_built()
         self._paints += 1
         paint = self._paints
-        try:
-            bundle = await self.ctx.runner.call(load_bundle, self.ctx.services.db, customer_id)
-        except Exception as exc:
-            if paint == self._paints and isValid(self):
-                self.show_error(exc)
-            return False
-        if paint != self._paints or not isValid(self):  # superseded, or the window closed
+
+        async def fetch() -> CustomerBundle | None:
+            try:
+                return await self.ctx.runner.call(load_bundle, self.ctx.services.db,
+                                                  customer_id)
+            except Exception:
+                if paint != self._paints:
+                    return None  # superseded: the newer load reports its own failure
+                raise
+        # the window closed meanwhile: the kit ends this coroutine (cancelled) instead
+        bundle = await self.guarded(fetch())
+        if bundle is None or paint != self._paints:
             return False
         self.show_bundle(bundle, call=call)
         return True
@@ -265,9 +268,6 @@ class CustomerRecordPanel(Panel):
     def show_status(self, text: str) -> None:
         if self.is_built:
             self.status.setText(text)
-
-    def show_error(self, exc: BaseException) -> None:
-        self.show_status(known_text(exc))
 
     @property
     def customer_id(self) -> int | None:
@@ -359,13 +359,8 @@ class CustomerRecordPanel(Panel):
             return
         self._reloads += 1
         wanted = (self._paints, self._reloads)
-        try:
-            bundle = await self.ctx.runner.call(load_bundle, self.ctx.services.db, cid)
-        except Exception as exc:
-            if isValid(self):
-                self.show_error(exc)
-            return
-        if isValid(self) and wanted == (self._paints, self._reloads):
+        bundle = await self.call_service(load_bundle, self.ctx.services.db, cid)
+        if bundle is not None and wanted == (self._paints, self._reloads):
             self.bundle = bundle
             self.glance.show_bundle(bundle)
             self.contacts.model.set_rows(bundle.contacts)

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.contacts import ContactDraft, ContactService
 from agent_app.services.reminders import ReminderService
-from ui.errors import reported
 from ui.kit.formats import local_time
 from ui.kit.forms import Retranslated
+from ui.kit.panel import ServiceCalls
 from ui.kit.table import ROW_ROLE, Column, TableModel
 from ui.kit.tasks import task_slot
 from ui.kit.views import make_table_view, set_column_widths
@@ -37,8 +37,9 @@ from ui.sales.models import PINK, order_colour
 from ui.sales.query import fill_combo
 
 
-class RecordTab(Retranslated, QWidget):
-    """A tab of one customer's record; messages go to the record's status line."""
+class RecordTab(ServiceCalls, Retranslated, QWidget):
+    """A tab of one customer's record; messages (a service call's known error too) go to
+    the record's status line."""
 
     message = Signal(str)
 
@@ -47,9 +48,8 @@ class RecordTab(Retranslated, QWidget):
         self.ctx = ctx
         self.customer_id: int | None = None
 
-    async def guard(self, fn, *args, **kwargs) -> Any:
-        """A service call through the runner; a known error becomes a message, None."""
-        return await reported(self.ctx.runner.call(fn, *args, **kwargs), self.message.emit)
+    def show_failure(self, text: str) -> None:
+        self.message.emit(text)
 
     def selected(self) -> Any:
         idx = self.view.currentIndex()
@@ -161,13 +161,13 @@ class ContactsTab(RecordTab):
                              our_staff=self.our_staff.text(),
                              demand_info=self.demand_info.text())
         if self.editing is None:
-            saved = await self.guard(self.service.add, self.ctx.actor, draft)
+            saved = await self.call_service(self.service.add, self.ctx.actor, draft)
         else:
-            saved = await self.guard(self.service.update, self.ctx.actor, self.editing.id,
-                                     self.editing.version, draft)
+            saved = await self.call_service(self.service.update, self.ctx.actor,
+                                            self.editing.id, self.editing.version, draft)
         if saved is None:
             return  # the message is shown; the form keeps what was typed
-        rows = await self.guard(self.service.for_customer, self.customer_id)
+        rows = await self.call_service(self.service.for_customer, self.customer_id)
         if rows is not None:
             self.show_rows(self.customer_id, rows)
         self.message.emit(self.tr("Contact saved."))
@@ -214,7 +214,7 @@ class RemindersTab(RecordTab):
     @task_slot()
     async def reload(self) -> None:
         if self.customer_id is not None:
-            rows = await self.guard(self.service.for_customer, self.customer_id)
+            rows = await self.call_service(self.service.for_customer, self.customer_id)
             if rows is not None:
                 self.model.set_rows(rows)
 
@@ -224,8 +224,8 @@ class RemindersTab(RecordTab):
         if r is None or r.done:
             self.message.emit(self.tr("Select an open reminder first."))
             return
-        if await self.guard(self.service.mark_done, self.ctx.actor, r.id, r.version,
-                            groups=tuple(self.ctx.settings.groups)):
+        if await self.call_service(self.service.mark_done, self.ctx.actor, r.id, r.version,
+                                   groups=tuple(self.ctx.settings.groups)):
             await self.reload()
 
 
@@ -316,7 +316,7 @@ class FeedbackTab(RecordTab):
         if self.customer_id is None:
             return
         customer_id = self.customer_id
-        rows = await self.guard(self.service.feedback_for, customer_id)
+        rows = await self.call_service(self.service.feedback_for, customer_id)
         if rows is not None and customer_id == self.customer_id:
             self.stale = False
             self.model.set_rows(rows)
@@ -326,6 +326,7 @@ class FeedbackTab(RecordTab):
         text = self.text.text().strip()
         if self.customer_id is None or not text:
             return
-        if await self.guard(self.service.add_feedback, self.ctx.actor, self.customer_id, text):
+        if await self.call_service(self.service.add_feedback, self.ctx.actor,
+                                   self.customer_id, text):
             self.text.clear()
             await self.refresh()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.archives import ArchiveService
 from agent_app.services.orders import OrderService, SalesQuery
-from ui.errors import reported
 from ui.kit.changes import Change
 from ui.kit.formats import local_time
 from ui.kit.panel import Panel
@@ -151,7 +150,7 @@ class SalesDirectoryPanel(Panel):
             return (archives.list_media(self.ctx.actor),
                     archives.list_varieties(self.ctx.actor),
                     archives.list_regions(self.ctx.actor))
-        lists = await reported(self.ctx.runner.call(read), self.show_status)
+        lists = await self.call_service(read)
         if lists is None:
             return
         media, varieties, regions = lists
