@@ -166,11 +166,16 @@ class ReportPanel(Panel):
         if date_from > date_to:
             self.status.setText(_tr("The period ends before it starts."))
             return
+        fn, *args = self.query(date_from, date_to, self.filters())
+        self.spawn(self._count(fn, args))
+
+    async def _count(self, fn: Callable[..., Any], args: list) -> None:
         self.run_button.setEnabled(False)
         self.status.setText(_tr("Counting…"))
-        fn, *args = self.query(date_from, date_to, self.filters())
-        task = self.run(fn, *args, on_done=self.show_rows)
-        task.add_done_callback(lambda _t: self.run_button.setEnabled(True))
+        ok, rows = await self.attempt(self.ctx.runner.call(fn, *args))
+        self.run_button.setEnabled(True)  # (a panel deleted meanwhile ended in attempt)
+        if ok:
+            self.show_rows(rows)
 
     def show_rows(self, rows: Sequence[Any]) -> None:
         self.rows = list(rows)
