@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.accounts import AccountService
 from ui.context import AppContext
 from ui.crash import log_file
+from ui.features import FEATURES
 from ui.kit import layout
 from ui.kit.panel import Panel
 from ui.kit.registry import MENU_KEYS, ActionEntry, Feature, PanelEntry, allowed, load
@@ -77,10 +78,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.database_label = database_label
         self.database_reachable = True
-        if features is None:
-            from ui.features import FEATURES
-            features = FEATURES
-        self.registry: list[Feature] = [DESK, *features, DESK_LAST]
+        self.registry: list[Feature] = [DESK, *(FEATURES if features is None else features),
+                                        DESK_LAST]
         self.entries: dict[str, PanelEntry | ActionEntry] = {}
         self.features: dict[str, Any] = {"desk": self}  # feature name -> its controller
         self.panels: dict[str, Panel] = {}  # the panels created so far, by registry key
