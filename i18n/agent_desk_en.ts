@@ -2894,37 +2894,6 @@ Call-center agent desktop.</translation>
         </message>
     </context>
     <context>
-        <name>_Texts</name>
-        <message>
-            <source>Call &amp;console</source>
-            <translation>Call &amp;console</translation>
-        </message>
-        <message>
-            <source>Call &amp;query</source>
-            <translation>Call &amp;query</translation>
-        </message>
-        <message>
-            <source>&amp;Missed calls</source>
-            <translation>&amp;Missed calls</translation>
-        </message>
-        <message>
-            <source>&amp;Internal numbers</source>
-            <translation>&amp;Internal numbers</translation>
-        </message>
-        <message>
-            <source>&amp;Monitoring</source>
-            <translation>&amp;Monitoring</translation>
-        </message>
-        <message>
-            <source>Place a demo call</source>
-            <translation>Place a demo call</translation>
-        </message>
-        <message>
-            <source>Ask the built-in CTI server for a call from a demo customer</source>
-            <translation>Ask the built-in CTI server for a call from a demo customer</translation>
-        </message>
-    </context>
-    <context>
         <name>call</name>
         <message>
             <source>The built-in CTI server is not running.</source>

@@ -2881,37 +2881,6 @@ Call-center agent desktop.</source>
         </message>
     </context>
     <context>
-        <name>_Texts</name>
-        <message>
-            <source>Call &amp;console</source>
-            <translation>前台管理(&amp;C)</translation>
-        </message>
-        <message>
-            <source>Call &amp;query</source>
-            <translation>通话查询(&amp;Q)</translation>
-        </message>
-        <message>
-            <source>&amp;Missed calls</source>
-            <translation>未接来电(&amp;M)</translation>
-        </message>
-        <message>
-            <source>&amp;Internal numbers</source>
-            <translation>集团电话(&amp;I)</translation>
-        </message>
-        <message>
-            <source>&amp;Monitoring</source>
-            <translation>监控(&amp;M)</translation>
-        </message>
-        <message>
-            <source>Place a demo call</source>
-            <translation>模拟来电</translation>
-        </message>
-        <message>
-            <source>Ask the built-in CTI server for a call from a demo customer</source>
-            <translation>请内置 CTI 服务器模拟一个演示客户来电</translation>
-        </message>
-    </context>
-    <context>
         <name>call</name>
         <message>
             <source>The built-in CTI server is not running.</source>
