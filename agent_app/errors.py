@@ -88,6 +88,18 @@ class DatabaseUnavailable(UserError):
     )
 
 
+class Busy(UserError):
+    """A write kept losing races with other writers (lock or cluster certification
+    conflicts) through every retry: nothing was saved, and trying again is right."""
+
+    code = "busy"
+    template = QT_TRANSLATE_NOOP(
+        "errors",
+        "The database is busy with other users' changes to the same records. Nothing was "
+        "saved; please try again.",
+    )
+
+
 class DiskFull(UserError):
     code = "disk_full"
     template = QT_TRANSLATE_NOOP(

@@ -28,6 +28,7 @@ from agent_app.cti.journal import Journal
 from agent_app.cti.protocol import ts_iso
 from agent_app.cti.routing import GroupConfig
 from agent_app.services.archives import ArchiveService
+from agent_app.services.base import retrying
 from db.engine import Database
 from db.enums import EmployeeStatus, EndCause
 from db.models import (
@@ -266,6 +267,10 @@ class Store:
                                                        medium_id=values["medium_id"])
                 values["placement_id"] = placement.id if placement else None
             rows.append((rec["call_id"], values))
+        retrying(lambda: self._write_rows(rows, existing))
+
+    def _write_rows(self, rows: list[tuple[str, dict[str, Any]]],
+                    existing: dict[str, int]) -> None:
         with self.db.transaction() as s:
             for call_id, values in rows:
                 if call_id in existing:
@@ -313,8 +318,8 @@ class Store:
         out.entries, out.calls = len(entries), len(calls)
         if calls:
             self._apply(list(calls.values()))
-        out.closed = self._close_open(life, last, [c for c, r in calls.items()
-                                                   if not r.get("ended_at")])
+        unended = [c for c, r in calls.items() if not r.get("ended_at")]
+        out.closed = retrying(lambda: self._close_open(life, last, unended))
         stopped = {c["call_id"] for c in out.closed}
         out.unrecorded = [(cid, float(r["answered_at"])) for cid, r in calls.items()
                           if r.get("answered_at") and r.get("end_cause")

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from agent_app.demodata import pools
 from agent_app.search_text import name_initials, search_grams
+from agent_app.services.sequences import lane_number, lane_of
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 UTC = dt.UTC
@@ -184,7 +185,7 @@ EVENT_COLUMNS = ("order_id", "at", "actor_login", "action", "from_status", "to_s
 def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple], list[tuple]]]:
     """(order row, line rows, event rows); marks order_state per customer (1/2)."""
     rng, n_orders = w.rng, w.scale.orders
-    seq: dict[str, int] = {}
+    seq: dict[tuple[str, int], int] = {}
     first = w.customer_times[0]
     span = (w.now - dt.timedelta(minutes=2)) - first
     buyers = max(1, int(w.scale.customers * 0.6))  # the rest only ever consulted
@@ -205,10 +206,12 @@ def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple
             at = reg + dt.timedelta(minutes=5)
         at = min(at, w.now - dt.timedelta(minutes=1))
         day = at.strftime("%y%m%d")
-        seq[day] = seq.get(day, 0) + 1
-        order_no = f"{day}{seq[day]:04d}"
-        age_days = (w.now - at).days
         seller_id, seller_login = w.sellers[c % len(w.sellers)]
+        # numbered as OrderService numbers them: the seller's counter lane for the day
+        lane = lane_of(seller_login)
+        seq[day, lane] = seq.get((day, lane), 0) + 1
+        order_no = f"{day}{lane_number(seq[day, lane], lane):04d}"
+        age_days = (w.now - at).days
         method = rng.choices("ABCD", [15, 70, 10, 5])[0]
         payment = "cod" if rng.random() < 0.85 else "prepaid"
         # Older orders have been through logistics; recent ones are still moving.

@@ -25,6 +25,7 @@ from agent_app.demodata import (
 from agent_app.demodata.bulk import BulkWriter
 from agent_app.services.accounts import AccountService
 from agent_app.services.search_stats import TOTAL
+from agent_app.services.sequences import lane_scope, lane_seq
 from db.engine import Database
 from db.enums import Role
 from db.initials import key_rows
@@ -268,7 +269,9 @@ class Loader:
         w.cursor.execute("SELECT order_no FROM sales_order")
         top: dict[str, int] = {}
         for (no,) in w.cursor.fetchall():
-            top[no[:6]] = max(top.get(no[:6], 0), int(no[6:]))
+            seq, lane = lane_seq(int(no[6:]))
+            key = lane_scope(no[:6], lane)
+            top[key] = max(top.get(key, 0), seq)
         w.cursor.execute("SELECT registration_no FROM customer")
         reg: dict[str, int] = {}
         for (no,) in w.cursor.fetchall():

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agent_app.errors import AccountLocked, AuthFailed, Duplicate, NotFound, ValidationError
 from agent_app.security import DEFAULT_PASSWORD, hash_password, needs_rehash, verify_password
-from agent_app.services.base import Actor, audit, check_version, db_errors, require_role
+from agent_app.services.base import Actor, audit, check_version, db_errors, require_role, writes
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import EmployeeStatus, Permission, Role
@@ -72,6 +72,7 @@ class AccountService:
         self.db = db
 
     # -- login ---------------------------------------------------------------------------
+    @writes
     def authenticate(self, login: str, password: str, *, channel: str = "desktop") -> LoginResult:
         """Check a password; count failures; lock after MAX_FAILED_LOGINS.
 
@@ -107,6 +108,7 @@ class AccountService:
                 return LoginResult(actor_of(e), e.must_change_password)
         raise failure
 
+    @writes
     def change_password(self, actor: Actor, old: str, new: str) -> None:
         _validate_password(new)
         with db_errors(), self.db.transaction() as s:
@@ -144,6 +146,7 @@ class AccountService:
                     Department.name == department)
             return [tuple(r) for r in s.execute(q)]
 
+    @writes
     def add_employee(self, actor: Actor | None, *, login: str, name: str, role: Role,
                      password: str, department: str | None = None,
                      permissions: set[Permission] | None = None,
@@ -179,6 +182,7 @@ class AccountService:
             raise Duplicate(QT_TRANSLATE_NOOP("errors", "The login {login} is already taken."),
                             field="login", login=login) from exc
 
+    @writes
     def modify_employee(self, actor: Actor, employee_id: int, *, version: int,
                         department: str | None = None, role: Role | None = None) -> EmployeeInfo:
         """Login and name are immutable (员工号和姓名录入后不能修改): not parameters."""
@@ -196,6 +200,7 @@ class AccountService:
             s.flush()
             return _info(e)
 
+    @writes
     def set_status(self, actor: Actor, employee_id: int, status: EmployeeStatus) -> EmployeeInfo:
         """关闭用户 / 禁止登陆 / back to active (super administrators)."""
         require_role(actor, Role.SUPERADMIN)
@@ -209,6 +214,7 @@ class AccountService:
             s.flush()
             return _info(e)
 
+    @writes
     def set_round_robin(self, actor: Actor, employee_id: int, enabled: bool) -> EmployeeInfo:
         """启用/关闭轮选: administrators and super administrators."""
         require_role(actor, Role.SUPERADMIN, Role.ADMIN)
@@ -220,6 +226,7 @@ class AccountService:
             s.flush()
             return _info(e)
 
+    @writes
     def reset_password(self, actor: Actor, employee_id: int) -> None:
         """登陆恢复: back to the default 8888, to be changed at next login; unlocks."""
         require_role(actor, Role.SUPERADMIN)
@@ -232,6 +239,7 @@ class AccountService:
             e.updated_by_login = actor.login
             audit(s, actor.login, "password_reset", e.login)
 
+    @writes
     def set_permissions(self, actor: Actor, employee_id: int,
                         permissions: set[Permission]) -> EmployeeInfo:
         require_role(actor, Role.SUPERADMIN)

@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent_app.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationError
-from agent_app.services.base import Actor, audit, check_version, db_errors
+from agent_app.services.base import Actor, audit, check_version, db_errors, writes
+from agent_app.services.sequences import next_lane_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import Permission
@@ -28,7 +29,6 @@ from db.models import (
     Department,
     DialedNumber,
     Medium,
-    NumberSequence,
     Placement,
     Product,
     Region,
@@ -251,6 +251,7 @@ class ArchiveService:
         audit(s, actor.login, action, f"{model.__tablename__}:{row.id}", **changes)
         return row
 
+    @writes
     def _run_save(self, actor: Actor, fn: Callable[[Session], Any], unique_field: str) -> Any:
         self._require_editor(actor)
         try:
@@ -260,6 +261,7 @@ class ArchiveService:
             raise Duplicate(QT_TRANSLATE_NOOP("errors", "This record already exists."),
                             field=unique_field) from exc
 
+    @writes
     def _delete(self, actor: Actor, model: type, row_id: int, version: int | None) -> None:
         """Delete a row nobody refers to; rows in use are refused (deactivate them)."""
         self._require_editor(actor)
@@ -367,25 +369,21 @@ class ArchiveService:
                                       field="variety_id")
             vals = dict(values, variety_id=variety_id)
             if product_id is None:
-                vals["code"] = self._next_product_code(s)
+                vals["code"] = self._next_product_code(s, actor.login)
             return _product(self._save(actor, Product, product_id, version, vals,
                                        ("short_code",), s))
 
         return self._run_save(actor, save, "short_code")
 
     @staticmethod
-    def _next_product_code(s: Session) -> str:
-        """Six digits from a counter row; skips codes already present (e.g. imported)."""
-        seq = s.get(NumberSequence, ("product_code", "all"), with_for_update=True)
-        if seq is None:
-            seq = NumberSequence(name="product_code", scope="all", value=0)
-            s.add(seq)
-        n = seq.value + 1
-        while s.scalar(select(func.count()).select_from(Product)
-                       .where(Product.code == f"{n:06d}")):
-            n += 1
-        seq.value = n
-        return f"{n:06d}"
+    def _next_product_code(s: Session, login: str) -> str:
+        """Six digits from the writer's counter lane (services/sequences.py: no row that
+        every writer updates); skips codes already present (e.g. imported)."""
+        while True:
+            code = f"{next_lane_number(s, 'product_code', '', login):06d}"
+            if not s.scalar(select(func.count()).select_from(Product)
+                            .where(Product.code == code)):
+                return code
 
     def delete_product(self, actor: Actor, product_id: int, version: int | None = None) -> None:
         self._delete(actor, Product, product_id, version)
@@ -524,6 +522,7 @@ class ArchiveService:
         """近X天: how many days of history lists show by default."""
         return int(self.get_settings()["browse_days"])
 
+    @writes
     def set_settings(self, actor: Actor, values: dict[str, Any]) -> dict[str, str]:
         """Validate all values first (field = key), then write them in one transaction."""
         self._require_editor(actor)

@@ -3,20 +3,28 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import logging
+import random
 import socket
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from agent_app.errors import DatabaseUnavailable, DiskFull, Forbidden, StaleEdit
+from agent_app.errors import Busy, DatabaseUnavailable, DiskFull, Forbidden, StaleEdit
 from db.enums import Permission, Role
 from db.models import AuditLog
 
 WORKSTATION = socket.gethostname()[:64]
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -100,23 +108,71 @@ def db_errors() -> Iterator[None]:
         raise known from exc
 
 
-_RETRYABLE = {1213, 1205}  # InnoDB deadlock victim, lock wait timeout
+# Errors that mean "this transaction lost a race and nothing of it was written": running
+# the whole transaction again is right. 1213 is InnoDB's deadlock victim and also what a
+# Galera node reports when another node's write certified first; 1205 a lock wait
+# timeout; 3101 Group Replication's rollback at commit; 9007 TiDB's write conflict.
+_RETRYABLE = {1213, 1205, 3101, 9007}
+ATTEMPTS = 6
+BACKOFF_S = 0.01     # first pause; doubles each attempt, with full jitter (sum < ~0.7 s)
 
 
 def transient(exc: BaseException) -> bool:
-    """A write that lost a lock race: nothing was written, running it again is right.
-    (Classic case: several writers waiting on one duplicate-key insert wake together.)"""
+    """A write that lost a race, so nothing was written and running it again is right.
+
+    StaleDataError belongs here too: the version-checked UPDATE matched no row because
+    another writer committed after this one read. Running the transaction again re-reads
+    the row, and the service's own version check then names who saved (StaleEdit).
+    """
+    if isinstance(exc, StaleDataError):
+        return True
     return isinstance(exc, DBAPIError) and _mysql_errno(exc) in _RETRYABLE
 
 
-def retrying(fn, attempts: int = 5):
-    """Run a whole transaction function again when it lost a lock race."""
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except DBAPIError as exc:
-            if not transient(exc) or attempt == attempts - 1:
-                raise
+_retries = threading.local()
+
+
+def retrying(fn: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run a whole transaction function again when it lost a race, with jittered
+    exponential backoff so the writers that collided do not collide again in step.
+
+    Nested use (a retried write calling another) retries only at the outermost level:
+    the inner one's conflict unwinds to the outer transaction, which is the unit that
+    must be re-run.
+    """
+    if getattr(_retries, "depth", 0):
+        return fn()
+    _retries.depth = 1
+    try:
+        for attempt in range(attempts):
+            try:
+                return fn()
+            except (DBAPIError, StaleDataError) as exc:
+                if not transient(exc):
+                    raise
+                if attempt == attempts - 1:
+                    log.warning("write gave up after %d conflicts: %s", attempts, exc)
+                    raise Busy() from exc
+                time.sleep(random.uniform(0, BACKOFF_S * 2 ** attempt))
+        raise AssertionError("unreachable")
+    finally:
+        _retries.depth = 0
+
+
+def writes(method: Callable[P, T]) -> Callable[P, T]:
+    """Mark a service method that writes: it runs as one retried transaction.
+
+    Every public service method that opens `db.transaction()` carries this (a test in
+    tests/services/test_write_paths.py checks), so a lost race on one server or a
+    certification conflict on a cluster ends in a saved record or in a message, never
+    in a crash dialog.
+    """
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        return retrying(lambda: method(*args, **kwargs))
+
+    wrapper.retried_write = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def stale(who: str | None, when: dt.datetime | None) -> StaleEdit:
@@ -134,5 +190,3 @@ def check_version(row: Any, expected_version: int | None) -> None:
         raise stale(row.updated_by_login, row.updated_at)
 
 
-def stale_from(exc: StaleDataError) -> StaleEdit:
-    return StaleEdit(who="?", when="?")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from agent_app.errors import Duplicate, Forbidden, NotFound, ValidationError
 from agent_app.phones import normalise
-from agent_app.services.base import Actor, audit, check_version, db_errors, require
+from agent_app.services.base import Actor, audit, check_version, db_errors, require, writes
 from agent_app.services.call_pop import PopContext, pop_context
 from agent_app.services.customers import SITE_ZONE
 from agent_app.services.paging import Page
@@ -315,6 +315,7 @@ class CallService:
                            .limit(MISSED_LIMIT))
 
     # -- changes ----------------------------------------------------------------------------
+    @writes
     def allocate(self, actor: Actor, call_ids: list[str], login: str) -> int:
         """未接分配: give missed calls to an agent to call back (not yet handled again)."""
         require(actor, Permission.MISSED_ALLOCATION)
@@ -332,6 +333,7 @@ class CallService:
             audit(s, actor.login, "missed_allocated", login, calls=ids, count=n)
             return n
 
+    @writes
     def mark_handled(self, actor: Actor, call_id: str) -> None:
         """The missed call was called back: done by its assignee or an administrator."""
         with db_errors(), self.db.transaction() as s:
@@ -343,6 +345,7 @@ class CallService:
             rec.handled = True
             audit(s, actor.login, "missed_handled", call_id)
 
+    @writes
     def link_customer(self, actor: Actor, call_id: str, customer_id: int) -> None:
         """Tie a call to the customer registered (or opened) during it: the agent who took
         the call, the one it was allocated to, or an administrator."""
@@ -367,6 +370,7 @@ class CallService:
                 .outerjoin(Employee, Employee.login == InternalNumber.updated_by_login)
                 .order_by(InternalNumber.digits))]
 
+    @writes
     def save_internal(self, actor: Actor, number_id: int | None, digits: str, note: str = "",
                       version: int | None = None) -> InternalNumberInfo:
         """Add (number_id None) or edit one; administrators only, stale edits refused."""
@@ -401,6 +405,7 @@ class CallService:
         except IntegrityError as exc:  # someone added the same digits at the same moment
             raise Duplicate(field="digits") from exc
 
+    @writes
     def delete_internal(self, actor: Actor, number_id: int) -> None:
         if not may_edit_internal(actor):
             raise Forbidden()

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
 from agent_app.errors import NotFound, ValidationError
-from agent_app.services.base import Actor, check_version, db_errors
+from agent_app.services.base import Actor, check_version, db_errors, writes
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CallDirection, ContactChannel, DemandType
@@ -143,6 +143,7 @@ class ContactService:
         self.db = db
 
     # -- 联系 ------------------------------------------------------------------------------
+    @writes
     def add(self, actor: Actor, draft: ContactDraft) -> ContactInfo:
         d = _clean(draft)
         with db_errors(), self.db.transaction() as s:
@@ -155,6 +156,7 @@ class ContactService:
             s.flush()
             return self._load(s, c.id)
 
+    @writes
     def update(self, actor: Actor, contact_id: int, version: int,
                draft: ContactDraft) -> ContactInfo:
         """Save an edited contact; refused when someone saved it since `version` was read.
@@ -186,6 +188,7 @@ class ContactService:
                              .order_by(Contact.at.desc(), Contact.id.desc()).limit(limit))
             return [_info(*row) for row in rows]
 
+    @writes
     def log_call(self, actor: Actor, *, customer_id: int, call_id: str, direction: str,
                  at: dt.datetime, duration_s: int | None = None,
                  recording_id: str | None = None,
@@ -245,6 +248,7 @@ class ContactService:
             return self._load(s, c.id)
 
     # -- 意见及建议 ---------------------------------------------------------------------------
+    @writes
     def add_feedback(self, actor: Actor, customer_id: int, text: str) -> FeedbackInfo:
         text = (text or "").strip()
         if not text:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from agent_app.errors import ValidationError
-from agent_app.services.base import Actor, audit, db_errors, require_role
+from agent_app.services.base import Actor, audit, db_errors, require_role, writes
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import Role
@@ -45,6 +45,7 @@ class CtiConfigService:
             return actor.login
         return "agent-admin"
 
+    @writes
     def set_group(self, actor: Actor | None, number: str, *, name: str | None = None,
                   overflow: str | None = None, max_queue: int | None = None,
                   ring_timeout_s: int | None = None, wrapup_s: int | None = None) -> GroupInfo:
@@ -85,6 +86,7 @@ class CtiConfigService:
             return GroupInfo(g.number, g.name, g.overflow_group, g.max_queue,
                              g.ring_timeout_s, g.wrapup_s)
 
+    @writes
     def set_number(self, actor: Actor | None, digits: str, *, group: str,
                    medium: str | None = None) -> None:
         by = self._check(actor)
@@ -106,6 +108,7 @@ class CtiConfigService:
             d.group_number, d.medium_id, d.updated_by_login = group, medium_id, by
             audit(s, by, "cti_number_set", digits, group=group, medium=medium)
 
+    @writes
     def add_internal(self, actor: Actor | None, digits: str, note: str = "") -> None:
         by = self._check(actor)
         digits = _digits(digits, "digits")

@@ -19,7 +19,7 @@ from agent_app import clock
 from agent_app.errors import Duplicate, NotFound, ValidationError
 from agent_app.phones import area_code_candidates, is_mobile, normalise
 from agent_app.search_text import name_initials, search_grams
-from agent_app.services.base import Actor, check_version, db_errors, retrying
+from agent_app.services.base import Actor, check_version, db_errors, retrying, writes
 from agent_app.services.sequences import next_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
@@ -157,6 +157,7 @@ class CustomerService:
         except IntegrityError as exc:  # a concurrent registration took the phone first
             raise self._duplicate_after_race(d) from exc
 
+    @writes
     def update(self, actor: Actor, customer_id: int, version: int,
                draft: CustomerDraft) -> CustomerRecord:
         """Save the profile; refused when someone saved since `version` was read."""

@@ -11,10 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from agent_app.errors import Conflict, NotFound, ValidationError
-from agent_app.services.base import Actor, audit, db_errors, require, retrying, stale_from
+from agent_app.services.base import Actor, audit, db_errors, require, retrying
 from agent_app.services.orders import order_states
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
@@ -151,10 +150,10 @@ class CustomerMaintenanceService:
 
     @staticmethod
     def _run(work) -> int:
-        try:
-            return retrying(work)
-        except StaleDataError as exc:  # a customer changed between our lock and write
-            raise stale_from(exc) from exc
+        # a customer changed between our read and write (StaleDataError) is re-run too:
+        # these are bulk changes without a version the user saw, so applying them to the
+        # newer rows is right
+        return retrying(work)
 
 
 def _order_snapshot(o: SalesOrder) -> dict[str, Any]:

@@ -9,8 +9,9 @@ The lock rules are the manual's (4.2 销售内容) and live here, not in the for
 - a cancelled (取消单) or voided (已作废) order changes no more.
 Every state change is written to order_event (who, when, from → to, why).
 
-单号 is yymmdd + a 4-digit daily sequence (services/sequences.py: unique under concurrent
-writers because the counter row is locked until the order commits).
+单号 is yymmdd + a daily number of at least 4 digits, drawn from the seller's counter lane
+(services/sequences.py): unique under concurrent writers on every node of a cluster without
+a counter row that every order updates, and past 9,999 orders a day it grows a digit.
 """
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ from sqlalchemy.orm import Session, aliased
 from agent_app import clock
 from agent_app.errors import Conflict, NotFound, ValidationError
 from agent_app.phones import normalise
-from agent_app.services.base import Actor, check_version, db_errors, require, retrying
+from agent_app.services.base import Actor, check_version, db_errors, require, retrying, writes
 from agent_app.services.paging import Page
-from agent_app.services.sequences import next_number
+from agent_app.services.sequences import next_lane_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import DeliveryMethod, LineKind, OrderStatus, Payment, Permission
@@ -283,9 +284,9 @@ class OrderService:
             self._check_medium(s, d.medium_id)
             lines = self._lines(s, d.lines, new=True)
             day = clock.now().astimezone(SITE_ZONE).strftime("%y%m%d")
-            seq = next_number(s, "order", day)
+            n = next_lane_number(s, "order", day, actor.login)
             first_direct = next((ln for ln in lines if ln.kind == LineKind.DIRECT), lines[0])
-            o = SalesOrder(order_no=f"{day}{seq:04d}", customer_id=customer.id,
+            o = SalesOrder(order_no=f"{day}{n:04d}", customer_id=customer.id,
                            employee_id=actor.id, created_at=utcnow(),
                            variety_id=s.get(Product, first_direct.product_id).variety_id,
                            status=OrderStatus.NOT_SENT, updated_by_login=actor.login)
@@ -299,6 +300,7 @@ class OrderService:
             s.flush()
             return self._info(s, o)
 
+    @writes
     def update(self, actor: Actor, order_id: int, version: int, draft: OrderDraft) -> OrderInfo:
         d = _clean(draft)
         with db_errors(), self.db.transaction() as s:
@@ -338,6 +340,7 @@ class OrderService:
             _event(s, o, actor, "edit", o.status, ", ".join(sorted(changed)))
             return self._info(s, o)
 
+    @writes
     def confirm(self, actor: Actor, order_id: int, version: int) -> OrderInfo:
         """物流确认: hand the order to logistics; from now on it is locked."""
         with db_errors(), self.db.transaction() as s:
@@ -355,6 +358,7 @@ class OrderService:
             recompute_order_state(s, {o.customer_id})
             return self._info(s, o)
 
+    @writes
     def cancel(self, actor: Actor, order_id: int, version: int, reason: str) -> OrderInfo:
         """取消单: the customer no longer wants it; only before dispatch (not printed)."""
         require(actor, Permission.CANCEL_ORDER)

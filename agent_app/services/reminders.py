@@ -15,7 +15,7 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from agent_app.errors import Conflict, Forbidden, NotFound, ValidationError
-from agent_app.services.base import Actor, audit, check_version, db_errors, require
+from agent_app.services.base import Actor, audit, check_version, db_errors, require, writes
 from agent_app.services.customers import SITE_ZONE
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
@@ -87,6 +87,7 @@ class ReminderService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    @writes
     def create(self, actor: Actor, customer_id: int, due_at: dt.datetime, note: str = "", *,
                scope: str = ReminderScope.ME, group_number: str | None = None) -> ReminderInfo:
         if not isinstance(due_at, dt.datetime) or due_at.tzinfo is None:
@@ -164,6 +165,7 @@ class ReminderService:
             rows = s.execute(q.order_by(Reminder.due_at, Reminder.id))
             return [_info(*row) for row in rows]
 
+    @writes
     def mark_done(self, actor: Actor, reminder_id: int, version: int, *,
                   groups: tuple[str, ...] = ()) -> ReminderInfo:
         """已回. Whoever could take the reminder may mark it: its owner, an agent of its
@@ -196,6 +198,7 @@ class ReminderService:
             s.flush()
             return self._load(s, r.id)
 
+    @writes
     def cancel(self, actor: Actor, reminder_ids) -> int:
         """客户维护: cancel open reminders (e.g. of customers handed to someone else).
         Returns how many were cancelled; done or already cancelled ones are left alone."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select
 
-from agent_app.services.base import db_errors
+from agent_app.services.base import db_errors, writes
 from db.engine import Database
 from db.models import Customer, SearchGramStat
 
@@ -33,6 +33,7 @@ def count_grams(search_grams: Iterable[str]) -> tuple[int, Counter]:
     return n, counts
 
 
+@writes
 def store(db: Database, customers: int, counts: Counter) -> int:
     """Replace the counts; returns the number of tokens stored."""
     rows = [{"gram": g, "docs": n} for g, n in counts.items() if g and len(g) <= 8]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from agent_app.errors import Conflict, Duplicate, Forbidden, StaleEdit, ValidationError
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
+from agent_app.services.sequences import LANES, lane_of
 from db.enums import Permission, Role
 from db.models import AuditLog, DialedNumber, Product
 
@@ -45,14 +46,16 @@ def test_product_code_assigned_and_price_normalised(svc, superadmin):
     v = _variety(svc, superadmin)
     a = _product(svc, superadmin, v)
     b = _product(svc, superadmin, v, name="操盘手软件", short_code="cps1", retail_price="1,280.5")
-    assert (a.code, b.code) == ("000001", "000002")
+    # six digits from the writer's counter lane: lane k issues k+1, k+1+LANES, …
+    lane = lane_of(superadmin.login)
+    assert (a.code, b.code) == (f"{lane + 1:06d}", f"{lane + 1 + LANES:06d}")
     assert a.short_code == "YBM" and a.retail_price == Decimal("398.00")
     assert b.retail_price == Decimal("1280.50") and b.variety == "眼保姆"
     # editing never changes the code, even if the caller wanted to
     edited = svc.save_product(superadmin, a.id, version=a.version, name="眼保姆二代",
                               specification="EB-3", variety_id=v.id, unit="台",
                               short_code="ybm", retail_price=Decimal("428"))
-    assert edited.code == "000001" and edited.version == a.version + 1
+    assert edited.code == a.code and edited.version == a.version + 1
 
 
 @pytest.mark.parametrize("price, field", [("", "retail_price"), ("abc", "retail_price"),

@@ -21,6 +21,7 @@ from agent_app.services.orders import (
     OrderService,
     SalesQuery,
 )
+from agent_app.services.sequences import lane_number, lane_of
 from db.enums import Permission, Role
 from db.models import Customer, OrderEvent, OrderLine, SalesOrder
 
@@ -45,7 +46,8 @@ def order_state(shop) -> int:
 
 def test_create_numbers_prices_totals_and_history(shop):
     o = shop.svc.create(shop.agent, draft(shop))
-    assert re.fullmatch(r"\d{6}0001", o.order_no)
+    # the day, then the first number of the seller's counter lane (services/sequences.py)
+    assert re.fullmatch(rf"\d{{6}}{lane_number(1, lane_of(shop.agent.login)):04d}", o.order_no)
     assert [ln.unit_price for ln in o.lines] == [Decimal("398.00"), Decimal("58.50"),
                                                  Decimal("0.00")]   # a gift costs nothing
     assert [ln.kind for ln in o.lines] == ["direct", "bundled", "gift"]
@@ -54,7 +56,7 @@ def test_create_numbers_prices_totals_and_history(shop):
     assert not o.confirmed and o.status == "not_sent"
     assert order_state(shop) == 1   # blue: ordered, not yet confirmed
     second = shop.svc.create(shop.agent, draft(shop))
-    assert second.order_no == o.order_no[:6] + "0002"
+    assert second.order_no == o.order_no[:6] + f"{lane_number(2, lane_of(shop.agent.login)):04d}"
     assert [e.action for e in shop.svc.history(o.id)] == ["create"]
 
 
@@ -226,8 +228,8 @@ def test_dropped_connection_mid_save_leaves_no_half_order(shop, monkeypatch):
 
 @pytest.mark.mysql
 def test_order_numbers_unique_with_50_concurrent_writers(mysql_url):
-    """50 agents saving orders at the same moment on MariaDB: 50 distinct numbers,
-    0001…0050 of today, no error."""
+    """50 desks of one login saving orders at the same moment on MariaDB: they share a
+    counter lane, so they queue on its row and get its first 50 numbers, no error."""
     from db.engine import Database
     from db.migrate import upgrade
     from db.seed import seed_reference_data
@@ -266,4 +268,5 @@ def test_order_numbers_unique_with_50_concurrent_writers(mysql_url):
     db.dispose()
     assert errors == []
     assert len(numbers) == 50 and len(set(numbers)) == 50
-    assert sorted(n[-4:] for n in numbers) == [f"{i:04d}" for i in range(1, 51)]
+    lane = lane_of(admin.login)
+    assert sorted(int(n[6:]) for n in numbers) == [lane_number(i, lane) for i in range(1, 51)]

@@ -13,6 +13,7 @@ from agent_app import clock
 from agent_app.errors import Conflict, Forbidden, NotFound, StaleEdit, UserError, ValidationError
 from agent_app.services.customers import CustomerDraft, CustomerService
 from agent_app.services.orders import MAX_LINES, MAX_QUANTITY, MAX_TOTAL, OrderLineDraft
+from agent_app.services.sequences import lane_number, lane_of
 from db.models import Customer, OrderEvent, Product, SalesOrder
 from tests.services.test_orders import draft, order_state, three_lines
 
@@ -325,21 +326,26 @@ def test_saving_one_customers_order_leaves_other_customers_colours(shop):
 
 
 # -- the site's day ---------------------------------------------------------------------------
+def nth(shop, k: int) -> str:
+    """The seller's k-th order number of a day, after the date (services/sequences.py)."""
+    return f"{lane_number(k, lane_of(shop.agent.login)):04d}"
+
+
 @pytest.mark.parametrize("utc, day", [((2026, 3, 1, 15, 59, 59), "260301"),
                                       ((2026, 3, 1, 16, 0, 0), "260302"),
                                       ((2026, 12, 31, 23, 30), "270101")])
 def test_order_numbers_follow_the_sites_day(shop, monkeypatch, utc, day):
     fixed_clock(monkeypatch, *utc)
     o = shop.svc.create(shop.agent, draft(shop))
-    assert o.order_no == day + "0001"
-    assert shop.svc.create(shop.agent, draft(shop)).order_no == day + "0002"
+    assert o.order_no == day + nth(shop, 1)
+    assert shop.svc.create(shop.agent, draft(shop)).order_no == day + nth(shop, 2)
 
 
 def test_order_sequence_restarts_on_the_sites_next_day(shop, monkeypatch):
     fixed_clock(monkeypatch, 2026, 3, 1, 15, 0)
-    assert shop.svc.create(shop.agent, draft(shop)).order_no == "2603010001"
+    assert shop.svc.create(shop.agent, draft(shop)).order_no == "260301" + nth(shop, 1)
     fixed_clock(monkeypatch, 2026, 3, 1, 16, 0)
-    assert shop.svc.create(shop.agent, draft(shop)).order_no == "2603020001"
+    assert shop.svc.create(shop.agent, draft(shop)).order_no == "260302" + nth(shop, 1)
     with shop.db.reading() as s:
         assert len(s.scalars(select(OrderEvent)).all()) == 2
 
