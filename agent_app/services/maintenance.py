@@ -86,7 +86,7 @@ class CustomerMaintenanceService:
         orders (with their lines) are kept in the audit row."""
         require(actor, Permission.CUSTOMER_MAINTENANCE)
         ids = _ids(order_ids, "order_ids")
-        return self._run(lambda: self._remove_orders(actor, ids))
+        return retrying(lambda: self._remove_orders(actor, ids))
 
     # -- helpers ---------------------------------------------------------------------------
     def _assign(self, actor: Actor, customer_ids: Iterable[int], employee_id: int | None,
@@ -114,7 +114,7 @@ class CustomerMaintenanceService:
                       unchanged=len(ids) - len(old))
                 return len(old)
 
-        return self._run(work)
+        return retrying(work)
 
     def _remove_orders(self, actor: Actor, ids: list[int]) -> int:
         with db_errors(), self.db.transaction() as s:
@@ -148,12 +148,6 @@ class CustomerMaintenanceService:
                   ids=[o["id"] for o in snapshot], old=snapshot, order_state_old=recomputed)
             return len(orders)
 
-    @staticmethod
-    def _run(work) -> int:
-        # a customer changed between our read and write (StaleDataError) is re-run too:
-        # these are bulk changes without a version the user saw, so applying them to the
-        # newer rows is right
-        return retrying(work)
 
 
 def _order_snapshot(o: SalesOrder) -> dict[str, Any]:

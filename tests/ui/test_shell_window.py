@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from agent_app.services.archives import ArchiveService, ProductInfo
+from agent_app.services.sequences import lane_number, lane_of
 from tests.ui.helpers import until
 from ui.archives import ARCHIVE_KEYS
 from ui.kit.layout import path_for as layout_path
@@ -101,7 +102,9 @@ def test_product_add_shows_validation_next_to_the_field(window_for, aloop, sqlit
         return panel.model.row_at(0)
 
     product = aloop.run_until_complete(scenario())
-    assert product.code == "000001" and product.retail_price == Decimal("398.00")
+    # the code comes from the admin's counter lane (agent_app/services/sequences.py)
+    assert product.code == f"{lane_number(1, lane_of(admin.login)):06d}"
+    assert product.retail_price == Decimal("398.00")
 
 
 def test_filter_and_sort(window_for, aloop, sqlite_db, make_ctx):
