@@ -48,7 +48,10 @@ def ensure_mysql_database(url: str) -> None:
     u = make_url(normalise_url(url))
     if u.get_backend_name() != "mysql" or not u.database:
         return
-    server = create_engine(u._replace(database=None), isolation_level="AUTOCOMMIT")
+    # the first server of the data source: on a multi-master cluster the database
+    # replicates to the others
+    server = create_engine(u._replace(database=None).difference_update_query(["failover"]),
+                           isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as conn:
             conn.execute(

@@ -1393,6 +1393,14 @@ Call-center agent desktop.</source>
             <translation>Agent desk {version}
 Call-center agent desktop.</translation>
         </message>
+        <message>
+            <source>Database: {db}, through {server}</source>
+            <translation>Database: {db}, through {server}</translation>
+        </message>
+        <message>
+            <source>Database server {old} stopped answering; the desk now works through {new}. Repeat anything that failed; your open forms are kept.</source>
+            <translation>Database server {old} stopped answering; the desk now works through {new}. Repeat anything that failed; your open forms are kept.</translation>
+        </message>
     </context>
     <context>
         <name>MediaPanel</name>
@@ -3556,6 +3564,10 @@ Call-center agent desktop.</translation>
         <message>
             <source>The period ends before it starts.</source>
             <translation>The period ends before it starts.</translation>
+        </message>
+        <message>
+            <source>The database is busy with other users' changes to the same records. Nothing was saved; please try again.</source>
+            <translation>The database is busy with other users' changes to the same records. Nothing was saved; please try again.</translation>
         </message>
     </context>
     <context>

@@ -1383,6 +1383,14 @@ Call-center agent desktop.</source>
             <translation>坐席工作台 {version}
 呼叫中心坐席桌面程序。</translation>
         </message>
+        <message>
+            <source>Database: {db}, through {server}</source>
+            <translation>数据库：{db}，当前经由 {server}</translation>
+        </message>
+        <message>
+            <source>Database server {old} stopped answering; the desk now works through {new}. Repeat anything that failed; your open forms are kept.</source>
+            <translation>数据库服务器 {old} 已停止响应，现已切换到 {new}。请重做刚才失败的操作；已打开的表单内容都还在。</translation>
+        </message>
     </context>
     <context>
         <name>MediaPanel</name>
@@ -3543,6 +3551,10 @@ Call-center agent desktop.</source>
         <message>
             <source>The period ends before it starts.</source>
             <translation>统计期间的结束日期早于开始日期。</translation>
+        </message>
+        <message>
+            <source>The database is busy with other users' changes to the same records. Nothing was saved; please try again.</source>
+            <translation>其他用户正在修改同样的记录，数据库繁忙。本次没有保存任何内容，请再试一次。</translation>
         </message>
     </context>
     <context>

@@ -7,6 +7,10 @@ again until the server answers; then the status bar returns to normal and a noti
 so. The action that failed is not re-run by itself: a save may or may not have reached
 the server, so the user repeats it (every service reports "nothing was changed" when
 it was not). No probing at all while things work: 150 desks must not poll the server.
+
+A data source with several servers (a cluster) fails over by itself when a connection
+is opened (db/engine.py HostRing): `moved` tells the desk which server it now works
+through, so the user knows why the last action may have failed.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def report_unavailable(exc: BaseException) -> None:
 
 class DatabaseWatch(QObject):
     changed = Signal(bool)  # True: reachable again; False: unreachable
+    moved = Signal(str, str)  # (old server, new server) after a failover
 
     def __init__(self, runner, db, parent: QObject | None = None,
                  interval_ms: int = 3000) -> None:
@@ -41,8 +46,15 @@ class DatabaseWatch(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._probe)
         _watchers.append(self)
+        db.on_host_change(self._host_changed)
+
+    def _host_changed(self, old: str, new: str) -> None:
+        # runs on the worker thread that opened the connection: a signal crosses to the
+        # GUI thread queued
+        self.moved.emit(old, new)
 
     def stop(self) -> None:
+        self.db.off_host_change(self._host_changed)
         self._timer.stop()
         if self in _watchers:
             _watchers.remove(self)

@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.database_label = database_label
         self.database_reachable = True
+        self.database_server = ""   # set after a failover: the server now in use
         self.registry: list[Feature] = [DESK, *(FEATURES if features is None else features),
                                         DESK_LAST]
         self.entries: dict[str, PanelEntry | ActionEntry] = {}
@@ -267,10 +268,15 @@ class MainWindow(QMainWindow):
             name=a.name, login=a.login, role=role_names().get(a.role, a.role)))
         seat = self.ctx.settings.seat or self.tr("none")
         self.seat_label.setText(self.tr("Seat: {seat}").format(seat=seat))
-        self.db_label.setText(self.tr("Database: {db}").format(db=self.database_label)
-                              if self.database_reachable else
-                              self.tr("Database {db} unreachable: trying again…")
-                              .format(db=self.database_label))
+        if not self.database_reachable:
+            text = self.tr("Database {db} unreachable: trying again…").format(
+                db=self.database_label)
+        elif self.database_server:
+            text = self.tr("Database: {db}, through {server}").format(
+                db=self.database_label, server=self.database_server)
+        else:
+            text = self.tr("Database: {db}").format(db=self.database_label)
+        self.db_label.setText(text)
 
     def set_database_reachable(self, reachable: bool) -> None:
         """From ui.dbwatch: the status bar says when the database cannot be reached."""
@@ -282,6 +288,14 @@ class MainWindow(QMainWindow):
         if reachable:
             self.show_notice(self.tr("The database can be reached again; repeat what "
                                      "failed."))
+
+    def set_database_server(self, old: str, new: str) -> None:
+        """From ui.dbwatch: the connections moved to another server of the cluster."""
+        self.database_server = new
+        self.retranslate_ui()
+        self.show_notice(self.tr("Database server {old} stopped answering; the desk now "
+                                 "works through {new}. Repeat anything that failed; "
+                                 "your open forms are kept.").format(old=old, new=new))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.LanguageChange:

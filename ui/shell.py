@@ -303,6 +303,7 @@ class Shell:
 
         self.db_watch = DatabaseWatch(self.runner, self.db, parent=self.window)
         self.db_watch.changed.connect(self.window.set_database_reachable)
+        self.db_watch.moved.connect(self.window.set_database_server)
         self.window.closed.connect(self.db_watch.stop)
         if self.args.screenshot:
             self.window.resize(*self.args.size)
