@@ -19,30 +19,37 @@ API (nodes are numbered from 0: node i is "node i+1" in messages and logs):
   GaleraCluster(base_dir, nodes=3, provider_options="")
       provider_options: "k=v;k=v" added to (and overriding) the harness's wsrep provider
       options, e.g. "evs.suspect_timeout=PT2S;evs.inactive_timeout=PT4S" to notice a killed
-      node in seconds instead of Galera's default (suspect 5 s, inactive 15 s); a suspect
-      timeout of 3 s or less brings evs.keepalive_period = suspect/4 along unless given (Galera
-      refuses a keepalive of a third of the suspect timeout or more: such an error shows
-      in the log now and then only as "Failed to read thread schedparams").
+      node in seconds instead of Galera's default (suspect 5 s, inactive 15 s). A suspect
+      timeout of 3 s or less brings evs.keepalive_period = suspect/4 along unless given
+      (Galera refuses a keepalive of a third of the suspect timeout or more, and the log
+      then often says only "Failed to read thread schedparams").
   start(timeout=120)      free loopback ports are picked now (mysql, group, IST, SST per
                           node); mariadb-install-db for node 1, node 1 bootstraps the cluster
                           (--wsrep-new-cluster), the others join one by one with an rsync
                           SST; returns when every node is Synced in a cluster of n.
                           On failure: every node is stopped (base_dir is kept) and
                           GaleraStartError carries the tail of each node's error log.
-  stop(timeout=30)        SIGTERM to every node, SIGKILL (to its process group, SST helpers
-                          included) after the deadline, reaped; base_dir deleted. Idempotent.
+  stop(timeout=30)        SIGTERM to every node, last first (each leaves a live cluster at
+                          once: under a second for 3 nodes), SIGKILL (to its process group,
+                          SST helpers included) after the deadline, reaped; base_dir
+                          deleted. Idempotent. After a kill(), the others wait for Galera's
+                          evs.suspect_timeout (default 5 s) before they can leave.
   with GaleraCluster(…) as c:   start() and stop().
-  ports, urls             per node: the mysql port; mysql+pymysql://root@127.0.0.1:PORT
-                          (root, empty password, also root@localhost; TCP only).
-  url(i, database)        urls[i] + "/database" (charset utf8mb4).
+  ports, urls, sockets    per node, once started: the mysql port;
+                          mysql+pymysql://root@127.0.0.1:PORT (root, empty password); the
+                          unix socket (root@localhost, empty password).
+  url(i, database)        urls[i] + "/database?charset=utf8mb4".
   connect(i, database=None)   a pymysql connection (autocommit) to node i; close it.
   kill(i) / alive(i)      SIGKILL node i (and its SST helpers) and reap it / is it running.
-  start_node(i, timeout=120)  start a stopped or killed node again; it joins (IST or SST)
-                          and the call returns when it is Synced.
+  start_node(i, timeout=120)  start a stopped or killed node again, as the packages'
+                          systemd unit does (its last position recovered from InnoDB with
+                          --wsrep-recover first): it joins by IST when a donor's gcache
+                          still has what it missed, else by SST; returns once Synced.
   status(i)               node i's wsrep_% status variables, {name: value as str}.
   wait_synced(nodes=None, timeout=60)   until the given nodes (default: the running ones)
                           are exactly the primary component: each Synced, ready, and
-                          wsrep_cluster_size == len(nodes). Raises TimeoutError.
+                          wsrep_cluster_size == len(nodes). Raises TimeoutError, or
+                          GaleraStartError when one of them is not running.
   checksum(database, table)   CHECKSUM TABLE on every node, after a causal read
                           (wsrep_sync_wait) so each node has applied what was committed
                           anywhere before; None for a node that is not running.
@@ -81,6 +88,11 @@ HOST = "127.0.0.1"
 
 class GaleraStartError(RuntimeError):
     """The cluster (or a node) did not come up; the message has each node's log tail."""
+
+
+# what a start that went wrong raises (anything else, e.g. KeyboardInterrupt, passes as is)
+_START_ERRORS = (GaleraStartError, TimeoutError, OSError, subprocess.SubprocessError,
+                 pymysql.Error)
 
 
 def _die_with_parent() -> None:
@@ -166,6 +178,11 @@ class GaleraCluster:
         return [n.port for n in self._nodes]
 
     @property
+    def sockets(self) -> list[Path]:
+        """Per node, its unix socket (root@localhost, empty password)."""
+        return [n.dir / "mysqld.sock" for n in self._nodes]
+
+    @property
     def urls(self) -> list[str]:
         return [f"mysql+pymysql://root@{HOST}:{n.port}" for n in self._nodes]
 
@@ -188,6 +205,8 @@ class GaleraCluster:
         self.stop()
 
     def start(self, timeout: float = 120) -> None:
+        if any(n.proc is not None for n in self._nodes):
+            raise RuntimeError("the cluster is already started")
         deadline = time.monotonic() + timeout
         try:
             self._prepare()
@@ -206,8 +225,7 @@ class GaleraCluster:
         except BaseException as exc:
             report = self._report(exc)
             self._terminate_all(timeout=10)
-            if isinstance(exc, GaleraStartError | TimeoutError | OSError
-                          | subprocess.SubprocessError | pymysql.Error):
+            if isinstance(exc, _START_ERRORS):
                 raise GaleraStartError(report) from exc
             raise
 
@@ -223,13 +241,15 @@ class GaleraCluster:
         self._reap(node)
         deadline = time.monotonic() + timeout
         try:
-            self._launch(node)
+            self._launch(node, start_position=self._recover_position(node, deadline))
             others = [j for j in range(self.size) if j == i or self.alive(j)]
             self._wait(others, deadline, size=len(others))
         except BaseException as exc:
             report = self._report(exc)
             self._stop_node(node, 10)
-            raise GaleraStartError(report) from exc
+            if isinstance(exc, _START_ERRORS):
+                raise GaleraStartError(report) from exc
+            raise
 
     def kill(self, i: int) -> None:
         """SIGKILL node i and whatever it started (SST scripts, rsync) and reap it."""
@@ -290,14 +310,13 @@ class GaleraCluster:
     # -- internals
 
     def _prepare(self) -> None:
-        if any(n.proc is not None for n in self._nodes):
-            raise RuntimeError("the cluster is already started")
         ports = _free_ports(4 * self.size)
         for node in self._nodes:
             node.port, node.group_port, node.ist_port, node.sst_port = ports[:4]
             del ports[:4]
         self.base_dir.mkdir(parents=True, exist_ok=True)
         for node in self._nodes:
+            shutil.rmtree(node.dir, ignore_errors=True)   # what a failed start left
             (node.dir / "tmp").mkdir(parents=True)
             node.cnf.write_text(self._config(node))
 
@@ -388,10 +407,33 @@ wsrep_slave_threads = 2
             tail = "\n".join(out.read_text(errors="replace").splitlines()[-30:])
             raise GaleraStartError(f"mariadb-install-db failed ({result.returncode}):\n{tail}")
 
-    def _launch(self, node: _Node, bootstrap: bool = False) -> None:
+    def _recover_position(self, node: _Node, deadline: float) -> str | None:
+        """The last transaction a stopped node committed (uuid:seqno), read from InnoDB
+        the way the packages' galera_recovery does before systemd starts a node: a node
+        killed mid-way has seqno -1 in grastate.dat and would otherwise get a whole SST
+        instead of the missing transactions (IST) from a donor's gcache."""
+        if not (node.datadir / "mysql").is_dir():
+            return None   # never got its data: an SST it is
+        log = node.dir / "recover.log"
+        log.unlink(missing_ok=True)
+        subprocess.run([MARIADBD, f"--defaults-file={node.cnf}", *self._user_args(),
+                        "--wsrep-recover", f"--log-error={log}"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, env=self._env(node),
+                       timeout=max(1.0, deadline - time.monotonic()))
+        try:
+            found = re.search(r"Recovered position: (\S+:\d+)\s*$", log.read_text(), re.M)
+        except OSError:
+            return None
+        return found.group(1) if found else None
+
+    def _launch(self, node: _Node, bootstrap: bool = False,
+                start_position: str | None = None) -> None:
         cmd = [MARIADBD, f"--defaults-file={node.cnf}", *self._user_args()]
         if bootstrap:
             cmd.append("--wsrep-new-cluster")
+        if start_position:
+            cmd.append(f"--wsrep-start-position={start_position}")
         with open(node.dir / "stdout.log", "ab") as out:
             node.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT, start_new_session=True, env=self._env(node),

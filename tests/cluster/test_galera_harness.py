@@ -46,7 +46,7 @@ def test_root_without_password_over_tcp_and_socket(galera):
             assert {"localhost", "127.0.0.1"} <= {h for (h,) in cur.fetchall()}
     finally:
         conn.close()
-    conn = pymysql.connect(unix_socket=str(galera.base_dir / "node1" / "mysqld.sock"),
+    conn = pymysql.connect(unix_socket=str(galera.sockets[0]),
                            user="root", password="")   # root@localhost
     try:
         with conn.cursor() as cur:
@@ -123,11 +123,11 @@ def test_killed_node_leaves_writable_majority_and_joins_again(tmp_path):
 class _Node2Fails(GaleraCluster):
     """Node 2 gets a provider library that does not exist: it exits before any SST."""
 
-    def _launch(self, node, bootstrap=False):
+    def _launch(self, node, **kwargs):
         if node.index == 1:
             text = node.cnf.read_text() + "wsrep_provider = /no/such/libgalera_for_the_test.so\n"
             node.cnf.write_text(text)
-        super()._launch(node, bootstrap)
+        super()._launch(node, **kwargs)
 
 
 def test_start_that_fails_half_way_leaves_no_server(tmp_path):
