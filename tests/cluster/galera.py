@@ -55,6 +55,9 @@ API (nodes are numbered from 0: node i is "node i+1" in messages and logs):
                           anywhere before; None for a node that is not running.
   log_tail(i, lines=40)   the end of node i's error log.
 
+By hand: `python -m tests.cluster.galera [NODES]` starts a cluster, prints its URLs, and
+stops it at Ctrl-C.
+
 The nodes are tuned for a 2-core CI machine (64 MB buffer pool, no fsync at commit, small
 redo log and gcache). Each mariadbd runs in its own session (a Ctrl-C in the terminal does
 not reach it) and gets SIGKILL when the process that started it dies (PR_SET_PDEATHSIG),
@@ -259,7 +262,7 @@ class GaleraCluster:
         self._killpg(node.proc.pid, signal.SIGKILL)
         node.proc.wait()
         self._wait_group_gone(node.proc.pid, time.monotonic() + 10)
-        self._reap(node)
+        node.proc = None
 
     def alive(self, i: int) -> bool:
         proc = self._nodes[i].proc
@@ -401,7 +404,8 @@ wsrep_slave_threads = 2
                "--skip-name-resolve", f"--datadir={node.datadir}"]
         out = node.dir / "install-db.log"
         with open(out, "wb") as f:
-            result = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            result = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL,
                                     timeout=max(1.0, deadline - time.monotonic()))
         if result.returncode != 0:
             tail = "\n".join(out.read_text(errors="replace").splitlines()[-30:])
@@ -436,8 +440,8 @@ wsrep_slave_threads = 2
             cmd.append(f"--wsrep-start-position={start_position}")
         with open(node.dir / "stdout.log", "ab") as out:
             node.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True, env=self._env(node),
-                                         preexec_fn=_die_with_parent)
+                                         stderr=subprocess.STDOUT, env=self._env(node),
+                                         start_new_session=True, preexec_fn=_die_with_parent)
 
     def _probe(self, i: int) -> dict[str, str] | None:
         try:
@@ -526,3 +530,23 @@ wsrep_slave_threads = 2
                 n.proc.wait()
                 self._wait_group_gone(n.proc.pid, time.monotonic() + 10)
                 n.proc = None
+
+
+def main() -> None:
+    """`python -m tests.cluster.galera [NODES]`: a cluster for trying things by hand (a
+    benchmark's --server, the mariadb client); Ctrl-C stops it."""
+    import sys
+    import tempfile
+
+    nodes = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    started = time.monotonic()
+    with GaleraCluster(Path(tempfile.mkdtemp(prefix="galera-")), nodes=nodes) as cluster:
+        print(f"{nodes} nodes synced after {time.monotonic() - started:.1f} s, in "
+              f"{cluster.base_dir}:", *cluster.urls, sep="\n  ", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            signal.pause()
+    print("stopped")
+
+
+if __name__ == "__main__":
+    main()
