@@ -5,8 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 # xdotool/imagemagick: tests/e2e type into the real windows and photograph failures;
-# nsis: makensis for tests/packaging/test_nsis.py
-ensure_system_packages xvfb xdotool imagemagick openssl nsis
+# nsis: makensis for tests/packaging/test_nsis.py; galera-4, rsync: tests/cluster starts a
+# Galera cluster of MariaDB nodes (rsync copies the data to a joining node)
+ensure_system_packages xvfb xdotool imagemagick openssl nsis galera-4 rsync
 ensure_venv test
 ensure_mysql
 export QT_QPA_PLATFORM=offscreen

@@ -209,21 +209,23 @@ def _collect_between_tests():
         collector.check()
 
 
-def _server_engine():
-    return create_engine(make_url(MYSQL_SERVER).set(query={"charset": "utf8mb4"}),
+def _server_engine(server: str = MYSQL_SERVER):
+    return create_engine(make_url(server).set(query={"charset": "utf8mb4"}),
                          isolation_level="AUTOCOMMIT")
 
 
 class _MySQLDatabases:
-    """Creates uniquely named databases (parallel runs never collide) and drops them."""
+    """Creates uniquely named databases (parallel runs never collide) and drops them, on
+    the test server or on another one (tests/cluster: a Galera node)."""
 
-    def __init__(self) -> None:
-        self.engine = _server_engine()
+    def __init__(self, server: str = MYSQL_SERVER) -> None:
+        self.server = server
+        self.engine = _server_engine(server)
         try:
             with self.engine.connect() as c:
                 c.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001
-            pytest.fail(f"MySQL/MariaDB at {MYSQL_SERVER} is not reachable ({exc}); "
+            pytest.fail(f"MySQL/MariaDB at {server} is not reachable ({exc}); "
                         "run scripts/test.sh, which starts it", pytrace=False)
         self.created: list[str] = []
 
@@ -233,7 +235,7 @@ class _MySQLDatabases:
             c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
                            "COLLATE utf8mb4_unicode_ci"))
         self.created.append(name)
-        return str(make_url(MYSQL_SERVER).set(database=name, drivername="mysql+pymysql")
+        return str(make_url(self.server).set(database=name, drivername="mysql+pymysql")
                    .render_as_string(hide_password=False))
 
     def drop_all(self) -> None:
@@ -266,14 +268,21 @@ def _schema_sqlite(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def _schema_mysql(mysql_databases):
+def create_schema_database(databases: _MySQLDatabases) -> str:
+    """A new database of `databases`' server with the product's schema and reference
+    data; its URL."""
     from db.migrate import upgrade
     from db.seed import seed_reference_data
-    url = mysql_databases.create()
+    url = databases.create()
     upgrade(url)
-    seed_reference_data(url)   # the prefix tables once; _empty_tables keeps them
+    seed_reference_data(url)
     return url
+
+
+@pytest.fixture(scope="session")
+def _schema_mysql(mysql_databases):
+    # the prefix tables once; _empty_tables keeps them
+    return create_schema_database(mysql_databases)
 
 
 # Read-only reference data (100k rows of 手机号段): loaded once per session, never emptied.
