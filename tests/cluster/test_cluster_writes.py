@@ -29,6 +29,8 @@ from agent_app.services.orders import OrderDraft, OrderLineDraft, OrderService
 from db.engine import Database
 from db.enums import Role
 from db.models import Customer, SalesOrder
+from tests.cluster.galera import GaleraCluster
+from tests.conftest import _MySQLDatabases, create_schema_database
 
 RUN_S = 20            # the fixed-time run: long enough for thousands of conflicts to arise
 WRITERS_PER_NODE = 2
@@ -57,10 +59,8 @@ def _failover_url(urls: list[str], first: int) -> str:
             f"/{u.database}")
 
 
-@pytest.fixture
-def site(galera, galera_db) -> Site:
-    dbs = [Database.open(_failover_url(galera_db.urls, i), pool_size=4)
-           for i in range(len(galera_db.urls))]
+def _open_site(urls: list[str]) -> Site:
+    dbs = [Database.open(_failover_url(urls, i), pool_size=4) for i in range(len(urls))]
     accounts = AccountService(dbs[0])
     accounts.add_employee(None, login="0001", name="王明辉", role=Role.SUPERADMIN,
                           password="Admin-0001", must_change_password=False)
@@ -69,15 +69,33 @@ def site(galera, galera_db) -> Site:
     v = arch.save_variety(admin, name="眼保姆")
     p = arch.save_product(admin, name="眼保姆", variety_id=v.id, unit="台", short_code="Y1",
                           retail_price="398")
-    s = Site(galera_db.urls, dbs, p.id)
+    s = Site(urls, dbs, p.id)
     for n in range(len(dbs) * WRITERS_PER_NODE):
         login = f"{1001 + n}"
         accounts.add_employee(admin, login=login, name=f"坐席{n}", role=Role.OPERATOR,
                               password=f"Pass-{login}", must_change_password=False)
         s.agents.append(AccountService(dbs[n % len(dbs)])
                         .authenticate(login, f"Pass-{login}").actor)
+    return s
+
+
+@pytest.fixture
+def site(galera, galera_db) -> Site:
+    s = _open_site(galera_db.urls)
     yield s
     s.close()
+
+
+@pytest.fixture
+def own_cluster(tmp_path):
+    """A cluster of this test's own, for a test that kills a node: the session's cluster
+    stays whole for every other test, and nothing started here outlives the test."""
+    with GaleraCluster(tmp_path / "galera", nodes=3) as cluster:
+        databases = _MySQLDatabases(cluster.urls[0])
+        url = make_url(create_schema_database(databases))
+        yield cluster, [url.set(port=port).render_as_string(hide_password=False)
+                        for port in cluster.ports]
+        databases.engine.dispose()
 
 
 def _phone(rng: random.Random) -> str:
@@ -202,9 +220,11 @@ def test_same_customer_saved_on_two_nodes_at_once(site):
         version = saved[0].version
 
 
-def test_a_node_killed_mid_run_its_desks_carry_on_through_another(galera, site):
+def test_a_node_killed_mid_run_its_desks_carry_on_through_another(own_cluster):
     """Node 3 is killed while desks whose data source names it first are writing: their
     next actions go through node 1 or 2 within 10 s; nothing they saw was a crash."""
+    galera, urls = own_cluster
+    site = _open_site(urls)
     victim = 2
     desks = [k for k in range(len(site.agents)) if k % len(site.dbs) == victim]
     stop_at = time.monotonic() + 60
@@ -251,4 +271,4 @@ def test_a_node_killed_mid_run_its_desks_carry_on_through_another(galera, site):
         assert max(after_kill.values()) < 10
         assert not site.dbs[victim].host.endswith(f":{galera.ports[victim]}")
     finally:
-        galera.start_node(victim)   # the session's cluster is whole again for what follows
+        site.close()
