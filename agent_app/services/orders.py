@@ -278,7 +278,11 @@ class OrderService:
 
     def _create(self, actor: Actor, d: OrderDraft, confirm: bool) -> OrderInfo:
         with db_errors(), self.db.transaction() as s:
-            customer = s.get(Customer, d.customer_id)
+            # The customer row is locked first: inserting the order takes a shared lock on
+            # it (the foreign key) and recompute_order_state() then updates it, so two
+            # orders for one customer at the same instant would each hold the shared lock
+            # and deadlock on the upgrade. Locked up front, the second simply waits.
+            customer = s.get(Customer, d.customer_id, with_for_update=True)
             if customer is None:
                 raise NotFound()
             self._check_medium(s, d.medium_id)

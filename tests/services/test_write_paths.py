@@ -206,3 +206,66 @@ def test_a_save_that_loses_the_race_at_the_update_names_who_saved(database, agen
     assert fired.is_set()
     assert other.login in e.value.message_en()
     assert svc.get(c.id).name == "周杰伦"   # theirs kept, mine not half-written
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize("db_url", ["mysql"], indirect=True)
+def test_two_orders_for_one_customer_at_the_same_instant_do_not_deadlock(shop, superadmin,
+                                                                         monkeypatch):
+    """Inserting an order takes a shared lock on its customer (the foreign key), and the
+    customer's order state is then updated. Desk A's order is held just after its INSERT
+    until desk B's INSERT is through too (or 2 s): without the customer locked first, both
+    hold the shared lock, both want to update, and InnoDB kills one (1213) - only the
+    retry would save it. Locked first, B waits for A at its first statement."""
+    from agent_app.services.accounts import AccountService
+    from agent_app.services.orders import OrderDraft, OrderLineDraft
+    from agent_app.services.sequences import lane_of
+    from db.enums import Role
+
+    accounts = AccountService(shop.db)
+    accounts.add_employee(superadmin, login="0002", name="赵敏", role=Role.ADMIN,
+                          password="Admin-0002", must_change_password=False)
+    boss = accounts.authenticate("0002", "Admin-0002").actor
+    # in different counter lanes, or B would wait for A's number before its INSERT
+    assert lane_of(boss.login) != lane_of(shop.agent.login)
+    conflicts: list[str] = []
+    real = base.transient
+
+    def counting(exc):
+        hit = real(exc)
+        if hit:
+            conflicts.append(str(exc)[:80])
+        return hit
+    monkeypatch.setattr(base, "transient", counting)
+    a_inserted, b_inserted = threading.Event(), threading.Event()
+
+    @event.listens_for(shop.db.engine, "after_cursor_execute")
+    def interleave(conn, cursor, statement, *_a):
+        if not statement.lstrip().upper().startswith("INSERT INTO SALES_ORDER "):
+            return
+        if threading.current_thread().name == "desk-a" and not a_inserted.is_set():
+            a_inserted.set()
+            b_inserted.wait(2)
+        elif threading.current_thread().name == "desk-b":
+            b_inserted.set()
+    out: dict[str, object] = {}
+
+    def order(name, who):
+        try:
+            out[name] = shop.svc.create(who, OrderDraft(
+                customer_id=shop.customer.id, lines=(OrderLineDraft(shop.products[0].id),)))
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            out[name] = exc
+    try:
+        a = threading.Thread(target=order, args=("a", shop.agent), name="desk-a")
+        a.start()
+        assert a_inserted.wait(30)
+        b = threading.Thread(target=order, args=("b", boss), name="desk-b")
+        b.start()
+        a.join(60)
+        b.join(60)
+    finally:
+        event.remove(shop.db.engine, "after_cursor_execute", interleave)
+    assert not any(isinstance(o, Exception) for o in out.values()), out
+    assert out["a"].order_no != out["b"].order_no
+    assert conflicts == []
