@@ -4,11 +4,13 @@
     .venv/bin/python tests/perf/bench_writes.py cluster [--writers-per-node 4] [--seconds 20]
 
 single:  a fresh database on the server (default: the test MariaDB). 30 writer processes,
-         each an agent of its own, call OrderService.create as fast as they can; prints
-         p50/p95/max and orders per second. Then the same with all 30 sharing one login,
-         the worst case for the counter lanes (every writer on one row).
-cluster: a 3-node Galera cluster on loopback (tests/cluster/galera.py). register → order
-         → confirm sequences per second with every writer on node 1, then with writers
+         each an agent of its own ordering for two customers of their own, call
+         OrderService.create as fast as they can; prints p50/p95/max and orders per second.
+         Then the same with all 30 as one login on its two customers, the worst case (every
+         writer on one counter row and two customer rows).
+cluster: register → order → confirm sequences per second on the standalone test server,
+         then on a 3-node Galera cluster on loopback (tests/cluster/galera.py) with every
+         writer on node 1, then with writers
          spread over all three nodes, errors counted; then node 3 is killed mid-run and
          the pause is measured: the longest gap in commits on the surviving nodes, and how
          long node 3's desks (their data source names node 3 first) took to write again.
@@ -75,7 +77,8 @@ def drop_database(url: str) -> None:
 
 
 def prepare(url: str, agents: int):
-    """(product id, customer ids, actors): a shop and `agents` operators 1001…"""
+    """(product id, customer ids per agent, actors): a shop and `agents` operators
+    1001…, each with two customers of their own."""
     cheap_hashes()
     db = Database.open(url)
     accounts = AccountService(db)
@@ -92,22 +95,46 @@ def prepare(url: str, agents: int):
         accounts.add_employee(admin, login=login, name=f"坐席{n}", role=Role.OPERATOR,
                               password=f"Pass-{login}", must_change_password=False)
         actors.append(accounts.authenticate(login, f"Pass-{login}").actor)
+    # each agent orders for customers of their own, as at a site: two desks ordering for
+    # one customer in the same instant is rare, and then the second waits for the first
     customers = CustomerService(db)
-    ids = [customers.register(admin, CustomerDraft(name=f"客户{i}",
-                                                    mobile=f"1380000{i:04d}")).id
-           for i in range(20)]
+    ids = [[customers.register(a, CustomerDraft(name=f"客户{k}-{i}",
+                                                 mobile=f"138{k:04d}{i:04d}")).id
+            for i in range(2)] for k, a in enumerate(actors)]
     db.dispose()
     return p.id, ids, actors
 
 
 # -- writer processes --------------------------------------------------------------------
-def order_writer(url, actor, product_id, customer_ids, tag, start_at, stop_at, out) -> None:
+class Gate:
+    """Starts every writer process at once, after all have imported and connected: on 2
+    cores, spawning 30 Pythons takes long enough that a fixed start time would let the
+    early ones run alone."""
+
+    def __init__(self, ctx) -> None:
+        self.ready, self.go, self.t0 = ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0)
+
+    def wait(self, db: Database, seconds: float) -> float:
+        """In a writer: returns the time to stop at."""
+        db.ping()
+        self.ready.put(1)
+        self.go.wait()
+        return self.t0.value + seconds
+
+    def open(self, writers: int) -> float:
+        for _ in range(writers):
+            self.ready.get(timeout=300)
+        self.t0.value = time.time()
+        self.go.set()
+        return self.t0.value
+
+
+def order_writer(url, actor, product_id, customer_ids, tag, gate, seconds, out) -> None:
     db = Database.open(url, pool_size=1)
     svc = OrderService(db)
     rng = random.Random(actor.id)
     lat, errors = [], []
-    while time.time() < start_at:
-        time.sleep(0.001)
+    stop_at = gate.wait(db, seconds)
     while time.time() < stop_at:
         t = time.perf_counter()
         try:
@@ -120,15 +147,13 @@ def order_writer(url, actor, product_id, customer_ids, tag, start_at, stop_at, o
     out.put((tag, lat, errors, []))
 
 
-def sequence_writer(url, actor, product_id, _customers, tag, start_at, stop_at,
-                    out) -> None:
+def sequence_writer(url, actor, product_id, _customers, tag, gate, seconds, out) -> None:
     """register → order → confirm, as a desk does for a new caller; commit times kept."""
     db = Database.open(url, pool_size=1)
     customers, sales = CustomerService(db), OrderService(db)
-    rng = random.Random(actor.id)
+    rng = random.Random(f"{actor.id}-{time.time_ns()}")   # new callers in every run
     lat, errors, commits = [], [], []
-    while time.time() < start_at:
-        time.sleep(0.001)
+    stop_at = gate.wait(db, seconds)
     while time.time() < stop_at:
         t = time.perf_counter()
         try:
@@ -148,12 +173,12 @@ def run_writers(target, jobs, seconds: float):
     """jobs: (url, actor) per writer process. Returns (latencies, errors, commits/writer)."""
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    start_at = time.time() + 4 + len(jobs) * 0.15   # every process imported and connected
-    stop_at = start_at + seconds
-    procs = [ctx.Process(target=target, args=(url, actor, *rest, start_at, stop_at, out))
+    gate = Gate(ctx)
+    procs = [ctx.Process(target=target, args=(url, actor, *rest, gate, seconds, out))
              for url, actor, *rest in jobs]
     for p in procs:
         p.start()
+    gate.open(len(procs))
     results = [out.get(timeout=seconds + 300) for _ in procs]
     for p in procs:
         p.join(30)
@@ -178,14 +203,15 @@ def single(args) -> None:
     url = new_database(args.server)
     try:
         product, customers, actors = prepare(url, args.writers)
-        jobs = [(url, a, product, customers, 0) for a in actors]
+        jobs = [(url, a, product, mine, 0) for a, mine in zip(actors, customers, strict=True)]
         lat, errors, _ = run_writers(order_writer, jobs, args.seconds)
         report(f"single server, {args.writers} writers, one login each: "
                "OrderService.create", lat, errors, args.seconds)
-        jobs = [(url, actors[0], product, customers, 0) for _ in actors]
+        jobs = [(url, actors[0], product, customers[0], 0) for _ in actors]
         lat, errors, _ = run_writers(order_writer, jobs, args.seconds)
-        report(f"single server, {args.writers} writers sharing one login (one counter "
-               "lane): OrderService.create", lat, errors, args.seconds)
+        report(f"single server, {args.writers} writers as one login on its two customers "
+               "(one counter lane, two customer rows): OrderService.create", lat, errors,
+               args.seconds)
     finally:
         drop_database(url)
 
@@ -193,11 +219,20 @@ def single(args) -> None:
 def cluster(args) -> None:
     from tests.cluster.galera import GaleraCluster
 
+    n = 3 * args.writers_per_node
+    url = new_database(args.server)
+    try:
+        product, customers, actors = prepare(url, n)
+        jobs = [(url, a, product, customers, 0) for a in actors]
+        lat, errors, _ = run_writers(sequence_writer, jobs, args.seconds)
+        report(f"one standalone server, {n} writers: register→order→confirm",
+               lat, errors, args.seconds)
+    finally:
+        drop_database(url)
     base = Path(tempfile.mkdtemp(prefix="bench-galera-"))
     with GaleraCluster(base / "c", nodes=3) as c:
         url0 = new_database(c.urls[0])
         dbname = make_url(url0).database
-        n = 3 * args.writers_per_node
         product, customers, actors = prepare(url0, n)
 
         def source(first: int) -> str:
@@ -218,13 +253,13 @@ def cluster(args) -> None:
         # node 3 dies a third of the way in
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
-        start_at = time.time() + 4 + n * 0.15
-        stop_at = start_at + args.seconds
+        gate = Gate(ctx)
         procs = [ctx.Process(target=sequence_writer, args=(
-            source(k % 3), a, product, customers, k % 3, start_at, stop_at, out))
+            source(k % 3), a, product, customers, k % 3, gate, args.seconds, out))
             for k, a in enumerate(actors)]
         for p in procs:
             p.start()
+        start_at = gate.open(len(procs))
         while time.time() < start_at + args.seconds / 3:
             time.sleep(0.05)
         c.kill(2)
@@ -254,6 +289,8 @@ def main() -> None:
     s.add_argument("--writers", type=int, default=30)
     s.add_argument("--seconds", type=float, default=20)
     c = sub.add_parser("cluster")
+    c.add_argument("--server", default=os.environ.get("AGENT_TEST_MYSQL_URL",
+                                                      "mysql+pymysql://root@127.0.0.1:3306"))
     c.add_argument("--writers-per-node", type=int, default=4)
     c.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
