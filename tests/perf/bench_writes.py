@@ -198,20 +198,39 @@ def report(label: str, lat: list[float], errors: list[str], seconds: float) -> N
           + (f" e.g. {sorted(set(errors))[:2]}" if errors else ""))
 
 
+def row_lock_waits(url: str) -> tuple[int, int]:
+    """(waits, ms waited) for InnoDB row locks since the server started: the queue on a
+    hot row shows here, whatever the CPU is doing."""
+    eng = create_engine(url)
+    with eng.connect() as c:
+        got = dict(c.execute(text("SHOW GLOBAL STATUS WHERE Variable_name IN "
+                                  "('Innodb_row_lock_waits', 'Innodb_row_lock_time')")).all())
+    eng.dispose()
+    return int(got["Innodb_row_lock_waits"]), int(got["Innodb_row_lock_time"])
+
+
 # -- the two benchmarks --------------------------------------------------------------------
 def single(args) -> None:
     url = new_database(args.server)
     try:
         product, customers, actors = prepare(url, args.writers)
         jobs = [(url, a, product, mine, 0) for a, mine in zip(actors, customers, strict=True)]
+        w0, t0 = row_lock_waits(url)
         lat, errors, _ = run_writers(order_writer, jobs, args.seconds)
+        w1, t1 = row_lock_waits(url)
         report(f"single server, {args.writers} writers, one login each: "
                "OrderService.create", lat, errors, args.seconds)
+        print(f"  InnoDB row-lock waits: {w1 - w0} ({(t1 - t0) / max(len(lat), 1):.1f} ms "
+              "waited per order)")
         jobs = [(url, actors[0], product, customers[0], 0) for _ in actors]
+        w0, t0 = row_lock_waits(url)
         lat, errors, _ = run_writers(order_writer, jobs, args.seconds)
+        w1, t1 = row_lock_waits(url)
         report(f"single server, {args.writers} writers as one login on its two customers "
                "(one counter lane, two customer rows): OrderService.create", lat, errors,
                args.seconds)
+        print(f"  InnoDB row-lock waits: {w1 - w0} ({(t1 - t0) / max(len(lat), 1):.1f} ms "
+              "waited per order)")
     finally:
         drop_database(url)
 
