@@ -65,7 +65,7 @@ def database_label(url: str) -> str:
 
     try:
         u = make_url(_hosts_to_query(url))
-        hosts = ",".join(h for h, _p in server_hosts(url))
+        hosts = ",".join(h if p == 3306 else f"{h}:{p}" for h, p in server_hosts(url))
     except (ArgumentError, ValueError):  # not a URL: the start-up check says so
         return url.rsplit("@", 1)[-1] if "@" in url else url
     if u.get_backend_name() == "sqlite":
