@@ -59,7 +59,7 @@ def lane_of(login: str) -> int:
 
 
 def lane_scope(scope: str, lane: int) -> str:
-    return f"{scope}#{lane:02d}" if scope else f"#{lane:02d}"
+    return f"{scope}#{lane:02d}"
 
 
 def lane_number(seq: int, lane: int) -> int:

@@ -61,3 +61,8 @@ def test_a_counter_counts_and_lanes_do_not_share_a_row(database):
     assert other == lane_number(1, 2) == 3
     with database.transaction() as s:                   # committed, and it goes on
         assert next_number(s, "t", "a") == 4
+        # each row read back is its own: same scope other counter, same counter other scope
+        assert next_number(s, "u", "a") == 2
+        assert next_number(s, "t", "b") == 2
+        # a new day starts every lane afresh
+        assert next_lane_number(s, "order", "261204", "1001") == lane_number(1, 1)
