@@ -90,6 +90,29 @@ def run_admin(*args: str, stdin: str | None = None, check: bool = True,
     return proc
 
 
+def site_with_agent(url: str) -> None:
+    """A new site database: schema and operator 1001 李娜 (password Secret-1001)."""
+    run_admin("init-db", "--url", url)
+    run_admin("employee", "add", "--url", url, "--login", "1001", "--name", "李娜",
+              "--role", "operator", "--department", "直销部", "--password-stdin",
+              stdin="Secret-1001\n")
+
+
+class SalesDirectory:
+    """The sales directory of a running desk: search, and the line under its table."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        desk.drive("trigger", name="act_sales_sales_directory")
+        desk.wait_widget("salesTable")
+
+    def status(self) -> str:
+        return self.desk.drive("text", name="panelStatus", within="SalesDirectoryPanel")
+
+    def search(self) -> None:
+        self.desk.drive("click", name="searchButton", within="SalesDirectoryPanel")
+
+
 class Ctid:
     """A real agent-ctid process on a free loopback port."""
 

@@ -13,17 +13,14 @@ import time
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.e2e.desk import Desk, run_admin, until
+from tests.e2e.desk import Desk, SalesDirectory, site_with_agent, until
 from tests.e2e.proxy import Relay
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mysql]
 
 
 def test_first_server_dies_and_the_desk_carries_on_through_the_second(mysql_url, tmp_path):
-    run_admin("init-db", "--url", mysql_url)
-    run_admin("employee", "add", "--url", mysql_url, "--login", "1001", "--name", "李娜",
-              "--role", "operator", "--department", "直销部", "--password-stdin",
-              stdin="Secret-1001\n")
+    site_with_agent(mysql_url)
     real = make_url(mysql_url)
     first, second = (Relay(real.port or 3306, real.host or "127.0.0.1") for _ in range(2))
     creds = real.username + (f":{real.password}" if real.password else "")
@@ -35,14 +32,8 @@ def test_first_server_dies_and_the_desk_carries_on_through_the_second(mysql_url,
         desk.start()
         desk.login("1001", "Secret-1001")
         desk.wait_log(r"main window shown for 1001\b", 60)
-        desk.drive("trigger", name="act_sales_sales_directory")
-        desk.wait_widget("salesTable")
-
-        def status() -> str:
-            return desk.drive("text", name="panelStatus", within="SalesDirectoryPanel")
-
-        def search() -> None:
-            desk.drive("click", name="searchButton", within="SalesDirectoryPanel")
+        sales = SalesDirectory(desk)
+        status, search = sales.status, sales.search
         search()
         until(lambda: "0" in status() and "无法连接" not in status(), 30, "the first search")
 
@@ -58,12 +49,14 @@ def test_first_server_dies_and_the_desk_carries_on_through_the_second(mysql_url,
         # dead connection and the next one opens on the second server) or fails once and
         # the user searches again; either way the status bar then names the second server
         moved = f"127.0.0.1:{second.port}"
-        while time.monotonic() < died + 10:
+
+        def moved_or_searched_again() -> bool:
             if moved in desk.drive("text", name="statusDb"):
-                break
+                return True
             if "无法连接" in status():
-                search()
-            time.sleep(0.1)
+                search()   # what the user does after "cannot reach the database"
+            return False
+        until(moved_or_searched_again, 10, "the status bar naming the second server", step=0.3)
         took = time.monotonic() - died
         print(f"failover: the desk worked through the second server {took:.2f} s after "
               "the first died")

@@ -7,17 +7,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.e2e.desk import Desk, run_admin, until
+from tests.e2e.desk import Desk, SalesDirectory, site_with_agent, until
 from tests.e2e.proxy import Relay
 
 pytestmark = [pytest.mark.e2e, pytest.mark.mysql]
 
 
 def test_database_lost_and_back_mid_session(mysql_url, tmp_path):
-    run_admin("init-db", "--url", mysql_url)
-    run_admin("employee", "add", "--url", mysql_url, "--login", "1001", "--name", "李娜",
-              "--role", "operator", "--department", "直销部", "--password-stdin",
-              stdin="Secret-1001\n")
+    site_with_agent(mysql_url)
     real = make_url(mysql_url)
     relay = Relay(real.port or 3306, real.host or "127.0.0.1")
     via_relay = real.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
@@ -27,14 +24,8 @@ def test_database_lost_and_back_mid_session(mysql_url, tmp_path):
         desk.start()
         desk.login("1001", "Secret-1001")
         desk.wait_log(r"main window shown for 1001\b", 60)
-        desk.drive("trigger", name="act_sales_sales_directory")
-        desk.wait_widget("salesTable")
-
-        def status() -> str:
-            return desk.drive("text", name="panelStatus", within="SalesDirectoryPanel")
-
-        def search() -> None:
-            desk.drive("click", name="searchButton", within="SalesDirectoryPanel")
+        sales = SalesDirectory(desk)
+        status, search = sales.status, sales.search
         search()
         until(lambda: "0" in status() and "无法连接" not in status(), 30, "the first search")
 
