@@ -7,8 +7,17 @@ fix the time with monkeypatch.setattr(clock, "now", …) to pin that down.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
+
+SITE_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def now() -> dt.datetime:
     """The current time, aware, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+def site_today() -> dt.date:
+    """The site's calendar day: what 今天 means in every date filter, wherever the
+    workstation's or the server's clock is set."""
+    return now().astimezone(SITE_ZONE).date()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields, replace
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +27,7 @@ from db.initials import key_rows
 from db.models import AreaCode, Customer, CustomerInitialsKey, CustomerPhone, MobilePrefix, Region
 from db.types import utcnow
 
-SITE_ZONE = ZoneInfo("Asia/Shanghai")  # registration numbers use the site's calendar day
+SITE_ZONE = clock.SITE_ZONE  # registration numbers use the site's calendar day
 
 
 class DuplicatePhone(Duplicate):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -46,7 +45,7 @@ from db.models import (
 )
 from db.types import utcnow
 
-SITE_ZONE = ZoneInfo("Asia/Shanghai")  # order numbers and date searches use the site's day
+SITE_ZONE = clock.SITE_ZONE  # order numbers and date searches use the site's day
 MAX_LINES = 50
 MAX_QUANTITY = 9999
 MAX_TOTAL = Decimal("10000000000")   # sales_order.total is DECIMAL(12,2): below 10^10

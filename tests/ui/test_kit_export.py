@@ -129,6 +129,21 @@ def test_export_runs_rows_on_a_worker_and_says_what_it_wrote(qtbot, parent, out,
     assert files_in(out) == ["m.xlsx"]
 
 
+def test_progress_that_arrives_as_the_export_ends_is_dropped(qtbot, parent, out,
+                                                             report_columns, monkeypatch):
+    """A window-modal progress dialog processes events inside setValue(): the job's end
+    can be handled right there, closing the dialog. The progress update that was being
+    handled then leaves the closed dialog alone (it once raised AttributeError)."""
+    export = X.ExcelExport(parent, "媒体统计", report_columns, lambda: iter(()), total=10)
+    with qtbot.waitSignal(export.finished, timeout=20_000):
+        export.start(str(out / "e.xlsx"))
+        dialog = export.progress
+        monkeypatch.setattr(dialog, "setValue",
+                            lambda _v: export._end("ended meanwhile", False))
+        export._progressed(5)
+    assert export.progress is None and export.message != ""
+
+
 def test_cancel_from_the_progress_dialog_leaves_no_file(qtbot, parent, out, report_columns):
     gate = threading.Event()
 

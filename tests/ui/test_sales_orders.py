@@ -137,6 +137,30 @@ def test_cancel_needs_the_permission(shop, sales_window, aloop, accounts):
         shop.admin, name_prefix="李")[0].permissions
 
 
+def test_an_evening_order_is_in_todays_sales_directory(shop, sales_window, aloop,
+                                                        monkeypatch):
+    """At 17:00 UTC it is already tomorrow at the site (Asia/Shanghai): an order taken
+    then is numbered with the site's day, and the directory's default period - "today"
+    - must be that day too, whatever the workstation's clock says (on a UTC machine the
+    evening's orders once fell outside it)."""
+    from agent_app import clock
+
+    evening = dt.datetime.now(dt.UTC).replace(hour=17, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(clock, "now", lambda: evening)
+    site_day = (evening + dt.timedelta(hours=8)).date()
+    o = shop.order(shop.customer().id)
+    assert o.order_no.startswith(f"{site_day:%y%m%d}")
+    w = sales_window()
+    feature = w.features["sales"]
+    panel = feature.sales
+    feature.actions["sales_directory"].trigger()
+    run(aloop, until(lambda: panel.choices_ready))
+    assert panel.date_to.date().toPython() == site_day
+    run(aloop, panel.search())   # the default period, as the agent opens it
+    run(aloop, until(lambda: panel.model.rowCount() == 1 and not panel.model.busy))
+    assert panel.model.row_at(0).order_no == o.order_no
+
+
 def test_sales_directory_pages_colours_and_opens(shop, sales_window, aloop):
     customers = [shop.customer() for _ in range(3)]
     for i, c in enumerate(customers):

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 from operator import attrgetter
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.paging import Page
 from db.enums import Permission
 from ui.call import common as C
-from ui.kit.formats import local_time
+from ui.kit.formats import local_time, site_today_qdate
 from ui.kit.panel import Panel
 from ui.kit.table import Column, PagedTableModel
 from ui.kit.views import make_table_view
@@ -53,7 +53,7 @@ class MissedCallsPanel(Panel):
 
     def build(self) -> QWidget:
         page = QWidget()
-        today = QDate.currentDate()
+        today = site_today_qdate()
         self.date_from, self.date_to = QDateEdit(today.addDays(-6)), QDateEdit(today)
         for w in (self.date_from, self.date_to):
             w.setCalendarPopup(True)

@@ -369,11 +369,16 @@ class ExcelExport(QObject):
         return job
 
     def _progressed(self, n: int) -> None:
-        if self.progress is None:
+        progress = self.progress
+        if progress is None:
             return
         if self.total:
-            self.progress.setValue(min(n, self.total))
-        self.progress.setLabelText(self.tr("%n row(s) written…", "", n))
+            # a window-modal QProgressDialog processes events inside setValue(): the job's
+            # end may be handled right there and the dialog closed (self.progress = None)
+            progress.setValue(min(n, self.total))
+            if self.progress is not progress:
+                return
+        progress.setLabelText(self.tr("%n row(s) written…", "", n))
 
     def _cancelling(self) -> None:
         if self.progress is not None:

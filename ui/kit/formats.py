@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from agent_app import clock
+
 DATETIME = "%Y-%m-%d %H:%M"
 CLOCK = "%H:%M:%S"
 
@@ -65,3 +67,13 @@ def parse_time(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return aware(value)
     return parse_ts(str(value)) or dt.datetime.now(dt.UTC)
+
+
+def site_today_qdate():
+    """Today as the services count days (the site's calendar day, agent_app.clock), for a
+    date filter's default: a workstation clock in another zone - or UTC on a server - would
+    otherwise leave the evening's orders out of "today" from 16:00 to 24:00 UTC."""
+    from PySide6.QtCore import QDate
+
+    d = clock.site_today()
+    return QDate(d.year, d.month, d.day)

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from ui.kit.chart import ChartView
 from ui.kit.export import export_rows
+from ui.kit.formats import site_today_qdate
 from ui.kit.panel import Panel
 from ui.kit.printing import print_preview
 from ui.kit.table import Column, TableModel
@@ -84,7 +85,7 @@ class ReportPanel(Panel):
         self.rows: list[Any] = []
         self.loaded = False
         page = QWidget()
-        today = QDate.currentDate()
+        today = site_today_qdate()
         self.date_from = QDateEdit(today.addDays(1 - self.default_days))
         self.date_to = QDateEdit(today)
         for edit, name in ((self.date_from, "reportFrom"), (self.date_to, "reportTo")):

@@ -3,7 +3,7 @@ criterion with a check box (registration date, time of day, region, variety, sta
 applies only when ticked; the result fills the customer directory (same paging)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery
+from ui.kit.formats import site_today_qdate
 from ui.kit.panel import ServiceCalls
 from ui.kit.tasks import task_slot
 from ui.sales.labels import class_names, search_fields, source_names
@@ -49,7 +50,7 @@ class CustomerQueryDialog(ServiceCalls, QDialog):
         self.ctx = ctx
         self.directory = directory
         self.setModal(False)
-        today = QDate.currentDate()
+        today = site_today_qdate()
         self.date_check = QCheckBox()
         self.date_from = QDateEdit(today.addDays(-7))
         self.date_to = QDateEdit(today)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.reminders import ReminderService
 from db.enums import ReminderScope
 from ui.kit.changes import Change
-from ui.kit.formats import local_time
+from ui.kit.formats import local_time, site_today_qdate
 from ui.kit.forms import FieldErrors, save_cancel_buttons, submit
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, TableModel
@@ -50,7 +50,7 @@ class ReminderListPanel(Panel):
 
     def build(self) -> QWidget:
         box = QWidget()
-        today = QDate.currentDate()
+        today = site_today_qdate()
         self.date_from, self.date_to = QDateEdit(today.addDays(-7)), QDateEdit(today.addDays(7))
         for name in ("date_from", "date_to"):
             w = getattr(self, name)

@@ -4,7 +4,7 @@ yellow, confirmed ones brownish green; rows arrive a page at a time; a double-cl
 Enter) opens the order form."""
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.archives import ArchiveService
 from agent_app.services.orders import OrderService, SalesQuery
 from ui.kit.changes import Change
-from ui.kit.formats import local_time
+from ui.kit.formats import local_time, site_today_qdate
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, PagedTableModel
 from ui.kit.tasks import start_soon, task_slot
@@ -58,7 +58,7 @@ class SalesDirectoryPanel(Panel):
 
     def build(self) -> QWidget:
         box = QWidget()
-        today = QDate.currentDate()
+        today = site_today_qdate()
         self.date_from, self.date_to = QDateEdit(today.addDays(-7)), QDateEdit(today)
         for w in (self.date_from, self.date_to):
             w.setCalendarPopup(True)
