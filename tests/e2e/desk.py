@@ -175,7 +175,10 @@ class Desk:
         self.x = Xvfb(self.size)
         env = {**os.environ, "AGENT_DESK_HOME": str(self.home), "DISPLAY": self.x.display,
                "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(DRIVER),
-               "AGENT_DESK_E2E_DRIVER": self.sock_path}
+               "AGENT_DESK_E2E_DRIVER": self.sock_path,
+               # a crash in Qt code then leaves every thread's Python stack in stdout.log,
+               # which a failing test prints: a segfault is a bug to find, not to retry
+               "PYTHONFAULTHANDLER": "1"}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         out = self.out.open("ab")
         self.proc = subprocess.Popen([str(BIN / "agent-app"), "--lang", self.lang, *args],
