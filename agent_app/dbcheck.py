@@ -11,8 +11,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from agent_app.errors import DatabaseUnavailable, SchemaMismatch, ValidationError
-from agent_app.services.base import classify
+from agent_app.errors import (
+    AccountBlocked,
+    AuthFailed,
+    DatabaseUnavailable,
+    SchemaMismatch,
+    ValidationError,
+)
+from agent_app.services.base import _mysql_errno, classify
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database, normalise_url
 from db.migrate import SchemaError, check
@@ -66,9 +72,78 @@ def open_checked(url: str) -> Database:
 
 def probe(url: str) -> str:
     """The settings dialog's test: returns the server's description or raises UserError."""
+    if uses_employee_accounts(url):
+        # no account to test with before a login: that the server answers (and refuses
+        # an anonymous login) is what can be checked here
+        try:
+            open_checked(url).dispose()
+        except DatabaseUnavailable as exc:
+            cause = exc.__cause__
+            if cause is None or _mysql_errno(cause) not in (1045, 1044):
+                raise
+        return "MySQL: each employee logs in with their own database account"
     db = open_checked(url)
     try:
         version = ".".join(str(x) for x in db.engine.dialect.server_version_info or ())
         return f"{db.engine.dialect.name} {version}".strip()
     finally:
         db.dispose()
+
+
+def uses_employee_accounts(url: str) -> bool:
+    """A MySQL data source without a user name: each employee connects as their own
+    database account with the password they type (db/privileges.py); the workstation
+    keeps no database secret."""
+    try:
+        u = make_url(normalise_url(url.strip()))
+    except (ArgumentError, ValueError):
+        return False
+    return u.get_backend_name() == "mysql" and not u.username
+
+
+# MariaDB: ER_ACCOUNT_HAS_BEEN_LOCKED (ALTER USER … ACCOUNT LOCK: a banned or closed
+# employee) and ER_USER_IS_BLOCKED (max_password_errors reached).
+_ACCOUNT_LOCKED = {4151, 3118}
+_ACCOUNT_BLOCKED = {4150}
+
+
+class EmployeeGate:
+    """The login of a desk on a site with per-employee accounts: `authenticate` opens the
+    database as the employee, so the server checks the password, then applies the
+    desk's own rules (AccountService.authenticate). Same interface as AccountService's
+    `authenticate`, for the login dialog; afterwards `db` is the employee's connection."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url.strip())
+        self.db: Database | None = None
+
+    def authenticate(self, login: str, password: str, *, channel: str = "desktop"):
+        from agent_app.services.accounts import AccountService
+        from db.privileges import PrivilegeError, account_name
+
+        if self.db is not None:  # an earlier, failed attempt
+            self.db.dispose()
+            self.db = None
+        u = make_url(self.url)
+        try:
+            user = account_name(u.database or "", login.strip())
+        except PrivilegeError as exc:  # not a login any employee can have
+            raise AuthFailed() from exc
+        try:
+            db = open_checked(u.set(username=user, password=password)
+                              .render_as_string(hide_password=False))
+        except DatabaseUnavailable as exc:
+            errno = _mysql_errno(exc.__cause__) if exc.__cause__ is not None else None
+            if errno in (1045, 1044) or errno in _ACCOUNT_LOCKED:
+                raise AuthFailed() from exc
+            if errno in _ACCOUNT_BLOCKED:
+                raise AccountBlocked() from exc
+            raise
+        db.employee_login = login.strip()
+        try:
+            result = AccountService(db).authenticate(login, password, channel=channel)
+        except Exception:
+            db.dispose()
+            raise
+        self.db = db
+        return result

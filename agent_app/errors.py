@@ -59,6 +59,14 @@ class AccountLocked(UserError):
     template = QT_TRANSLATE_NOOP("errors", "Too many wrong passwords. Try again in {minutes} minutes.")
 
 
+class AccountBlocked(UserError):
+    # The database server's own lock-out (MariaDB max_password_errors) on an employee's
+    # account: it lasts until a super administrator unlocks it (登陆恢复), not minutes.
+    code = "blocked"
+    template = QT_TRANSLATE_NOOP("errors", "Too many wrong passwords: this account is blocked. "
+                                 "Ask a super administrator to unlock it.")
+
+
 class Duplicate(UserError):
     code = "duplicate"
     template = QT_TRANSLATE_NOOP("errors", "This record already exists.")

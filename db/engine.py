@@ -122,9 +122,15 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
     )
     ring = HostRing(hosts)
     engine.host_ring = ring  # type: ignore[attr-defined]  # Database.host and listeners
+    # An employee who changes their password mid-session: new connections must use the
+    # new one (Database.set_password); the URL an engine was made with cannot change.
+    password: list[str] = []
+    engine.login_password = password  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "do_connect")
     def _connect_in_turn(dialect, _record, cargs, cparams):
+        if password:
+            cparams = {**cparams, "password": password[0]}
         return ring.connect(dialect.loaded_dbapi, cargs, cparams)
 
     @event.listens_for(engine, "handle_error")
@@ -227,6 +233,9 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    # Set when the desk connected as an employee's own database account (a shared site
+    # with per-employee accounts, db/privileges.py): the server checked the password.
+    employee_login: str | None = None
 
     @classmethod
     def open(cls, url: str, **kw) -> Database:
@@ -271,6 +280,32 @@ class Database:
         ring = getattr(self.engine, "host_ring", None)
         if ring is not None and listener in ring.listeners:
             ring.listeners.remove(listener)
+
+    @property
+    def database_name(self) -> str:
+        return self.engine.url.database or ""
+
+    def check_password(self, password: str) -> bool:
+        """Whether the server accepts `password` for this connection's account: one
+        connection attempt of its own (the current password of an employee account
+        lives only in the server)."""
+        dbapi = self.engine.dialect.loaded_dbapi
+        u = self.engine.url
+        host, port = (self.host or f"{u.host}:{u.port or 3306}").rsplit(":", 1)
+        try:
+            dbapi.connect(host=host, port=int(port), user=u.username, password=password,
+                          database=u.database, connect_timeout=5).close()
+        except dbapi.OperationalError as exc:
+            if exc.args and exc.args[0] == 1045:
+                return False
+            raise
+        return True
+
+    def set_password(self, password: str) -> None:
+        """The password for this engine's later connections (after a password change)."""
+        holder = getattr(self.engine, "login_password", None)
+        if holder is not None:
+            holder[:] = [password]
 
     def ping(self) -> None:
         """One round trip to the server (the desk's reachability probe); raises if down."""

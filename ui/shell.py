@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from agent_app.config import WorkstationSettings, home
-from agent_app.dbcheck import open_checked
+from agent_app.dbcheck import EmployeeGate, open_checked, uses_employee_accounts
 from agent_app.errors import UserError
 from agent_app.services.accounts import AccountService, LoginResult
 from db.engine import Database, database_label
@@ -118,17 +118,26 @@ class Shell:
         else:
             url = self.settings.database_url()
         while True:
-            self.db = await self._open_database(url)
-            if self.db is None:
-                return 1
-            log.info("database ready after %.0f ms", (time.perf_counter() - self.started_at) * 1000)
-            accounts = AccountService(self.db)
-            if demo_mode:
-                result = await self._demo_login(accounts)
+            if not demo_mode and uses_employee_accounts(url):
+                # A shared site with per-employee database accounts: the database opens
+                # with the password the user types, so the login comes first.
+                gate = EmployeeGate(url)
+                result = await self._login_dialog(gate)
+                self.db, gate.db = gate.db, None
             else:
-                result = await self._login_dialog(accounts)
+                self.db = await self._open_database(url)
+                if self.db is None:
+                    return 1
+                log.info("database ready after %.0f ms",
+                         (time.perf_counter() - self.started_at) * 1000)
+                accounts = AccountService(self.db)
+                if demo_mode:
+                    result = await self._demo_login(accounts)
+                else:
+                    result = await self._login_dialog(accounts)
             if result == "reconnect":  # the data source changed in the settings dialog
-                self.db.dispose()
+                if self.db is not None:
+                    self.db.dispose()
                 self.db = None
                 url = self.settings.database_url()
                 continue
@@ -136,6 +145,7 @@ class Shell:
         if result is None:
             log.info("login cancelled: the program ends")
             return 0
+        accounts = AccountService(self.db)
         # the feature modules (about a second of imports) were loading while the user
         # typed; whatever is left is awaited here, off the GUI thread
         if not self._preload.is_alive() and self._preload.ident is None:

@@ -64,6 +64,47 @@ def cmd_employee_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_accounts(args: argparse.Namespace) -> int:
+    """Per-employee database accounts (db/privileges.py, docs/privileges.md)."""
+    from sqlalchemy import select
+
+    from db import privileges
+    from db.engine import Database
+    from db.migrate import check
+    from db.models import Employee
+
+    ctid_password = sys.stdin.readline().rstrip("\n") if args.ctid_password_stdin else None
+    db = Database.open(need_url(args))
+    try:
+        if db.is_sqlite:
+            print("agent-admin: an embedded SQLite database has no database accounts: it is "
+                  "a single-workstation mode", file=sys.stderr)
+            return 2
+        check(db)
+        name = db.database_name
+        with db.engine.begin() as conn:
+            ran = privileges.install(conn, name)
+            if ctid_password:
+                print(f"agent-ctid's account: {privileges.create_ctid_account(conn, name, ctid_password)}")
+            logins = conn.scalars(select(Employee.login)).all()
+            have = {r[0] for r in conn.exec_driver_sql(
+                "SELECT user FROM mysql.user WHERE user LIKE %s",
+                (name.replace("_", "\\_") + "\\_%",))}
+            limit = conn.exec_driver_sql("SELECT @@max_password_errors").scalar()
+    finally:
+        db.dispose()
+    print(f"roles, grants and account procedures of {name}: {len(ran)} statements")
+    missing = [lg for lg in logins if privileges.account_name(name, lg) not in have]
+    if missing:
+        print(f"{len(missing)} employees have no database account yet ({', '.join(missing[:10])}"
+              f"{', …' if len(missing) > 10 else ''}): a super administrator resets their "
+              "passwords (登陆恢复), or add them again with agent-admin employee add")
+    if limit is None or int(limit) > 100:
+        print("note: the server does not lock accounts after wrong passwords; set "
+              "max_password_errors = 10 in its configuration ([mariadb] section)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="agent-admin", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true")
@@ -83,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
     q.set_defaults(func=cmd_employee_add)
+
+    q = sub.add_parser("db-accounts", help="a shared MySQL/MariaDB site: one database account "
+                       "per employee, roles and grants by role (run again after init-db)")
+    add_url(q)
+    q.add_argument("--ctid-password-stdin", action="store_true",
+                   help="also create agent-ctid's own account, with the password on stdin")
+    q.set_defaults(func=cmd_db_accounts)
 
     # The command groups, each in its own module.
     for module in (cmd_demo, cmd_cti, cmd_search):

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from agent_app.errors import AccountLocked, AuthFailed, Duplicate, NotFound, ValidationError
+from agent_app.errors import (
+    AccountLocked,
+    AuthFailed,
+    Duplicate,
+    Forbidden,
+    NotFound,
+    ValidationError,
+)
 from agent_app.security import DEFAULT_PASSWORD, hash_password, needs_rehash, verify_password
 from agent_app.services.base import Actor, audit, check_version, db_errors, require_role, writes
 from agent_app.tr import QT_TRANSLATE_NOOP
@@ -80,6 +87,8 @@ class AccountService:
         (the manual: 禁止登陆 shows "用户名或密码错误"). The failure counter and the audit
         row are committed even though the login itself fails.
         """
+        if self.db.employee_login is not None:
+            return self._authenticate_connected(login, channel)
         now = utcnow()
         with db_errors(), self.db.transaction() as s:
             e = s.scalar(select(Employee).where(Employee.login == login.strip()))
@@ -109,7 +118,55 @@ class AccountService:
         raise failure
 
     @writes
+    def _authenticate_connected(self, login: str, channel: str) -> LoginResult:
+        """A desk connected as the employee's own database account: the server checked
+        the password (and counts failures: max_password_errors), and this account can
+        neither read the hash nor update the employee row. What is left are the desk's
+        rules: the account is this employee's, active, and not locked by CTI failures."""
+        now = utcnow()
+        with db_errors(), self.db.transaction() as s:
+            e = s.scalar(select(Employee).where(Employee.login == login.strip()))
+            if e is None or e.login != self.db.employee_login \
+                    or e.status != EmployeeStatus.ACTIVE:
+                audit(s, login[:32], "login_failed", login[:32], channel=channel,
+                      why="unknown" if e is None else e.status)
+                failure: Exception = AuthFailed()
+            elif e.locked_until and e.locked_until > now:
+                minutes = max(1, int((e.locked_until - now).total_seconds() // 60) + 1)
+                audit(s, e.login, "login_failed", e.login, channel=channel, why="locked")
+                failure = AccountLocked(minutes=minutes)
+            else:
+                audit(s, e.login, "login", e.login, channel=channel, account="own")
+                return LoginResult(actor_of(e), e.must_change_password)
+        raise failure
+
     def change_password(self, actor: Actor, old: str, new: str) -> None:
+        if self.db.employee_login is not None:
+            return self._change_own_account_password(actor, old, new)
+        return self._change_password(actor, old, new)
+
+    @writes
+    def _change_own_account_password(self, actor: Actor, old: str, new: str) -> None:
+        """Per-employee accounts: the server holds the password. The old one is checked
+        by a connection attempt, then one definer procedure sets the account's password
+        and the hash agent-ctid checks (db/privileges.py)."""
+        from db.privileges import change_own_password
+
+        _validate_password(new)
+        if actor.login != self.db.employee_login:
+            raise Forbidden()
+        with db_errors():
+            if not self.db.check_password(old):
+                raise ValidationError(QT_TRANSLATE_NOOP("errors", "The current password is wrong."),
+                                      field="old_password")
+            with self.db.engine.connect() as conn:
+                change_own_password(conn, self.db.database_name, new, hash_password(new))
+            self.db.set_password(new)
+            with self.db.transaction() as s:
+                audit(s, actor.login, "password_changed", actor.login)
+
+    @writes
+    def _change_password(self, actor: Actor, old: str, new: str) -> None:
         _validate_password(new)
         with db_errors(), self.db.transaction() as s:
             e = s.get(Employee, actor.id)
@@ -177,7 +234,9 @@ class AccountService:
                 s.add(e)
                 s.flush()
                 audit(s, by, "employee_added", login, role=str(role))
-                return _info(e)
+                info = _info(e)
+            self._sync_account(login, password)
+            return info
         except IntegrityError as exc:  # a concurrent add of the same login
             raise Duplicate(QT_TRANSLATE_NOOP("errors", "The login {login} is already taken."),
                             field="login", login=login) from exc
@@ -198,7 +257,9 @@ class AccountService:
             audit(s, actor.login, "employee_modified", e.login, role=e.role,
                   department=department)
             s.flush()
-            return _info(e)
+            info = _info(e)
+        self._sync_account(info.login)
+        return info
 
     @writes
     def set_status(self, actor: Actor, employee_id: int, status: EmployeeStatus) -> EmployeeInfo:
@@ -212,7 +273,9 @@ class AccountService:
             e.updated_by_login = actor.login
             audit(s, actor.login, "employee_status", e.login, status=e.status)
             s.flush()
-            return _info(e)
+            info = _info(e)
+        self._sync_account(info.login)  # banned or closed: the account is locked too
+        return info
 
     @writes
     def set_round_robin(self, actor: Actor, employee_id: int, enabled: bool) -> EmployeeInfo:
@@ -238,6 +301,8 @@ class AccountService:
             e.locked_until = None
             e.updated_by_login = actor.login
             audit(s, actor.login, "password_reset", e.login)
+            login = e.login
+        self._sync_account(login, DEFAULT_PASSWORD)
 
     @writes
     def set_permissions(self, actor: Actor, employee_id: int,
@@ -253,9 +318,32 @@ class AccountService:
             audit(s, actor.login, "permissions_changed", e.login,
                   added=sorted(wanted - before), removed=sorted(before - wanted))
             s.flush()
-            return _info(e)
+            info = _info(e)
+        self._sync_account(info.login)  # the database role follows the permissions
+        return info
 
     # -- helpers -------------------------------------------------------------------------
+    def _sync_account(self, login: str, password: str | None = None) -> None:
+        """Keep the employee's own database account in step (a shared site that runs
+        per-employee accounts, db/privileges.py): role, lock, and the password when one
+        was set. Account statements commit by themselves in MySQL, so this runs after
+        the employee's transaction, on a connection of its own."""
+        from db import privileges
+
+        if self.db.is_sqlite:
+            return
+        with db_errors(), self.db.engine.connect() as conn:
+            if not privileges.installed(conn, self.db.database_name):
+                return
+            e = conn.execute(select(Employee.id, Employee.role, Employee.status)
+                             .where(Employee.login == login)).one()
+            perms = conn.scalars(select(EmployeePermission.permission)
+                                 .where(EmployeePermission.employee_id == e.id)).all()
+            privileges.sync_account(conn, self.db.database_name, login, role=e.role,
+                                    permissions=perms,
+                                    active=e.status == EmployeeStatus.ACTIVE,
+                                    password=password)
+
     @staticmethod
     def _get(s, employee_id: int) -> Employee:
         e = s.get(Employee, employee_id)

@@ -70,6 +70,9 @@ def audit(session: Session, actor_login: str | None, action: str, target: str = 
 # MySQL client/server error numbers that mean "the server is not there right now".
 _UNREACHABLE = {2002, 2003, 2005, 2006, 2013, 2055, 1040, 1053}
 _ACCESS = {1044, 1045, 1049}
+# The server refused a statement to this account (per-employee accounts, db/privileges.py):
+# the services' own checks normally refuse first, so this is the database's second line.
+_DENIED = {1142, 1143, 1227, 1370}
 _DISK_FULL = {1021, 1114, 3, 28}
 
 
@@ -89,6 +92,8 @@ def classify(exc: BaseException) -> Exception | None:
             return DatabaseUnavailable(detail=str(exc.orig)[:120])
         if errno in _ACCESS:
             return DatabaseUnavailable(detail=str(exc.orig)[:120])
+        if errno in _DENIED:
+            return Forbidden()
         if isinstance(exc, OperationalError) and (
             "unable to open database" in text or "database is locked" in text
         ):

@@ -32,12 +32,20 @@ class Employee(Versioned, Base):
     role: Mapped[str] = mapped_column(String(16), default="operator")
     status: Mapped[str] = mapped_column(String(16), default="active")
     round_robin: Mapped[bool] = mapped_column(Boolean, default=False)  # 轮选
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # deferred: loading an employee never selects the hash, which a desk on a site with
+    # per-employee accounts may not read (db/privileges.py); code that checks a
+    # password loads it on purpose.
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    # MariaDB's INSERT … RETURNING needs SELECT on every inserted column, and a super
+    # administrator's account may not read password_hash: the id comes back as
+    # lastrowid instead.
+    __table_args__ = {"implicit_returning": False}
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     permissions: Mapped[list[EmployeePermission]] = relationship(
