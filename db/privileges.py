@@ -73,15 +73,18 @@ UNREADABLE = {"audit_log"}
 CTID_EMPLOYEE_UPDATES = ("failed_logins", "locked_until", "last_login_at", "version",
                          "updated_at", "updated_by_login")
 
-PARTS = ("desk", "archives", "maintenance", "accounts")
+# administrators switch 轮选 (round robin) on and off for employees, and nothing else there
+SUPERVISE_EMPLOYEE_UPDATES = ("round_robin", "version", "updated_at", "updated_by_login")
+
+PARTS = ("desk", "archives", "maintenance", "supervise", "accounts")
 COMPOSITES = ("operator", "operator_archives", "operator_maintenance",
               "operator_archives_maintenance", "admin", "superadmin")
 _PARTS_OF = {
     "operator": ("desk",), "operator_archives": ("desk", "archives"),
     "operator_maintenance": ("desk", "maintenance"),
     "operator_archives_maintenance": ("desk", "archives", "maintenance"),
-    "admin": ("desk", "archives", "maintenance"),
-    "superadmin": ("desk", "archives", "maintenance", "accounts"),
+    "admin": ("desk", "archives", "maintenance", "supervise"),
+    "superadmin": ("desk", "archives", "maintenance", "supervise", "accounts"),
 }
 MAX_ACCOUNT = 80   # MariaDB's limit on user names
 
@@ -196,6 +199,8 @@ def install(conn: Connection, database: str) -> list[str]:
     for t, privs in CTID_WRITES.items():
         if t in tables:
             run(f"GRANT {privs} ON `{db}`.`{t}` TO `{ctid}`")
+    cols = ", ".join(f"`{c}`" for c in SUPERVISE_EMPLOYEE_UPDATES)
+    run(f"GRANT UPDATE ({cols}) ON `{db}`.`employee` TO `{role_name(db, 'supervise')}`")
     cols = ", ".join(f"`{c}`" for c in CTID_EMPLOYEE_UPDATES)
     run(f"GRANT UPDATE ({cols}) ON `{db}`.`employee` TO `{ctid}`")
 

@@ -3569,6 +3569,10 @@ Call-center agent desktop.</translation>
             <source>The database is busy with other users' changes to the same records. Nothing was saved; please try again.</source>
             <translation>The database is busy with other users' changes to the same records. Nothing was saved; please try again.</translation>
         </message>
+        <message>
+            <source>Too many wrong passwords: this account is blocked. Ask a super administrator to unlock it.</source>
+            <translation>Too many wrong passwords: this account is blocked. Ask a super administrator to unlock it.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

@@ -3556,6 +3556,10 @@ Call-center agent desktop.</source>
             <source>The database is busy with other users' changes to the same records. Nothing was saved; please try again.</source>
             <translation>其他用户正在修改同样的记录，数据库繁忙。本次没有保存任何内容，请再试一次。</translation>
         </message>
+        <message>
+            <source>Too many wrong passwords: this account is blocked. Ask a super administrator to unlock it.</source>
+            <translation>密码错误次数过多，此账号已被锁定。请超级管理员为您解锁（登陆恢复）。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

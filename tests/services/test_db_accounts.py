@@ -228,6 +228,17 @@ def test_the_super_administrator_keeps_accounts_in_step_from_the_desk(site):
         c = _connect(site, "1002", "new-agent-1")
         assert _refused(c, "UPDATE product SET unit = unit") == 1142
         c.close()
+        # an administrator switches 轮选 through their own account, and nothing else
+        adm = accounts.add_employee(boss, login="1003", name="钱七", role=Role.ADMIN,
+                                    password="admin-1003")
+        ga = EmployeeGate(site.desk_url)
+        admin_actor = ga.authenticate("1003", "admin-1003").actor
+        assert AccountService(ga.db).set_round_robin(admin_actor, info.id, True).round_robin
+        c = _connect(site, "1003", "admin-1003")
+        assert _refused(c, "UPDATE employee SET role = 'superadmin' WHERE id = %d" % adm.id) \
+            == 1143
+        c.close()
+        ga.db.dispose()
         # banning locks the account in the server: no client gets in
         accounts.set_status(boss, info.id, EmployeeStatus.BANNED)
         with pytest.raises(AuthFailed):
@@ -301,3 +312,29 @@ def test_db_accounts_refuses_sqlite_and_says_why(tmp_path, monkeypatch, capsys):
     upgrade(url)
     rc, _out, err = _admin(monkeypatch, capsys, "db-accounts", "--url", url)
     assert rc == 2 and "single-workstation" in err
+
+
+def test_the_servers_lock_out_is_said_and_a_reset_lifts_it(site):
+    """max_password_errors (a server setting) blocks the account itself; the desk says
+    so, and 登陆恢复 (which sets the password again) unblocks it."""
+    from agent_app.errors import AccountBlocked
+
+    boss = AccountService(site.root).authenticate("boss", BOSS_PW).actor
+    accounts = AccountService(site.root)
+    info = accounts.add_employee(boss, login="1009", name="赵六", role=Role.OPERATOR,
+                                 password="agent-1009")
+    with site.root.engine.connect() as c:
+        c.exec_driver_sql("SET GLOBAL max_password_errors = 2")
+    try:
+        for _ in range(2):
+            with pytest.raises(AuthFailed):
+                EmployeeGate(site.desk_url).authenticate("1009", "wrong-one")
+        with pytest.raises(AccountBlocked):  # even the right password, now
+            EmployeeGate(site.desk_url).authenticate("1009", "agent-1009")
+        accounts.reset_password(boss, info.id)
+        gate = EmployeeGate(site.desk_url)
+        assert gate.authenticate("1009", "8888").must_change_password
+        gate.db.dispose()
+    finally:
+        with site.root.engine.connect() as c:
+            c.exec_driver_sql("SET GLOBAL max_password_errors = DEFAULT")
