@@ -235,7 +235,7 @@ def test_the_super_administrator_keeps_accounts_in_step_from_the_desk(site):
         admin_actor = ga.authenticate("1003", "admin-1003").actor
         assert AccountService(ga.db).set_round_robin(admin_actor, info.id, True).round_robin
         c = _connect(site, "1003", "admin-1003")
-        assert _refused(c, "UPDATE employee SET role = 'superadmin' WHERE id = %d" % adm.id) \
+        assert _refused(c, f"UPDATE employee SET role = 'superadmin' WHERE id = {adm.id}") \
             == 1143
         c.close()
         ga.db.dispose()
