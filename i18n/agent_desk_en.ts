@@ -2900,6 +2900,10 @@ Call-center agent desktop.</translation>
             <source>The settings could not be saved ({error}). Check that the disk is not full.</source>
             <translation>The settings could not be saved ({error}). Check that the disk is not full.</translation>
         </message>
+        <message>
+            <source>The database server(s) and the database, without an account: each employee logs in with their own database account and password.</source>
+            <translation>The database server(s) and the database, without an account: each employee logs in with their own database account and password.</translation>
+        </message>
     </context>
     <context>
         <name>call</name>

@@ -2887,6 +2887,10 @@ Call-center agent desktop.</source>
             <source>The settings could not be saved ({error}). Check that the disk is not full.</source>
             <translation>无法保存设置（{error}）。请检查磁盘是否已满。</translation>
         </message>
+        <message>
+            <source>The database server(s) and the database, without an account: each employee logs in with their own database account and password.</source>
+            <translation>数据库服务器和数据库名，不含账号：每位员工用自己的数据库账号和密码登录。</translation>
+        </message>
     </context>
     <context>
         <name>call</name>

@@ -239,9 +239,14 @@ class _MySQLDatabases:
                    .render_as_string(hide_password=False))
 
     def drop_all(self) -> None:
+        from db.privileges import drop_accounts
+
         with self.engine.connect() as c:
             for name in self.created:
                 c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+                # accounts and roles are the server's, not the database's: a test site
+                # with per-employee accounts (agent-admin db-accounts) leaves them behind
+                drop_accounts(c, name)
         self.engine.dispose()
 
 

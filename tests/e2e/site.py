@@ -1,5 +1,6 @@
 """A site set up the way the README tells an installer to: a fresh MariaDB database,
-`agent-admin init-db`, the first super administrator by `agent-admin employee add`, and
+`agent-admin init-db` and `db-accounts` (one database account per employee, agent-ctid's
+own), the first super administrator by `agent-admin employee add`, and
 everyone else added by the super administrator through the services the employee archive
 uses. Shared by the site acceptance test and the login benchmark."""
 from __future__ import annotations
@@ -7,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customers import CustomerDraft, CustomerService
+from db import privileges
 from db.engine import Database
 from db.enums import Permission, Role
 from tests.e2e.desk import Desk, run_admin
@@ -27,19 +31,36 @@ class Person:
     seat: str
 
 
+CTID_PASSWORD = "Ctid-pass-0001"
+
+
 @dataclass
 class Site:
-    url: str
+    url: str       # the owner account's: agent-admin and the test's own checks
     folder: Path
     people: dict[str, Person] = field(default_factory=dict)
     customer_id: int | None = None
     customer_phone: str = "13912345678"
     customer_name: str = "钱海燕"
 
+    @property
+    def desk_url(self) -> str:
+        """What a workstation keeps: the server and the database, no account (each
+        employee connects as their own, docs/privileges.md)."""
+        u = make_url(self.url)
+        return f"mysql+pymysql://{u.host}:{u.port or 3306}/{u.database}"
+
+    @property
+    def ctid_url(self) -> str:
+        """agent-ctid's own account (agent-admin db-accounts --ctid-password-stdin)."""
+        u = make_url(self.url)
+        return (u.set(username=privileges.ctid_account(u.database), password=CTID_PASSWORD)
+                .render_as_string(hide_password=False))
+
     def desk(self, key: str, **kw) -> Desk:
         p = self.people[key]
         return Desk(self.folder / f"desk-{p.seat}", settings={
-            "data_source": self.url, "seat": p.seat, "groups": ["21"],
+            "data_source": self.desk_url, "seat": p.seat, "groups": ["21"],
             "cti_host": "127.0.0.1", "cti_port": kw.pop("cti_port")}, **kw)
 
 
@@ -47,6 +68,7 @@ def install_site(url: str, folder: Path) -> Site:
     """init-db, the first super administrator, two operators, a supervisor, a product, a
     hotline and one known customer."""
     run_admin("init-db", "--url", url)
+    run_admin("db-accounts", "--url", url, "--ctid-password-stdin", stdin=CTID_PASSWORD + "\n")
     run_admin("employee", "add", "--url", url, "--login", BOSS[0], "--name", "王明辉",
               "--role", "superadmin", "--department", "直销部", "--password-stdin",
               stdin=BOSS[1] + "\n")

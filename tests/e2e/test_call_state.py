@@ -25,7 +25,7 @@ def test_a_call_that_rings_out_shows_no_ringing_call(mysql_url, tmp_path):
     run_admin("cti", "group", "set", "21", "--url", site.url,
               "--ring-timeout", str(RING_TIMEOUT_S), "--wrapup", "0")
     a = site.people["a"]
-    ctid = Ctid(site.url, tmp_path / "ctid").start()
+    ctid = Ctid(site.ctid_url, tmp_path / "ctid").start()
     desk = site.desk("a", cti_port=ctid.port)
     try:
         desk.start()

@@ -71,7 +71,7 @@ def site(mysql_url, tmp_path):
 
 def test_site_acceptance(site, tmp_path):
     a, b, sup = (site.people[k] for k in ("a", "b", "sup"))
-    ctid = Ctid(site.url, tmp_path / "ctid").start()
+    ctid = Ctid(site.ctid_url, tmp_path / "ctid").start()
     desks = {k: site.desk(k, cti_port=ctid.port) for k in ("a", "b", "sup")}
     try:
         for desk in desks.values():

@@ -63,7 +63,7 @@ class WorkstationSettingsDialog(QDialog):
         self.browse_db = QPushButton()
         self.mysql_url = QLineEdit()
         self.mysql_url.setObjectName("mysql_url")
-        self.mysql_url.setPlaceholderText("mysql+pymysql://user:password@host/agent_desk")
+        self.mysql_url.setPlaceholderText("mysql+pymysql://dbhost/agentdesk")
         self.test_button = QPushButton()
         self.test_button.setObjectName("testConnection")
         self.test_result = QLabel()
@@ -168,6 +168,9 @@ class WorkstationSettingsDialog(QDialog):
         for field, text in labels.items():
             self.cap[field].setText(text)
         self.groups.setToolTip(self.tr("ACD groups, separated by commas, e.g. 21, 22"))
+        self.mysql_url.setToolTip(self.tr(
+            "The database server(s) and the database, without an account: each employee "
+            "logs in with their own database account and password."))
 
     def _sync_enabled(self) -> None:
         sqlite = self.use_sqlite.isChecked()
