@@ -18,8 +18,8 @@ class Wire:
         self._task = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, port: int) -> Wire:
-        r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    async def connect(cls, port: int, ssl=None) -> Wire:
+        r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20, ssl=ssl)
         return cls(r, w)
 
     async def _read(self) -> None:
