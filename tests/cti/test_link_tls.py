@@ -91,6 +91,9 @@ def test_ctid_refuses_to_start_without_tls_unless_told_plaintext(tmp_path, capsy
     # with --plaintext it goes on, to the database (which has no schema here)
     assert ctid_main(["--db", db, "--plaintext"]) == 2
     assert "init-db" in capsys.readouterr().err
+    # the load scenarios' agents, too, say how they reach the server
+    assert ctid_main(["simulate", "--db", db, "--scenario", "demo"]) == 2
+    assert "--ca-file" in capsys.readouterr().err
 
 
 def test_a_password_on_the_command_line_is_refused_and_not_repeated(tmp_path, capsys):
