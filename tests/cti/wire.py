@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -84,6 +85,11 @@ class Wire:
         self.writer.close()
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        if self.writer.get_extra_info("ssl_object") is not None:
+            # TLS closes with a goodbye that needs the loop: wait for it (bounded), or a
+            # loop that ends next leaves the socket to the garbage collector
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.writer.wait_closed(), 2)
 
 
 def _get(obj: dict, dotted: str):
