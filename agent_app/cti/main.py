@@ -130,6 +130,10 @@ def database_url(args: argparse.Namespace, environ=os.environ) -> str:
         raise OptionError(f"a password in --db is visible to every user (ps): give it in "
                           f"${PASSWORD_ENV} or --db-password-file, or the URL in ${URL_ENV} "
                           "or --db-url-file")
+    if url.get_backend_name() == "sqlite":  # a file: no password to add
+        if args.db_password_file:
+            raise OptionError("an SQLite database takes no password")
+        return text
     password = (_secret_file(args.db_password_file) if args.db_password_file
                 else environ.get(PASSWORD_ENV))
     if password:

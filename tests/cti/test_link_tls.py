@@ -124,6 +124,10 @@ def test_the_database_url_comes_from_the_environment_or_private_files(tmp_path):
     pw = _secret(tmp_path / "pw", "p@ss", 0o600)
     url = make_url(database_url(_args("--db", base, "--db-password-file", str(pw)), {}))
     assert (url.username, url.password, url.host) == ("desk", "p@ss", "dbhost")
+    # an SQLite file has none: a password in the environment (for another program) is not
+    # forced into its URL
+    lite = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert database_url(_args("--db", lite), {"AGENT_CTID_DB_PASSWORD": "x"}) == lite
     uf = _secret(tmp_path / "url", with_pw, 0o400)
     assert make_url(database_url(_args("--db-url-file", str(uf)), {})).password == "p@ss"
     # refused, each with its reason
@@ -137,6 +141,7 @@ def test_the_database_url_comes_from_the_environment_or_private_files(tmp_path):
             (("--db", base, "--db-password-file", str(_secret(tmp_path / "e", "", 0o600))),
              {}, "is empty"),
             (("--db", base, "--db-password-file", str(tmp_path / "missing")), {}, "cannot read"),
+            (("--db", lite, "--db-password-file", str(pw)), {}, "takes no password"),
     ]:
         with pytest.raises(OptionError, match=why):
             database_url(_args(*argv), env)
