@@ -12,6 +12,7 @@ import stat
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from agent_app import __version__
 
@@ -110,10 +111,10 @@ def _secret_file(path: str) -> str:
 def database_url(args: argparse.Namespace, environ=os.environ) -> str:
     """The database URL from --db, --db-url-file or $AGENT_CTID_DB_URL, its password from
     the URL file or variable, --db-password-file or $AGENT_CTID_DB_PASSWORD; never from
-    the command line, where `ps` shows it to every user of the machine."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    the command line, where `ps` shows it to every user of the machine.
 
+    Taken apart as text, as db/engine.py reads it: a URL may name several servers
+    (`…@db1:3306,db2:3306/agentdesk`, docs/cluster.md), or be a bare SQLite file path."""
     given = [n for n, v in (("--db", args.db), ("--db-url-file", args.db_url_file)) if v]
     if len(given) > 1:
         raise OptionError("give --db or --db-url-file, not both")
@@ -121,26 +122,27 @@ def database_url(args: argparse.Namespace, environ=os.environ) -> str:
             or environ.get(URL_ENV, ""))
     if not text:
         raise OptionError(f"give --db URL (without its password), --db-url-file or ${URL_ENV}")
-    try:
-        url = make_url(text)
-    except ArgumentError:
-        raise OptionError("the database URL is not one (e.g. mysql+pymysql://user@host/db)") \
-            from None
-    if args.db and url.password is not None:
-        raise OptionError(f"a password in --db is visible to every user (ps): give it in "
-                          f"${PASSWORD_ENV} or --db-password-file, or the URL in ${URL_ENV} "
-                          "or --db-url-file")
-    if url.get_backend_name() == "sqlite":  # a file: no password to add
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.startswith("sqlite"):  # a file: no password to add
         if args.db_password_file:
             raise OptionError("an SQLite database takes no password")
         return text
+    netloc, slash, tail = rest.partition("/")
+    creds, at, hosts = netloc.rpartition("@")
+    if args.db and ":" in creds:
+        raise OptionError(f"a password in --db is visible to every user (ps): give it in "
+                          f"${PASSWORD_ENV} or --db-password-file, or the URL in ${URL_ENV} "
+                          "or --db-url-file")
     password = (_secret_file(args.db_password_file) if args.db_password_file
                 else environ.get(PASSWORD_ENV))
-    if password:
-        if url.password is not None:
-            raise OptionError("the database password is given twice (in the URL and apart)")
-        url = url.set(password=password)
-    return url.render_as_string(hide_password=False)
+    if not password:
+        return text
+    if ":" in creds:
+        raise OptionError("the database password is given twice (in the URL and apart)")
+    if not creds:
+        raise OptionError("the database URL names no user for the password "
+                          "(mysql+pymysql://USER@host/db)")
+    return f"{scheme}://{creds}:{quote(password, safe='')}@{hosts}{slash}{tail}"
 
 
 def tls_context(args: argparse.Namespace):

@@ -128,6 +128,12 @@ def test_the_database_url_comes_from_the_environment_or_private_files(tmp_path):
     # forced into its URL
     lite = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     assert database_url(_args("--db", lite), {"AGENT_CTID_DB_PASSWORD": "x"}) == lite
+    assert database_url(_args("--db", str(tmp_path / "bare.sqlite3")),
+                        {"AGENT_CTID_DB_PASSWORD": "x"}) == str(tmp_path / "bare.sqlite3")
+    # several servers (docs/cluster.md): the password goes to the one user of them all
+    assert database_url(_args("--db", "mysql+pymysql://desk@db1:3306,db2:3307/agentdesk"),
+                        {"AGENT_CTID_DB_PASSWORD": "a/b@c"}) \
+        == "mysql+pymysql://desk:a%2Fb%40c@db1:3306,db2:3307/agentdesk"
     uf = _secret(tmp_path / "url", with_pw, 0o400)
     assert make_url(database_url(_args("--db-url-file", str(uf)), {})).password == "p@ss"
     # refused, each with its reason
@@ -142,6 +148,8 @@ def test_the_database_url_comes_from_the_environment_or_private_files(tmp_path):
              {}, "is empty"),
             (("--db", base, "--db-password-file", str(tmp_path / "missing")), {}, "cannot read"),
             (("--db", lite, "--db-password-file", str(pw)), {}, "takes no password"),
+            (("--db", "mysql+pymysql://dbhost/agentdesk"), {"AGENT_CTID_DB_PASSWORD": "x"},
+             "names no user"),
     ]:
         with pytest.raises(OptionError, match=why):
             database_url(_args(*argv), env)
@@ -154,7 +162,7 @@ def test_ctid_takes_its_database_password_from_the_environment_or_a_file(
     """A real account with a password on MariaDB; agent-ctid reaches the database with
     it given the two ways a site may, and its command line never holds it."""
     url = make_url(cti_db.url)
-    user, password = f"ctid_{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+    user, password = f"ctid_{uuid.uuid4().hex[:8]}", f"p@ss/w:rd%-{uuid.uuid4().hex}"
     admin = create_engine(url.set(database=None), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'"))
