@@ -196,11 +196,14 @@ def main(argv: list[str] | None = None) -> int:
     from db.engine import Database
     from db.migrate import SchemaError, check
 
+    log = logging.getLogger("agent_ctid")
     if tls is not None:
         from agent_app.cti.tls import file_fingerprint
         # what the desks pin, or compare with: an administrator reads it here
-        logging.getLogger("agent_ctid").info("TLS certificate SHA-256 %s",
-                                             file_fingerprint(args.tls_cert))
+        log.info("TLS certificate SHA-256 %s", file_fingerprint(args.tls_cert))
+    elif args.host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("plaintext on %s: desks' passwords and calls cross the network "
+                    "readable by anyone on it", args.host)
     db = Database.open(db_url)
     try:
         check(db)
