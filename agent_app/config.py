@@ -35,7 +35,9 @@ class WorkstationSettings:
     data_source: str = field(default="", metadata={"doc": "SQLite file URL or MySQL URL; empty: the embedded SQLite file"})
     cti_host: str = field(default="127.0.0.1", metadata={"doc": "CTI server host"})
     cti_port: int = field(default=6020, metadata={"doc": "CTI server port"})
-    cti_tls: bool = field(default=False, metadata={"doc": "verify the CTI server's TLS certificate"})
+    cti_plaintext: bool = field(default=False, metadata={"doc": "no TLS on the CTI link (agent-ctid --plaintext); passwords cross the network readable"})
+    cti_ca_file: str = field(default="", metadata={"doc": "the CTI server's certificate (or its CA) file; empty: trust the first certificate seen and pin it"})
+    cti_pin: str = field(default="", metadata={"doc": "SHA-256 of the CTI server's certificate, pinned at the first connection; a different one is refused until this is cleared"})
     seat: str = field(default="", metadata={"doc": "座席号码: this desk's phone extension"})
     groups: list[str] = field(default_factory=lambda: ["21"], metadata={"doc": "组: ACD groups to log in to"})
     caller_id: str = field(default="", metadata={"doc": "默认主叫: number shown when dialling out"})
@@ -50,6 +52,14 @@ class WorkstationSettings:
 
     def recordings_folder(self) -> Path:
         return Path(self.recording_dir) if self.recording_dir else home() / "recordings"
+
+    def remember_cti_pin(self, pin: str) -> None:
+        """Pin the CTI server's certificate: here, and in the saved file without writing
+        the rest of these settings (the demo changes some in memory only)."""
+        self.cti_pin = pin
+        saved = self.load()
+        saved.cti_pin = pin
+        saved.save()
 
     # -- persistence ---------------------------------------------------------------------
     @staticmethod

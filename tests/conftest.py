@@ -494,6 +494,7 @@ def call_ctx(make_ctx, ctid):
     def make(login="1001", password="pass1234", seat="8001"):
         ctx = make_ctx(login, password)
         ctx.settings.cti_host, ctx.settings.cti_port = "127.0.0.1", ctid.port
+        ctx.settings.cti_plaintext = True  # the embedded server, as the demo runs it
         ctx.settings.seat, ctx.settings.groups = seat, ["21"]
         ctx.credentials = (login, password)
         return ctx

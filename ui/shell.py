@@ -375,7 +375,9 @@ class Shell:
             return
         self.cti_server = server
         # in memory only: the demo must not rewrite the workstation's saved settings
-        for attr, setting in (("host", "cti_host"), ("port", "cti_port"), ("seat", "seat")):
+        # (plaintext: the built-in server runs without TLS, on loopback only)
+        for attr, setting in (("host", "cti_host"), ("port", "cti_port"), ("seat", "seat"),
+                              ("plaintext", "cti_plaintext")):
             value = getattr(server, attr, None)
             if value:
                 setattr(self.settings, setting, value)

@@ -1,7 +1,10 @@
-"""agent-admin cti …: groups, hotline numbers and internal numbers of the CTI server."""
+"""agent-admin cti …: groups, hotline numbers and internal numbers of the CTI server, and
+the site's TLS certificate for the CTI link."""
 from __future__ import annotations
 
 import argparse
+import socket
+import sys
 
 
 def register(sub, add_url) -> None:
@@ -33,6 +36,13 @@ def register(sub, add_url) -> None:
     add_url(p)
     p.add_argument("--note", default="")
     p.set_defaults(func=internal_add)
+    p = cti.add_parser("cert", help="make agent-ctid's TLS certificate and key (self-signed)")
+    p.add_argument("--out", required=True, help="folder for ctid-cert.pem and ctid-key.pem")
+    p.add_argument("--host", action="append", dest="hosts", metavar="NAME",
+                   help="a name or address the desks use for agent-ctid (repeat for more; "
+                        "default: this machine's name)")
+    p.add_argument("--days", type=int, default=3650, help="valid for N days (default 3650)")
+    p.set_defaults(func=cert_make)
 
 
 def _svc(args):
@@ -67,4 +77,21 @@ def number_set(args: argparse.Namespace) -> int:
 def internal_add(args: argparse.Namespace) -> int:
     _svc(args).add_internal(None, args.digits, args.note)
     print(f"{args.digits} is internal: its calls are not leads")
+    return 0
+
+
+def cert_make(args: argparse.Namespace) -> int:
+    from agent_app.cti.tls import make_certificate
+
+    hosts = args.hosts or [socket.gethostname()]
+    try:
+        files = make_certificate(args.out, hosts, args.days)
+    except (ValueError, OSError) as exc:  # bad --days, files in the way, folder not writable
+        print(f"agent-admin: {exc}; nothing was written", file=sys.stderr)
+        return 2
+    print(f"certificate {files.cert} (for {', '.join(hosts)}, {args.days} days)")
+    print(f"key         {files.key} (mode 0600: readable by its owner only)")
+    print(f"SHA-256     {files.fingerprint}")
+    print("agent-ctid: --tls-cert/--tls-key these files; desks pin this fingerprint at their "
+          "first connection, or trust the certificate file given as cti_ca_file")
     return 0

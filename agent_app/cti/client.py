@@ -23,6 +23,13 @@ hello the server refuses (another protocol) - are not retried blindly: the statu
 "disconnected" with that code as its detail, and the next attempt waits the cap interval
 (an administrator may fix the account, free the seat or add the group meanwhile).
 
+TLS (docs/cti-client.md): with `ssl` a context that verifies (a CA file), the handshake
+checks the server; with `pinning=True` (a context that verifies nothing, tls.client_context())
+the server's certificate must have the SHA-256 fingerprint `pin`, checked right after the
+handshake and before a byte of ours (the password) is sent. An empty pin takes the first
+certificate seen and reports it through `on_pin`, for the caller to keep; a different one
+later is refused ("tls_pin_changed") on every attempt, until the pin is cleared.
+
 Waits in long-lived tasks use asyncio.wait with a timeout rather than asyncio.wait_for, which
 on Python 3.11 can swallow a cancellation that races with completion (stop() must never hang).
 """
@@ -46,6 +53,7 @@ from agent_app.cti import callstate as CS
 from agent_app.cti import protocol as P
 from agent_app.cti.callstate import CallState
 from agent_app.cti.link import READ_LIMIT, CtiError, Dropped, Link, bounded, refusal
+from agent_app.cti.tls import fingerprint, same_fingerprint
 
 __all__ = ["CallState", "CtiClient", "CtiError"]
 
@@ -59,17 +67,24 @@ STOP_TASKS_S = 0.6                     # then this long for the supervisor to fi
 # (more on a busy machine), and a 4 s step falling in that window made desks come back
 # up to 4 s after the server was listening again; only a longer outage backs off further.
 BACKOFF = (0.5, 1, 2, 2, 2, 4, 8)
-PERMANENT = frozenset({"auth_failed", "seat_in_use", "no_such_group", "protocol", "tls_failed"})
+PERMANENT = frozenset({"auth_failed", "seat_in_use", "no_such_group", "protocol", "tls_failed",
+                       "tls_pin_changed"})
 
 
 class CtiClient:
     def __init__(self, host: str, port: int, *, user: str, password: str, seat: str,
                  groups: list[str] | tuple[str, ...], ssl: ssl_module.SSLContext | None = None,
+                 pinning: bool = False, pin: str = "",
+                 on_pin: Callable[[str], Any] | None = None,
                  client_name: str = "agent-app/0.1",
                  backoff: tuple[float, ...] = BACKOFF) -> None:
         if not backoff:
             raise ValueError("backoff needs at least one interval")
+        if pinning and ssl is None:
+            raise ValueError("pinning needs TLS")
         self.host, self.port, self.ssl = host, port, ssl
+        self.pinning, self.pin, self.on_pin = pinning, pin, on_pin
+        self.server_fingerprint = ""        # SHA-256 of the certificate of the last handshake
         self.user, self.password, self.seat = user, password, seat
         self.groups = list(groups)
         self.client_name = client_name
@@ -272,7 +287,7 @@ class CtiClient:
                 if code == "auth_failed":
                     self._ticket = None  # refused even with the password: start from it
                 log.warning("CTI link %s:%s dropped: %s", self.host, self.port, exc)
-            except ssl_module.SSLCertVerificationError as exc:
+            except ssl_module.SSLError as exc:  # not verified, or not TLS at the other end
                 code = "tls_failed"
                 log.warning("CTI link %s:%s: %s", self.host, self.port, exc)
             except (OSError, EOFError) as exc:
@@ -305,6 +320,8 @@ class CtiClient:
             ssl_handshake_timeout=CONNECT_TIMEOUT_S if self.ssl else None), CONNECT_TIMEOUT_S)
         if opened is None:
             raise Dropped("connect_failed", "connect timed out")
+        if self.ssl is not None:
+            self._check_certificate(opened[1])
         self._last_seq = None
         link = self._link = Link(*opened, on_event=self._on_event)
         self._set_status("connected")
@@ -338,6 +355,32 @@ class CtiClient:
             for t in tasks:  # retrieved, so asyncio never reports them as forgotten
                 if t.done() and not t.cancelled():
                     t.exception()
+
+    def _check_certificate(self, writer: asyncio.StreamWriter) -> None:
+        """Note the server's fingerprint; with pinning, refuse one that is not the pin
+        (the socket is closed here: nothing of ours has been sent on it)."""
+        tls = writer.get_extra_info("ssl_object")
+        der = tls.getpeercert(binary_form=True) if tls is not None else None
+        if not der:
+            writer.transport.abort()
+            raise Dropped("tls_failed", "the server showed no certificate")
+        fp = fingerprint(der)
+        self.server_fingerprint = fp
+        if not self.pinning:
+            return
+        if not self.pin:
+            self.pin = fp
+            log.warning("CTI server %s:%s trusted at first use: certificate SHA-256 %s",
+                        self.host, self.port, fp)
+            if self.on_pin is not None:
+                try:
+                    self.on_pin(fp)  # the caller keeps it
+                except Exception:  # not kept: pinned for this client's life all the same
+                    log.exception("the CTI server's pin was not kept")
+        elif not same_fingerprint(fp, self.pin):
+            writer.transport.abort()
+            raise Dropped("tls_pin_changed", f"the server's certificate is SHA-256 {fp}, "
+                          f"not the pinned {self.pin}")
 
     async def _handshake(self, link: Link, verb: str, args: dict) -> dict:
         hook = self._logged_in_as if verb == "login" else None

@@ -7,6 +7,7 @@ from the toolbar), so a new user sees a screen-pop within a minute.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import random
 import threading
@@ -30,6 +31,7 @@ class EmbeddedServer:
     host: str
     port: int
     seat: str = "8001"
+    plaintext: bool = True     # the desk must be told: it expects TLS otherwise
     callers: list[str] = field(default_factory=list)
     dialed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -63,6 +65,9 @@ def start_embedded_server(db_url: str, host: str = "127.0.0.1", port: int = 0,
                           demo_calls_every_s: float | None = 45.0) -> EmbeddedServer:
     from agent_app.config import home
 
+    # plaintext, and so loopback only: the demo's desk is in this very process
+    if not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"the built-in CTI server runs without TLS: loopback only, not {host}")
     rec = Path(recordings_dir) if recordings_dir else home() / "demo-recordings"
     db = Database.open(db_url)
     with db.reading() as s:

@@ -139,7 +139,8 @@ class CtiServer(Handlers):
                        asyncio.create_task(self._watchdog(), name="ctid-watchdog"),
                        asyncio.create_task(self._stats(), name="ctid-stats"),
                        asyncio.create_task(self._alive(), name="ctid-alive")]
-        log.info("agent-ctid %s listening on %s:%s", __version__, self.opts.host, self.port)
+        log.info("agent-ctid %s listening on %s:%s (%s)", __version__, self.opts.host,
+                 self.port, "TLS" if self.opts.tls is not None else "plaintext, no TLS")
 
     async def stop(self) -> None:
         # calls in flight end now, told to their desks, so no record stays open; agents

@@ -16,6 +16,7 @@ import asyncio
 import json
 import math
 import random
+import ssl
 import statistics
 import sys
 import time
@@ -118,8 +119,8 @@ class _Link:
 
 
 async def _connect(host: str, port: int, user: str, password: str, seat: str,
-                   groups: list[str]) -> _Link:
-    r, w = await asyncio.open_connection(host, port, limit=1 << 20)
+                   groups: list[str], tls: ssl.SSLContext | None = None) -> _Link:
+    r, w = await asyncio.open_connection(host, port, limit=1 << 20, ssl=tls)
     link = _Link(r, w)
     hello = await link.call("hello", protocol=1, client="agent-ctid-simulate/1")
     link.start_heartbeat(float(hello.get("heartbeat_s", 15)))
@@ -130,7 +131,7 @@ async def _connect(host: str, port: int, user: str, password: str, seat: str,
 
 
 async def run(sc: Scenario, host: str, port: int, admin: tuple[str, str],
-              agents: list[tuple[str, str]]) -> Tally:
+              agents: list[tuple[str, str]], tls: ssl.SSLContext | None = None) -> Tally:
     rng = random.Random(sc.seed + 1)
     tally = Tally()
     offered_at: dict[str, float] = {}
@@ -168,11 +169,11 @@ async def run(sc: Scenario, host: str, port: int, admin: tuple[str, str],
         return on_event
 
     for user, seat in agents:
-        link = await _connect(host, port, user, sc.password, seat, [sc.group])
+        link = await _connect(host, port, user, sc.password, seat, [sc.group], tls)
         link.on_event = agent_handler(link)
         await link.call("ready")
         links.append(link)
-    boss = await _connect(host, port, admin[0], admin[1], "9999", [sc.group])
+    boss = await _connect(host, port, admin[0], admin[1], "9999", [sc.group], tls)
     waits: dict[str, float] = {}
 
     def boss_event(ev):
@@ -256,10 +257,11 @@ def ensure_sim_agents(db_url: str, sc: Scenario) -> tuple[list[tuple[str, str]],
         db.dispose()
 
 
-def run_scenario(db_url: str, path: Path, host: str, port: int) -> int:
+def run_scenario(db_url: str, path: Path, host: str, port: int,
+                 tls: ssl.SSLContext | None = None) -> int:
     sc = Scenario.load(path)
     agents, admin = ensure_sim_agents(db_url, sc)
-    tally = asyncio.run(run(sc, host, port, admin, agents))
+    tally = asyncio.run(run(sc, host, port, admin, agents, tls))
     print(report(sc, tally))
     return 0
 

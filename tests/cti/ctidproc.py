@@ -30,11 +30,15 @@ class Ctid:
         self.log = self.folder / f"ctid-{self.lives}.log"
         err = self.log.with_suffix(".err")
         with err.open("wb") as errors:  # a file, not a pipe: a full pipe would block it
+            # the URL in the environment, as a site gives it (never on the command line);
+            # plaintext unless the test gives a certificate (these clients are plain ones)
+            tls = [] if "--tls-cert" in self.args else ["--plaintext"]
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "agent_app.cti.main", "--db", self.db_url,
+                [sys.executable, "-m", "agent_app.cti.main",
                  "--port", str(self.port), "--recordings", str(self.folder / "rec"),
-                 "--log-file", str(self.log), *self.args],
-                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                 "--log-file", str(self.log), *tls, *self.args],
+                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT),
+                               "AGENT_CTID_DB_URL": self.db_url},
                 stdout=subprocess.DEVNULL, stderr=errors)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # the log line comes after recovery

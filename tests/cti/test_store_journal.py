@@ -125,9 +125,10 @@ def test_legacy_failed_write_journal_is_replayed(database, tmp_path):
 
 
 def test_ctid_refuses_a_database_without_schema(tmp_path, capsys):
-    assert ctid_main(["--db", f"sqlite:///{tmp_path / 'empty.sqlite3'}"]) == 2
+    assert ctid_main(["--db", f"sqlite:///{tmp_path / 'empty.sqlite3'}", "--plaintext"]) == 2
     assert "init-db" in capsys.readouterr().err
     assert ctid_main(["--db", "sqlite:///x", "--tls-cert", "only-one.pem"]) == 2
+    assert "--tls-cert and --tls-key go together" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -135,14 +136,14 @@ def test_ctid_that_cannot_start_says_why(db_url, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("sys.setswitchinterval", lambda _s: None)  # not for the test run
     blocker = tmp_path / "a file"
     blocker.write_text("not a folder")
-    assert ctid_main(["--db", db_url, "--port", "0", "--data", str(blocker),
+    assert ctid_main(["--db", db_url, "--plaintext", "--port", "0", "--data", str(blocker),
                       "--recordings", str(tmp_path / "rec")]) == 2
     assert "cannot use the data folder" in capsys.readouterr().err
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     try:
-        assert ctid_main(["--db", db_url, "--port", str(taken.getsockname()[1]),
+        assert ctid_main(["--db", db_url, "--plaintext", "--port", str(taken.getsockname()[1]),
                           "--data", str(tmp_path / "data"),
                           "--recordings", str(tmp_path / "rec")]) == 2
     finally:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -18,8 +19,8 @@ class Wire:
         self._task = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, port: int) -> Wire:
-        r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    async def connect(cls, port: int, ssl=None) -> Wire:
+        r, w = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20, ssl=ssl)
         return cls(r, w)
 
     async def _read(self) -> None:
@@ -84,6 +85,11 @@ class Wire:
         self.writer.close()
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        if self.writer.get_extra_info("ssl_object") is not None:
+            # TLS closes with a goodbye that needs the loop: wait for it (bounded), or a
+            # loop that ends next leaves the socket to the garbage collector
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.writer.wait_closed(), 2)
 
 
 def _get(obj: dict, dotted: str):

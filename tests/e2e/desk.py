@@ -24,6 +24,9 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 DRIVER = Path(__file__).resolve().parent / "driver"
 ROOT = Path(__file__).resolve().parents[2]
+# The programs' console scripts import the package installed in the venv (an editable
+# install of one checkout): put this checkout first, so a worktree tests its own code.
+CODE = {"PYTHONPATH": str(ROOT)}
 
 
 def until(pred: Callable[[], object], timeout: float, what: str, step: float = 0.05):
@@ -83,7 +86,8 @@ class Xvfb:
 def run_admin(*args: str, stdin: str | None = None, check: bool = True,
               env: dict | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run([str(BIN / "agent-admin"), *args], input=stdin, text=True,
-                          capture_output=True, timeout=300, env={**os.environ, **(env or {})})
+                          capture_output=True, timeout=300,
+                          env={**os.environ, **CODE, **(env or {})})
     if check and proc.returncode != 0:
         raise AssertionError(f"agent-admin {' '.join(args)} → {proc.returncode}\n"
                              f"{proc.stdout}\n{proc.stderr}")
@@ -114,24 +118,38 @@ class SalesDirectory:
 
 
 class Ctid:
-    """A real agent-ctid process on a free loopback port."""
+    """A real agent-ctid process on a free loopback port, over TLS as a site runs it: its
+    certificate made by `agent-admin cti cert` at the first start (kept for restarts), the
+    database URL in its environment; the desks pin the certificate at first use."""
 
     def __init__(self, db_url: str, folder: Path, port: int | None = None) -> None:
         self.db_url, self.folder = db_url, folder
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.log = folder / "ctid.log"
+        self.fingerprint = ""
 
     def start(self) -> Ctid:
         self.folder.mkdir(parents=True, exist_ok=True)
+        tls = self.folder / "tls"
+        if not tls.exists():
+            made = run_admin("cti", "cert", "--out", str(tls), "--host", "127.0.0.1").stdout
+            self.fingerprint = re.search(r"SHA-256\s+(\S+)", made).group(1)
         out = self.log.open("ab")
         self.proc = subprocess.Popen(
-            [str(BIN / "agent-ctid"), "--db", self.db_url, "--host", "127.0.0.1",
-             "--port", str(self.port), "--recordings", str(self.folder / "recordings")],
+            [str(BIN / "agent-ctid"), "--host", "127.0.0.1",
+             "--port", str(self.port), "--recordings", str(self.folder / "recordings"),
+             "--tls-cert", str(tls / "ctid-cert.pem"), "--tls-key", str(tls / "ctid-key.pem")],
+            env={**os.environ, **CODE, "AGENT_CTID_DB_URL": self.db_url},
             stdout=out, stderr=subprocess.STDOUT)
         out.close()
         until(self._listening, 30, "agent-ctid to listen")
         return self
+
+    def client_tls(self):
+        """A TLS context that trusts this server's certificate (for test clients)."""
+        from agent_app.cti.tls import client_context
+        return client_context(self.folder / "tls" / "ctid-cert.pem")
 
     def _listening(self) -> bool:
         if self.proc.poll() is not None:
@@ -174,7 +192,8 @@ class Desk:
     def start(self, *args: str) -> Desk:
         self.x = Xvfb(self.size)
         env = {**os.environ, "AGENT_DESK_HOME": str(self.home), "DISPLAY": self.x.display,
-               "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(DRIVER),
+               "QT_QPA_PLATFORM": "xcb",
+               "PYTHONPATH": os.pathsep.join([str(DRIVER), CODE["PYTHONPATH"]]),
                "AGENT_DESK_E2E_DRIVER": self.sock_path,
                # a crash in Qt code then leaves every thread's Python stack in stdout.log,
                # which a failing test prints: a segfault is a bug to find, not to retry

@@ -9,6 +9,8 @@ there is no error line; F2 then does nothing (no request, no error line).
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.desk import Ctid, run_admin, until
@@ -32,11 +34,15 @@ def test_a_call_that_rings_out_shows_no_ringing_call(mysql_url, tmp_path):
         first_login(desk, a)
         desk.wait_log(rf"main window shown for {a.login}\b", 60)
         desk.wait_log(rf"CTI agent {a.login}: busy", 60)
+        # over TLS: the desk trusted agent-ctid's certificate at this first connection
+        # and kept its fingerprint in the workstation settings
+        settings = json.loads((desk.home / "workstation.json").read_text(encoding="utf-8"))
+        assert settings["cti_pin"] == ctid.fingerprint != ""
         desk.focus_window(main_title(a))
         desk.keys("F4")
         desk.wait_log(rf"CTI agent {a.login}: ready", 30)
 
-        call_id = sim_call(ctid.port, site.customer_phone)
+        call_id = sim_call(ctid, site.customer_phone)
         desk.wait_log(rf"CTI call_ringing {call_id}", 30)
         until(lambda: desk.drive("enabled", name="answerButton"), 30, "Answer while ringing")
         assert desk.drive("text", name="callState") == "呼入 · 振铃"

@@ -27,10 +27,10 @@ from tests.e2e.site import BOSS, HOTLINE, install_site
 pytestmark = [pytest.mark.e2e, pytest.mark.mysql]
 
 
-def sim_call(port: int, caller: str) -> str:
+def sim_call(ctid, caller: str) -> str:
     """The simulated switch's inbound call, asked for by the super administrator."""
     async def go() -> str:
-        w = await Wire.connect(port)
+        w = await Wire.connect(ctid.port, ssl=ctid.client_tls())
         try:
             assert (await w.login(*BOSS, seat="8099", groups=["21"]))["ok"]
             r = await w.request("sim_inbound", caller=caller, dialed=HOTLINE, group="21")
@@ -96,7 +96,7 @@ def test_site_acceptance(site, tmp_path):
         db_.focus_window(main_title(b))
         db_.keys("F4")
         db_.wait_log(r"CTI agent 1102: ready")
-        call_id = sim_call(ctid.port, site.customer_phone)
+        call_id = sim_call(ctid, site.customer_phone)
         da.wait_log(rf"screen-pop {call_id}: record, customer {site.customer_id}\b")
         assert "call_ringing" not in db_.log()  # B's phone never rang
         assert site.customer_name in da.drive("text", name="popBanner") or \

@@ -60,7 +60,8 @@ def main() -> int:
     port = args.port
     server = subprocess.Popen([sys.executable, "-m", "agent_app.cti.main", "--db", url,
                                "--port", str(port), "--recordings", str(tmp / "rec"),
-                               "--log-file", str(log), "--journal-fsync", args.journal_fsync],
+                               "--log-file", str(log), "--journal-fsync", args.journal_fsync,
+                               "--plaintext"],  # loopback; the agents' clients are plain
                               cwd=ROOT,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:

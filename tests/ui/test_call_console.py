@@ -3,6 +3,8 @@ connect and log in, ready/busy, a call pops the caller's record, answer → talk
 hang up → today's list; an unknown number opens a new-customer form with its region."""
 from __future__ import annotations
 
+from PySide6.QtWidgets import QLabel
+
 from tests.ui.calls import (
     HOTLINE,
     KNOWN_MOBILE,
@@ -284,3 +286,46 @@ def test_a_bug_in_a_command_goes_to_the_crash_dialog_not_the_agent(desk, monkeyp
         assert crashes[0][0] is KeyError and failed == []
         assert not console.message.isVisible()
     desk.run(scenario())
+
+
+def test_tls_pins_the_server_at_first_use_and_warns_when_it_changes(desk, call_world, tmp_path):
+    """A real agent-ctid over TLS (the embedded one runs plaintext): the desk trusts its
+    certificate at the first connection, keeps the pin and says so; a pin that does not
+    match is refused with the warning in the console, and the pin is left as it was."""
+    from agent_app.config import WorkstationSettings
+    from agent_app.cti.tls import make_certificate
+    from tests.cti.ctidproc import Ctid
+
+    cert = make_certificate(tmp_path / "tls", ["127.0.0.1"])
+    server = Ctid(call_world.db.url, tmp_path / "ctid", "--tls-cert", str(cert.cert),
+                  "--tls-key", str(cert.key))
+    port = server.start()
+    other = "AA:" * 31 + "AA"
+
+    async def scenario():
+        w, feature, _ = desk()
+        bridge, console = feature.bridge, feature.console
+        await until(lambda: bridge.connected, 20)
+        assert "Plaintext" in console.link_light.toolTip()  # the embedded demo server
+        bridge.disconnect_link()
+        s = bridge.ctx.settings
+        s.cti_port, s.cti_plaintext = port, False
+        bridge.connect_link()
+        await until(lambda: bridge.connected, 20)
+        assert s.cti_pin == cert.fingerprint == WorkstationSettings.load().cti_pin
+        assert cert.fingerprint in console.link_light.toolTip()
+        assert any(cert.fingerprint in label.text() for label in w.findChildren(QLabel)
+                   if label.isVisible())  # the notice
+        bridge.disconnect_link()
+        s.cti_pin = other
+        bridge.connect_link()
+        await until(lambda: bridge.detail == "tls_pin_changed", 20)
+        said = console.message.text()
+        assert console.message.isVisible() and "CHANGED" in said
+        assert cert.fingerprint in said and other in said
+        assert not bridge.connected and s.cti_pin == other
+        assert WorkstationSettings.load().cti_pin == cert.fingerprint  # not overwritten
+    try:
+        desk.run(scenario())
+    finally:
+        server.terminate()

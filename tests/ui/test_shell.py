@@ -125,6 +125,41 @@ def test_settings_dialog_saves_every_field(qtbot, runner, tmp_path):
     assert loaded.recording_dir == str(tmp_path / "rec") and loaded.language == "zh_CN"
 
 
+def test_settings_dialog_cti_security(qtbot, runner, tmp_path):
+    """TLS unless 'plaintext' is ticked; the certificate file; the pinned fingerprint shown,
+    forgotten by its button, and by a change of server (its first connection pins anew)."""
+    pin = "AB:" * 31 + "CD"
+    s = WorkstationSettings(cti_host="cti.example", cti_pin=pin)
+    dlg = WorkstationSettingsDialog(s, runner)
+    qtbot.addWidget(dlg)
+    assert not dlg.cti_plaintext.isChecked() and pin in dlg.cti_pin.text()
+    assert dlg.forget_pin.isEnabled()
+    dlg.cti_ca_file.setText(str(tmp_path / "ctid-cert.pem"))
+    with qtbot.waitSignal(dlg.saved):
+        dlg.save()
+    loaded = WorkstationSettings.load()
+    assert loaded.cti_pin == pin and loaded.cti_ca_file == str(tmp_path / "ctid-cert.pem")
+    assert not loaded.cti_plaintext
+    dlg = WorkstationSettingsDialog(loaded, runner)
+    qtbot.addWidget(dlg)
+    dlg.forget_pin.click()
+    assert pin not in dlg.cti_pin.text() and not dlg.forget_pin.isEnabled()
+    assert WorkstationSettings.load().cti_pin == pin  # nothing saved before Save
+    dlg.cti_plaintext.setChecked(True)
+    with qtbot.waitSignal(dlg.saved):
+        dlg.save()
+    loaded = WorkstationSettings.load()
+    assert loaded.cti_pin == "" and loaded.cti_plaintext
+    loaded.cti_pin = pin
+    loaded.save()
+    dlg = WorkstationSettingsDialog(loaded, runner)
+    qtbot.addWidget(dlg)
+    dlg.cti_host.setText("cti2.example")
+    with qtbot.waitSignal(dlg.saved):
+        dlg.save()
+    assert WorkstationSettings.load().cti_pin == ""
+
+
 def test_settings_dialog_refuses_bad_input_and_saves_nothing(qtbot, runner):
     dlg = WorkstationSettingsDialog(WorkstationSettings(), runner)
     qtbot.addWidget(dlg)

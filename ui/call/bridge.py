@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from agent_app.cti.callstate import CallState
 from agent_app.cti.client import CtiClient
 from agent_app.cti.link import CtiError
+from agent_app.cti.tls import desk_options
 from ui.call import common as C
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class CtiBridge(QObject):
     dial_placed = Signal(dict)             # the outbound call object right after `dial`
     command_failed = Signal(str, str)      # verb, text
     command_done = Signal(str)             # verb: the server accepted it
+    pinned = Signal(str)                   # SHA-256 of the CTI server's certificate, first use
 
     def __init__(self, ctx, *, client_factory: Callable[..., Any] | None = None,
                  parent: QObject | None = None) -> None:
@@ -136,13 +138,10 @@ class CtiBridge(QObject):
             return
         try:
             factory = self._factory or CtiClient
-            ssl_ctx = None
-            if settings.cti_tls:
-                import ssl
-                ssl_ctx = ssl.create_default_context()
             client = factory(settings.cti_host, int(settings.cti_port), user=cred[0],
                              password=cred[1], seat=settings.seat,
-                             groups=list(settings.groups), ssl=ssl_ctx)
+                             groups=list(settings.groups), **desk_options(settings),
+                             on_pin=self._pinned)
         except Exception as exc:  # noqa: BLE001 - a missing client module, bad settings
             log.exception("cannot create the CTI client")
             self._set_status("disconnected", error_text(exc))
@@ -305,6 +304,24 @@ class CtiBridge(QObject):
         # A dropped link keeps the call on the server for the grace period: the client's
         # snapshot keeps it too, until the resumed login or an event says otherwise.
         self._set_status(status, detail)
+
+    def _pinned(self, fp: str) -> None:
+        # on the loop's thread, between the handshake and the login: a small file write
+        try:
+            self.ctx.settings.remember_cti_pin(fp)
+        except OSError:
+            log.exception("the CTI server's pin was not saved; it is pinned until the "
+                          "desk closes")
+        self.pinned.emit(fp)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the certificate the CTI server showed, "" without TLS."""
+        return getattr(self.client, "server_fingerprint", "") if self.client else ""
+
+    @property
+    def pin(self) -> str:
+        return getattr(self.client, "pin", "") if self.client else ""
 
     def _on_event(self, event: dict) -> None:
         # the client has already folded the event into its snapshot (state_changed)

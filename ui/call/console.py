@@ -231,19 +231,40 @@ class CallConsolePanel(Panel):
         if not self.is_built:
             return
         colour, text = C.link_text(status)
-        self.link_light.set(colour, self.tr("Link: {state}").format(state=text), detail)
+        self.link_light.set(colour, self.tr("Link: {state}").format(state=text),
+                            self._link_tip(status, detail))
         logged_in = status == "logged_in"
         self.login_light.set(C.GREEN if logged_in else C.GREY,
                              self.tr("Logged in") if logged_in else self.tr("Not logged in"),
                              detail)
         self.connect_button.setText(self.tr("Disconnect") if self.bridge.client is not None
                                     else self.tr("Connect"))
-        if status == "disconnected" and detail and detail != "stopped":
+        if status == "disconnected" and detail == "tls_pin_changed":
+            self._say(self.tr(
+                "Not connecting: the CTI server's certificate has CHANGED (SHA-256 {now}, "
+                "trusted before: {pinned}). Another machine may be posing as the server. "
+                "If the administrator replaced the certificate, clear the remembered one in "
+                "Workstation settings.").format(now=self.bridge.fingerprint,
+                                                pinned=self.bridge.pin))
+        elif status == "disconnected" and detail == "tls_failed":
+            self._say(self.tr("Not connecting: the CTI server's certificate is not trusted "
+                              "or the server does not speak TLS (tls_failed)."))
+        elif status == "disconnected" and detail and detail != "stopped":
             self._say(self.tr("Link: {detail}").format(detail=detail))
         elif logged_in:
             self._say("")
         self._show_agent(self.bridge.state)
         self._enable()
+
+    def _link_tip(self, status: str, detail: str) -> str:
+        """The link light's tooltip: the detail, and whether the link is encrypted."""
+        fp = self.bridge.fingerprint
+        if status in ("connected", "logged_in"):
+            security = (self.tr("TLS, server certificate SHA-256 {fingerprint}")
+                        .format(fingerprint=fp) if fp
+                        else self.tr("Plaintext: not encrypted"))
+            return f"{detail}\n{security}" if detail else security
+        return detail
 
     def _show_agent(self, st) -> None:
         """The state light and the badge, from the snapshot (grey while not logged in)."""

@@ -39,6 +39,11 @@ class CallFeature(QObject):
         self.bridge.message.connect(lambda ev: host.show_notice(_tr(
             "Message from {sender}: {text}").format(sender=ev.get("from") or "?",
                                                     text=ev.get("text") or "")))
+        # trust on first use: the agent (and whoever set up the desk) sees what was pinned
+        self.bridge.pinned.connect(lambda fp: host.show_notice(_tr(
+            "CTI server's certificate trusted at this first connection and remembered: "
+            "SHA-256 {fingerprint}. Compare it with the one agent-ctid logs.").format(
+                fingerprint=fp), 15_000))
 
     @property
     def console(self):

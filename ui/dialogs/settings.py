@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -100,8 +100,18 @@ class WorkstationSettingsDialog(QDialog):
         self.cti_port.setObjectName("cti_port")
         self.cti_port.setRange(1, 65535)
         self.cti_port.setValue(settings.cti_port)
-        self.cti_tls = QCheckBox()
-        self.cti_tls.setChecked(settings.cti_tls)
+        self.cti_plaintext = QCheckBox()
+        self.cti_plaintext.setObjectName("cti_plaintext")
+        self.cti_plaintext.setChecked(settings.cti_plaintext)
+        self.cti_ca_file = QLineEdit(settings.cti_ca_file)
+        self.cti_ca_file.setObjectName("cti_ca_file")
+        self.cti_pin = QLabel()
+        self.cti_pin.setObjectName("cti_pin")
+        self.cti_pin.setWordWrap(True)
+        self.cti_pin.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.forget_pin = QPushButton()
+        self.forget_pin.setObjectName("forgetPin")
+        self._pin = settings.cti_pin
         self.seat = QLineEdit(settings.seat)
         self.seat.setObjectName("seat")
         self.groups = QLineEdit(", ".join(settings.groups))
@@ -122,8 +132,15 @@ class WorkstationSettingsDialog(QDialog):
         self.desk_box = QGroupBox()
         form = QFormLayout(self.desk_box)
         self.cap = {}
+        pin_row = QWidget()
+        pr = QHBoxLayout(pin_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        pr.addWidget(self.cti_pin, 1)
+        pr.addWidget(self.forget_pin)
         for field, widget in (("cti_host", self.cti_host), ("cti_port", self.cti_port),
-                              ("cti_tls", self.cti_tls), ("seat", self.seat),
+                              ("cti_plaintext", self.cti_plaintext),
+                              ("cti_ca_file", self.cti_ca_file), ("cti_pin", pin_row),
+                              ("seat", self.seat),
                               ("groups", self.groups), ("caller_id", self.caller_id)):
             self.cap[field] = self.errors.add_row(form, field, "", widget)
         rec_row = QWidget()
@@ -141,6 +158,7 @@ class WorkstationSettingsDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.browse_db.clicked.connect(self._pick_db)
         self.browse_rec.clicked.connect(self._pick_rec)
+        self.forget_pin.clicked.connect(self._forget_pin)
         self.use_sqlite.toggled.connect(self._sync_enabled)
         self._sync_enabled()
         self.setMinimumWidth(600)  # room for a MySQL URL and the Chinese captions
@@ -161,7 +179,9 @@ class WorkstationSettingsDialog(QDialog):
         self.browse_rec.setText(self.tr("Browse…"))
         self.test_button.setText(self.tr("&Test connection"))
         labels = {"cti_host": self.tr("CTI server host:"), "cti_port": self.tr("CTI server port:"),
-                  "cti_tls": self.tr("Use TLS:"), "seat": self.tr("Seat number:"),
+                  "cti_plaintext": self.tr("CTI without TLS (plaintext):"),
+                  "cti_ca_file": self.tr("CTI server certificate file:"),
+                  "cti_pin": self.tr("Trusted CTI certificate:"), "seat": self.tr("Seat number:"),
                   "groups": self.tr("Groups:"), "caller_id": self.tr("Default caller number:"),
                   "recording_dir": self.tr("Temporary recording folder:"),
                   "language": self.tr("Language:"), "speak": self.tr("Read reminders aloud:")}
@@ -171,6 +191,20 @@ class WorkstationSettingsDialog(QDialog):
         self.mysql_url.setToolTip(self.tr(
             "The database server(s) and the database, without an account: each employee "
             "logs in with their own database account and password."))
+        self.cti_ca_file.setPlaceholderText(self.tr("empty: trust the first certificate seen"))
+        self.forget_pin.setText(self.tr("Forget"))
+        self._show_pin()
+
+    def _show_pin(self) -> None:
+        self.cti_pin.setText(f"SHA-256 {self._pin}" if self._pin
+                             else self.tr("none yet (remembered at the first connection)"))
+        self.forget_pin.setEnabled(bool(self._pin))
+
+    def _forget_pin(self) -> None:
+        """Saved with the rest: the next connection trusts and remembers the certificate
+        the server then shows (after the administrator replaced it)."""
+        self._pin = ""
+        self._show_pin()
 
     def _sync_enabled(self) -> None:
         sqlite = self.use_sqlite.isChecked()
@@ -233,10 +267,14 @@ class WorkstationSettingsDialog(QDialog):
             self.errors.show("cti_host", self.tr("Enter the CTI server's host name or address."))
             return
         s = self.settings
+        host, port = self.cti_host.text().strip(), self.cti_port.value()
+        if (host, port) != (s.cti_host, s.cti_port):
+            self._pin = ""  # another server: its certificate is trusted at first use
         s.data_source = self.data_source()
-        s.cti_host = self.cti_host.text().strip()
-        s.cti_port = self.cti_port.value()
-        s.cti_tls = self.cti_tls.isChecked()
+        s.cti_host, s.cti_port = host, port
+        s.cti_plaintext = self.cti_plaintext.isChecked()
+        s.cti_ca_file = self.cti_ca_file.text().strip()
+        s.cti_pin = self._pin
         s.seat = self.seat.text().strip()
         s.groups = [g.strip() for g in groups.split(",")]
         s.caller_id = self.caller_id.text().strip()
