@@ -141,6 +141,22 @@
             <source>No customer is open for this call: register or pick the customer first.</source>
             <translation>No customer is open for this call: register or pick the customer first.</translation>
         </message>
+        <message>
+            <source>Not connecting: the CTI server's certificate has CHANGED (SHA-256 {now}, trusted before: {pinned}). Another machine may be posing as the server. If the administrator replaced the certificate, clear the remembered one in Workstation settings.</source>
+            <translation>Not connecting: the CTI server's certificate has CHANGED (SHA-256 {now}, trusted before: {pinned}). Another machine may be posing as the server. If the administrator replaced the certificate, clear the remembered one in Workstation settings.</translation>
+        </message>
+        <message>
+            <source>Not connecting: the CTI server's certificate is not trusted or the server does not speak TLS (tls_failed).</source>
+            <translation>Not connecting: the CTI server's certificate is not trusted or the server does not speak TLS (tls_failed).</translation>
+        </message>
+        <message>
+            <source>TLS, server certificate SHA-256 {fingerprint}</source>
+            <translation>TLS, server certificate SHA-256 {fingerprint}</translation>
+        </message>
+        <message>
+            <source>Plaintext: not encrypted</source>
+            <translation>Plaintext: not encrypted</translation>
+        </message>
     </context>
     <context>
         <name>CallQueryPanel</name>
@@ -2904,6 +2920,30 @@ Call-center agent desktop.</translation>
             <source>The database server(s) and the database, without an account: each employee logs in with their own database account and password.</source>
             <translation>The database server(s) and the database, without an account: each employee logs in with their own database account and password.</translation>
         </message>
+        <message>
+            <source>CTI without TLS (plaintext):</source>
+            <translation>CTI without TLS (plaintext):</translation>
+        </message>
+        <message>
+            <source>CTI server certificate file:</source>
+            <translation>CTI server certificate file:</translation>
+        </message>
+        <message>
+            <source>Trusted CTI certificate:</source>
+            <translation>Trusted CTI certificate:</translation>
+        </message>
+        <message>
+            <source>empty: trust the first certificate seen</source>
+            <translation>empty: trust the first certificate seen</translation>
+        </message>
+        <message>
+            <source>Forget</source>
+            <translation>Forget</translation>
+        </message>
+        <message>
+            <source>none yet (remembered at the first connection)</source>
+            <translation>none yet (remembered at the first connection)</translation>
+        </message>
     </context>
     <context>
         <name>call</name>
@@ -3110,6 +3150,10 @@ Call-center agent desktop.</translation>
         <message>
             <source>Taken by another agent</source>
             <translation>Taken by another agent</translation>
+        </message>
+        <message>
+            <source>CTI server's certificate trusted at this first connection and remembered: SHA-256 {fingerprint}. Compare it with the one agent-ctid logs.</source>
+            <translation>CTI server's certificate trusted at this first connection and remembered: SHA-256 {fingerprint}. Compare it with the one agent-ctid logs.</translation>
         </message>
     </context>
     <context>

@@ -140,6 +140,22 @@
             <source>No customer is open for this call: register or pick the customer first.</source>
             <translation>本次通话尚未对应客户：请先登记或选择客户。</translation>
         </message>
+        <message>
+            <source>Not connecting: the CTI server's certificate has CHANGED (SHA-256 {now}, trusted before: {pinned}). Another machine may be posing as the server. If the administrator replaced the certificate, clear the remembered one in Workstation settings.</source>
+            <translation>不连接：CTI 服务器的证书已变更（SHA-256 {now}，原先信任的：{pinned}）。可能有其他机器冒充服务器。如果是管理员更换了证书，请在系统配置中清除已信任的证书。</translation>
+        </message>
+        <message>
+            <source>Not connecting: the CTI server's certificate is not trusted or the server does not speak TLS (tls_failed).</source>
+            <translation>不连接：CTI 服务器的证书不受信任，或服务器未使用 TLS（tls_failed）。</translation>
+        </message>
+        <message>
+            <source>TLS, server certificate SHA-256 {fingerprint}</source>
+            <translation>已加密（TLS），服务器证书 SHA-256 {fingerprint}</translation>
+        </message>
+        <message>
+            <source>Plaintext: not encrypted</source>
+            <translation>明文：未加密</translation>
+        </message>
     </context>
     <context>
         <name>CallQueryPanel</name>
@@ -2891,6 +2907,30 @@ Call-center agent desktop.</source>
             <source>The database server(s) and the database, without an account: each employee logs in with their own database account and password.</source>
             <translation>数据库服务器和数据库名，不含账号：每位员工用自己的数据库账号和密码登录。</translation>
         </message>
+        <message>
+            <source>CTI without TLS (plaintext):</source>
+            <translation>CTI 不加密（明文）：</translation>
+        </message>
+        <message>
+            <source>CTI server certificate file:</source>
+            <translation>CTI 服务器证书文件：</translation>
+        </message>
+        <message>
+            <source>Trusted CTI certificate:</source>
+            <translation>已信任的 CTI 证书：</translation>
+        </message>
+        <message>
+            <source>empty: trust the first certificate seen</source>
+            <translation>留空：信任首次连接时的证书</translation>
+        </message>
+        <message>
+            <source>Forget</source>
+            <translation>清除</translation>
+        </message>
+        <message>
+            <source>none yet (remembered at the first connection)</source>
+            <translation>暂无（首次连接时记住）</translation>
+        </message>
     </context>
     <context>
         <name>call</name>
@@ -3097,6 +3137,10 @@ Call-center agent desktop.</source>
         <message>
             <source>Taken by another agent</source>
             <translation>已由其他座席接听</translation>
+        </message>
+        <message>
+            <source>CTI server's certificate trusted at this first connection and remembered: SHA-256 {fingerprint}. Compare it with the one agent-ctid logs.</source>
+            <translation>首次连接已信任并记住 CTI 服务器的证书：SHA-256 {fingerprint}。请与 agent-ctid 日志中的指纹核对。</translation>
         </message>
     </context>
     <context>
