@@ -25,7 +25,7 @@ from agent_app.services.call_pop import PopContext, pop_context
 from agent_app.services.customers import SITE_ZONE
 from agent_app.services.exports import ExportService
 from agent_app.services.paging import Page
-from agent_app.services.privacy import sees_full_numbers, shown
+from agent_app.services.privacy import sees_full_numbers
 from agent_app.tr import QT_TRANSLATE_NOOP
 from agent_app.xlsx import text_safe
 from db.engine import Database
@@ -499,13 +499,14 @@ def _row(rec: CallRecord, agent_name, medium_name, customer_id, customer_name, r
 
 
 def _shown_call(actor: Actor, row: CallRow) -> CallRow:
-    """The row as `actor` may see it: the caller masked without 查看完整号码, and on an
-    outbound call the number dialled too (the customer's); a hotline dialled by a caller
-    is the site's own number and stays."""
+    """The row as `actor` may see it: without 查看完整号码 the customer's number is masked,
+    the caller of an inbound call, the number dialled of an outbound one; the hotline a
+    caller dialled and the caller id of an outbound call are the site's own and stay."""
     if sees_full_numbers(actor):
         return row
-    row = shown(actor, row)
-    return replace(row, dialed=mask_phone(row.dialed)) if row.direction == "out" else row
+    if row.direction == "out":  # the caller is the site's own (the caller id shown)
+        return replace(row, dialed=mask_phone(row.dialed))
+    return replace(row, caller=mask_phone(row.caller))
 
 
 def _internal(n: InternalNumber, updated_by_name: str | None) -> InternalNumberInfo:
