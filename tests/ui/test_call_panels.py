@@ -84,15 +84,17 @@ def test_missed_call_allocated_then_called_back(desk, ctid):
         mine = feature.open_panel("missed")
         assert not mine.allocate_button.isVisibleTo(mine)
         await until(lambda: mine.model.rowCount() == 1)
+        # 1001 sees the caller masked; 回拨 still dials the real number (by the call's id)
+        assert mine.model.rows[0].caller == "139****1115"
         mine.view.selectRow(0)
         mine.call_back()
         await until(lambda: (feature.bridge.call or {}).get("dialed") == "13900001115", 20)
         await until(lambda: mine.model.rowCount() == 0, 20)  # handled
         assert feature.console.caller.text() == ""  # an outbound call: our caller id
-        assert feature.console.dialed.text() == "13900001115"
+        assert feature.console.dialed.text() == "139****1115"
         # the far end answers (the simulated switch, after 1-3 s): the outbound call pops
         await until(lambda: {"show_bundle", "new_customer"} & set(sales.names()), 20)
-        assert sales.banner.startswith("Outbound call 13900001115")
+        assert sales.banner.startswith("Outbound call 139****1115")
     desk.run(scenario())
 
 
