@@ -296,10 +296,10 @@ def test_demo_agent_finds_missed_calls_to_call_back(qtbot, aloop, runner, tmp_pa
     """A new user in the demo opens 未接来电 and finds calls allocated to them."""
     from agent_app.config import WorkstationSettings
     from agent_app.demodata import DEMO_AGENT, demo_password, ensure_demo_database
-    from agent_app.services.accounts import AccountService
-    from db.engine import Database
     from agent_app.phones import mask_phone
+    from agent_app.services.accounts import AccountService
     from agent_app.services.calls import CallService
+    from db.engine import Database
     from ui.call.missed import MissedCallsPanel
     from ui.context import AppContext, Services
 
@@ -345,8 +345,6 @@ def test_agents_that_arrive_after_the_missed_panel_closed_touch_nothing(
     from agent_app.demodata import DEMO_AGENT, demo_password, ensure_demo_database
     from agent_app.services.accounts import AccountService
     from db.engine import Database
-    from agent_app.phones import mask_phone
-    from agent_app.services.calls import CallService
     from ui.call.missed import MissedCallsPanel
     from ui.context import AppContext, Services
 

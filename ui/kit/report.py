@@ -208,7 +208,7 @@ class ReportPanel(Panel):
         the core (ExportService), on the export's worker thread."""
         columns, rows = self.table()
         exports = self.ctx.services.get(ExportService)
-        actor, report = self.ctx.actor, self.objectName() or type(self).__name__
+        actor, report = self.ctx.actor, type(self).__name__  # the audit names the report
         return export_rows(self, self.title(), columns, lambda: rows, total=len(rows),
                            file_name=f"{self.title()} {self.period()[0]:%Y%m%d}",
                            check=lambda: exports.check(actor, report),
