@@ -19,7 +19,7 @@ from agent_app.errors import Duplicate, NotFound, ValidationError
 from agent_app.phones import area_code_candidates, is_masked, is_mobile, mask_phone, normalise
 from agent_app.search_text import name_initials, search_grams
 from agent_app.services.base import Actor, check_version, db_errors, retrying, writes
-from agent_app.services.privacy import shown
+from agent_app.services.privacy import sees_full_numbers, shown
 from agent_app.services.sequences import next_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
@@ -40,6 +40,14 @@ class DuplicatePhone(Duplicate):
     def __init__(self, *, phone: str, existing_id: int, name: str, registration_no: str):
         super().__init__(field="phones", phone=phone, name=name, registration_no=registration_no)
         self.existing_id = existing_id
+
+    def shown_to(self, viewer: Actor) -> DuplicatePhone:
+        """The same refusal with the number as `viewer` may see it (docs/privacy.md)."""
+        if sees_full_numbers(viewer):
+            return self
+        return DuplicatePhone(phone=mask_phone(self.params["phone"]),
+                              existing_id=self.existing_id, name=self.params["name"],
+                              registration_no=self.params["registration_no"])
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,10 @@ class CustomerService:
     def register(self, actor: Actor, draft: CustomerDraft) -> CustomerRecord:
         """新客户: the agent becomes the owner; 登记编号 = yyyymmdd + login (6) + daily seq."""
         d = _clean(draft)
-        return shown(actor, retrying(lambda: self._register(actor, d)))
+        try:
+            return shown(actor, retrying(lambda: self._register(actor, d)))
+        except DuplicatePhone as exc:
+            raise exc.shown_to(actor) from None
 
     def _register(self, actor: Actor, d: CustomerDraft) -> CustomerRecord:
         try:
@@ -212,8 +223,10 @@ class CustomerService:
                     _write_initials_keys(s, c)
                 s.flush()
                 return shown(actor, _record(c))
+        except DuplicatePhone as exc:
+            raise exc.shown_to(actor) from None
         except IntegrityError as exc:
-            raise self._duplicate_after_race(d) from exc
+            raise self._duplicate_after_race(d).shown_to(actor) from exc
 
     def get(self, customer_id: int, *, viewer: Actor | None = None) -> CustomerRecord:
         """The record; its phones masked for a `viewer` without 查看完整号码 (the desk

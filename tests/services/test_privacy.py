@@ -167,6 +167,16 @@ def test_calls_full_for_the_permission(database, people, superadmin, wang):
     assert seen == {"in1": (MOBILE, "4006000000"), "out1": ("4006000000", LANDLINE)}
 
 
+def test_a_duplicate_phone_is_named_as_the_actor_may_see_it(database, people, wang):
+    from agent_app.services.customers import DuplicatePhone
+    svc = CustomerService(database)
+    for actor, shown in ((people.plain, MASKED), (people.full, MOBILE)):
+        with pytest.raises(DuplicatePhone) as err:
+            svc.register(actor, CustomerDraft(name="冒名", mobile=MOBILE))
+        assert err.value.params["phone"] == shown and err.value.existing_id == wang.id
+        assert err.value.params["name"] == "王建国"
+
+
 # -- dialling by id -------------------------------------------------------------------------
 
 def test_numbers_to_dial_are_the_real_ones(database, people, wang):
