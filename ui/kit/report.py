@@ -193,7 +193,8 @@ class ReportPanel(Panel):
         cols = list(self.columns())
         shown = [self.proxy.mapToSource(self.proxy.index(r, 0)).row()
                  for r in range(self.proxy.rowCount())]
-        rows = [tuple(getattr(self.rows[i], c.attr, None) for c in cols) for i in shown]
+        rows = [tuple(c.export_value(getattr(self.rows[i], c.attr, None)) for c in cols)
+                for i in shown]
         return [(c.header, c.export_kind()) for c in cols], rows
 
     def heading(self) -> str:
