@@ -3,7 +3,6 @@ connect and log in, ready/busy, a call pops the caller's record, answer → talk
 hang up → today's list; an unknown number opens a new-customer form with its region."""
 from __future__ import annotations
 
-from agent_app.phones import mask_phone
 from tests.ui.calls import (
     HOTLINE,
     KNOWN_MOBILE,
@@ -34,6 +33,7 @@ def test_connects_by_itself_and_shows_lights(desk):
 
 def test_known_caller_pops_record_answer_hangup_lists_call(desk, ctid, call_world):
     async def scenario():
+        from agent_app.phones import mask_phone
         from agent_app.services.contacts import ContactService
 
         w, feature, sales = desk()
@@ -191,6 +191,7 @@ def test_a_call_that_rings_out_is_not_shown_ringing(desk, ctid, qapp):
     busy · unanswered in words (both languages), the call box says the call ended unanswered,
     Answer is off, and F2 does nothing at all: no request, no red line."""
     async def scenario():
+        from agent_app.phones import mask_phone
         from ui import i18n
 
         w, feature, sales = desk()
