@@ -75,7 +75,9 @@ def pop_context(db: Database, caller: str, dialed: str, at: dt.datetime, *,
         bundle = load_bundle(db, matches[0].id, viewer=viewer)
         region_id, region_name = bundle.customer.region_id, bundle.region_name
     return PopContext(
-        caller=phone if sees_full_numbers(viewer) else mask_phone(phone), dialed=dialed, group=group, medium_name=medium_name,
+        caller=phone if sees_full_numbers(viewer) else mask_phone(phone), dialed=dialed,
+        group=group, medium_name=medium_name,
         product_name=placement.product if placement else "",
         variety_name=placement.variety if placement else "",
-        matches=shown_all(viewer, matches), bundle=bundle, region_id=region_id, region_name=region_name)
+        matches=shown_all(viewer, matches), bundle=bundle, region_id=region_id,
+        region_name=region_name)

@@ -46,7 +46,8 @@ def load_bundle(db: Database, customer_id: int, *, viewer: Actor | None = None) 
         owner_name = s.scalar(select(Employee.name).where(Employee.id == c.owner_id)) \
             if c.owner_id else None
         record = shown(viewer, _record(c))
-        orders = shown_all(viewer, OrderService(db).rows_for_customer(s, customer_id, ORDERS_SHOWN))
+        orders = shown_all(viewer, OrderService(db).rows_for_customer(s, customer_id,
+                                                                      ORDERS_SHOWN))
     return CustomerBundle(
         customer=record, region_name=region_name or "", owner_name=owner_name or "",
         orders=orders,

@@ -34,7 +34,8 @@ def shown(viewer: Actor | None, row: T) -> T:
     """The dataclass `row` with its phone fields masked for `viewer` (else itself)."""
     if sees_full_numbers(viewer):
         return row
-    changes = {f.name: mask_phone(getattr(row, f.name)) for f in fields(row)  # type: ignore[arg-type]
+    changes = {f.name: mask_phone(getattr(row, f.name))
+               for f in fields(row)  # type: ignore[arg-type]
                if f.name in PHONE_FIELDS and isinstance(getattr(row, f.name), str)}
     return replace(row, **changes) if changes else row  # type: ignore[type-var]
 
