@@ -42,3 +42,34 @@ def area_code_candidates(number: str) -> list[str]:
     if not number.startswith("0") or len(number) < 10:
         return []
     return [number[:3], number[:4]]
+
+
+# -- masking (PIPL art. 51, GB/T 35273 §7.2) ---------------------------------------------------
+MASK = "*"
+
+
+def mask_phone(number: str | None) -> str:
+    """A phone number as a user without 查看完整号码 sees it: 138****5678.
+
+    Long numbers (mobiles, landlines with area code, 10 digits and more) keep the first 3
+    and the last 4; 7-9 digits (a local landline) keep 2 and 2; 5-6 digits keep the first
+    and the last one. Four digits or fewer (110, an extension) are service numbers, not a
+    person's, and stay as they are. At least 3 characters are always hidden in a longer
+    number, so the mask never shows most of it. A leading "+" stays; text that is already
+    masked is returned unchanged.
+    """
+    if not number:
+        return ""
+    if MASK in number:
+        return number
+    plus, body = ("+", number[1:]) if number.startswith("+") else ("", number)
+    n = len(body)
+    if n <= 4:
+        return number
+    head, tail = (3, 4) if n >= 10 else (2, 2) if n >= 7 else (1, 1)
+    return plus + body[:head] + MASK * (n - head - tail) + body[n - tail:]
+
+
+def is_masked(text: str | None) -> bool:
+    """Whether a phone field holds a masked number (shown, not typed)."""
+    return bool(text) and MASK in text

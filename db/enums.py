@@ -36,6 +36,9 @@ class Permission(StrEnum):
     CUSTOMER_MAINTENANCE = "customer_maintenance"  # 客户维护
     MISSED_ALLOCATION = "missed_allocation"  # 未接分配
     BROADCAST = "broadcast"                 # 发送通告/广播
+    # 查看完整号码: without it every phone number reaches the user masked (138****5678) on
+    # screen, in exports and printouts (PIPL art. 51; docs/privacy.md)
+    VIEW_FULL_NUMBERS = "view_full_numbers"
 
 
 class CustomerClass(StrEnum):

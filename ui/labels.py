@@ -32,4 +32,5 @@ def permission_names() -> dict[str, str]:
         Permission.CUSTOMER_MAINTENANCE: QCoreApplication.translate("labels", "Customer maintenance"),
         Permission.MISSED_ALLOCATION: QCoreApplication.translate("labels", "Missed-call allocation"),
         Permission.BROADCAST: QCoreApplication.translate("labels", "Notices and broadcasts"),
+        Permission.VIEW_FULL_NUMBERS: QCoreApplication.translate("labels", "View full phone numbers"),
     }

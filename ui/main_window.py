@@ -36,12 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from agent_app.services.accounts import AccountService
+from agent_app.services.privacy import sees_full_numbers
 from ui.context import AppContext
 from ui.crash import log_file
 from ui.features import FEATURES
 from ui.kit import layout
 from ui.kit.panel import Panel
 from ui.kit.registry import MENU_KEYS, ActionEntry, Feature, PanelEntry, allowed, load
+from ui.kit.table import show_full_numbers
 from ui.labels import role_names
 from ui.toast import Toaster
 
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.ctx = ctx
+        # the phone columns' second line of masking (docs/privacy.md) follows this user
+        show_full_numbers(sees_full_numbers(ctx.actor))
         self.database_label = database_label
         self.database_reachable = True
         self.database_server = ""   # set after a failover: the server now in use

@@ -26,7 +26,7 @@ EMPLOYEES = [
     ("0001", "王明辉", "直销部", "superadmin", None, ()),
     ("0002", "赵敏", "直销部", "admin", "21",
      ("statistics", "monitor", "recordings", "export", "archives", "customer_maintenance",
-      "missed_allocation", "broadcast", "cancel_order")),
+      "missed_allocation", "broadcast", "cancel_order", "view_full_numbers")),
     ("1001", "李娜", "直销部", "operator", "21", ("statistics", "export")),
     ("1002", "张伟", "直销部", "operator", "21", ()),
     ("1003", "刘芳", "直销部", "operator", "21", ()),

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from agent_app.phones import normalise
+from agent_app.phones import mask_phone, normalise
 from agent_app.services.archives import ArchiveService
-from agent_app.services.base import db_errors
+from agent_app.services.base import Actor, db_errors
 from agent_app.services.customer_record import CustomerBundle, load_bundle
 from agent_app.services.customers import CustomerRecord, CustomerService, _record
+from agent_app.services.privacy import sees_full_numbers, shown_all
 from db.engine import Database
 from db.models import Customer, CustomerPhone, DialedNumber, Medium, Region
 
@@ -39,7 +40,10 @@ class PopContext:
     region_name: str
 
 
-def pop_context(db: Database, caller: str, dialed: str, at: dt.datetime) -> PopContext:
+def pop_context(db: Database, caller: str, dialed: str, at: dt.datetime, *,
+                viewer: Actor | None = None) -> PopContext:
+    """The lookup runs on the real number; what comes back (the matches, the record, the
+    caller) is masked for a `viewer` without 查看完整号码."""
     if at.tzinfo is None:
         raise ValueError("pop_context needs an aware datetime")
     phone = normalise(caller)
@@ -68,10 +72,12 @@ def pop_context(db: Database, caller: str, dialed: str, at: dt.datetime) -> PopC
     placement = ArchiveService(db).placement_at(at, medium_id=medium_id) if medium_id else None
     bundle = None
     if len(matches) == 1:
-        bundle = load_bundle(db, matches[0].id)
+        bundle = load_bundle(db, matches[0].id, viewer=viewer)
         region_id, region_name = bundle.customer.region_id, bundle.region_name
     return PopContext(
-        caller=phone, dialed=dialed, group=group, medium_name=medium_name,
+        caller=phone if sees_full_numbers(viewer) else mask_phone(phone), dialed=dialed,
+        group=group, medium_name=medium_name,
         product_name=placement.product if placement else "",
         variety_name=placement.variety if placement else "",
-        matches=matches, bundle=bundle, region_id=region_id, region_name=region_name)
+        matches=shown_all(viewer, matches), bundle=bundle, region_id=region_id,
+        region_name=region_name)

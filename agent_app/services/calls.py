@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select, update
@@ -19,12 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from agent_app.errors import Duplicate, Forbidden, NotFound, ValidationError
-from agent_app.phones import normalise
+from agent_app.phones import mask_phone, normalise
 from agent_app.services.base import Actor, audit, check_version, db_errors, require, writes
 from agent_app.services.call_pop import PopContext, pop_context
 from agent_app.services.customers import SITE_ZONE
+from agent_app.services.exports import ExportService
 from agent_app.services.paging import Page
+from agent_app.services.privacy import sees_full_numbers
 from agent_app.tr import QT_TRANSLATE_NOOP
+from agent_app.xlsx import text_safe
 from db.engine import Database
 from db.enums import EndCause, OrderStatus, Permission
 from db.models import (
@@ -191,9 +194,9 @@ class CallService:
                 .outerjoin(Region, Region.id == Customer.region_id)
                 .outerjoin(_assignee, _assignee.id == CallRecord.assigned_to_id))
 
-    def _fetch(self, stmt: Select) -> list[CallRow]:
+    def _fetch(self, actor: Actor, stmt: Select) -> list[CallRow]:
         with db_errors(), self.db.reading() as s:
-            return [_row(*r) for r in s.execute(stmt)]
+            return [_shown_call(actor, _row(*r)) for r in s.execute(stmt)]
 
     def today(self, actor: Actor, login: str | None = None) -> list[CallRow]:
         """This agent's calls of today's site calendar day, newest first."""
@@ -201,7 +204,7 @@ class CallService:
         if login != actor.login and not actor.is_admin:
             raise Forbidden()
         start, end = site_day_bounds(dt.datetime.now(SITE_ZONE).date())
-        return self._fetch(self._rows_stmt().where(
+        return self._fetch(actor, self._rows_stmt().where(
             CallRecord.agent_login == login, CallRecord.queued_at >= start,
             CallRecord.queued_at < end).order_by(CallRecord.queued_at.desc(),
                                                  CallRecord.id.desc()))
@@ -279,7 +282,7 @@ class CallService:
             rows = [_row(*r) for r in s.execute(self._rows_stmt().where(
                 CallRecord.id.in_(ids)).order_by(*newest_first))] if ids else []
         more = len(rows) > page_size
-        rows = rows[:page_size]
+        rows = [_shown_call(actor, r) for r in rows[:page_size]]
         return Page(rows, (rows[-1].queued_at, rows[-1].id) if more else None)
 
     def _ordered_that_day(self):
@@ -311,7 +314,7 @@ class CallService:
             stmt = stmt.where(_assignee.login == assigned_to_login)
         if not include_handled:
             stmt = stmt.where(CallRecord.handled.is_(False))
-        return self._fetch(stmt.order_by(CallRecord.queued_at.desc(), CallRecord.id.desc())
+        return self._fetch(actor, stmt.order_by(CallRecord.queued_at.desc(), CallRecord.id.desc())
                            .limit(MISSED_LIMIT))
 
     # -- changes ----------------------------------------------------------------------------
@@ -359,8 +362,9 @@ class CallService:
             rec.customer_id = customer_id
 
     # -- screen pop -------------------------------------------------------------------------
-    def pop_context(self, caller: str, dialed: str, at: dt.datetime) -> PopContext:
-        return pop_context(self.db, caller, dialed, at)
+    def pop_context(self, caller: str, dialed: str, at: dt.datetime, *,
+                    viewer: Actor | None = None) -> PopContext:
+        return pop_context(self.db, caller, dialed, at, viewer=viewer)
 
     # -- 集团电话 internal numbers ------------------------------------------------------------
     def list_internal(self) -> list[InternalNumberInfo]:
@@ -416,22 +420,49 @@ class CallService:
             audit(s, actor.login, "internal_number_deleted", row.digits)
             s.delete(row)
 
+    # -- number to dial -----------------------------------------------------------------------
+    def number_to_dial(self, actor: Actor, call_id: str) -> str:
+        """回拨: the caller's real number, for a user who sees it masked in the list. Given
+        to whoever may see the call: its agent, its assignee, whoever allocates missed
+        calls, an administrator."""
+        with db_errors(), self.db.reading() as s:
+            rec = s.scalar(select(CallRecord).where(CallRecord.call_id == call_id))
+            if rec is None:
+                raise NotFound()
+            if not (actor.is_admin or actor.can(Permission.MISSED_ALLOCATION)
+                    or rec.agent_login == actor.login or rec.assigned_to_id == actor.id):
+                raise Forbidden()
+            return rec.caller
+
     # -- export -----------------------------------------------------------------------------
-    @staticmethod
-    def export_xlsx(rows: Iterable[CallRow], path: str | Path, *,
+    def export_xlsx(self, actor: Actor, rows: Iterable[CallRow], path: str | Path, *,
                     tr: Callable[[str], str] = str) -> int:
         """Write the rows to an .xlsx (write-only: constant memory); returns the row count.
-        Times are written in the site's zone (Excel cannot hold a zone)."""
+        Needs the 导出 permission and is audited (ExportService); callers' numbers are
+        masked for an actor without 查看完整号码, text that looks like a formula stays
+        text. Times are written in the site's zone (Excel cannot hold a zone). The file
+        appears only when complete and audited."""
         from openpyxl import Workbook  # only exports need it
 
+        exports = ExportService(self.db)
+        exports.check(actor, "calls")
+        target = Path(path)
+        part = target.with_name(f".~{target.name}.part")
         wb = Workbook(write_only=True)
         ws = wb.create_sheet()
-        ws.append([tr(header) for _attr, header in EXPORT_COLUMNS])
+        ws.append([text_safe(ws, tr(header)) for _attr, header in EXPORT_COLUMNS])
         n = 0
-        for row in rows:
-            ws.append([_cell(getattr(row, attr)) for attr, _header in EXPORT_COLUMNS])
-            n += 1
-        wb.save(str(path))
+        try:
+            for row in rows:
+                row = _shown_call(actor, row)
+                ws.append([text_safe(ws, _cell(getattr(row, attr)))
+                           for attr, _header in EXPORT_COLUMNS])
+                n += 1
+            wb.save(str(part))
+            exports.record(actor, "calls", n, target)
+            part.replace(target)
+        finally:
+            part.unlink(missing_ok=True)
         return n
 
 
@@ -465,6 +496,17 @@ def _row(rec: CallRecord, agent_name, medium_name, customer_id, customer_name, r
         recording_id=rec.recording_id, recording_bytes=rec.recording_bytes,
         recording_sha256=rec.recording_sha256, assigned_to_login=assigned_login,
         handled=rec.handled)
+
+
+def _shown_call(actor: Actor, row: CallRow) -> CallRow:
+    """The row as `actor` may see it: without 查看完整号码 the customer's number is masked,
+    the caller of an inbound call, the number dialled of an outbound one; the hotline a
+    caller dialled and the caller id of an outbound call are the site's own and stay."""
+    if sees_full_numbers(actor):
+        return row
+    if row.direction == "out":  # the caller is the site's own (the caller id shown)
+        return replace(row, dialed=mask_phone(row.dialed))
+    return replace(row, caller=mask_phone(row.caller))
 
 
 def _internal(n: InternalNumber, updated_by_name: str | None) -> InternalNumberInfo:

@@ -30,6 +30,7 @@ from agent_app.services.archives import ArchiveService
 from agent_app.services.base import Actor, db_errors
 from agent_app.services.customers import SITE_ZONE
 from agent_app.services.paging import Page
+from agent_app.services.privacy import shown_page
 from agent_app.services.search_stats import WALK_US_PER_ROW, gram_docs, plan_contains
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
@@ -154,11 +155,17 @@ class CustomerQueryService:
             raise _invalid(QT_TRANSLATE_NOOP("errors", "Enter a number of days of 0 or more."),
                            "days")
         since = site_day_start(site_today() - dt.timedelta(days=days))
-        return self._page([Customer.registered_at >= since], page_size, after)
+        return shown_page(actor, self._page([Customer.registered_at >= since], page_size, after))
 
     # -- 客户查找 ---------------------------------------------------------------------------
     def search(self, actor: Actor, q: CustomerQuery, *, page_size: int = 100,
                after: tuple | None = None) -> Page[CustomerRow]:
+        """The page found; the phones masked for an actor without 查看完整号码 (a search by
+        a whole number the agent typed still finds its customer)."""
+        return shown_page(actor, self._search(q, page_size, after))
+
+    def _search(self, q: CustomerQuery, page_size: int,
+                after: tuple | None) -> Page[CustomerRow]:
         self._check_page_size(page_size)
         self._after(after)
         where = self._criteria(q)

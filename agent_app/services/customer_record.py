@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from agent_app.errors import NotFound
-from agent_app.services.base import db_errors
+from agent_app.services.base import Actor, db_errors
 from agent_app.services.contacts import ContactInfo, ContactService
 from agent_app.services.customers import CustomerRecord, _record
 from agent_app.services.orders import OrderRow, OrderService
+from agent_app.services.privacy import shown, shown_all
 from agent_app.services.reminders import ReminderInfo, ReminderService
 from db.engine import Database
 from db.models import Customer, Employee, Region
@@ -33,7 +34,9 @@ class CustomerBundle:
     reminders: list[ReminderInfo]
 
 
-def load_bundle(db: Database, customer_id: int) -> CustomerBundle:
+def load_bundle(db: Database, customer_id: int, *, viewer: Actor | None = None) -> CustomerBundle:
+    """The bundle; every phone in it masked for a `viewer` without 查看完整号码 (the desk
+    always passes its user)."""
     with db_errors(), db.reading() as s:
         c = s.get(Customer, customer_id)
         if c is None:
@@ -42,10 +45,11 @@ def load_bundle(db: Database, customer_id: int) -> CustomerBundle:
             if c.region_id else None
         owner_name = s.scalar(select(Employee.name).where(Employee.id == c.owner_id)) \
             if c.owner_id else None
-        record = _record(c)
-        orders = OrderService(db).rows_for_customer(s, customer_id, ORDERS_SHOWN)
+        record = shown(viewer, _record(c))
+        orders = shown_all(viewer, OrderService(db).rows_for_customer(s, customer_id,
+                                                                      ORDERS_SHOWN))
     return CustomerBundle(
         customer=record, region_name=region_name or "", owner_name=owner_name or "",
         orders=orders,
         contacts=ContactService(db).for_customer(customer_id, limit=CONTACTS_SHOWN),
-        reminders=ReminderService(db).for_customer(customer_id))
+        reminders=ReminderService(db).for_customer(customer_id, viewer=viewer))

@@ -16,9 +16,10 @@ from sqlalchemy.orm import defer, lazyload
 
 from agent_app import clock
 from agent_app.errors import Duplicate, NotFound, ValidationError
-from agent_app.phones import area_code_candidates, is_mobile, normalise
+from agent_app.phones import area_code_candidates, is_masked, is_mobile, mask_phone, normalise
 from agent_app.search_text import name_initials, search_grams
 from agent_app.services.base import Actor, check_version, db_errors, retrying, writes
+from agent_app.services.privacy import sees_full_numbers, shown
 from agent_app.services.sequences import next_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
@@ -39,6 +40,14 @@ class DuplicatePhone(Duplicate):
     def __init__(self, *, phone: str, existing_id: int, name: str, registration_no: str):
         super().__init__(field="phones", phone=phone, name=name, registration_no=registration_no)
         self.existing_id = existing_id
+
+    def shown_to(self, viewer: Actor) -> DuplicatePhone:
+        """The same refusal with the number as `viewer` may see it (docs/privacy.md)."""
+        if sees_full_numbers(viewer):
+            return self
+        return DuplicatePhone(phone=mask_phone(self.params["phone"]),
+                              existing_id=self.existing_id, name=self.params["name"],
+                              registration_no=self.params["registration_no"])
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,15 @@ def _record(c: Customer) -> CustomerRecord:
                           version=c.version, updated_by_login=c.updated_by_login)
 
 
+PHONE_FIELDS = ("mobile", "landline", "other_phone")
+
+
 def _clean(d: CustomerDraft) -> CustomerDraft:
+    for name in PHONE_FIELDS:  # a mask left in a new record (update() resolves its own)
+        if is_masked(getattr(d, name)):
+            raise ValidationError(QT_TRANSLATE_NOOP(
+                "errors", "Type the whole number, or leave the masked number as it was."),
+                field=name)
     d = replace(d, name=d.name.strip(), mobile=normalise(d.mobile),
                 landline=normalise(d.landline), other_phone=normalise(d.other_phone),
                 address=d.address.strip(), remark=d.remark.strip())
@@ -110,6 +127,24 @@ def _clean(d: CustomerDraft) -> CustomerDraft:
     if d.difficulty is not None and d.difficulty not in set(Difficulty):
         raise ValidationError(field="difficulty")
     return d
+
+
+def _unmask(d: CustomerDraft, c: Customer) -> CustomerDraft:
+    """A phone field the agent left as the form showed it masked (138****5678) keeps the
+    stored number: saving a record seen masked never writes the mask over the real number.
+    Masked text that is not the stored number's mask was typed over: refused, nothing saved."""
+    kept = {}
+    for name in PHONE_FIELDS:
+        text = (getattr(d, name) or "").strip()
+        if not is_masked(text):
+            continue
+        stored = getattr(c, name) or ""
+        if not stored or text != mask_phone(stored):
+            raise ValidationError(QT_TRANSLATE_NOOP(
+                "errors", "Type the whole number, or leave the masked number as it was."),
+                field=name)
+        kept[name] = stored
+    return replace(d, **kept) if kept else d
 
 
 def _phones(d: CustomerDraft) -> list[tuple[str, str]]:
@@ -134,7 +169,10 @@ class CustomerService:
     def register(self, actor: Actor, draft: CustomerDraft) -> CustomerRecord:
         """新客户: the agent becomes the owner; 登记编号 = yyyymmdd + login (6) + daily seq."""
         d = _clean(draft)
-        return retrying(lambda: self._register(actor, d))
+        try:
+            return shown(actor, retrying(lambda: self._register(actor, d)))
+        except DuplicatePhone as exc:
+            raise exc.shown_to(actor) from None
 
     def _register(self, actor: Actor, d: CustomerDraft) -> CustomerRecord:
         try:
@@ -159,13 +197,15 @@ class CustomerService:
     @writes
     def update(self, actor: Actor, customer_id: int, version: int,
                draft: CustomerDraft) -> CustomerRecord:
-        """Save the profile; refused when someone saved since `version` was read."""
-        d = _clean(draft)
+        """Save the profile; refused when someone saved since `version` was read. Phones
+        left masked as shown keep their stored numbers (_unmask)."""
+        d = draft
         try:
             with db_errors(), self.db.transaction() as s:
                 c = s.get(Customer, customer_id)
                 if c is None:
                     raise NotFound()
+                d = _clean(_unmask(draft, c))
                 check_version(c, version)
                 self._refuse_duplicates(s, d, customer_id)
                 # every column first, so the row is updated (and its version bumped) once
@@ -182,18 +222,36 @@ class CustomerService:
                               .where(CustomerInitialsKey.customer_id == c.id))
                     _write_initials_keys(s, c)
                 s.flush()
-                return _record(c)
+                return shown(actor, _record(c))
+        except DuplicatePhone as exc:
+            raise exc.shown_to(actor) from None
         except IntegrityError as exc:
-            raise self._duplicate_after_race(d) from exc
+            raise self._duplicate_after_race(d).shown_to(actor) from exc
 
-    def get(self, customer_id: int) -> CustomerRecord:
+    def get(self, customer_id: int, *, viewer: Actor | None = None) -> CustomerRecord:
+        """The record; its phones masked for a `viewer` without 查看完整号码 (the desk
+        always passes its user; None is the core's own use)."""
         with db_errors(), self.db.reading() as s:
             c = s.get(Customer, customer_id)
             if c is None:
                 raise NotFound()
-            return _record(c)
+            return shown(viewer, _record(c))
 
-    def find_by_phone(self, raw: str) -> list[CustomerRecord]:
+    def number_to_dial(self, actor: Actor, customer_id: int) -> str:
+        """拨号 on a record: the customer's first number (mobile, landline, other), the
+        real one even when `actor` sees it masked: the desk hands it to agent-ctid and
+        shows it nowhere."""
+        with db_errors(), self.db.reading() as s:
+            c = s.get(Customer, customer_id)
+            if c is None:
+                raise NotFound()
+            number = c.mobile or c.landline or c.other_phone or ""
+        if not number:
+            raise ValidationError(QT_TRANSLATE_NOOP(
+                "errors", "This customer has no phone number."), field="mobile")
+        return number
+
+    def find_by_phone(self, raw: str, *, viewer: Actor | None = None) -> list[CustomerRecord]:
         """Whole-number lookup (B类: 电话), normalised: the screen-pop's question."""
         phone = normalise(raw)
         if not phone:
@@ -204,7 +262,7 @@ class CustomerService:
             rows = s.scalars(select(Customer).join(CustomerPhone).where(
                 CustomerPhone.phone == phone).order_by(Customer.id)
                 .options(lazyload(Customer.phones), defer(Customer.search_grams))).all()
-            return [_record(c) for c in rows]
+            return [shown(viewer, _record(c)) for c in rows]
 
     def region_for_phone(self, raw: str) -> int | None:
         """The region a new customer's phone suggests: a landline by its area code, a

@@ -27,6 +27,7 @@ from agent_app.errors import Conflict, NotFound, ValidationError
 from agent_app.phones import normalise
 from agent_app.services.base import Actor, check_version, db_errors, require, retrying, writes
 from agent_app.services.paging import Page
+from agent_app.services.privacy import shown_all
 from agent_app.services.sequences import next_lane_number
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
@@ -400,9 +401,10 @@ class OrderService:
             return [OrderEventInfo(e.at, e.actor_login, e.action, e.from_status, e.to_status,
                                    e.detail) for e in rows]
 
-    def for_customer(self, customer_id: int, limit: int = 100) -> list[OrderRow]:
+    def for_customer(self, customer_id: int, limit: int = 100, *,
+                     viewer: Actor | None = None) -> list[OrderRow]:
         with db_errors(), self.db.reading() as s:
-            return self.rows_for_customer(s, customer_id, limit)
+            return shown_all(viewer, self.rows_for_customer(s, customer_id, limit))
 
     def rows_for_customer(self, s: Session, customer_id: int, limit: int = 100) -> list[OrderRow]:
         """The customer's orders newest first, in a session the caller holds (the record
@@ -440,7 +442,7 @@ class OrderService:
         with db_errors(), self.db.reading() as s:
             rows = [self._row(r) for r in s.execute(stmt.limit(page_size + 1))]
         more = len(rows) > page_size
-        rows = rows[:page_size]
+        rows = shown_all(actor, rows[:page_size])
         return Page(rows, (rows[-1].created_at, rows[-1].id) if more else None)
 
     # -- helpers ------------------------------------------------------------------------------

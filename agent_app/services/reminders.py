@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from agent_app.errors import Conflict, Forbidden, NotFound, ValidationError
 from agent_app.services.base import Actor, audit, check_version, db_errors, require, writes
 from agent_app.services.customers import SITE_ZONE
+from agent_app.services.privacy import shown, shown_all
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerSource, Permission, ReminderScope
@@ -116,15 +117,16 @@ class ReminderService:
                          updated_by_login=actor.login)
             s.add(r)
             s.flush()
-            return self._load(s, r.id)
+            return shown(actor, self._load(s, r.id))
 
-    def for_customer(self, customer_id: int) -> list[ReminderInfo]:
+    def for_customer(self, customer_id: int, *,
+                     viewer: Actor | None = None) -> list[ReminderInfo]:
         """The record's reminders, newest due first; cancelled ones (客户维护) left out."""
         with db_errors(), self.db.reading() as s:
             rows = s.execute(_query().where(Reminder.customer_id == customer_id,
                                             Reminder.cancelled.is_(False))
                              .order_by(Reminder.due_at.desc(), Reminder.id.desc()))
-            return [_info(*row) for row in rows]
+            return shown_all(viewer, (_info(*row) for row in rows))
 
     def list(self, actor: Actor, *, date_from: dt.date, date_to: dt.date,
              include_done: bool = True, source: str | None = None,
@@ -147,7 +149,7 @@ class ReminderService:
             q = q.where(_visible(actor, tuple(groups)))
         with db_errors(), self.db.reading() as s:
             rows = s.execute(q.order_by(Reminder.due_at, Reminder.id))
-            return [_info(*row) for row in rows]
+            return shown_all(actor, (_info(*row) for row in rows))
 
     def due(self, actor: Actor, now: dt.datetime, *, groups: tuple[str, ...] = (),
             since: dt.datetime | None = None) -> builtins.list[ReminderInfo]:
@@ -163,7 +165,7 @@ class ReminderService:
             q = q.where(Reminder.due_at > since)
         with db_errors(), self.db.reading() as s:
             rows = s.execute(q.order_by(Reminder.due_at, Reminder.id))
-            return [_info(*row) for row in rows]
+            return shown_all(actor, (_info(*row) for row in rows))
 
     @writes
     def mark_done(self, actor: Actor, reminder_id: int, version: int, *,
@@ -196,7 +198,7 @@ class ReminderService:
             r.done_by_id = actor.id
             r.updated_by_login = actor.login
             s.flush()
-            return self._load(s, r.id)
+            return shown(actor, self._load(s, r.id))
 
     @writes
     def cancel(self, actor: Actor, reminder_ids) -> int:

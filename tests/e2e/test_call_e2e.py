@@ -13,6 +13,7 @@ import asyncio
 
 import pytest
 
+from agent_app.phones import mask_phone
 from tests.ui.calls import (
     HOTLINE,
     KNOWN_MOBILE,
@@ -80,7 +81,8 @@ async def scenario(build, ctid, call_world):
     await until(lambda: call.pop.pop_latencies_ms, 20)
     assert record.customer_id == call_world.customer_id
     assert record.isVisible() and record.banner.isVisible()
-    assert record.banner.text().startswith(f"Call {KNOWN_MOBILE} → {HOTLINE}")
+    # 1001 has no 查看完整号码: the banner shows the caller masked
+    assert record.banner.text().startswith(f"Call {mask_phone(KNOWN_MOBILE)} → {HOTLINE}")
     assert record.profile.edits["name"].text() == "张三"
     assert call.pop.pop_latencies_ms[0] < 500
     console.answer_button.click()
@@ -91,7 +93,7 @@ async def scenario(build, ctid, call_world):
     await until(lambda: recorded, 20)
     await until(lambda: any(r.recording_id for r in console.today_model.rows), 20)
     today = console.today_model.rows[0]
-    assert today.caller == KNOWN_MOBILE and today.customer_name == "张三"
+    assert today.caller == mask_phone(KNOWN_MOBILE) and today.customer_name == "张三"
     await call.pop.drain()
     contacts = ContactService(call_world.db).for_customer(call_world.customer_id)
     assert len(contacts) == 1
@@ -113,7 +115,7 @@ async def scenario(build, ctid, call_world):
     ctid.inbound(UNKNOWN_LANDLINE, talk_s=30)
     await until(lambda: len(call.pop.pop_latencies_ms) == 2, 20)
     assert record.customer_id is None
-    assert record.profile.edits["landline"].text() == UNKNOWN_LANDLINE
+    assert record.profile.edits["landline"].text() == mask_phone(UNKNOWN_LANDLINE)
     assert record.profile.region.currentData() == call_world.region_id
     console.answer_button.click()
     await until(lambda: "Talking" in console.call_state.text())

@@ -18,6 +18,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from agent_app.phones import mask_phone
 from db.engine import Database
 from db.models import CallRecord, SalesOrder
 from tests.cti.wire import Wire
@@ -100,7 +101,7 @@ def test_site_acceptance(site, tmp_path):
         da.wait_log(rf"screen-pop {call_id}: record, customer {site.customer_id}\b")
         assert "call_ringing" not in db_.log()  # B's phone never rang
         assert site.customer_name in da.drive("text", name="popBanner") or \
-            site.customer_phone in da.drive("text", name="popBanner")
+            mask_phone(site.customer_phone) in da.drive("text", name="popBanner")
         da.focus_window(main_title(a))
         da.keys("F2")
         da.wait_log(rf"CTI call_answered {call_id}")

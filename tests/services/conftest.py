@@ -34,10 +34,13 @@ def operator(database, superadmin, login, name, permissions=None):
     return accounts.authenticate(login, "pass1234").actor
 
 
+# The operators whose numbers the service tests compare hold 查看完整号码; what a user
+# without it sees is tests/services/test_privacy.py's subject.
 @pytest.fixture
 def agent(database, superadmin):
-    """Operator 1001 李娜."""
-    return operator(database, superadmin, "1001", "李娜")
+    """Operator 1001 李娜 (sees full numbers)."""
+    from db.enums import Permission
+    return operator(database, superadmin, "1001", "李娜", {Permission.VIEW_FULL_NUMBERS})
 
 
 @pytest.fixture
@@ -72,7 +75,8 @@ def shop(database, superadmin):
                            short_code="CPS1", retail_price="1280")
     tv = arch.save_medium(superadmin, type="电视", name="江苏卫视")
     web = arch.save_medium(superadmin, type="网络", name="官网")
-    agent = operator(database, superadmin, "1001", "李娜")
+    from db.enums import Permission
+    agent = operator(database, superadmin, "1001", "李娜", {Permission.VIEW_FULL_NUMBERS})
     customer = CustomerService(database).register(
         agent, CustomerDraft(name="王建国", mobile="13800138000", address="杭州市文三路8号"))
 

@@ -307,7 +307,7 @@ def test_export_xlsx_reads_back(w, tmp_path):
     b = w.call(at=shanghai(2026, 3, 10, 9, 20), answered=False)
     rows = w.svc.search(w.admin, query()).rows
     path = tmp_path / "calls.xlsx"
-    assert CallService.export_xlsx(rows, path, tr=lambda s: f"[{s}]") == 2
+    assert w.svc.export_xlsx(w.admin, rows, path, tr=lambda s: f"[{s}]") == 2
     sheet = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
     head = sheet[0]
     assert head[0] == "[Time]" and "[Customer]" in head and len(sheet) == 3
@@ -316,7 +316,7 @@ def test_export_xlsx_reads_back(w, tmp_path):
     assert sheet[2][col["[Time]"]] == dt.datetime(2026, 3, 10, 9, 15)   # site wall clock
     assert sheet[2][col["[Customer]"]] == "王建国" and sheet[2][col["[Talk (s)]"]] == 42.5
     assert sheet[1][col["[Talk (s)]"]] is None
-    assert CallService.export_xlsx([], tmp_path / "empty.xlsx") == 0
+    assert w.svc.export_xlsx(w.admin, [], tmp_path / "empty.xlsx") == 0
 
 
 # -- screen pop ---------------------------------------------------------------------------

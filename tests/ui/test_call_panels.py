@@ -84,15 +84,17 @@ def test_missed_call_allocated_then_called_back(desk, ctid):
         mine = feature.open_panel("missed")
         assert not mine.allocate_button.isVisibleTo(mine)
         await until(lambda: mine.model.rowCount() == 1)
+        # 1001 sees the caller masked; 回拨 still dials the real number (by the call's id)
+        assert mine.model.rows[0].caller == "139****1115"
         mine.view.selectRow(0)
         mine.call_back()
         await until(lambda: (feature.bridge.call or {}).get("dialed") == "13900001115", 20)
         await until(lambda: mine.model.rowCount() == 0, 20)  # handled
         assert feature.console.caller.text() == ""  # an outbound call: our caller id
-        assert feature.console.dialed.text() == "13900001115"
+        assert feature.console.dialed.text() == "139****1115"
         # the far end answers (the simulated switch, after 1-3 s): the outbound call pops
         await until(lambda: {"show_bundle", "new_customer"} & set(sales.names()), 20)
-        assert sales.banner.startswith("Outbound call 13900001115")
+        assert sales.banner.startswith("Outbound call 139****1115")
     desk.run(scenario())
 
 
@@ -294,7 +296,9 @@ def test_demo_agent_finds_missed_calls_to_call_back(qtbot, aloop, runner, tmp_pa
     """A new user in the demo opens 未接来电 and finds calls allocated to them."""
     from agent_app.config import WorkstationSettings
     from agent_app.demodata import DEMO_AGENT, demo_password, ensure_demo_database
+    from agent_app.phones import mask_phone
     from agent_app.services.accounts import AccountService
+    from agent_app.services.calls import CallService
     from db.engine import Database
     from ui.call.missed import MissedCallsPanel
     from ui.context import AppContext, Services
@@ -316,8 +320,14 @@ def test_demo_agent_finds_missed_calls_to_call_back(qtbot, aloop, runner, tmp_pa
         assert {r.assigned_to_login for r in rows} == {DEMO_AGENT}
         panel.view.setFocus()
         panel.view.selectRow(1)
-        qtbot.keyClick(panel.view, Qt.Key.Key_Enter)  # the keypad's Enter too
-        assert bridge.dialled == [rows[1].caller]
+        async def enter():  # the number comes from the service first (by the call's id)
+            qtbot.keyClick(panel.view, Qt.Key.Key_Enter)  # the keypad's Enter too
+            await until(lambda: bridge.dialled)
+        aloop.run_until_complete(enter())
+        # the demo agent sees callers masked; the real number is what is dialled
+        real = CallService(db).number_to_dial(actor, rows[1].call_id)
+        assert rows[1].caller == mask_phone(real) != real
+        assert bridge.dialled == [real]
         aloop.run_until_complete(until(lambda: runner.in_flight == 0))
     finally:
         db.dispose()

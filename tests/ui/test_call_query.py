@@ -9,6 +9,8 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 
+from agent_app.phones import mask_phone
+from db.enums import Permission
 from tests.ui.calls import (
     KNOWN_MOBILE,
     MULTIMEDIA_NOISE,
@@ -19,6 +21,22 @@ from tests.ui.calls import (
 
 TALK_S = 2.0
 pytestmark = pytest.mark.qt_log_ignore(*MULTIMEDIA_NOISE)
+
+
+def grant(accounts, login: str, *permissions) -> None:
+    """Give `login` permissions before its desk logs in (the actor is read at login)."""
+    admin = accounts.authenticate("0001", "admin123").actor
+    employee = next(e for e in accounts.list_employees(admin) if e.login == login)
+    accounts.set_permissions(admin, employee.id, set(permissions))
+
+
+def exports_audited(db) -> list[tuple]:
+    from sqlalchemy import select
+
+    from db.models import AuditLog
+    with db.reading() as s:
+        return [(a.actor_login, a.target, a.detail["rows"]) for a in s.scalars(
+            select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.id))]
 
 
 async def take_call(feature, ctid, caller: str, talk_s: float = TALK_S) -> dict:
@@ -34,7 +52,12 @@ async def take_call(feature, ctid, caller: str, talk_s: float = TALK_S) -> dict:
     return got[0]
 
 
-def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, ctid, tmp_path):
+def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, ctid, tmp_path,
+                                                                       accounts):
+    # 1001 may export (导出) but does not see full numbers: every list, file name and
+    # sheet shows the callers masked
+    grant(accounts, "1001", Permission.EXPORT)
+
     async def scenario():
         from openpyxl import load_workbook
 
@@ -48,7 +71,8 @@ def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, c
         model = panel.model
         await until(lambda: model.rowCount() == 2)
         rows = {r.caller: r for r in model.rows}
-        row = rows[KNOWN_MOBILE]
+        assert set(rows) == {mask_phone(KNOWN_MOBILE), mask_phone(UNKNOWN_LANDLINE)}
+        row = rows[mask_phone(KNOWN_MOBILE)]
         assert row.recording_id == ready["recording_id"] and row.recording_sha256 == ready["sha256"]
         assert row.customer_name == "张三" and row.medium_name == "江苏卫视"
 
@@ -73,7 +97,7 @@ def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, c
         assert model.setData(index, Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
         assert model.data(index, Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
         model.invert()
-        assert [r.caller for r in model.checked_rows()] == [UNKNOWN_LANDLINE]
+        assert [r.caller for r in model.checked_rows()] == [mask_phone(UNKNOWN_LANDLINE)]
         model.set_all(False)
         assert not panel.buttons["export_rec"].isEnabled()
 
@@ -83,6 +107,7 @@ def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, c
         out.mkdir()
         files = await panel.export_recordings(out)
         assert len(files) == 2 and all(f.parent == out for f in files)
+        assert all("*" not in f.name and "x" in f.name.split("_")[1] for f in files)
         by_call = {r.recording_id: r.recording_sha256 for r in model.rows}
         for f in files:
             rid = f.stem.rsplit("_", 1)[1]
@@ -96,7 +121,33 @@ def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, c
         sheet = load_workbook(xlsx).active
         values = [[c.value for c in r] for r in sheet.iter_rows()]
         assert values[0][:3] == ["Time", "Direction", "Caller"]
-        assert {v[2] for v in values[1:]} == {KNOWN_MOBILE, UNKNOWN_LANDLINE}
+        assert {v[2] for v in values[1:]} == {mask_phone(KNOWN_MOBILE),
+                                              mask_phone(UNKNOWN_LANDLINE)}
+        # both exports audited in the core, with their row counts
+        assert exports_audited(feature.ctx.services.db) == [("1001", "recordings", 2),
+                                                            ("1001", "calls", 2)]
+    desk.run(scenario())
+
+
+def test_an_operator_without_the_export_right_exports_nothing(desk, ctid, tmp_path):
+    """The buttons are hidden, and the service refuses too: a call of the panel's export
+    (as the hidden button would make) writes no file and no audit row."""
+    async def scenario():
+        w, feature, _ = desk()
+        await logged_in_ready(feature)
+        await take_call(feature, ctid, KNOWN_MOBILE, talk_s=1.0)
+        panel = feature.open_panel("query")
+        assert not panel.buttons["export_xlsx"].isVisibleTo(panel)
+        await panel.search()
+        await until(lambda: panel.model.rowCount() == 1)
+        out = tmp_path / "out"
+        out.mkdir()
+        assert await panel.export_xlsx(out / "calls.xlsx") == 0
+        assert panel.status.text().startswith("You do not have permission")
+        panel.model.set_all(True)
+        assert await panel.export_recordings(out) == []
+        assert list(out.iterdir()) == []
+        assert exports_audited(feature.ctx.services.db) == []
     desk.run(scenario())
 
 

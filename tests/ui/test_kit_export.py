@@ -216,3 +216,24 @@ def test_numbers_of_every_kind_are_typed():
     assert X.cell_value("duration", 90) == dt.timedelta(seconds=90)
     assert X.cell_value("text", "a\x00b\x1fc") == "abc"  # XML cannot hold control characters
     assert X.cell_value("date", "") is None
+
+
+def test_the_audit_hook_runs_before_the_file_appears(out, report_columns):
+    """`record(n)` (the core's audit) sees the row count; when it refuses, no file."""
+    from agent_app.errors import Forbidden
+
+    seen = []
+
+    def record(n):
+        seen.append((n, files_in(out)))
+    path = out / "m.xlsx"
+    assert X.write_xlsx(path, report_columns, [report_row(i) for i in range(3)],
+                        record=record) == 3
+    assert seen[0][0] == 3 and "m.xlsx" not in seen[0][1]   # not yet in place
+    assert files_in(out) == ["m.xlsx"]
+
+    def refuse(n):
+        raise Forbidden()
+    with pytest.raises(Forbidden):
+        X.write_xlsx(out / "n.xlsx", report_columns, [report_row(0)], record=refuse)
+    assert files_in(out) == ["m.xlsx"]

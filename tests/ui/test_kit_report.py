@@ -66,3 +66,59 @@ def test_without_the_statistics_permission_there_is_no_report(sales_window, aloo
     w = sales_window("1001", "pass1234")
     assert "daily_calls" not in w.registry_actions("statistics")
     assert w.menu("statistics").menuAction() not in w.menuBar().actions()
+
+
+def _exports(db) -> list[tuple]:
+    from sqlalchemy import select
+
+    from db.models import AuditLog
+    with db.reading() as s:
+        return [(a.actor_login, a.target, a.detail["rows"]) for a in s.scalars(
+            select(AuditLog).where(AuditLog.action == "export").order_by(AuditLog.id))]
+
+
+def _counted(w, aloop, panel):
+    panel.date_from.setDate(QDate(2026, 3, 1))
+    panel.date_to.setDate(QDate(2026, 3, 31))
+
+    async def counted():
+        panel.refresh()
+        await until(lambda: panel.loaded and w.ctx.runner.in_flight == 0)
+    run(aloop, counted())
+
+
+def test_a_report_export_is_checked_and_audited_by_the_core(sales_window, aloop, sqlite_db,
+                                                            accounts, qtbot, tmp_path, english):
+    from db.enums import Permission, Role
+
+    day = dt.datetime(2026, 3, 3, 10, 0, tzinfo=SITE_ZONE)
+    for n in range(3):
+        call(sqlite_db, n, day + dt.timedelta(days=n), talk=30)
+    admin = accounts.authenticate("0001", "admin123").actor
+    accounts.add_employee(admin, login="1003", name="刘芳", role=Role.OPERATOR,
+                          password="pass1234", must_change_password=False,
+                          permissions={Permission.STATISTICS})
+    out = tmp_path / "out"
+    out.mkdir()
+
+    # statistics but not 导出: the button is there, the core refuses; no file, no audit row
+    w = sales_window("1003", "pass1234")
+    panel = w.panel("statistics.daily_calls")
+    _counted(w, aloop, panel)
+    export = panel.export()
+    export.dialog.reject()
+    with qtbot.waitSignal(export.failed, timeout=10_000) as failed:
+        export.start(str(out / "daily.xlsx"))
+    assert failed.args[0].startswith("You do not have permission")
+    assert list(out.iterdir()) == [] and _exports(sqlite_db) == []
+
+    # the super administrator: written, and audited with the report and its row count
+    w = sales_window()
+    panel = w.panel("statistics.daily_calls")
+    _counted(w, aloop, panel)
+    export = panel.export()
+    export.dialog.reject()
+    with qtbot.waitSignal(export.succeeded, timeout=10_000) as done:
+        export.start(str(out / "daily.xlsx"))
+    assert done.args == [str(out / "daily.xlsx"), 3]
+    assert _exports(sqlite_db) == [("0001", "DailyCallsReport", 3)]

@@ -182,3 +182,21 @@ def test_formats():
         "%Y-%m-%d %H:%M")
     assert formats.parse_ts("not a time") is None
     assert formats.parse_ts("2026-01-02T03:04:00+08:00").utcoffset() == dt.timedelta(hours=8)
+
+
+def test_a_phone_column_masks_unless_the_user_sees_full_numbers():
+    """The second line behind the services' masking (docs/privacy.md)."""
+    from ui.kit import table as T
+
+    col = T.Column("mobile", "Mobile", kind="phone")
+    assert col.export_kind() == "text"
+    try:
+        T.show_full_numbers(False)
+        assert col.text("13800138000") == "138****8000"
+        assert col.text("138****8000") == "138****8000"   # masked by the service already
+        assert col.export_value("13800138000") == "138****8000" and col.text(None) == ""
+        T.show_full_numbers(True)
+        assert col.text("13800138000") == "13800138000"
+        assert col.export_value("13800138000") == "13800138000"
+    finally:
+        T.show_full_numbers(False)

@@ -202,17 +202,17 @@ class HeldLoads:
         self.started: list[int] = []   # customer ids whose load is held (list.append is atomic)
         self.release = threading.Event()
 
-        def load(db, customer_id):
+        def load(db, customer_id, *, viewer=None):
             if customer_id not in slow_ids:
-                return real(db, customer_id)
+                return real(db, customer_id, viewer=viewer)
             bundle = None
             if stale:
-                bundle = real(db, customer_id)
+                bundle = real(db, customer_id, viewer=viewer)
                 slow_ids.discard(customer_id)
             self.started.append(customer_id)
             # bounded: a test that fails before releasing must not hang the pool's shutdown
             assert self.release.wait(10), "the test never released the held load"
-            return bundle if stale else real(db, customer_id)
+            return bundle if stale else real(db, customer_id, viewer=viewer)
         monkeypatch.setattr(record_module, "load_bundle", load)
 
     def again(self) -> None:
@@ -300,3 +300,59 @@ def test_a_load_that_returns_after_the_record_is_gone_touches_nothing(
     # and fail the test
     opening, reloading = run(aloop, delete_mid_load())
     assert opening.cancelled() and reloading.cancelled()
+
+
+# -- numbers masked for a user without 查看完整号码 (docs/privacy.md) -----------------------
+
+def test_a_masked_record_dials_the_real_number_and_saves_without_losing_it(
+        shop, sales_window, aloop):
+    c = shop.customer("孙八", mobile="13912340001", landline="057188001299")
+    w = sales_window("1001", "pass1234")   # an operator without 查看完整号码
+    record = w.features["sales"].record
+    run(aloop, record.open_customer(c.id))
+    form = record.profile
+    assert (form.edits["mobile"].text(), form.edits["landline"].text()) == (
+        "139****0001", "057*****1299")
+
+    class Link:
+        def __init__(self):
+            self.dialled: list[tuple] = []
+
+        def can_dial(self):
+            return True
+
+        def dial(self, number, *, customer_id=None):
+            self.dialled.append((number, customer_id))
+    link = Link()
+    w.provide(Dialer, link)
+    record.buttons["dial"].click()    # the masked text on screen is not what is dialled
+    run(aloop, until(lambda: link.dialled))
+    assert link.dialled == [("13912340001", c.id)]
+    assert record.status.text() == "Dialling 139****0001…"
+
+    # a save of the record as shown keeps both real numbers; the address is saved
+    form.edits["address"].setText("杭州市西湖区")
+    assert run(aloop, record.save()) is True
+    stored = shop.customers.get(c.id)
+    assert (stored.mobile, stored.landline, stored.address) == (
+        "13912340001", "057188001299", "杭州市西湖区")
+    assert form.edits["mobile"].text() == "139****0001"   # still masked after the save
+    # masked text typed over: refused beside the field, nothing saved
+    form.edits["mobile"].setText("139****9999")
+    form.edits["address"].setText("改了")
+    assert run(aloop, record.save()) is False
+    assert form.errors.labels["mobile"].text().startswith("Type the whole number")
+    assert shop.customers.get(c.id).address == "杭州市西湖区"
+
+
+def test_a_new_caller_is_shown_masked_and_registered_with_the_real_number(
+        shop, sales_window, aloop):
+    w = sales_window("1001", "pass1234")
+    feature = w.features["sales"]
+    feature.new_customer(phone="13912340002", region_id=shop.region.id,
+                         call={"call_id": "c-78", "caller": "13912340002"})
+    form = feature.record.profile
+    assert form.edits["mobile"].text() == "139****0002"
+    form.edits["name"].setText("周九")
+    assert run(aloop, feature.record.save()) is True
+    assert [x.name for x in shop.customers.find_by_phone("13912340002")] == ["周九"]

@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.phones import MASK
+from agent_app.services.exports import ExportService
 from db.enums import Permission
 from ui.call import common as C
 from ui.call.player import RecordingPlayer
@@ -346,6 +348,11 @@ class CallQueryPanel(Panel):
     async def export_recordings(self, folder: Path) -> list[Path]:
         """录音导出: fetch each ticked call's recording (hash-checked) into `folder`."""
         rows = [r for r in self.model.checked_rows() if r.recording_id]
+        exports = self.ctx.services.get(ExportService)
+        # the 导出 permission is the core's rule, checked before anything is fetched
+        if not await self.succeeded(self.ctx.runner.call(exports.check, self.ctx.actor,
+                                                         "recordings")):
+            return []
         done: list[Path] = []
         failures = 0
         for i, row in enumerate(rows, 1):
@@ -354,13 +361,18 @@ class CallQueryPanel(Panel):
             try:
                 fetched = await self.bridge.fetch_recording(row.recording_id)
                 stamp = local_time(row.queued_at, "%Y%m%d-%H%M%S")
-                target = folder / f"{stamp}_{row.caller}_{row.recording_id}.wav"
+                # a masked caller (138****5678): * is not allowed in Windows file names
+                caller = row.caller.replace(MASK, "x")
+                target = folder / f"{stamp}_{caller}_{row.recording_id}.wav"
                 await self.ctx.runner.call(shutil.copyfile, fetched, target)
                 done.append(target)
             except Exception as exc:  # noqa: BLE001 - one refusal must not stop the rest
                 failures += 1
                 log.info("recording %s not exported: %s", row.recording_id, exc)
         self.exported = done
+        if done:  # the audit row: who exported how many recordings
+            await self.call_service(exports.record, self.ctx.actor, "recordings", len(done),
+                                    folder)
         text = self.tr("%n recording(s) exported to {folder}.", "", len(done)).format(
             folder=folder)
         if failures:
@@ -378,10 +390,17 @@ class CallQueryPanel(Panel):
 
         def translate(text: str) -> str:
             return QCoreApplication.translate("calls", text)
-        try:
-            n = await self.ctx.runner.call(svc.export_xlsx, rows, path, tr=translate)
-        except OSError as exc:
-            self.status.setText(self.tr("Not exported: {error}").format(error=exc.strerror))
+        async def write() -> int | OSError:
+            try:
+                return await self.ctx.runner.call(svc.export_xlsx, self.ctx.actor, rows, path,
+                                                  tr=translate)
+            except OSError as exc:  # the folder: said here, not a bug
+                return exc
+        ok, n = await self.attempt(write())
+        if isinstance(n, OSError):
+            self.status.setText(self.tr("Not exported: {error}").format(error=n.strerror))
+            return 0
+        if not ok or n is None:  # refused (导出 permission): the message line says why
             return 0
         self.status.setText(self.tr("%n call(s) exported to {path}.", "", n).format(path=path))
         return n

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.services.privacy import shown_number
 from ui.call import common as C
 from ui.call.widgets import DialPad, TodayCalls, TransferPopup, column
 from ui.kit.changes import Change
@@ -330,8 +331,12 @@ class CallConsolePanel(Panel):
             return
         st = st if st is not None else self.bridge.state
         c = st.shown
-        self.caller.setText(c.caller if c else "")
-        self.dialed.setText(c.dialed if c else "")
+        # numbers from agent-ctid's events, masked for a user without 查看完整号码; an
+        # inbound call's dialled number is the site's hotline, an outbound one's the customer
+        viewer = self.ctx.actor
+        self.caller.setText(shown_number(viewer, c.caller) if c else "")
+        self.dialed.setText((shown_number(viewer, c.dialed) if c.direction == "out"
+                             else c.dialed) if c else "")
         words = ""
         if c is not None:
             words = f"{C.direction_text(c.direction)} · {C.call_state_text(c.state)}"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.phones import is_masked
 from agent_app.services.paging import Page
 from db.enums import Permission
 from ui.call import common as C
@@ -208,8 +209,18 @@ class MissedCallsPanel(Panel):
         if not self.bridge.connected:
             self._show(self.tr("CTI link not connected"))
             return
+        if is_masked(row.caller):  # shown masked: the real number comes by the call's id
+            self.spawn(self._call_back_masked(row.call_id))
+            return
         self.pending_callback = (row.call_id, row.caller)
         self.bridge.dial(row.caller)
+
+    async def _call_back_masked(self, call_id: str) -> None:
+        number = await self.call_service(C.call_service(self.ctx).number_to_dial,
+                                          self.ctx.actor, call_id)
+        if number:
+            self.pending_callback = (call_id, number)
+            self.bridge.dial(number)
 
     def _on_dial_placed(self, call: dict) -> None:
         pending, self.pending_callback = self.pending_callback, None

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from agent_app.services.privacy import shown_number
 from ui.call import common as C
 from ui.kit.changes import Change
 from ui.kit.contracts import CustomerScreen
@@ -166,14 +167,15 @@ class ScreenPop(ServiceCalls, QObject):
         state = self.calls.get(cid) or self._begin(call)
         # the advert running when the call came in, not when the lookup ran
         ctx = await self.call_service(C.call_service(self.ctx).pop_context,
-                                      caller, dialed, state.at)
+                                      caller, dialed, state.at, viewer=self.ctx.actor)
         if ctx is None:
             return
         screen = self.screen()
         if screen is None:
             log.warning("screen pop for %s: no customer screen installed", cid)
             return
-        state.banner = self.banner(state.direction, caller, dialed, group or ctx.group, ctx)
+        state.banner = self.banner(state.direction, shown_number(self.ctx.actor, caller), dialed,
+                                   group or ctx.group, ctx)
         self._banner_of = state
         screen.set_pop_banner(state.banner)
         if ctx.bundle is not None:

@@ -43,6 +43,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from agent_app.config import home
+from agent_app.xlsx import FORMULA_START, keep_text
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,6 @@ PLAIN = ("int", "date", "datetime", "duration")
 WIDTH_SAMPLE = 200  # rows held back to size the columns (write-only sheets size them first)
 PROGRESS_EVERY = 500  # rows between two progress reports
 MAX_WIDTH = 60
-# Excel, LibreOffice and WPS evaluate a cell typed with one of these first; tab and carriage
-# return are stripped by some of them before that check.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
@@ -127,12 +125,15 @@ def _shown(kind: str, value) -> str:
 
 def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequence], *,
                sheet_title: str = "", cancel: threading.Event | None = None,
-               progress: Callable[[int], None] | None = None) -> int:
+               progress: Callable[[int], None] | None = None,
+               record: Callable[[int], None] | None = None) -> int:
     """Write the rows to an .xlsx at `path`; returns the number of rows written.
 
     Raises ExportCancelled when `cancel` is set, and whatever `rows` raises; either way no
     file is left at `path` or beside it. `progress(n)` is called every PROGRESS_EVERY rows
-    from the writing thread.
+    from the writing thread. `record(n)` (the export's audit, ExportService.record) is
+    called once the rows are written and before the file is put in place: if it raises,
+    no file appears.
     """
     from openpyxl import Workbook  # only exports need it
     from openpyxl.cell import WriteOnlyCell
@@ -178,6 +179,8 @@ def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequen
         if cancel is not None and cancel.is_set():
             raise ExportCancelled()
         wb.save(tmp)
+        if record is not None:
+            record(n)
         os.replace(tmp, target)
         return n
     except BaseException:
@@ -223,11 +226,9 @@ def _cell(ws, kind: str, value):
 
 
 def _keep_text(c) -> None:
-    """A text Excel would evaluate (a customer named "=HYPERLINK(...)") stays text: stored
-    as a string, and quote-prefixed so that editing the cell keeps it text too."""
-    if c.value.startswith(FORMULA_START):
-        c.data_type = "s"
-        c.quotePrefix = True
+    """A text Excel would evaluate (a customer named "=HYPERLINK(...)") stays text: the
+    core's one rule (agent_app/xlsx.py), shared with the services' own exports."""
+    keep_text(c)
 
 
 # -- the Qt side ------------------------------------------------------------------------------
@@ -259,12 +260,14 @@ class ExportJob(QObject):
 
     def __init__(self, path: str | os.PathLike, columns: Sequence,
                  rows_fn: Callable[[], Iterable[Sequence]], *, sheet_title: str = "",
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, check: Callable[[], None] | None = None,
+                 record: Callable[[int], None] | None = None) -> None:
         super().__init__(parent)
         self.path = Path(path)
         self.columns = column_pairs(columns)
         self.rows_fn = rows_fn
         self.sheet_title = sheet_title
+        self.check, self.record = check, record
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -278,8 +281,11 @@ class ExportJob(QObject):
 
     def _run(self) -> None:
         try:
+            if self.check is not None:  # the permission, before any row is read
+                self.check()
             n = write_xlsx(self.path, self.columns, self.rows_fn(), sheet_title=self.sheet_title,
-                           cancel=self._cancel, progress=self.progressed.emit)
+                           cancel=self._cancel, progress=self.progressed.emit,
+                           record=self.record)
         except ExportCancelled:
             self.cancelled.emit()
         except Exception as exc:  # noqa: BLE001 - said to the user; the file is removed
@@ -313,8 +319,10 @@ class ExcelExport(QObject):
 
     def __init__(self, parent: QWidget | None, title: str, columns: Sequence,
                  rows_fn: Callable[[], Iterable[Sequence]], *, total: int | None = None,
-                 file_name: str | None = None) -> None:
+                 file_name: str | None = None, check: Callable[[], None] | None = None,
+                 record: Callable[[int], None] | None = None) -> None:
         super().__init__(parent)
+        self.check, self.record = check, record
         self.parent_widget = parent
         self.title = title
         self.columns = column_pairs(columns)
@@ -346,7 +354,8 @@ class ExcelExport(QObject):
         """Export to `path` now (the save dialog calls this)."""
         target = Path(path)
         remember_folder(target.parent)
-        job = ExportJob(target, self.columns, self.rows_fn, sheet_title=self.title, parent=self)
+        job = ExportJob(target, self.columns, self.rows_fn, sheet_title=self.title, parent=self,
+                        check=self.check, record=self.record)
         progress = QProgressDialog(self.parent_widget)
         progress.setObjectName("kitExportProgress")
         progress.setWindowTitle(self.tr("Export to Excel"))
@@ -420,8 +429,12 @@ def _safe_file_name(name: str) -> str:
 
 def export_rows(parent: QWidget | None, title: str, columns: Sequence,
                 rows_fn: Callable[[], Iterable[Sequence]], *, total: int | None = None,
-                file_name: str | None = None) -> ExcelExport:
-    """Ask for a file name and export the rows there (see the module's docstring)."""
-    export = ExcelExport(parent, title, columns, rows_fn, total=total, file_name=file_name)
+                file_name: str | None = None, check: Callable[[], None] | None = None,
+                record: Callable[[int], None] | None = None) -> ExcelExport:
+    """Ask for a file name and export the rows there (see the module's docstring).
+    `check()` runs on the worker before any row is read (the service's permission check);
+    `record(n)` after the rows are written, before the file appears (the audit)."""
+    export = ExcelExport(parent, title, columns, rows_fn, total=total, file_name=file_name,
+                         check=check, record=record)
     export.ask()
     return export

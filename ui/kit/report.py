@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.services.exports import ExportService
 from ui.kit.chart import ChartView
 from ui.kit.export import export_rows
 from ui.kit.formats import site_today_qdate
@@ -192,7 +193,8 @@ class ReportPanel(Panel):
         cols = list(self.columns())
         shown = [self.proxy.mapToSource(self.proxy.index(r, 0)).row()
                  for r in range(self.proxy.rowCount())]
-        rows = [tuple(getattr(self.rows[i], c.attr, None) for c in cols) for i in shown]
+        rows = [tuple(c.export_value(getattr(self.rows[i], c.attr, None)) for c in cols)
+                for i in shown]
         return [(c.header, c.export_kind()) for c in cols], rows
 
     def heading(self) -> str:
@@ -203,9 +205,15 @@ class ReportPanel(Panel):
         return f"{text} · {extra}" if extra else text
 
     def export(self):
+        """The rows shown, to Excel: the 导出 permission checked and the export audited by
+        the core (ExportService), on the export's worker thread."""
         columns, rows = self.table()
+        exports = self.ctx.services.get(ExportService)
+        actor, report = self.ctx.actor, type(self).__name__  # the audit names the report
         return export_rows(self, self.title(), columns, lambda: rows, total=len(rows),
-                           file_name=f"{self.title()} {self.period()[0]:%Y%m%d}")
+                           file_name=f"{self.title()} {self.period()[0]:%Y%m%d}",
+                           check=lambda: exports.check(actor, report),
+                           record=lambda n: exports.record(actor, report, n))
 
     def preview(self):
         columns, rows = self.table()

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from agent_app.phones import mask_phone
 from agent_app.services.paging import Page
 from ui.errors import error_text, known_error
 from ui.kit import formats
@@ -39,7 +40,23 @@ INK = QColor("#000000")   # text on a row colour stays black whatever the deskto
 CHECK_HEADER = "✓"
 
 NUMERIC_KINDS = frozenset({"int", "float", "money", "duration", "percent"})
-KINDS = NUMERIC_KINDS | {"text", "date", "datetime", "time", "bool"}
+KINDS = NUMERIC_KINDS | {"text", "date", "datetime", "time", "bool", "phone"}
+
+# The "phone" kind is the second line of docs/privacy.md: the services already mask a
+# customer's number for a user without 查看完整号码; a phone column masks whatever it is
+# given too, unless the main window said at login that its user sees full numbers.
+_full_numbers = False
+
+
+def show_full_numbers(allowed: bool) -> None:
+    """Set once per login by the main window from the user's permission."""
+    global _full_numbers
+    _full_numbers = bool(allowed)
+
+
+def shown_phone(value: Any) -> str:
+    text = default_text(value)
+    return text if _full_numbers else mask_phone(text)
 
 Index = QModelIndex | QPersistentModelIndex
 Fetch = Callable[[tuple | None], Awaitable[Page]]
@@ -56,7 +73,12 @@ class Column:
 
     # what the Excel writer and the printed table call the same kinds (ui.kit.export)
     def export_kind(self) -> str:
-        return {"float": "number", "time": "text", "bool": "text"}.get(self.kind, self.kind)
+        return {"float": "number", "time": "text", "bool": "text", "phone": "text"}.get(
+            self.kind, self.kind)
+
+    def export_value(self, value: Any) -> Any:
+        """The value an export or a printout of this column holds (a phone masked)."""
+        return shown_phone(value) if self.kind == "phone" and value else value
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -79,6 +101,8 @@ class Column:
             return formats.local_time(value)
         if self.kind == "date":
             return formats.date_text(value)
+        if self.kind == "phone":
+            return shown_phone(value)
         return default_text(value)
 
 

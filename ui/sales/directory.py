@@ -36,7 +36,8 @@ def customer_columns() -> list[Column]:
     def t(text: str) -> str:
         return QCoreApplication.translate("CustomerDirectoryPanel", text)
     return [Column("registration_no", t("Reg. no.")), Column("name", t("Customer name")),
-            Column("mobile", t("Mobile")), Column("landline", t("Phone")),
+            Column("mobile", t("Mobile"), kind="phone"),
+            Column("landline", t("Phone"), kind="phone"),
             Column("address", t("Address")), Column("region_name", t("Region")),
             Column("customer_class", t("Class")), Column("owner_name", t("Owner")),
             Column("registered_at", t("Registered"), local_time)]

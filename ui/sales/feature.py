@@ -12,6 +12,7 @@ import logging
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QStyle, QToolBar
 
+from agent_app.phones import is_masked
 from agent_app.services.customer_record import CustomerBundle
 from agent_app.services.customers import CustomerRecord
 from ui.kit import layout
@@ -205,8 +206,20 @@ class SalesFeature(QObject):
         if dialer is None or not dialer.can_dial():
             self.record.show_status(self.tr("CTI link not connected"))
             return
+        if is_masked(number) and customer_id:
+            # the record shows the number masked: the real one comes from the service by
+            # the customer's id, straight to agent-ctid, and is shown nowhere
+            spawn(self._dial_customer(dialer, number, customer_id))
+            return
         dialer.dial(number, customer_id=customer_id)
         self.record.show_status(self.tr("Dialling {number}…").format(number=number))
+
+    async def _dial_customer(self, dialer: Dialer, shown: str, customer_id: int) -> None:
+        number = await self.record.call_service(
+            self.record.customers.number_to_dial, self.ctx.actor, customer_id)
+        if number:
+            dialer.dial(number, customer_id=customer_id)
+            self.record.show_status(self.tr("Dialling {number}…").format(number=shown))
 
     def open_order(self, customer_id: int, order_id: int = 0) -> OrderDialog:
         call = self.record.call if self.record.customer_id == customer_id else None

@@ -181,9 +181,10 @@ class CustomerMaintenancePanel(Panel):
             self.orders.set_rows([])
             self.reminders.set_rows([])
             return
-        orders = await self.call_service(self.ctx.services.get(OrderService).for_customer, row.id)
+        orders = await self.call_service(self.ctx.services.get(OrderService).for_customer, row.id,
+                                         viewer=self.ctx.actor)
         reminders = await self.call_service(self.ctx.services.get(ReminderService).for_customer,
-                                     row.id)
+                                            row.id, viewer=self.ctx.actor)
         self.orders.set_rows(orders or [])
         self.reminders.set_rows(reminders or [])
 

@@ -215,7 +215,7 @@ class OrderDialog(ServiceCalls, QDialog):
         products = await self.call_service(archives.list_products, self.ctx.actor, active_only=True)
         media = await self.call_service(archives.list_media, self.ctx.actor)
         customer = await self.call_service(self.ctx.services.get(CustomerService).get,
-                                    self.customer_id)
+                                           self.customer_id, viewer=self.ctx.actor)
         if products is None or media is None or customer is None:
             return False
         self.lines.set_products(products)

@@ -3,6 +3,8 @@ the record panel saves them. Widgets are built once: opening another customer (t
 screen-pop path) only sets their text."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -76,6 +78,7 @@ class ProfileForm(Retranslated, QWidget):
         lay.addWidget(self.errors.general)
         lay.addStretch(1)
         self.record: CustomerRecord | None = None
+        self.caller_number: tuple[str, str, str] | None = None  # (field, real, shown)
         self._pending_ids: dict[str, int | None] = {}
         self.retranslate_ui()
 
@@ -134,6 +137,7 @@ class ProfileForm(Retranslated, QWidget):
     def show_record(self, record: CustomerRecord, owner_name: str) -> None:
         self.errors.clear()
         self.record = record
+        self.caller_number = None
         for name, edit in self.edits.items():
             edit.setText(getattr(record, name) or "")
             edit.setCursorPosition(0)
@@ -145,16 +149,22 @@ class ProfileForm(Retranslated, QWidget):
         self._select(self.region, record.region_id)
         self._select(self.callback_agent, record.callback_agent_id)
 
-    def clear(self, *, phone: str = "", region_id: int | None = None, owner_name: str = "") -> None:
-        """A blank form for a new customer; a caller's phone goes where it belongs."""
+    def clear(self, *, phone: str = "", region_id: int | None = None, owner_name: str = "",
+              shown: Callable[[str], str] = str) -> None:
+        """A blank form for a new customer; a caller's phone goes where it belongs, as
+        `shown` lets the user see it (masked without 查看完整号码): the real number is kept
+        here for the registration while the field still shows exactly that."""
         self.errors.clear()
         self.record = None
+        self.caller_number = None
         for edit in self.edits.values():
             edit.clear()
         digits = "".join(ch for ch in phone if ch.isdigit())
         if digits:
             mobile = len(digits) == 11 and digits.startswith("1")
-            self.edits["mobile" if mobile else "landline"].setText(digits)
+            name = "mobile" if mobile else "landline"
+            self.caller_number = (name, digits, shown(digits))
+            self.edits[name].setText(self.caller_number[2])
         self.registration_no.clear()
         self.customer_class.setText(name_of(class_names(), "C"))
         self.owner.setText(owner_name)
@@ -165,9 +175,14 @@ class ProfileForm(Retranslated, QWidget):
 
     def draft(self) -> CustomerDraft:
         e = self.edits
+        phones = {n: e[n].text() for n in ("mobile", "landline", "other_phone")}
+        if self.caller_number is not None:  # the caller's number, left as it was shown
+            name, real, shown = self.caller_number
+            if phones[name].strip() == shown:
+                phones[name] = real
         return CustomerDraft(
-            name=e["name"].text(), mobile=e["mobile"].text(), landline=e["landline"].text(),
-            other_phone=e["other_phone"].text(), address=e["address"].text(),
+            name=e["name"].text(), mobile=phones["mobile"], landline=phones["landline"],
+            other_phone=phones["other_phone"], address=e["address"].text(),
             region_id=self.region.currentData(), source=self.source.currentData(),
             end_user_name=e["end_user_name"].text(),
             end_user_school=e["end_user_school"].text(), user_account=e["user_account"].text(),

@@ -23,6 +23,7 @@ from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_record import CustomerBundle, load_bundle
 from agent_app.services.customers import CustomerService, DuplicatePhone
+from agent_app.services.privacy import shown_number
 from ui.errors import error_text, known_error
 from ui.kit.changes import Change
 from ui.kit.panel import Panel
@@ -222,7 +223,8 @@ class CustomerRecordPanel(Panel):
         self.ensure_built()
         self._paints += 1
         self.bundle, self.call = None, call
-        self.profile.clear(phone=phone, region_id=region_id, owner_name=self.ctx.actor.name)
+        self.profile.clear(phone=phone, region_id=region_id, owner_name=self.ctx.actor.name,
+                           shown=lambda n: shown_number(self.ctx.actor, n))
         self.glance.show_bundle(None)
         self._clear_tabs()
         self._set_duplicate(None)
@@ -247,7 +249,7 @@ class CustomerRecordPanel(Panel):
         async def fetch() -> CustomerBundle | None:
             try:
                 return await self.ctx.runner.call(load_bundle, self.ctx.services.db,
-                                                  customer_id)
+                                                  customer_id, viewer=self.ctx.actor)
             except Exception:
                 if paint != self._paints:
                     return None  # superseded: the newer load reports its own failure
@@ -359,7 +361,8 @@ class CustomerRecordPanel(Panel):
             return
         self._reloads += 1
         wanted = (self._paints, self._reloads)
-        bundle = await self.call_service(load_bundle, self.ctx.services.db, cid)
+        bundle = await self.call_service(load_bundle, self.ctx.services.db, cid,
+                                         viewer=self.ctx.actor)
         if bundle is not None and wanted == (self._paints, self._reloads):
             self.bundle = bundle
             self.glance.show_bundle(bundle)

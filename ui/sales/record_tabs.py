@@ -214,7 +214,8 @@ class RemindersTab(RecordTab):
     @task_slot()
     async def reload(self) -> None:
         if self.customer_id is not None:
-            rows = await self.call_service(self.service.for_customer, self.customer_id)
+            rows = await self.call_service(self.service.for_customer, self.customer_id,
+                                           viewer=self.ctx.actor)
             if rows is not None:
                 self.model.set_rows(rows)
 

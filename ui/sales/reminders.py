@@ -93,7 +93,7 @@ class ReminderListPanel(Panel):
         super().retranslate_ui()
         self.model.set_columns([
             Column("due_at", self.tr("Due"), local_time), Column("done", self.tr("Done")),
-            Column("customer_name", self.tr("Customer")), Column("phone", self.tr("Phone")),
+            Column("customer_name", self.tr("Customer")), Column("phone", self.tr("Phone"), kind="phone"),
             Column("owner_name", self.tr("Set by")),
             Column("group_number", self.tr("Group")), Column("note", self.tr("Note"))])
         if not self.is_built:

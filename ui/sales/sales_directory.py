@@ -112,7 +112,7 @@ class SalesDirectoryPanel(Panel):
             Column("created_at", self.tr("Date"), local_time),
             Column("customer_name", self.tr("Customer")),
             Column("registration_no", self.tr("Reg. no.")),
-            Column("phone", self.tr("Phone")), Column("region_name", self.tr("Region")),
+            Column("phone", self.tr("Phone"), kind="phone"), Column("region_name", self.tr("Region")),
             Column("delivery_method", self.tr("Del.")),
             Column("total", self.tr("Amount"), kind="money"),
             Column("status", self.tr("Status"), lambda v: name_of(status_names(), v)),
