@@ -3621,6 +3621,14 @@ Call-center agent desktop.</translation>
             <source>Too many wrong passwords: this account is blocked. Ask a super administrator to unlock it.</source>
             <translation>Too many wrong passwords: this account is blocked. Ask a super administrator to unlock it.</translation>
         </message>
+        <message>
+            <source>Type the whole number, or leave the masked number as it was.</source>
+            <translation>Type the whole number, or leave the masked number as it was.</translation>
+        </message>
+        <message>
+            <source>This customer has no phone number.</source>
+            <translation>This customer has no phone number.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -3706,6 +3714,10 @@ Call-center agent desktop.</translation>
         <message>
             <source>Notices and broadcasts</source>
             <translation>Notices and broadcasts</translation>
+        </message>
+        <message>
+            <source>View full phone numbers</source>
+            <translation>View full phone numbers</translation>
         </message>
     </context>
     <context>

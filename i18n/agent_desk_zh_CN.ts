@@ -3608,6 +3608,14 @@ Call-center agent desktop.</source>
             <source>Too many wrong passwords: this account is blocked. Ask a super administrator to unlock it.</source>
             <translation>密码错误次数过多，此账号已被锁定。请超级管理员为您解锁（登陆恢复）。</translation>
         </message>
+        <message>
+            <source>Type the whole number, or leave the masked number as it was.</source>
+            <translation>请输入完整号码，或保留原样显示的隐藏号码。</translation>
+        </message>
+        <message>
+            <source>This customer has no phone number.</source>
+            <translation>该客户没有电话号码。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -3693,6 +3701,10 @@ Call-center agent desktop.</source>
         <message>
             <source>Notices and broadcasts</source>
             <translation>发送通告</translation>
+        </message>
+        <message>
+            <source>View full phone numbers</source>
+            <translation>查看完整号码</translation>
         </message>
     </context>
     <context>
