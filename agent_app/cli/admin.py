@@ -12,6 +12,7 @@ import os
 import sys
 
 from agent_app.cli import cmd_cti, cmd_demo, cmd_search
+from agent_app.cli.identity import SHELL
 from agent_app.errors import UserError
 from db.migrate import SchemaError
 
@@ -56,7 +57,7 @@ def cmd_employee_add(args: argparse.Namespace) -> int:
     db = Database.open(need_url(args))
     try:
         info = AccountService(db).add_employee(
-            None, login=args.login, name=args.name, role=Role(args.role), password=password,
+            SHELL, login=args.login, name=args.name, role=Role(args.role), password=password,
             department=args.department, must_change_password=False)
     finally:
         db.dispose()

@@ -513,7 +513,7 @@ class ArchiveService:
         stored = dict(s.execute(select(SystemSetting.key, SystemSetting.value)).all())
         return {k: stored.get(k, spec.default) for k, spec in SETTINGS.items()}
 
-    def get_settings(self, actor: Actor | None = None) -> dict[str, str]:
+    def get_settings(self) -> dict[str, str]:
         """Every declared setting with its stored value (or default). Everyone reads."""
         with db_errors(), self.db.reading() as s:
             return self._settings(s)

@@ -37,6 +37,10 @@ class Actor:
     role: Role
     permissions: frozenset[str] = field(default_factory=frozenset)
     department: str | None = None
+    # The callback (CTI) groups the user works in at this desk, set where the desk logs in
+    # (ui/shell.py): shared reminders are seen and taken by these groups only. Services
+    # take groups from here, never from a caller's argument.
+    groups: tuple[str, ...] = ()
 
     @property
     def is_superadmin(self) -> bool:
@@ -52,12 +56,14 @@ class Actor:
 
 
 def require(actor: Actor, permission: Permission) -> None:
-    if not actor.can(permission):
+    # No identity is no authority: None (or anything not an Actor) is refused, never
+    # taken for the shell or an administrator.
+    if not isinstance(actor, Actor) or not actor.can(permission):
         raise Forbidden()
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
-    if actor.role not in roles:
+    if not isinstance(actor, Actor) or actor.role not in roles:
         raise Forbidden()
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
-from agent_app.errors import NotFound, ValidationError
-from agent_app.services.base import Actor, check_version, db_errors, writes
+from agent_app.errors import Forbidden, NotFound, ValidationError
+from agent_app.services.base import Actor, check_version, db_errors, stale, writes
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CallDirection, ContactChannel, DemandType
@@ -191,8 +191,8 @@ class ContactService:
     @writes
     def log_call(self, actor: Actor, *, customer_id: int, call_id: str, direction: str,
                  at: dt.datetime, duration_s: int | None = None,
-                 recording_id: str | None = None,
-                 notes: str | None = None) -> ContactInfo | None:
+                 recording_id: str | None = None, notes: str | None = None,
+                 version: int | None = None) -> ContactInfo | None:
         """Record a CTI call as a contact, once per call_id.
 
         The contact log is what was said: a call without notes (None, blank or only
@@ -201,6 +201,12 @@ class ContactService:
         call_out) with every call fact known so far; later calls fill in the duration,
         recording and, when notes are given, the content. Blank notes never empty the
         content of a row that has some.
+
+        Notes on an existing row are an edit like `update`: only the call's agent (the
+        contact's employee) or an administrator may write them (Forbidden), and only over
+        the version the caller read (`version`, None when it has not seen the row):
+        otherwise StaleEdit names who saved since, and nothing is written. The call
+        facts alone need neither (they come from the CTI server, not from a person).
         """
         call_id = (call_id or "").strip()
         if not call_id or len(call_id) > MAX_CALL_ID:
@@ -242,6 +248,11 @@ class ContactService:
                           .execution_options(synchronize_session=False))
                 s.refresh(c)
             if notes is not None and notes != c.content:
+                if c.employee_id != actor.id and not actor.is_admin:
+                    raise Forbidden()   # another agent's call notes are theirs
+                if version is None:     # writing over notes the caller never read
+                    raise stale(c.updated_by_login, c.updated_at)
+                check_version(c, version)
                 c.content = notes
                 c.updated_by_login = actor.login
                 s.flush()
