@@ -38,10 +38,9 @@ def register(sub, add_url) -> None:
 
 
 def _svc(args):
-    from agent_app.cli.admin import need_url
+    from agent_app.cli.admin import open_db
     from agent_app.services.cti_config import CtiConfigService
-    from db.engine import Database
-    return CtiConfigService(Database.open(need_url(args)))
+    return CtiConfigService(open_db(args))
 
 
 def group_set(args: argparse.Namespace) -> int:
