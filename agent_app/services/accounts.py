@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from agent_app.errors import AccountLocked, AuthFailed, Duplicate, NotFound, ValidationError
 from agent_app.security import DEFAULT_PASSWORD, hash_password, needs_rehash, verify_password
 from agent_app.services.base import Actor, audit, check_version, db_errors, require_role, writes
+from agent_app.services.text import check_column
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import EmployeeStatus, Permission, Role
@@ -155,7 +156,7 @@ class AccountService:
         (the bootstrap of the first one) acts as agent_app.cli.identity.SHELL, a super
         administrator whose authority is shell access; there is no identity-less path."""
         require_role(actor, Role.SUPERADMIN)
-        login, name = login.strip(), name.strip()
+        login, name = login.strip(), check_column(Employee.name, name.strip())
         if not login or not login.isalnum() or len(login) > 32:
             raise ValidationError(QT_TRANSLATE_NOOP("errors", "The login must be 1-32 letters or digits."),
                                   field="login")

@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_app.errors import Busy, DatabaseUnavailable, DiskFull, Forbidden, StaleEdit
+
+# Every service imports this module, so every session of the program gets the text guard
+# (one rule for text on SQLite and MariaDB; see services/text.py).
+from agent_app.services import text as _text  # noqa: F401
 from db.enums import Permission, Role
 from db.models import AuditLog
 

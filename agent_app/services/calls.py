@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, and_, case, exists, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -24,6 +24,7 @@ from agent_app.services.base import Actor, audit, check_version, db_errors, requ
 from agent_app.services.call_pop import PopContext, pop_context
 from agent_app.services.customers import SITE_ZONE
 from agent_app.services.paging import Page
+from agent_app.services.text import check_column, searchable
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import EndCause, OrderStatus, Permission
@@ -256,7 +257,9 @@ class CallService:
                               (CallRecord.dialed, (q.dialed or "").strip() or None),
                               (CallRecord.seat, (q.seat or "").strip() or None),
                               (CallRecord.direction, q.direction or None)):
-            if value is not None:
+            if isinstance(value, str) and not searchable(value):
+                stmt = stmt.where(false())  # no stored number holds it (services/text.py)
+            elif value is not None:
                 stmt = stmt.where(column == value)
         if q.min_s is not None:
             stmt = stmt.where(CallRecord.talk_s >= q.min_s)
@@ -377,10 +380,7 @@ class CallService:
         if not may_edit_internal(actor):
             raise Forbidden()
         digits = _internal_digits(digits)
-        note = (note or "").strip()
-        if len(note) > 100:
-            raise ValidationError(QT_TRANSLATE_NOOP("errors", "At most {n} characters."),
-                                  field="note", n=100)
+        note = check_column(InternalNumber.note, (note or "").strip())
         try:
             with db_errors(), self.db.transaction() as s:
                 if s.scalar(select(InternalNumber.id).where(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from agent_app.errors import Forbidden, NotFound, ValidationError
 from agent_app.services.base import Actor, check_version, db_errors, stale, writes
+from agent_app.services.text import check_text
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CallDirection, ContactChannel, DemandType
@@ -95,8 +96,7 @@ def _clean(d: ContactDraft) -> ContactDraft:
     for name, value, limit in (("content", content, MAX_CONTENT),
                                ("demand_info", info, MAX_CONTENT),
                                ("our_staff", staff, MAX_OUR_STAFF)):
-        if len(value) > limit:
-            raise _too_long(name, limit)
+        check_text(value, field=name, limit=limit)
     _aware(d.at, "at")
     return ContactDraft(customer_id=d.customer_id, channel=str(d.channel), content=content,
                         demand_type=None if d.demand_type is None else str(d.demand_type),
@@ -219,8 +219,10 @@ class ContactService:
         if recording_id is not None and len(recording_id) > MAX_RECORDING_ID:
             raise _too_long("recording_id", MAX_RECORDING_ID)
         notes = (notes or "").strip() or None
-        if notes is not None and len(notes) > MAX_CONTENT:
-            raise _too_long("content", MAX_CONTENT)
+        if notes is not None:
+            notes = check_text(notes, field="content", limit=MAX_CONTENT)
+        if recording_id is not None:
+            check_text(recording_id, field="recording_id", limit=None)
         with db_errors(), self.db.transaction() as s:
             # Locking the customer serialises two log_calls for one call (answer and
             # hang-up racing after a reconnect), so the second finds the first's row.
@@ -265,8 +267,7 @@ class ContactService:
         if not text:
             raise ValidationError(QT_TRANSLATE_NOOP(
                 "errors", "Write the customer's opinion or suggestion first."), field="text")
-        if len(text) > MAX_CONTENT:
-            raise _too_long("text", MAX_CONTENT)
+        text = check_text(text, field="text", limit=MAX_CONTENT)
         with db_errors(), self.db.transaction() as s:
             _customer(s, customer_id)
             f = FeedbackNote(customer_id=customer_id, at=utcnow(), employee_id=actor.id,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from agent_app.errors import ValidationError
 from agent_app.services.base import Actor, audit, db_errors, require_role, writes
+from agent_app.services.text import check_column
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import Role
@@ -49,6 +50,8 @@ class CtiConfigService:
                   overflow: str | None = None, max_queue: int | None = None,
                   ring_timeout_s: int | None = None, wrapup_s: int | None = None) -> GroupInfo:
         by = self._check(actor)
+        if name is not None:
+            name = check_column(CtiGroup.name, name.strip())
         if not number.isdigit() or len(number) > 8:
             raise ValidationError(QT_TRANSLATE_NOOP("errors", "A group number is 1-8 digits."),
                                   field="number")
@@ -111,6 +114,7 @@ class CtiConfigService:
     def add_internal(self, actor: Actor, digits: str, note: str = "") -> None:
         by = self._check(actor)
         digits = _digits(digits, "digits")
+        note = check_column(InternalNumber.note, (note or "").strip())
         with db_errors(), self.db.transaction() as s:
             if s.scalar(select(InternalNumber.id).where(InternalNumber.digits == digits)):
                 return  # already internal: idempotent

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from agent_app.errors import Conflict, Forbidden, NotFound, ValidationError
 from agent_app.services.base import Actor, audit, check_version, db_errors, require, writes
 from agent_app.services.customers import SITE_ZONE
+from agent_app.services.text import check_column
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerSource, Permission, ReminderScope
@@ -94,11 +95,7 @@ class ReminderService:
         if not isinstance(due_at, dt.datetime) or due_at.tzinfo is None:
             raise ValidationError(QT_TRANSLATE_NOOP(
                 "errors", "Give the reminder's date and time."), field="due_at")
-        note = (note or "").strip()
-        if len(note) > MAX_NOTE:
-            raise ValidationError(QT_TRANSLATE_NOOP(
-                "errors", "This text is too long: at most {limit} characters."),
-                field="note", limit=MAX_NOTE)
+        note = check_column(Reminder.note, (note or "").strip())
         if scope not in set(ReminderScope):
             raise ValidationError(field="scope")
         group_number = (group_number or "").strip() or None
