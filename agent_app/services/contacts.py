@@ -93,10 +93,9 @@ def _clean(d: ContactDraft) -> ContactDraft:
         raise ValidationError(QT_TRANSLATE_NOOP(
             "errors", "Choose the demand type: consultation or order."), field="demand_type")
     content, info, staff = d.content.strip(), d.demand_info.strip(), d.our_staff.strip()
-    for name, value, limit in (("content", content, MAX_CONTENT),
-                               ("demand_info", info, MAX_CONTENT),
-                               ("our_staff", staff, MAX_OUR_STAFF)):
-        check_text(value, field=name, limit=limit)
+    content = check_text(content, field="content", limit=MAX_CONTENT)
+    info = check_text(info, field="demand_info", limit=MAX_CONTENT)
+    staff = check_text(staff, field="our_staff", limit=MAX_OUR_STAFF)
     _aware(d.at, "at")
     return ContactDraft(customer_id=d.customer_id, channel=str(d.channel), content=content,
                         demand_type=None if d.demand_type is None else str(d.demand_type),
