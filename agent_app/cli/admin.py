@@ -68,8 +68,8 @@ def checked_url(url: str, *, may_create: bool) -> str:
     except NoSuchModuleError as exc:
         raise CommandError(f"unknown database driver {url.split('://')[0]!r}; "
                            f"{URL_HELP}") from exc
-    except (ArgumentError, ValueError) as exc:
-        raise CommandError(f"{url!r} is not a database URL; {URL_HELP}") from exc
+    except (ArgumentError, ValueError) as exc:   # (not echoed: it may hold a password)
+        raise CommandError(f"--url is not a database URL; {URL_HELP}") from exc
     if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
         path = Path(u.database)
         if path.is_dir():
@@ -78,10 +78,15 @@ def checked_url(url: str, *, may_create: bool) -> str:
             if not may_create:
                 raise CommandError(f"the database file {path} does not exist; create it "
                                    "with agent-admin init-db. Nothing was changed.")
-        elif path.stat().st_size and path.read_bytes()[:16] != SQLITE_MAGIC:
+        elif path.stat().st_size and _header(path) != SQLITE_MAGIC:
             # (an empty file is an empty SQLite database)
             raise CommandError(f"{path} is not a SQLite database. Nothing was changed.")
     return u.render_as_string(hide_password=False)
+
+
+def _header(path: Path) -> bytes:
+    with path.open("rb") as f:   # the first bytes only: a site's file may be gigabytes
+        return f.read(16)
 
 
 def creating_url(args: argparse.Namespace) -> str:

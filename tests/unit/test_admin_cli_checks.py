@@ -103,6 +103,8 @@ BAD_URLS = {
     "unknown MySQL driver": ("mysql+nosuch://root@127.0.0.1/site",
                              "unknown database driver 'mysql+nosuch'"),
     "text file": ("sqlite:///notes.txt", "is not a SQLite database"),
+    "unknown driver, with a password": ("nosuch://root:s3cret@127.0.0.1/site",
+                                        "unknown database driver 'nosuch'"),
 }
 
 
@@ -116,7 +118,8 @@ def test_bad_url_one_line_exit_2_nothing_created(path, case, tmp_path, monkeypat
     (tmp_path / "notes.txt").write_text("not a database\n")
     url, says = BAD_URLS[case]
     assert _run(path, url, monkeypatch) == 2
-    assert says in _one_line(capsys)
+    err = _one_line(capsys)
+    assert says in err and "s3cret" not in err   # the line never shows a password
     assert sorted(os.listdir(tmp_path)) == ["home", "notes.txt"]
     assert (tmp_path / "notes.txt").read_text() == "not a database\n"
 
