@@ -346,10 +346,11 @@ def database(db_url):
 @pytest.fixture
 def superadmin(database):
     """A super administrator `0001` (password 'admin123') and the Actor for it."""
+    from agent_app.cli.identity import SHELL
     from agent_app.services.accounts import AccountService
     from db.enums import Role
     svc = AccountService(database)
-    svc.add_employee(None, login="0001", name="王明辉", role=Role.SUPERADMIN,
+    svc.add_employee(SHELL, login="0001", name="王明辉", role=Role.SUPERADMIN,
                      password="admin123", department="直销部", must_change_password=False)
     return svc.authenticate("0001", "admin123").actor
 
@@ -405,13 +406,14 @@ def sqlite_db(_schema_sqlite, tmp_path):
 
 @pytest.fixture
 def accounts(sqlite_db):
+    from agent_app.cli.identity import SHELL
     from agent_app.services.accounts import AccountService
     from db.enums import Role
 
     svc = AccountService(sqlite_db)
-    svc.add_employee(None, login="0001", name="王明辉", role=Role.SUPERADMIN,
+    svc.add_employee(SHELL, login="0001", name="王明辉", role=Role.SUPERADMIN,
                      password="admin123", department="直销部", must_change_password=False)
-    svc.add_employee(None, login="1001", name="李娜", role=Role.OPERATOR,
+    svc.add_employee(SHELL, login="1001", name="李娜", role=Role.OPERATOR,
                      password="pass1234", department="直销部", must_change_password=False)
     return svc
 
@@ -431,8 +433,13 @@ def make_ctx(sqlite_db, accounts, runner):
     from ui.context import AppContext, Services
 
     def make(login="0001", password="admin123"):
-        actor = accounts.authenticate(login, password).actor
-        return AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
+        import dataclasses
+
+        settings = WorkstationSettings()
+        # as the desk's log-in does (ui/shell.py): the actor works in the desk's groups
+        actor = dataclasses.replace(accounts.authenticate(login, password).actor,
+                                    groups=tuple(settings.groups))
+        return AppContext(actor=actor, settings=settings, runner=runner,
                           services=Services(sqlite_db))
     return make
 
@@ -452,7 +459,7 @@ def call_world(sqlite_db, accounts):
     from tests.ui.calls import HOTLINE, KNOWN_MOBILE, CallWorld
 
     admin = accounts.authenticate("0001", "admin123").actor
-    accounts.add_employee(None, login="1002", name="张伟", role=Role.OPERATOR,
+    accounts.add_employee(admin, login="1002", name="张伟", role=Role.OPERATOR,
                           password="pass1234", must_change_password=False)
     with sqlite_db.transaction() as s:
         # a call rings 1 s before it goes to the next agent; no wrap-up, so tests move on

@@ -7,6 +7,7 @@ run on the DbRunner's threads; dialogs are open()ed and awaited (ui.dialogs.wait
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import logging
 import signal
@@ -303,7 +304,10 @@ class Shell:
     def show_main_window(self, result: LoginResult):
         from ui.main_window import MainWindow
 
-        ctx = AppContext(actor=result.actor, settings=self.settings, runner=self.runner,
+        # The desk works in the CTI groups it logs in to: the actor carries them, so the
+        # reminder services see this agent's groups without trusting an argument.
+        actor = dataclasses.replace(result.actor, groups=tuple(self.settings.groups))
+        ctx = AppContext(actor=actor, settings=self.settings, runner=self.runner,
                          services=Services(self.db), demo=self.demo is not None,
                          credentials=self.credentials, demo_server=self.cti_server)
         self.window = MainWindow(ctx, database_label=database_label(self.db.url))

@@ -6,6 +6,8 @@ import argparse
 import socket
 import sys
 
+from agent_app.cli.identity import SHELL
+
 
 def register(sub, add_url) -> None:
     cti = sub.add_parser("cti", help="CTI configuration (applied by a running agent-ctid "
@@ -46,14 +48,13 @@ def register(sub, add_url) -> None:
 
 
 def _svc(args):
-    from agent_app.cli.admin import need_url
+    from agent_app.cli.admin import open_db
     from agent_app.services.cti_config import CtiConfigService
-    from db.engine import Database
-    return CtiConfigService(Database.open(need_url(args)))
+    return CtiConfigService(open_db(args))
 
 
 def group_set(args: argparse.Namespace) -> int:
-    g = _svc(args).set_group(None, args.number, name=args.name, overflow=args.overflow,
+    g = _svc(args).set_group(SHELL, args.number, name=args.name, overflow=args.overflow,
                              max_queue=args.max_queue, ring_timeout_s=args.ring_timeout,
                              wrapup_s=args.wrapup)
     print(f"group {g.number} {g.name}: overflow {g.overflow_group or '-'}, max queue "
@@ -69,13 +70,13 @@ def group_list(args: argparse.Namespace) -> int:
 
 
 def number_set(args: argparse.Namespace) -> int:
-    _svc(args).set_number(None, args.digits, group=args.group, medium=args.medium)
+    _svc(args).set_number(SHELL, args.digits, group=args.group, medium=args.medium)
     print(f"{args.digits} → group {args.group}" + (f", medium {args.medium}" if args.medium else ""))
     return 0
 
 
 def internal_add(args: argparse.Namespace) -> int:
-    _svc(args).add_internal(None, args.digits, args.note)
+    _svc(args).add_internal(SHELL, args.digits, args.note)
     print(f"{args.digits} is internal: its calls are not leads")
     return 0
 

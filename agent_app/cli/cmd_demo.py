@@ -19,10 +19,10 @@ def register(sub, add_url) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agent_app.cli.admin import need_url
+    from agent_app.cli.admin import creating_url
     from agent_app.demodata import load, logins_table
 
-    url = need_url(args)
+    url = creating_url(args)  # creates the schema like init-db
     timings = load(url, args.scale, args.seed,
                    progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
     rows = {k[5:]: v for k, v in timings.items() if k.startswith("rows_")}

@@ -16,11 +16,10 @@ def register(sub, add_url) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from agent_app.cli.admin import need_url
+    from agent_app.cli.admin import open_db
     from agent_app.services.search_stats import refresh
-    from db.engine import Database
 
-    db = Database.open(need_url(args))
+    db = open_db(args)
     try:
         t0 = time.perf_counter()
         customers, grams = refresh(db)

@@ -233,6 +233,7 @@ def report(sc: Scenario, t: Tally) -> str:
 
 def ensure_sim_agents(db_url: str, sc: Scenario) -> tuple[list[tuple[str, str]], tuple[str, str]]:
     """Simulated agents sim001… (and an administrator) in the shared database."""
+    from agent_app.cli.identity import SHELL  # a shell command seeds its own agents
     from agent_app.services.accounts import AccountService
     from db.engine import Database
     from db.enums import Permission, Role
@@ -240,16 +241,16 @@ def ensure_sim_agents(db_url: str, sc: Scenario) -> tuple[list[tuple[str, str]],
     db = Database.open(db_url)
     try:
         accounts = AccountService(db)
-        have = {e.login for e in accounts.list_employees(None)}  # type: ignore[arg-type]
+        have = {e.login for e in accounts.list_employees(SHELL)}
         agents = []
         for k in range(sc.agents):
             login = f"sim{k + 1:03d}"
             if login not in have:
-                accounts.add_employee(None, login=login, name=f"模拟{k + 1}", role=Role.OPERATOR,
+                accounts.add_employee(SHELL, login=login, name=f"模拟{k + 1}", role=Role.OPERATOR,
                                       password=sc.password, must_change_password=False)
             agents.append((login, str(7001 + k)))
         if "simadmin" not in have:
-            accounts.add_employee(None, login="simadmin", name="模拟管理员", role=Role.ADMIN,
+            accounts.add_employee(SHELL, login="simadmin", name="模拟管理员", role=Role.ADMIN,
                                   password=sc.password, must_change_password=False,
                                   permissions={Permission.MONITOR})
         return agents, ("simadmin", sc.password)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from agent_app.cli.identity import SHELL
 from agent_app.demodata import (
     DEMO_ADMIN,
     DEMO_AGENT,
@@ -98,7 +99,7 @@ class Loader:
         accounts = AccountService(db)
         rng = random.Random(self.seed)
         for login, name, dept, role, _group, perms in EMPLOYEES:
-            accounts.add_employee(None, login=login, name=name, role=Role(role),
+            accounts.add_employee(SHELL, login=login, name=name, role=Role(role),
                                   password=demo_password(login), department=dept,
                                   permissions=set(perms), must_change_password=False)
         now = now_shanghai()

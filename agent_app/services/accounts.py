@@ -18,6 +18,7 @@ from agent_app.errors import (
 )
 from agent_app.security import DEFAULT_PASSWORD, hash_password, needs_rehash, verify_password
 from agent_app.services.base import Actor, audit, check_version, db_errors, require_role, writes
+from agent_app.services.text import check_column
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import EmployeeStatus, Permission, Role
@@ -204,22 +205,22 @@ class AccountService:
             return [tuple(r) for r in s.execute(q)]
 
     @writes
-    def add_employee(self, actor: Actor | None, *, login: str, name: str, role: Role,
+    def add_employee(self, actor: Actor, *, login: str, name: str, role: Role,
                      password: str, department: str | None = None,
                      permissions: set[Permission] | None = None,
                      must_change_password: bool = True) -> EmployeeInfo:
-        """Super administrators add employees. `actor=None` is the bootstrap path used by
-        `agent-admin employee add` on the server (shell access is the authority there)."""
-        if actor is not None:
-            require_role(actor, Role.SUPERADMIN)
-        login, name = login.strip(), name.strip()
+        """Super administrators add employees. `agent-admin employee add` on the server
+        (the bootstrap of the first one) acts as agent_app.cli.identity.SHELL, a super
+        administrator whose authority is shell access; there is no identity-less path."""
+        require_role(actor, Role.SUPERADMIN)
+        login, name = login.strip(), check_column(Employee.name, name.strip())
         if not login or not login.isalnum() or len(login) > 32:
             raise ValidationError(QT_TRANSLATE_NOOP("errors", "The login must be 1-32 letters or digits."),
                                   field="login")
         if not name:
             raise ValidationError(QT_TRANSLATE_NOOP("errors", "The name is required."), field="name")
         _validate_password(password)
-        by = actor.login if actor else "agent-admin"
+        by = actor.login
         try:
             with db_errors(), self.db.transaction() as s:
                 if s.scalar(select(Employee.id).where(Employee.login == login)) is not None:

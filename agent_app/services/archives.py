@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from agent_app.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationError
 from agent_app.services.base import Actor, audit, check_version, db_errors, writes
 from agent_app.services.sequences import next_lane_number
+from agent_app.services.text import check_text
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import Permission
@@ -186,9 +187,7 @@ def _text(value: Any, field: str, max_len: int, *, required: bool = True) -> str
     text = ("" if value is None else str(value)).strip()
     if required and not text:
         raise ValidationError(QT_TRANSLATE_NOOP("errors", "This field is required."), field=field)
-    if len(text) > max_len:
-        raise ValidationError(QT_TRANSLATE_NOOP("errors", "At most {n} characters."), field=field, n=max_len)
-    return text
+    return check_text(text, field=field, limit=max_len)
 
 
 def parse_price(value: Any, field: str = "retail_price") -> Decimal:
@@ -513,7 +512,7 @@ class ArchiveService:
         stored = dict(s.execute(select(SystemSetting.key, SystemSetting.value)).all())
         return {k: stored.get(k, spec.default) for k, spec in SETTINGS.items()}
 
-    def get_settings(self, actor: Actor | None = None) -> dict[str, str]:
+    def get_settings(self) -> dict[str, str]:
         """Every declared setting with its stored value (or default). Everyone reads."""
         with db_errors(), self.db.reading() as s:
             return self._settings(s)

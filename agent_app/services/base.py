@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from agent_app.errors import Busy, DatabaseUnavailable, DiskFull, Forbidden, StaleEdit
+
+# Every service imports this module, so every session of the program gets the text guard
+# (one rule for text on SQLite and MariaDB; see services/text.py).
+from agent_app.services import text as _text  # noqa: F401
 from db.enums import Permission, Role
 from db.models import AuditLog
 
@@ -37,6 +41,10 @@ class Actor:
     role: Role
     permissions: frozenset[str] = field(default_factory=frozenset)
     department: str | None = None
+    # The callback (CTI) groups the user works in at this desk, set where the desk logs in
+    # (ui/shell.py): shared reminders are seen and taken by these groups only. Services
+    # take groups from here, never from a caller's argument.
+    groups: tuple[str, ...] = ()
 
     @property
     def is_superadmin(self) -> bool:
@@ -52,12 +60,14 @@ class Actor:
 
 
 def require(actor: Actor, permission: Permission) -> None:
-    if not actor.can(permission):
+    # No identity is no authority: None (or anything not an Actor) is refused, never
+    # taken for the shell or an administrator.
+    if not isinstance(actor, Actor) or not actor.can(permission):
         raise Forbidden()
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
-    if actor.role not in roles:
+    if not isinstance(actor, Actor) or actor.role not in roles:
         raise Forbidden()
 
 

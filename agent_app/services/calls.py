@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, and_, case, exists, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -26,6 +26,7 @@ from agent_app.services.customers import SITE_ZONE
 from agent_app.services.exports import ExportService
 from agent_app.services.paging import Page
 from agent_app.services.privacy import sees_full_numbers
+from agent_app.services.text import check_column, searchable
 from agent_app.tr import QT_TRANSLATE_NOOP
 from agent_app.xlsx import text_safe
 from db.engine import Database
@@ -259,7 +260,9 @@ class CallService:
                               (CallRecord.dialed, (q.dialed or "").strip() or None),
                               (CallRecord.seat, (q.seat or "").strip() or None),
                               (CallRecord.direction, q.direction or None)):
-            if value is not None:
+            if isinstance(value, str) and not searchable(value):
+                stmt = stmt.where(false())  # no stored number holds it (services/text.py)
+            elif value is not None:
                 stmt = stmt.where(column == value)
         if q.min_s is not None:
             stmt = stmt.where(CallRecord.talk_s >= q.min_s)
@@ -381,10 +384,7 @@ class CallService:
         if not may_edit_internal(actor):
             raise Forbidden()
         digits = _internal_digits(digits)
-        note = (note or "").strip()
-        if len(note) > 100:
-            raise ValidationError(QT_TRANSLATE_NOOP("errors", "At most {n} characters."),
-                                  field="note", n=100)
+        note = check_column(InternalNumber.note, (note or "").strip())
         try:
             with db_errors(), self.db.transaction() as s:
                 if s.scalar(select(InternalNumber.id).where(

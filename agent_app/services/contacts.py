@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, aliased
 
-from agent_app.errors import NotFound, ValidationError
-from agent_app.services.base import Actor, check_version, db_errors, writes
+from agent_app.errors import Forbidden, NotFound, ValidationError
+from agent_app.services.base import Actor, check_version, db_errors, stale, writes
+from agent_app.services.text import check_text
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CallDirection, ContactChannel, DemandType
@@ -92,11 +93,9 @@ def _clean(d: ContactDraft) -> ContactDraft:
         raise ValidationError(QT_TRANSLATE_NOOP(
             "errors", "Choose the demand type: consultation or order."), field="demand_type")
     content, info, staff = d.content.strip(), d.demand_info.strip(), d.our_staff.strip()
-    for name, value, limit in (("content", content, MAX_CONTENT),
-                               ("demand_info", info, MAX_CONTENT),
-                               ("our_staff", staff, MAX_OUR_STAFF)):
-        if len(value) > limit:
-            raise _too_long(name, limit)
+    content = check_text(content, field="content", limit=MAX_CONTENT)
+    info = check_text(info, field="demand_info", limit=MAX_CONTENT)
+    staff = check_text(staff, field="our_staff", limit=MAX_OUR_STAFF)
     _aware(d.at, "at")
     return ContactDraft(customer_id=d.customer_id, channel=str(d.channel), content=content,
                         demand_type=None if d.demand_type is None else str(d.demand_type),
@@ -191,8 +190,8 @@ class ContactService:
     @writes
     def log_call(self, actor: Actor, *, customer_id: int, call_id: str, direction: str,
                  at: dt.datetime, duration_s: int | None = None,
-                 recording_id: str | None = None,
-                 notes: str | None = None) -> ContactInfo | None:
+                 recording_id: str | None = None, notes: str | None = None,
+                 version: int | None = None) -> ContactInfo | None:
         """Record a CTI call as a contact, once per call_id.
 
         The contact log is what was said: a call without notes (None, blank or only
@@ -201,6 +200,12 @@ class ContactService:
         call_out) with every call fact known so far; later calls fill in the duration,
         recording and, when notes are given, the content. Blank notes never empty the
         content of a row that has some.
+
+        Notes on an existing row are an edit like `update`: only the call's agent (the
+        contact's employee) or an administrator may write them (Forbidden), and only over
+        the version the caller read (`version`, None when it has not seen the row):
+        otherwise StaleEdit names who saved since, and nothing is written. The call
+        facts alone need neither (they come from the CTI server, not from a person).
         """
         call_id = (call_id or "").strip()
         if not call_id or len(call_id) > MAX_CALL_ID:
@@ -213,8 +218,10 @@ class ContactService:
         if recording_id is not None and len(recording_id) > MAX_RECORDING_ID:
             raise _too_long("recording_id", MAX_RECORDING_ID)
         notes = (notes or "").strip() or None
-        if notes is not None and len(notes) > MAX_CONTENT:
-            raise _too_long("content", MAX_CONTENT)
+        if notes is not None:
+            notes = check_text(notes, field="content", limit=MAX_CONTENT)
+        if recording_id is not None:
+            check_text(recording_id, field="recording_id", limit=None)
         with db_errors(), self.db.transaction() as s:
             # Locking the customer serialises two log_calls for one call (answer and
             # hang-up racing after a reconnect), so the second finds the first's row.
@@ -242,6 +249,11 @@ class ContactService:
                           .execution_options(synchronize_session=False))
                 s.refresh(c)
             if notes is not None and notes != c.content:
+                if c.employee_id != actor.id and not actor.is_admin:
+                    raise Forbidden()   # another agent's call notes are theirs
+                if version is None:     # writing over notes the caller never read
+                    raise stale(c.updated_by_login, c.updated_at)
+                check_version(c, version)
                 c.content = notes
                 c.updated_by_login = actor.login
                 s.flush()
@@ -254,8 +266,7 @@ class ContactService:
         if not text:
             raise ValidationError(QT_TRANSLATE_NOOP(
                 "errors", "Write the customer's opinion or suggestion first."), field="text")
-        if len(text) > MAX_CONTENT:
-            raise _too_long("text", MAX_CONTENT)
+        text = check_text(text, field="text", limit=MAX_CONTENT)
         with db_errors(), self.db.transaction() as s:
             _customer(s, customer_id)
             f = FeedbackNote(customer_id=customer_id, at=utcnow(), employee_id=actor.id,

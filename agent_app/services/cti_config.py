@@ -1,7 +1,8 @@
 """CTI配置 (super administrators): groups, hotline numbers, internal numbers, seats.
 
 agent-ctid re-reads these tables every few seconds, so a change applies without a restart.
-`actor=None` is the shell path of agent-admin on the server (shell access is the authority).
+agent-admin on the server acts as agent_app.cli.identity.SHELL, a super administrator
+(shell access is the authority there); there is no identity-less path.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from agent_app.errors import ValidationError
 from agent_app.services.base import Actor, audit, db_errors, require_role, writes
+from agent_app.services.text import check_column
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import Role
@@ -39,17 +41,17 @@ class CtiConfigService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def _check(self, actor: Actor | None) -> str:
-        if actor is not None:
-            require_role(actor, Role.SUPERADMIN)
-            return actor.login
-        return "agent-admin"
+    def _check(self, actor: Actor) -> str:
+        require_role(actor, Role.SUPERADMIN)
+        return actor.login
 
     @writes
-    def set_group(self, actor: Actor | None, number: str, *, name: str | None = None,
+    def set_group(self, actor: Actor, number: str, *, name: str | None = None,
                   overflow: str | None = None, max_queue: int | None = None,
                   ring_timeout_s: int | None = None, wrapup_s: int | None = None) -> GroupInfo:
         by = self._check(actor)
+        if name is not None:
+            name = check_column(CtiGroup.name, name.strip())
         if not number.isdigit() or len(number) > 8:
             raise ValidationError(QT_TRANSLATE_NOOP("errors", "A group number is 1-8 digits."),
                                   field="number")
@@ -87,7 +89,7 @@ class CtiConfigService:
                              g.ring_timeout_s, g.wrapup_s)
 
     @writes
-    def set_number(self, actor: Actor | None, digits: str, *, group: str,
+    def set_number(self, actor: Actor, digits: str, *, group: str,
                    medium: str | None = None) -> None:
         by = self._check(actor)
         digits = _digits(digits, "digits")
@@ -109,9 +111,10 @@ class CtiConfigService:
             audit(s, by, "cti_number_set", digits, group=group, medium=medium)
 
     @writes
-    def add_internal(self, actor: Actor | None, digits: str, note: str = "") -> None:
+    def add_internal(self, actor: Actor, digits: str, note: str = "") -> None:
         by = self._check(actor)
         digits = _digits(digits, "digits")
+        note = check_column(InternalNumber.note, (note or "").strip())
         with db_errors(), self.db.transaction() as s:
             if s.scalar(select(InternalNumber.id).where(InternalNumber.digits == digits)):
                 return  # already internal: idempotent

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select, true, union
+from sqlalchemy import and_, exists, false, func, or_, select, true, union
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import aliased
 
@@ -32,6 +32,7 @@ from agent_app.services.customers import SITE_ZONE
 from agent_app.services.paging import Page
 from agent_app.services.privacy import shown_page
 from agent_app.services.search_stats import WALK_US_PER_ROW, gram_docs, plan_contains
+from agent_app.services.text import searchable
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerClass, CustomerSource
@@ -172,7 +173,8 @@ class CustomerQueryService:
         field, text = q.field, (q.text or "").strip()
         # A needle of one word character has no bigram token to look up: plain LIKE.
         word_chars = sum(1 for ch in text if ch.isalnum() or ch == "_")
-        grams = query_grams(text) if field in CONTAINS_FIELDS and word_chars >= 2 else []
+        grams = query_grams(text) if (field in CONTAINS_FIELDS and word_chars >= 2
+                                      and searchable(text)) else []
         if self.db.is_sqlite or not grams:
             return self._page(where, page_size, after)
         # C类 on MySQL/MariaDB: (_criteria appends the LIKE last, so where[:-1] is the rest)
@@ -289,6 +291,11 @@ class CustomerQueryService:
 
     def _text_criterion(self, field: str, text: str):
         c = Customer
+        if not searchable(text):
+            # No stored text holds a NUL, a control character or a lone surrogate (the
+            # services refuse them), so nothing matches; LIKE would read '%\0%' as '%'
+            # and match every row, and the driver cannot encode a lone surrogate at all.
+            return false()
         if field == "name":
             crit = [_prefix(c.name, text)]
             if text.isascii() and text.isalpha() and len(text) <= MAX_INITIALS:

@@ -21,6 +21,7 @@ from agent_app.search_text import name_initials, search_grams
 from agent_app.services.base import Actor, check_version, db_errors, retrying, writes
 from agent_app.services.privacy import sees_full_numbers, shown
 from agent_app.services.sequences import next_number
+from agent_app.services.text import check_column
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerClass, CustomerSource, Difficulty
@@ -109,6 +110,9 @@ def _clean(d: CustomerDraft) -> CustomerDraft:
     d = replace(d, name=d.name.strip(), mobile=normalise(d.mobile),
                 landline=normalise(d.landline), other_phone=normalise(d.other_phone),
                 address=d.address.strip(), remark=d.remark.strip())
+    for name in ("name", "address", "end_user_name", "end_user_school", "user_account",
+                 "remark", "other_phone"):
+        d = replace(d, **{name: check_column(getattr(Customer, name), getattr(d, name))})
     if not d.name:
         raise ValidationError(QT_TRANSLATE_NOOP("errors", "The name is required."), field="name")
     if not (d.mobile or d.landline or d.other_phone):

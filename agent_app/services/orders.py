@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from agent_app import clock
@@ -29,6 +29,7 @@ from agent_app.services.base import Actor, check_version, db_errors, require, re
 from agent_app.services.paging import Page
 from agent_app.services.privacy import shown_all
 from agent_app.services.sequences import next_lane_number
+from agent_app.services.text import check_column, searchable
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import DeliveryMethod, LineKind, OrderStatus, Payment, Permission
@@ -247,11 +248,10 @@ def _clean(d: OrderDraft) -> OrderDraft:
         raise ValidationError(field="delivery_method")
     if d.payment not in set(Payment):
         raise ValidationError(field="payment")
-    if len(d.delivery_requirements) > 200 or len(d.remark) > 500:
-        raise ValidationError(QT_TRANSLATE_NOOP(
-            "errors", "The text is too long."), field="remark")
-    return replace(d, delivery_requirements=d.delivery_requirements.strip(),
-                   remark=d.remark.strip())
+    # each text field by its own column's width and characters (services/text.py)
+    return replace(d, delivery_requirements=check_column(SalesOrder.delivery_requirements,
+                                                         d.delivery_requirements.strip()),
+                   remark=check_column(SalesOrder.remark, d.remark.strip()))
 
 
 def _touch(o: SalesOrder, actor: Actor) -> None:
@@ -370,9 +370,7 @@ class OrderService:
         if not reason:
             raise ValidationError(QT_TRANSLATE_NOOP(
                 "errors", "Give the reason for cancelling."), field="reason")
-        if len(reason) > 200:
-            raise ValidationError(QT_TRANSLATE_NOOP("errors", "The text is too long."),
-                                  field="reason")
+        reason = check_column(SalesOrder.cancel_reason, reason, field="reason")
         with db_errors(), self.db.transaction() as s:
             o = self._load(s, order_id)
             check_version(o, version)
@@ -459,6 +457,8 @@ class OrderService:
         if not text:
             raise ValidationError(QT_TRANSLATE_NOOP(
                 "errors", "Type what to search for."), field="text")
+        if not searchable(text):  # no stored text holds it (services/text.py)
+            return stmt.where(false())
         if q.field == "order_no":
             return stmt.where(SalesOrder.order_no.like(like_escape(text) + "%", escape="\\"))
         if q.field == "registration_no":

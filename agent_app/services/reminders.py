@@ -1,8 +1,8 @@
 """提醒: callbacks due at a time, popped up when due, marked 已回 when done.
 
 A reminder is the owner's alone (scope "me", VICIdial's USERONLY) or anyone's in one
-callback group (scope "group", ANYONE): the caller passes the actor's CTI groups, which
-the core does not know. Administrators see every reminder in the 客户提醒 list, but the
+callback group (scope "group", ANYONE). The groups an agent works in are the Actor's
+(`Actor.groups`, set where the desk logs in), never an argument a caller could widen. Administrators see every reminder in the 客户提醒 list, but the
 due pop-up only ever shows the actor's own and their groups' (it is a to-do, not a report).
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from agent_app.errors import Conflict, Forbidden, NotFound, ValidationError
 from agent_app.services.base import Actor, audit, check_version, db_errors, require, writes
 from agent_app.services.customers import SITE_ZONE
 from agent_app.services.privacy import shown, shown_all
+from agent_app.services.text import check_column
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import CustomerSource, Permission, ReminderScope
@@ -70,8 +71,9 @@ def _info(r: Reminder, name: str, mobile: str, landline: str, other: str,
                         version=r.version)
 
 
-def _visible(actor: Actor, groups: tuple[str, ...]):
+def _visible(actor: Actor):
     """Mine, or my groups' shared ones."""
+    groups = tuple(actor.groups)
     shared = (and_(Reminder.scope == ReminderScope.GROUP, Reminder.group_number.in_(groups))
               if groups else false())
     return or_(Reminder.owner_id == actor.id, shared)
@@ -94,11 +96,7 @@ class ReminderService:
         if not isinstance(due_at, dt.datetime) or due_at.tzinfo is None:
             raise ValidationError(QT_TRANSLATE_NOOP(
                 "errors", "Give the reminder's date and time."), field="due_at")
-        note = (note or "").strip()
-        if len(note) > MAX_NOTE:
-            raise ValidationError(QT_TRANSLATE_NOOP(
-                "errors", "This text is too long: at most {limit} characters."),
-                field="note", limit=MAX_NOTE)
+        note = check_column(Reminder.note, (note or "").strip())
         if scope not in set(ReminderScope):
             raise ValidationError(field="scope")
         group_number = (group_number or "").strip() or None
@@ -106,6 +104,11 @@ class ReminderService:
             if group_number is None or len(group_number) > MAX_GROUP:
                 raise ValidationError(QT_TRANSLATE_NOOP(
                     "errors", "Choose the group that may take this reminder."),
+                    field="group_number")
+            if group_number not in actor.groups and not actor.is_admin:
+                # handing work to a group one does not work in is an administrator's call
+                raise ValidationError(QT_TRANSLATE_NOOP(
+                    "errors", "You can share a reminder only with a group you work in."),
                     field="group_number")
         else:
             group_number = None  # "only me": a group would only confuse the lists
@@ -129,8 +132,8 @@ class ReminderService:
             return shown_all(viewer, (_info(*row) for row in rows))
 
     def list(self, actor: Actor, *, date_from: dt.date, date_to: dt.date,
-             include_done: bool = True, source: str | None = None,
-             groups: tuple[str, ...] = ()) -> builtins.list[ReminderInfo]:
+             include_done: bool = True,
+             source: str | None = None) -> builtins.list[ReminderInfo]:
         """客户提醒 / 回访设置: reminders due in [date_from, date_to] (site calendar days,
         both inclusive), earliest first."""
         if date_to < date_from:
@@ -146,12 +149,12 @@ class ReminderService:
         if source is not None:
             q = q.where(Customer.source == source)
         if not actor.is_admin:
-            q = q.where(_visible(actor, tuple(groups)))
+            q = q.where(_visible(actor))
         with db_errors(), self.db.reading() as s:
             rows = s.execute(q.order_by(Reminder.due_at, Reminder.id))
             return shown_all(actor, (_info(*row) for row in rows))
 
-    def due(self, actor: Actor, now: dt.datetime, *, groups: tuple[str, ...] = (),
+    def due(self, actor: Actor, now: dt.datetime, *,
             since: dt.datetime | None = None) -> builtins.list[ReminderInfo]:
         """What should pop up: open reminders due by `now` (and after `since`, so a poll
         shows only what became due since the last one), the actor's own or their groups'."""
@@ -160,7 +163,7 @@ class ReminderService:
                 raise ValidationError(QT_TRANSLATE_NOOP(
                     "errors", "The time must carry a time zone."), field="now")
         q = _query().where(Reminder.done.is_(False), Reminder.cancelled.is_(False),
-                           Reminder.due_at <= now, _visible(actor, tuple(groups)))
+                           Reminder.due_at <= now, _visible(actor))
         if since is not None:
             q = q.where(Reminder.due_at > since)
         with db_errors(), self.db.reading() as s:
@@ -168,16 +171,15 @@ class ReminderService:
             return shown_all(actor, (_info(*row) for row in rows))
 
     @writes
-    def mark_done(self, actor: Actor, reminder_id: int, version: int, *,
-                  groups: tuple[str, ...] = ()) -> ReminderInfo:
+    def mark_done(self, actor: Actor, reminder_id: int, version: int) -> ReminderInfo:
         """已回. Whoever could take the reminder may mark it: its owner, an agent of its
-        callback group (`groups`: the groups the actor works in), and administrators."""
+        callback group (one of `actor.groups`), and administrators."""
         with db_errors(), self.db.transaction() as s:
             r = s.get(Reminder, reminder_id, with_for_update=True)
             if r is None:
                 raise NotFound()
             takes_it = r.owner_id == actor.id or actor.is_admin or (
-                r.scope == ReminderScope.GROUP and r.group_number in groups)
+                r.scope == ReminderScope.GROUP and r.group_number in actor.groups)
             if not takes_it:  # another group's callback stays theirs to make
                 raise Forbidden()
             # Done and cancelled first: "someone else already called back" is the useful

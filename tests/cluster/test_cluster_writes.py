@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from agent_app.cli.identity import SHELL
 from agent_app.errors import DatabaseUnavailable, Duplicate, StaleEdit, UserError
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
@@ -62,7 +63,7 @@ def _failover_url(urls: list[str], first: int) -> str:
 def _open_site(urls: list[str]) -> Site:
     dbs = [Database.open(_failover_url(urls, i), pool_size=4) for i in range(len(urls))]
     accounts = AccountService(dbs[0])
-    accounts.add_employee(None, login="0001", name="王明辉", role=Role.SUPERADMIN,
+    accounts.add_employee(SHELL, login="0001", name="王明辉", role=Role.SUPERADMIN,
                           password="Admin-0001", must_change_password=False)
     admin = accounts.authenticate("0001", "Admin-0001").actor
     arch = ArchiveService(dbs[0])

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import update
 
+from agent_app.cli.identity import SHELL
 from agent_app.services.accounts import AccountService
 from db.enums import Permission, Role
 from db.models import CtiGroup, DialedNumber, Medium, Placement, Variety
@@ -20,11 +21,11 @@ AGENTS = [("1001", "李娜"), ("1002", "张伟"), ("1003", "刘芳"), ("2001", "
 def cti_db(database):
     """Employees and fast-moving group settings for socket tests."""
     accounts = AccountService(database)
-    accounts.add_employee(None, login="0002", name="赵敏", role=Role.ADMIN, password=PASSWORD,
+    accounts.add_employee(SHELL, login="0002", name="赵敏", role=Role.ADMIN, password=PASSWORD,
                           permissions={Permission.MONITOR, Permission.BROADCAST},
                           must_change_password=False)
     for login, name in AGENTS:
-        accounts.add_employee(None, login=login, name=name, role=Role.OPERATOR,
+        accounts.add_employee(SHELL, login=login, name=name, role=Role.OPERATOR,
                               password=PASSWORD, must_change_password=False)
     with database.transaction() as s:
         s.execute(update(CtiGroup).values(ring_timeout_s=1, wrapup_s=0))

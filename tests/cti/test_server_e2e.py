@@ -138,10 +138,11 @@ def test_resume_within_grace_and_logout_after(run_server):
 
 
 def test_login_rules(run_server, cti_db):
+    from agent_app.cli.identity import SHELL
     from agent_app.services.accounts import AccountService
     from db.enums import EmployeeStatus
     accounts = AccountService(cti_db)
-    banned = [e for e in accounts.list_employees(None) if e.login == "1003"][0]  # type: ignore[arg-type]
+    banned = [e for e in accounts.list_employees(SHELL) if e.login == "1003"][0]
     superadmin_actor = accounts.authenticate("0002", PASSWORD).actor
     object.__setattr__(superadmin_actor, "role", "superadmin")
     accounts.set_status(superadmin_actor, banned.id, EmployeeStatus.BANNED)

@@ -39,6 +39,7 @@ def make_database(desks: int) -> tuple[str, str]:
     from sqlalchemy import create_engine, text, update
     from sqlalchemy.engine import make_url
 
+    from agent_app.cli.identity import SHELL
     from agent_app.services.accounts import AccountService
     from db.engine import Database
     from db.enums import Permission, Role
@@ -61,9 +62,9 @@ def make_database(desks: int) -> tuple[str, str]:
     accounts = AccountService(db)
     t = time.perf_counter()
     for k in range(desks):
-        accounts.add_employee(None, login=f"b{k:03d}", name=f"坐席{k}", role=Role.OPERATOR,
+        accounts.add_employee(SHELL, login=f"b{k:03d}", name=f"坐席{k}", role=Role.OPERATOR,
                               password=PASSWORD, must_change_password=False)
-    accounts.add_employee(None, login="badmin", name="管理员", role=Role.ADMIN,
+    accounts.add_employee(SHELL, login="badmin", name="管理员", role=Role.ADMIN,
                           password=PASSWORD, must_change_password=False,
                           permissions={Permission.MONITOR})
     print(f"{desks} employees created in {time.perf_counter() - t:.1f} s (argon2id hashes)")

@@ -35,6 +35,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from agent_app.cli.identity import SHELL
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from agent_app.services.accounts import AccountService  # noqa: E402
@@ -82,7 +84,7 @@ def prepare(url: str, agents: int):
     cheap_hashes()
     db = Database.open(url)
     accounts = AccountService(db)
-    accounts.add_employee(None, login="0001", name="王明辉", role=Role.SUPERADMIN,
+    accounts.add_employee(SHELL, login="0001", name="王明辉", role=Role.SUPERADMIN,
                           password="Admin-0001", must_change_password=False)
     admin = accounts.authenticate("0001", "Admin-0001").actor
     arch = ArchiveService(db)

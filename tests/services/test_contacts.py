@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from agent_app.errors import NotFound, StaleEdit, ValidationError
+from agent_app.errors import Forbidden, NotFound, StaleEdit, ValidationError
 from agent_app.services.contacts import ContactDraft, ContactService
 from agent_app.services.customers import CustomerDraft, CustomerService
 from db.models import Contact, FeedbackNote, Variety
@@ -142,7 +142,7 @@ def test_log_call_one_row_per_call(svc, agent, customer, database):
                        ContactDraft(customer.id, channel="call_in", content="要两盒"))
     assert saved.duration_s == 181 and saved.recording_id == "rec-1" and saved.call_id == "c-77"
     noted = svc.log_call(agent, customer_id=customer.id, call_id="c-77", direction="in",
-                         at=T0, notes="  已下单 ")
+                         at=T0, notes="  已下单 ", version=saved.version)
     assert noted.content == "已下单" and noted.version == saved.version + 1
     # no notes given: the content stays; None duration does not clear the known one
     last = svc.log_call(agent, customer_id=customer.id, call_id="c-77", direction="in", at=T0)
@@ -168,6 +168,37 @@ def test_log_call_refuses_bad_input(svc, agent, customer, database, kw, field):
         svc.log_call(agent, **args)
     assert e.value.field == field
     assert _count(database, Contact) == 0
+
+
+def test_log_call_notes_only_by_the_calls_agent_over_the_version_read(
+        svc, agent, other, superadmin, customer, database):
+    """Call notes are the call's agent's (or an administrator's) and are version-checked
+    like every edit: another operator's notes get Forbidden, notes over an unseen or
+    stale version get StaleEdit naming who saved; each leaves the row as it was."""
+    first = svc.log_call(agent, customer_id=customer.id, call_id="c-90", direction="in",
+                         at=T0, notes="来电咨询")
+    with pytest.raises(Forbidden):
+        svc.log_call(other, customer_id=customer.id, call_id="c-90", direction="in", at=T0,
+                     notes="覆盖", version=first.version)
+    with pytest.raises(StaleEdit) as e:       # never read the row: may not write over it
+        svc.log_call(agent, customer_id=customer.id, call_id="c-90", direction="in", at=T0,
+                     notes="第二稿")
+    assert "1001" in str(e.value)
+    edited = svc.update(agent, first.id, first.version,
+                        ContactDraft(customer.id, channel="call_in", content="在联系页改过"))
+    with pytest.raises(StaleEdit):            # the console's copy predates that edit
+        svc.log_call(agent, customer_id=customer.id, call_id="c-90", direction="in", at=T0,
+                     notes="控制台的旧稿", version=first.version)
+    (row,) = svc.for_customer(customer.id)
+    assert (row.content, row.version) == ("在联系页改过", edited.version)
+    # facts alone are not an edit: another desk may fill them in without a version
+    facts = svc.log_call(other, customer_id=customer.id, call_id="c-90", direction="in",
+                         at=T0, duration_s=30)
+    assert (facts.duration_s, facts.content) == (30, "在联系页改过")
+    boss = svc.log_call(superadmin, customer_id=customer.id, call_id="c-90",
+                        direction="in", at=T0, notes="主管补充", version=edited.version)
+    assert (boss.content, boss.updated_by_login, boss.employee_id) == (
+        "主管补充", superadmin.login, agent.id)
 
 
 def test_log_call_missing_customer(svc, agent, database):

@@ -93,6 +93,7 @@ def test_region_from_area_code_and_mobile_prefix(svc, database):
 def test_concurrent_registrations_unique_numbers_and_phones(mysql_databases):
     """50 writers at once on MariaDB: every registration number unique, and of 10 writers
     racing for one phone exactly one wins, the rest get 资料重复."""
+    from agent_app.cli.identity import SHELL
     from agent_app.services.accounts import AccountService
     from db.engine import Database
     from db.migrate import upgrade
@@ -103,7 +104,7 @@ def test_concurrent_registrations_unique_numbers_and_phones(mysql_databases):
     seed_reference_data(url)
     db = Database.open(url, pool_size=30)
     accounts = AccountService(db)
-    accounts.add_employee(None, login="1001", name="李娜", role=Role.OPERATOR,
+    accounts.add_employee(SHELL, login="1001", name="李娜", role=Role.OPERATOR,
                           password="pass1234", must_change_password=False)
     actor = accounts.authenticate("1001", "pass1234").actor
     svc = CustomerService(db)

@@ -3,6 +3,7 @@ hotline advertises (a call's medium when no advert of it is airing) and each lin
 specification (规格)."""
 from __future__ import annotations
 
+from agent_app.cli.identity import SHELL
 from agent_app.services.archives import ArchiveService
 from agent_app.services.cti_config import CtiConfigService
 from agent_app.services.customers import CustomerDraft, CustomerService
@@ -13,9 +14,9 @@ def test_the_medium_a_hotline_advertises(database, superadmin):
     arch = ArchiveService(database)
     medium = arch.save_medium(superadmin, type="电视", name="江苏卫视")
     cti = CtiConfigService(database)
-    cti.set_group(None, "21", name="接线组")
-    cti.set_number(None, "4006000001", group="21", medium=medium.name)
-    cti.set_number(None, "4006000002", group="21")
+    cti.set_group(SHELL, "21", name="接线组")
+    cti.set_number(SHELL, "4006000001", group="21", medium=medium.name)
+    cti.set_number(SHELL, "4006000002", group="21")
     assert arch.medium_of_number(" 4006000001 ") == medium.id
     assert arch.medium_of_number("4006000002") is None  # a hotline with no medium
     assert arch.medium_of_number("4009999999") is None  # no such hotline

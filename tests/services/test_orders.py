@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from agent_app.cli.identity import SHELL
 from agent_app.errors import Conflict, Forbidden, NotFound, StaleEdit, ValidationError
 from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
@@ -238,7 +239,7 @@ def test_order_numbers_unique_with_50_concurrent_writers(mysql_url):
     seed_reference_data(mysql_url)
     db = Database.open(mysql_url, pool_size=30)
     accounts = AccountService(db)
-    accounts.add_employee(None, login="0001", name="王明辉", role=Role.SUPERADMIN,
+    accounts.add_employee(SHELL, login="0001", name="王明辉", role=Role.SUPERADMIN,
                           password="admin123", must_change_password=False)
     admin = accounts.authenticate("0001", "admin123").actor
     arch = ArchiveService(db)

@@ -165,7 +165,7 @@ def test_validation_errors_name_their_field(shop):
         (dict(delivery_method="Z"), "delivery_method"),
         (dict(payment="cheque"), "payment"),
         (dict(remark="x" * 501), "remark"),
-        (dict(delivery_requirements="x" * 201), "remark"),
+        (dict(delivery_requirements="x" * 201), "delivery_requirements"),  # its own field
         (dict(medium_id=999999), "medium_id"),
     ]
     for kw, field in cases:

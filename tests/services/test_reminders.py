@@ -2,6 +2,7 @@
 ("only me" vs the group, administrators), due pop-ups, 已回 and cancelling."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,17 @@ def svc(database):
     return ReminderService(database)
 
 
+def in_groups(actor, *groups: str):
+    """The actor as a desk logged in to `groups` builds it (ui/shell.py)."""
+    return dataclasses.replace(actor, groups=groups)
+
+
+@pytest.fixture
+def agent(agent):
+    """李娜 works in callback group 11 (the conftest's agent, at a desk in that group)."""
+    return in_groups(agent, "11")
+
+
 @pytest.fixture
 def customer(database, agent):
     return CustomerService(database).register(
@@ -44,6 +56,7 @@ def _rows(database):
     ({"scope": "group"}, "group_number"),
     ({"scope": "group", "group_number": "  "}, "group_number"),
     ({"scope": "group", "group_number": "123456789"}, "group_number"),
+    ({"scope": "group", "group_number": "21"}, "group_number"),   # not her group
 ])
 def test_create_refuses_bad_input(svc, agent, customer, database, kw, field):
     args = {"due_at": at(1, 10), "note": "回访"} | kw
@@ -105,8 +118,8 @@ def test_only_me_vs_group_visibility(svc, agent, other, superadmin, customer):
     day = {"date_from": dt.date(2024, 5, 2), "date_to": dt.date(2024, 5, 2)}
     assert [r.id for r in svc.list(agent, **day)] == [mine.id, shared.id]
     assert svc.list(other, **day) == []
-    assert svc.list(other, groups=("21",), **day) == []
-    assert [r.id for r in svc.list(other, groups=("21", "11"), **day)] == [shared.id]
+    assert svc.list(in_groups(other, "21"), **day) == []
+    assert [r.id for r in svc.list(in_groups(other, "21", "11"), **day)] == [shared.id]
     # administrators see every reminder in the list, whatever their groups
     assert [r.id for r in svc.list(superadmin, **day)] == [mine.id, shared.id]
 
@@ -123,7 +136,7 @@ def test_due_pop_up(svc, agent, other, superadmin, customer):
     assert [r.id for r in svc.due(agent, now, since=at(2, 8))] == [a.id]  # (since, now]
     assert [r.id for r in svc.due(agent, at(2, 9))] == [b.id, a.id]       # inclusive of now
     assert [r.id for r in svc.due(other, now)] == [d.id]
-    assert [r.id for r in svc.due(other, now, groups=("11",))] == [d.id, b.id]
+    assert [r.id for r in svc.due(in_groups(other, "11"), now)] == [d.id, b.id]
     assert svc.due(superadmin, now) == []   # the pop-up is a to-do, not a report
     assert c.id not in [r.id for r in svc.due(agent, now.astimezone(UTC))]
     with pytest.raises(ValidationError):
@@ -146,9 +159,9 @@ def test_mark_done_and_its_refusals(svc, agent, other, customer, database):
     # a group reminder: anyone of that callback group may take it, nobody else
     g = svc.create(agent, customer.id, at(2, 9), scope="group", group_number="11")
     with pytest.raises(Forbidden):
-        svc.mark_done(other, g.id, g.version, groups=("21",))
+        svc.mark_done(in_groups(other, "21"), g.id, g.version)
     assert not next(x for x in svc.for_customer(customer.id) if x.id == g.id).done
-    assert svc.mark_done(other, g.id, g.version, groups=("11",)).done
+    assert svc.mark_done(in_groups(other, "11"), g.id, g.version).done
 
 
 def test_mark_done_stale_names_who_and_changes_nothing(svc, agent, customer, database):
@@ -187,3 +200,24 @@ def test_cancel_needs_permission_skips_done_and_is_audited(svc, agent, keeper, c
         assert [o["note"] for o in logs[0].detail["old"]] == ["甲", "乙"]
         row = s.get(Reminder, a.id)
         assert row.cancelled and row.updated_by_login == "1003"
+
+
+def test_groups_come_from_the_actor_not_from_an_argument(svc, agent, other, superadmin,
+                                                         customer, database):
+    """The services take no `groups=` argument a caller could widen: an agent outside
+    group 11 sees, is shown and takes none of its reminders, and cannot hand a reminder
+    to a group they do not work in (administrators may)."""
+    shared = svc.create(agent, customer.id, at(2, 9), scope="group", group_number="11")
+    day = {"date_from": dt.date(2024, 5, 2), "date_to": dt.date(2024, 5, 2)}
+    for method in (svc.list, svc.due, svc.mark_done):
+        with pytest.raises(TypeError):   # the old argument is gone, not ignored
+            method(other, groups=("11",))
+    assert svc.list(other, **day) == [] and svc.due(other, at(2, 10)) == []
+    with pytest.raises(Forbidden):
+        svc.mark_done(other, shared.id, shared.version)
+    with pytest.raises(ValidationError) as e:     # 张伟 works in no group 11
+        svc.create(other, customer.id, at(2, 9), scope="group", group_number="11")
+    assert e.value.field == "group_number"
+    assert svc.create(superadmin, customer.id, at(2, 9), scope="group",
+                      group_number="31").group_number == "31"
+    assert _rows(database) == 2   # the refused one wrote nothing

@@ -76,6 +76,22 @@ def test_known_caller_pops_record_answer_hangup_lists_call(desk, ctid, call_worl
         contacts = ContactService(call_world.db).for_customer(call_world.customer_id)
         assert [c.call_id for c in contacts] == [row.call_id]
         assert contacts[0].content == "想要两台, 下周再来电" and contacts[0].channel == "call_in"
+        # The console's Save writes over the version this desk wrote: it goes through.
+        failed: list[str] = []
+        feature.pop.failed.connect(failed.append)
+        assert await feature.pop.save_notes(row.call_id, "改成三台")
+        (saved,) = ContactService(call_world.db).for_customer(call_world.customer_id)
+        assert saved.content == "改成三台" and failed == []
+        # Someone saves the contact on the 联系 tab meanwhile: the console's next Save is
+        # refused with the stale-edit message, and their text stays.
+        from agent_app.services.contacts import ContactDraft
+        ContactService(call_world.db).update(
+            feature.ctx.actor, saved.id, saved.version,
+            ContactDraft(call_world.customer_id, channel="call_in", content="联系页的修改"))
+        await feature.pop.save_notes(row.call_id, "控制台的旧稿")
+        assert failed and "after you opened it" in failed[0]
+        (kept,) = ContactService(call_world.db).for_customer(call_world.customer_id)
+        assert kept.content == "联系页的修改"
     desk.run(scenario())
 
 

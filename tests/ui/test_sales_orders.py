@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from agent_app.cli.identity import SHELL
 from agent_app.services.accounts import AccountService
 from db.enums import Permission
 from tests.ui.helpers import run, until
@@ -212,8 +213,8 @@ def test_new_order_takes_the_medium_of_the_advert_the_caller_answers(shop, sales
         air_date=start.date(), start_time=start.time().replace(microsecond=0),
         length_s=600)
     cti = CtiConfigService(shop.db)
-    cti.set_group(None, "21", name="接线组")
-    cti.set_number(None, "4006000001", group="21", medium=shop.medium2.name)
+    cti.set_group(SHELL, "21", name="接线组")
+    cti.set_number(SHELL, "4006000001", group="21", medium=shop.medium2.name)
     c = shop.customer()
     w = sales_window()
     dialog = open_form(aloop, w, c.id, call={"call_id": "c-9", "dialed": "4006000001",
@@ -258,8 +259,8 @@ def test_a_call_with_no_advert_airing_takes_the_hotlines_medium(shop, sales_wind
     from agent_app.services.cti_config import CtiConfigService
 
     cti = CtiConfigService(shop.db)
-    cti.set_group(None, "21", name="接线组")
-    cti.set_number(None, "4006000002", group="21", medium=shop.medium2.name)
+    cti.set_group(SHELL, "21", name="接线组")
+    cti.set_number(SHELL, "4006000002", group="21", medium=shop.medium2.name)
     c = shop.customer()
     w = sales_window()
     now = dt.datetime.now(dt.UTC).isoformat()

@@ -13,7 +13,8 @@ Each pop's latency, from the signal's arrival to the record painted (show_bundle
 and one synchronous repaint), is kept in `pop_latencies_ms` for the benchmark.
 
 When the call ends, the call is written into the customer's contact log (log_call, keyed by
-call_id so it is written once and completed later with the recording); a customer
+call_id so it is written once and completed later with the recording; later notes are
+saved over the contact's version this desk last saw); a customer
 registered during the call is linked to the call record (CallService.link_customer).
 """
 from __future__ import annotations
@@ -49,6 +50,9 @@ class PoppedCall:
     recording_id: str | None = None
     ended: bool = False
     banner: str = ""              # the banner as popped, before the call's end is added
+    # the version of this call's contact as this desk last wrote or read it: notes are
+    # saved over that version only (someone's edit on the 联系 tab since is not lost)
+    contact_version: int | None = None
 
 
 class ScreenPop(ServiceCalls, QObject):
@@ -229,7 +233,10 @@ class ScreenPop(ServiceCalls, QObject):
                 customer_id=state.customer_id, call_id=state.call["call_id"],
                 direction=state.direction, at=state.at,
                 duration_s=None if talk is None else int(round(talk)),
-                recording_id=state.recording_id, notes=notes)
+                recording_id=state.recording_id, notes=notes,
+                version=state.contact_version)
+            if contact is not None:
+                state.contact_version = contact.version
         if contact is not None:  # the record's 联系 tab shows it at once
             self.ctx.changes.announce(Change.CONTACT, contact.id,
                                       customer_id=state.customer_id)

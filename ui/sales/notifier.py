@@ -70,8 +70,7 @@ class ReminderNotifier(QObject):
         now = now or dt.datetime.now(dt.UTC)
         self._busy = True
         try:
-            due = await self.ctx.runner.call(self.service.due, self.ctx.actor, now,
-                                             groups=tuple(self.ctx.settings.groups))
+            due = await self.ctx.runner.call(self.service.due, self.ctx.actor, now)
         except Exception as exc:
             if known_error(exc) is None:
                 raise

@@ -225,8 +225,7 @@ class RemindersTab(RecordTab):
         if r is None or r.done:
             self.message.emit(self.tr("Select an open reminder first."))
             return
-        if await self.call_service(self.service.mark_done, self.ctx.actor, r.id, r.version,
-                                   groups=tuple(self.ctx.settings.groups)):
+        if await self.call_service(self.service.mark_done, self.ctx.actor, r.id, r.version):
             await self.reload()
 
 

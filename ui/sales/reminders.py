@@ -117,8 +117,7 @@ class ReminderListPanel(Panel):
         rows = await self.call_service(self.service.list, self.ctx.actor,
                                 date_from=self.date_from.date().toPython(),
                                 date_to=self.date_to.date().toPython(),
-                                include_done=self.include_done.isChecked(),
-                                groups=tuple(self.ctx.settings.groups))
+                                include_done=self.include_done.isChecked())
         if rows is not None:
             keep = self.selected()
             self.model.set_rows(rows)
@@ -141,8 +140,7 @@ class ReminderListPanel(Panel):
         if r is None or r.done:
             self.show_status(self.tr("Select an open reminder first."))
             return
-        if await self.call_service(self.service.mark_done, self.ctx.actor, r.id, r.version,
-                            groups=tuple(self.ctx.settings.groups)):
+        if await self.call_service(self.service.mark_done, self.ctx.actor, r.id, r.version):
             await self.refresh()
 
     def open_selected(self) -> None:
@@ -199,7 +197,7 @@ class ReminderDialog(QDialog):
             label.setText(text)
         self.scope.clear()
         self.scope.addItem(self.tr("Only me"), (ReminderScope.ME, None))
-        for g in self.ctx.settings.groups:
+        for g in self.ctx.actor.groups:
             self.scope.addItem(self.tr("My callback group {group}").format(group=g),
                                (ReminderScope.GROUP, g))
 
