@@ -3629,6 +3629,22 @@ Call-center agent desktop.</translation>
             <source>This customer has no phone number.</source>
             <translation>This customer has no phone number.</translation>
         </message>
+        <message>
+            <source>You can share a reminder only with a group you work in.</source>
+            <translation>You can share a reminder only with a group you work in.</translation>
+        </message>
+        <message>
+            <source>This text contains a NUL character, which cannot be stored. Remove it (it usually comes from a paste).</source>
+            <translation>This text contains a NUL character, which cannot be stored. Remove it (it usually comes from a paste).</translation>
+        </message>
+        <message>
+            <source>This text contains a broken character (half of a character pair). Type the text again.</source>
+            <translation>This text contains a broken character (half of a character pair). Type the text again.</translation>
+        </message>
+        <message>
+            <source>This text contains a control character (code {code}), which cannot be stored. Remove it.</source>
+            <translation>This text contains a control character (code {code}), which cannot be stored. Remove it.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

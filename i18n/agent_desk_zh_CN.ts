@@ -3616,6 +3616,22 @@ Call-center agent desktop.</source>
             <source>This customer has no phone number.</source>
             <translation>该客户没有电话号码。</translation>
         </message>
+        <message>
+            <source>You can share a reminder only with a group you work in.</source>
+            <translation>只能与您所在的组共享提醒。</translation>
+        </message>
+        <message>
+            <source>This text contains a NUL character, which cannot be stored. Remove it (it usually comes from a paste).</source>
+            <translation>此文本包含无法保存的 NUL 字符。请删除它（通常来自粘贴）。</translation>
+        </message>
+        <message>
+            <source>This text contains a broken character (half of a character pair). Type the text again.</source>
+            <translation>此文本包含损坏的字符（半个字符对）。请重新输入。</translation>
+        </message>
+        <message>
+            <source>This text contains a control character (code {code}), which cannot be stored. Remove it.</source>
+            <translation>此文本包含无法保存的控制字符（代码 {code}）。请删除它。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

@@ -110,10 +110,15 @@ def _check_row(obj: Any, new: bool) -> None:
         column = attr.columns[0]
         if not isinstance(column.type, String):
             continue
-        value = getattr(obj, attr.key, None)
-        if not isinstance(value, str):
+        # an attribute never loaded (a deferred column: employee.password_hash, which a
+        # per-employee account may not read) is not being written: reading it here would
+        # load it, and the server refuses that SELECT
+        if attr.key in state.unloaded:
             continue
         if not new and not state.attrs[attr.key].history.has_changes():
+            continue
+        value = getattr(obj, attr.key, None)
+        if not isinstance(value, str):
             continue
         checked = check_text(value, field=attr.key, limit=column.type.length,
                              multiline=attr.key in MULTILINE or column.type.length is None)
