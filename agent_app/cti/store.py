@@ -28,9 +28,11 @@ from agent_app.cti.journal import Journal
 from agent_app.cti.protocol import ts_iso
 from agent_app.cti.routing import GroupConfig
 from agent_app.services.archives import ArchiveService
-from agent_app.services.base import retrying
+from agent_app.services.accounts import count_failure, count_success, lock_minutes
+from agent_app.services.base import audit, retrying
 from db.engine import Database
 from db.enums import EmployeeStatus, EndCause
+from db.types import utcnow
 from db.models import (
     CallRecord,
     CtiGroup,
@@ -62,11 +64,29 @@ class Config:
 
 @dataclass(frozen=True)
 class LoginRecord:
-    """An active employee as the CTI login needs it; the server checks the password."""
+    """An employee as the CTI login needs it; the server checks the password and the
+    desk's login policy (AccountService: closed, banned, locked, must change password)."""
     name: str
     role: str
     permissions: frozenset[str]
     password_hash: str
+    status: str = EmployeeStatus.ACTIVE
+    locked_minutes: int | None = None      # lock-out left when read; None: not locked
+    must_change_password: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status == EmployeeStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """One CTI login's result, for the employee row's failure count and the audit log."""
+    login: str
+    address: str
+    ok: bool
+    why: str = ""             # a refusal: unknown, wrong_password, locked, closed, banned,
+    by_ticket: bool = False   # must_change_password, rate_limited
 
 
 @dataclass
@@ -107,22 +127,57 @@ class Store:
         return Config(groups, dialed, internal)
 
     def login_records(self, logins: list[str]) -> dict[str, LoginRecord]:
-        """The employees among `logins` that may log in at all (closed and banned ones may
-        not): one query for a whole batch of logins (logins.py coalesces them). Core rows,
-        not ORM objects: this runs in the storm of logins after a restart."""
+        """The employees among `logins`, closed, banned and locked ones too (logins.py
+        refuses them after the same password check as anyone, so that their refusal takes
+        as long): one query for a whole batch of logins (logins.py coalesces them). Core
+        rows, not ORM objects: this runs in the storm of logins after a restart."""
+        now = utcnow()
         with self.db.reading() as s:
             rows = s.execute(select(Employee.id, Employee.login, Employee.name, Employee.role,
-                                    Employee.password_hash)
-                             .where(Employee.login.in_(logins),
-                                    Employee.status == EmployeeStatus.ACTIVE)).all()
+                                    Employee.password_hash, Employee.status,
+                                    Employee.locked_until, Employee.must_change_password)
+                             .where(Employee.login.in_(logins))).all()
             perms: dict[int, set[str]] = {r.id: set() for r in rows}
-            if perms:
+            active = [r.id for r in rows if r.status == EmployeeStatus.ACTIVE]
+            if active:
                 for emp, perm in s.execute(select(EmployeePermission.employee_id,
                                                   EmployeePermission.permission)
-                                           .where(EmployeePermission.employee_id.in_(perms))):
+                                           .where(EmployeePermission.employee_id.in_(active))):
                     perms[emp].add(perm)
-        return {r.login: LoginRecord(r.name, r.role, frozenset(perms[r.id]), r.password_hash)
+        return {r.login: LoginRecord(r.name, r.role, frozenset(perms[r.id]), r.password_hash,
+                                     r.status, lock_minutes(r.locked_until, now),
+                                     bool(r.must_change_password))
                 for r in rows}
+
+    def login_outcomes(self, outcomes: list[LoginOutcome]) -> None:
+        """Count and audit a batch of CTI logins in one retried transaction, by the desk's
+        rules (accounts.count_failure / count_success): failures lock the account for the
+        desk too, and a restart of agent-ctid forgets none of them."""
+        retrying(lambda: self._write_outcomes(outcomes))
+
+    def _write_outcomes(self, outcomes: list[LoginOutcome]) -> None:
+        now = utcnow()
+        with self.db.transaction() as s:
+            # rows locked in login order, so two writers cannot deadlock on them
+            found = {e.login: e for e in s.scalars(
+                select(Employee).where(Employee.login.in_(sorted({o.login for o in outcomes})))
+                .order_by(Employee.login).with_for_update())}
+            for o in outcomes:
+                e = found.get(o.login)
+                where = {"channel": "cti", "address": o.address}
+                if o.ok and e is not None:
+                    count_success(e, now)
+                    audit(s, e.login, "login", e.login, **where,
+                          **({"ticket": True} if o.by_ticket else {}))
+                    continue
+                # a failure counts as on the desk: a wrong password for an active account
+                # that is not locked (now: another writer may have locked it meanwhile)
+                if e is not None and o.why == "wrong_password" \
+                        and e.status == EmployeeStatus.ACTIVE \
+                        and lock_minutes(e.locked_until, now) is None:
+                    count_failure(e, now)
+                audit(s, o.login[:32], "login_failed", o.login[:32], **where,
+                      why=o.why or "unknown")
 
     def recording_owner(self, recording_id: str) -> tuple[str | None, str | None] | None:
         with self.db.reading() as s:
