@@ -27,7 +27,7 @@ MAX_NUMBER = 32            # characters of a phone number on the link
 # call record and could split a line of a text protocol towards a PBX.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")   # lone halves: JSON allows them, UTF-8 does not
-_NUMBER = re.compile(r"\+?[0-9*#]{1,%d}" % MAX_NUMBER)
+_NUMBER = re.compile(rf"\+?[0-9*#]{{1,{MAX_NUMBER}}}")
 
 
 class FrameError(Exception):

@@ -27,12 +27,11 @@ from sqlalchemy.exc import DataError, IntegrityError
 from agent_app.cti.journal import Journal
 from agent_app.cti.protocol import ts_iso
 from agent_app.cti.routing import GroupConfig
-from agent_app.services.archives import ArchiveService
 from agent_app.services.accounts import count_failure, count_success, lock_minutes
+from agent_app.services.archives import ArchiveService
 from agent_app.services.base import audit, retrying
 from db.engine import Database
 from db.enums import EmployeeStatus, EndCause
-from db.types import utcnow
 from db.models import (
     CallRecord,
     CtiGroup,
@@ -41,6 +40,7 @@ from db.models import (
     EmployeePermission,
     InternalNumber,
 )
+from db.types import utcnow
 
 log = logging.getLogger("agent_ctid.store")
 UTC = dt.UTC

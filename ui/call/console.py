@@ -239,7 +239,7 @@ class CallConsolePanel(Panel):
         self.connect_button.setText(self.tr("Disconnect") if self.bridge.client is not None
                                     else self.tr("Connect"))
         if status == "disconnected" and detail and detail != "stopped":
-            self._say(self.tr("Link: {detail}").format(detail=detail))
+            self._say(self.tr("Link: {detail}").format(detail=C.link_detail_text(detail)))
         elif logged_in:
             self._say("")
         self._show_agent(self.bridge.state)
