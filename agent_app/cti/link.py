@@ -155,6 +155,8 @@ class Link:
             except asyncio.LimitOverrunError:
                 raise Dropped("bad_frame", "a line from the server is too long") from None
             except (ConnectionError, OSError) as exc:
+                if self.said:
+                    raise Dropped(*self.said) from None
                 raise Dropped("connection_lost", str(exc)) from None
             try:
                 msg = P.parse_frame(line.rstrip(b"\r\n"))

@@ -54,6 +54,13 @@ def dummy_hash() -> str:
     return _dummy
 
 
+def _verify(password_hash: str | None, password: str) -> bool:
+    """In the hashing pool: None is checked against the dummy hash (made there, the first
+    time, never on the event loop)."""
+    return verify_password(password_hash if password_hash is not None else dummy_hash(),
+                           password)
+
+
 class AddressFailures:
     """Failed logins per source address in a sliding window, for at most `size` addresses
     (least recently failed first out), so a spray of random logins or addresses cannot
@@ -126,8 +133,7 @@ class Logins:
         real = rec is not None and rec.active and rec.locked_minutes is None
         self.verifies += 1
         ok = await asyncio.get_running_loop().run_in_executor(
-            self._hashing, verify_password, rec.password_hash if real else dummy_hash(),
-            password)
+            self._hashing, _verify, rec.password_hash if real else None, password)
         if rec is None:
             why = "unknown"
         elif not rec.active:

@@ -319,7 +319,7 @@ class CtiServer(Handlers):
         if full:
             log.warning("refusing %s: %s", peer, full)
             await self._error_frame(conn, "busy_server", full)
-            writer.close()
+            await self._linger(reader, writer)
             return
         self.conns.add(conn)
         deadline = asyncio.get_running_loop().call_later(
@@ -390,6 +390,22 @@ class CtiServer(Handlers):
             await asyncio.wait_for(conn.writer.drain(), 2)
         except (Exception, asyncio.CancelledError):  # noqa: BLE001 - closing anyway
             pass
+
+    @staticmethod
+    async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Close after an error frame so that the peer reads it: a close with the peer's
+        hello still unread sends a reset, and the reset can discard the frame before the
+        peer reads it. So: end our side, read what the peer sent (a second at most)."""
+        try:
+            if writer.can_write_eof():
+                writer.write_eof()
+            async with asyncio.timeout(1.0):
+                while await reader.read(4096):
+                    pass
+        except Exception:  # noqa: BLE001 - closing anyway
+            pass
+        finally:
+            writer.close()
 
     async def _sender(self, conn: Connection) -> None:
         try:

@@ -248,3 +248,18 @@ def test_the_desk_client_reports_a_locked_account_and_does_not_hammer(run_server
         await rec.status("disconnected", "account_locked", timeout=5)
         await stop_in_time(client)
     run_server(scenario)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_desk_client_names_the_servers_error_frame_as_the_reason(run_server):
+    async def scenario(server):
+        idle = await Wire.connect(server.port)
+        assert (await idle.request("hello", protocol=1))["ok"]
+        client = client_for(server.port, backoff=(0.05, 1.0))
+        rec = Recorder(client)
+        await client.start()
+        await rec.status("disconnected", "busy_server", timeout=5)
+        await idle.close()  # room again: the client gets in by itself
+        await rec.status("logged_in", timeout=10)
+        await stop_in_time(client)
+    run_server(scenario, max_pending_per_address=1)
