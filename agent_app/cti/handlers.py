@@ -39,8 +39,12 @@ class Handlers:
         groups = P.arg_groups(msg)
         if conn.user is not None:
             raise RoutingError("bad_state", "already logged in on this connection")
-        check, by_ticket = await self.logins.check(user, password, seat, conn.ip,
-                                                   msg.get("ticket"), time.time())
+        conn.logging_in = True
+        try:
+            check, by_ticket = await self.logins.check(user, password, seat, conn.ip,
+                                                       msg.get("ticket"), time.time())
+        finally:
+            conn.logging_in = False
         now = time.time()
         for g in groups:
             if g not in self.acd.groups:

@@ -84,6 +84,7 @@ class Connection:
     ip: str = ""
     seat: str = ""
     password_hash: str = ""   # to refresh the resume ticket at each ping
+    logging_in: bool = False  # a login request is being checked
 
     def can(self, perm: Permission) -> bool:
         return self.role == "superadmin" or str(perm) in self.permissions
@@ -372,6 +373,11 @@ class CtiServer(Handlers):
 
     def _login_deadline(self, conn: Connection) -> None:
         if conn.closed or conn.user is not None or conn not in self.pending:
+            return
+        if conn.logging_in:
+            # queued behind a storm of password checks (150 desks after a restart, on a
+            # slow machine) is not idling: look again when it has had its answer
+            asyncio.get_running_loop().call_later(1.0, self._login_deadline, conn)
             return
         log.info("dropping %s: not logged in within %.0f s", conn.peer,
                  self.opts.login_timeout_s)

@@ -76,10 +76,15 @@ def count_failure(e: Employee, now: dt.datetime) -> None:
         e.failed_logins = 0
 
 
+def success_values(now: dt.datetime) -> dict[str, object]:
+    """What a successful login sets in the employee row (agent-ctid writes a batch of
+    them with one UPDATE)."""
+    return {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+
+
 def count_success(e: Employee, now: dt.datetime) -> None:
-    e.failed_logins = 0
-    e.locked_until = None
-    e.last_login_at = now
+    for name, value in success_values(now).items():
+        setattr(e, name, value)
 
 
 def _validate_password(password: str) -> None:
