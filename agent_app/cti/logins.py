@@ -75,23 +75,16 @@ class AddressFailures:
         fails = self.seen.get(ip)
         return fails is not None and len(fails) == self.limit and now - fails[0] < self.window_s
 
-    def reserve(self, ip: str, now: float) -> bool:
-        """Count a password check as a failure before it runs (False, nothing counted,
-        when the address is limited): checks running side by side cannot overshoot the
-        limit. A good password gives its place back (release)."""
-        if self.limited(ip, now):
-            return False
+    def count(self, ip: str, now: float) -> int:
+        fails = self.seen.get(ip)
+        return sum(1 for t in fails if now - t < self.window_s) if fails else 0
+
+    def failed(self, ip: str, now: float) -> None:
         fails = self.seen.pop(ip, None) or collections.deque(maxlen=self.limit)
         fails.append(now)
         self.seen[ip] = fails
         while len(self.seen) > self.size:
             self.seen.popitem(last=False)
-        return True
-
-    def release(self, ip: str, now: float) -> None:
-        fails = self.seen.get(ip)
-        if fails is not None and now in fails:
-            fails.remove(now)
 
 
 class Logins:
@@ -108,6 +101,9 @@ class Logins:
         self._lookup: asyncio.Task | None = None
         self._outcomes: list[tuple[LoginOutcome, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
+        # password checks running per address, and who waits for one of them to end
+        self._checking: dict[str, int] = {}
+        self._freed: dict[str, asyncio.Event] = {}
         self._hashing = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                            thread_name_prefix="ctid-argon2")
 
@@ -128,12 +124,18 @@ class Logins:
             await self._note(LoginOutcome(user, ip, True, by_ticket=True))
             self.by_ticket += 1
             return rec, True
-        if not self.addresses.reserve(ip, now):
+        if not await self._place(ip, now):
             raise self._limited()
-        real = rec is not None and rec.active and rec.locked_minutes is None
-        self.verifies += 1
-        ok = await asyncio.get_running_loop().run_in_executor(
-            self._hashing, _verify, rec.password_hash if real else None, password)
+        try:
+            real = rec is not None and rec.active and rec.locked_minutes is None
+            self.verifies += 1
+            ok = await asyncio.get_running_loop().run_in_executor(
+                self._hashing, _verify, rec.password_hash if real else None, password)
+            failed = rec is None or not real or not ok
+            if failed:
+                self.addresses.failed(ip, now)  # before the place is freed: waiters see it
+        finally:
+            self._free(ip)
         if rec is None:
             why = "unknown"
         elif not rec.active:
@@ -145,13 +147,10 @@ class Logins:
         elif rec.must_change_password:
             why = "must_change_password"
         else:
-            self.addresses.release(ip, now)
             await self._note(LoginOutcome(user, ip, True))
             self.by_password += 1
             return rec, False
-        if why == "must_change_password":  # the right password: not a guess
-            self.addresses.release(ip, now)
-        elif self.addresses.limited(ip, now):
+        if failed and self.addresses.limited(ip, now):
             log.warning("%s reached %d failed logins in %.0f s: its logins are refused "
                         "unchecked for a while", ip, self.addresses.limit,
                         self.addresses.window_s)
@@ -163,6 +162,28 @@ class Logins:
             raise RoutingError("password_change_required",
                                "change your password on the desk first, then connect again")
         raise RoutingError("auth_failed", "wrong user or password")
+
+    async def _place(self, ip: str, now: float) -> bool:
+        """A place among this address's password checks, so that checks running side by
+        side cannot overshoot its limit: failures plus checks running stay under it; a
+        check beyond waits for one to end (desks behind one NAT logging in together are
+        slowed, not refused). False when the address is limited."""
+        while True:
+            if self.addresses.limited(ip, now):
+                return False
+            running = self._checking.get(ip, 0)
+            if self.addresses.count(ip, now) + running < self.addresses.limit:
+                self._checking[ip] = running + 1
+                return True
+            await self._freed.setdefault(ip, asyncio.Event()).wait()
+
+    def _free(self, ip: str) -> None:
+        left = self._checking.pop(ip, 1) - 1
+        if left:
+            self._checking[ip] = left
+        freed = self._freed.pop(ip, None)
+        if freed is not None:
+            freed.set()
 
     def _limited(self) -> RoutingError:
         self.refused_unchecked += 1

@@ -197,10 +197,29 @@ def test_concurrent_guesses_cannot_overshoot_the_address_limit():
         logins.close()
 
 
+def test_many_good_logins_from_one_address_at_once_are_slowed_not_refused():
+    """Desks behind one NAT address logging in together: more password checks than the
+    limit run one after the other, and every one gets in."""
+    store = FakeStore()
+    store.release.set()
+    logins = Logins(store, None, address_failures=3)
+
+    async def main():
+        results = await asyncio.gather(*[
+            logins.check(f"1{k:03}", "pw", f"8{k:03}", "10.8.8.8", None, 1000.0)
+            for k in range(10)])
+        assert all(rec.name == f"name 1{k:03}" for k, (rec, _) in enumerate(results))
+        assert logins.refused_unchecked == 0 and not logins._checking and not logins._freed
+    try:
+        asyncio.run(main())
+    finally:
+        logins.close()
+
+
 def test_memory_stays_bounded_under_random_logins_and_addresses():
     failures = AddressFailures(limit=3, window_s=60, size=100)
     for k in range(5000):
-        failures.reserve(f"10.{k // 65536}.{k // 256 % 256}.{k % 256}", 1000.0)
+        failures.failed(f"10.{k // 65536}.{k // 256 % 256}.{k % 256}", 1000.0)
     assert len(failures.seen) == 100
     assert "10.0.19.135" in failures.seen and "10.0.0.0" not in failures.seen  # the newest kept
 
