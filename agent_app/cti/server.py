@@ -178,6 +178,7 @@ class CtiServer(Handlers):
         await asyncio.gather(*handlers, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        await self.logins.drain()  # the last logins' audit rows
         await asyncio.get_running_loop().run_in_executor(None, self.store.stop)
         self.logins.close()
         self.db.dispose()

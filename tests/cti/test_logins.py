@@ -85,6 +85,7 @@ def test_concurrent_logins_share_one_query_per_batch():
 
 
 def test_outcomes_arriving_during_a_write_share_the_next_transaction():
+    """Refusals are answered once their count is written; successes at once."""
     store = FakeStore()
     store.release.set()
     store.release_write.clear()
@@ -92,18 +93,24 @@ def test_outcomes_arriving_during_a_write_share_the_next_transaction():
     logins = Logins(store, tickets)
 
     async def main():
-        def login(k):
-            t = tickets.issue(f"100{k}", f"800{k}", "10.0.0.1", HASH, 1000.0)
-            return asyncio.create_task(logins.check(f"100{k}", "", f"800{k}", "10.0.0.1", t,
-                                                    1000.5))
-        first = login(1)
+        def wrong(k):
+            return asyncio.create_task(logins.check(f"100{k}", "wrong", f"800{k}", "10.0.0.1",
+                                                    None, 1000.5))
+        first = wrong(1)
         await until(lambda: store.written)  # the first write is running
-        rest = [login(k) for k in (2, 3, 4)]
+        rest = [wrong(k) for k in (2, 3, 4)]
         await until(lambda: len(logins._outcomes) == 3)
-        assert not any(t.done() for t in rest)  # not answered before their outcome is written
+        assert not any(t.done() for t in rest)  # not answered before their count is written
+        # a success meanwhile is answered at once, its row written with the next batch
+        t = tickets.issue("1005", "8005", "10.0.0.1", HASH, 1000.0)
+        rec, by_ticket = await logins.check("1005", "", "8005", "10.0.0.1", t, 1000.5)
+        assert by_ticket and not rest[0].done()
         store.release_write.set()
-        await asyncio.gather(first, *rest)
-        assert [[o.login for o in b] for b in store.written] == [["1001"], ["1002", "1003", "1004"]]
+        results = await asyncio.gather(first, *rest, return_exceptions=True)
+        assert {r.code for r in results} == {"auth_failed"}
+        await logins.drain()
+        assert [sorted(o.login for o in b) for b in store.written] == [
+            ["1001"], ["1002", "1003", "1004", "1005"]]
     try:
         asyncio.run(main())
     finally:
