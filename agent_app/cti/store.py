@@ -140,11 +140,11 @@ class Store:
                              .where(Employee.login.in_(logins))).all()
             perms: dict[int, set[str]] = {r.id: set() for r in rows}
             active = [r.id for r in rows if r.status == EmployeeStatus.ACTIVE]
-            if active:
-                for emp, perm in s.execute(select(EmployeePermission.employee_id,
-                                                  EmployeePermission.permission)
-                                           .where(EmployeePermission.employee_id.in_(active))):
-                    perms[emp].add(perm)
+            # asked even when no row was found: a lookup takes as long for an unknown login
+            for emp, perm in s.execute(select(EmployeePermission.employee_id,
+                                              EmployeePermission.permission)
+                                       .where(EmployeePermission.employee_id.in_(active))):
+                perms[emp].add(perm)
         return {r.login: LoginRecord(r.name, r.role, frozenset(perms[r.id]), r.password_hash,
                                      r.status, lock_minutes(r.locked_until, now),
                                      bool(r.must_change_password))
@@ -158,11 +158,10 @@ class Store:
 
     def _write_outcomes(self, outcomes: list[LoginOutcome]) -> None:
         """Core statements for the common case (after a restart, 150 successes: one UPDATE,
-        one multi-row INSERT); the ORM and the desk's count_failure only for the rows of
-        wrong passwords."""
+        one multi-row INSERT); the ORM and the desk's count_failure only for refusals."""
         now = utcnow()
         rows: list[dict[str, Any]] = []
-        wrong: list[str] = []
+        refused: list[str] = []
         for o in outcomes:
             where = {"channel": "cti", "address": o.address}
             if o.ok:
@@ -172,8 +171,9 @@ class Store:
                 rows.append({"actor_login": o.login[:32], "action": "login_failed",
                              "target": o.login[:32],
                              "detail": {**where, "why": o.why or "unknown"}})
-                if o.why == "wrong_password":
-                    wrong.append(o.login)
+                # every refusal reads its row the same way, the unknown ones too: only
+                # the count differs, so the write takes about as long for each
+                refused.append(o.login)
         for r in rows:
             r.update(at=now, workstation=WORKSTATION)
         ok = sorted({o.login for o in outcomes if o.ok})
@@ -182,15 +182,15 @@ class Store:
                 s.execute(update(Employee).where(Employee.login.in_(ok))
                           .values(**success_values(now))
                           .execution_options(synchronize_session=False))
-            if wrong:
+            if refused:
                 # a failure counts as on the desk: a wrong password for an active account
                 # that is not locked now (another writer may have locked it meanwhile);
                 # rows locked in login order, so two writers cannot deadlock on them
                 found = {e.login: e for e in s.scalars(
-                    select(Employee).where(Employee.login.in_(sorted(set(wrong))))
+                    select(Employee).where(Employee.login.in_(sorted(set(refused))))
                     .order_by(Employee.login).with_for_update())}
-                for login in wrong:
-                    e = found.get(login)
+                for o in outcomes:
+                    e = None if o.ok or o.why != "wrong_password" else found.get(o.login)
                     if e is not None and e.status == EmployeeStatus.ACTIVE \
                             and lock_minutes(e.locked_until, now) is None:
                         count_failure(e, now)
