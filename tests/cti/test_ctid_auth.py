@@ -235,7 +235,7 @@ def test_the_total_cap_on_connections_not_logged_in(run_server):
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_desk_client_reports_a_locked_account_and_does_not_hammer(run_server, cti_db):
+def test_the_desk_client_reports_a_locked_account(run_server, cti_db):
     accounts = AccountService(cti_db)
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(Exception):  # noqa: B017 - AuthFailed, then locked
