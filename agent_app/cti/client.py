@@ -18,8 +18,9 @@ as the same user and seat within the server's grace period (30 s) resumes the ag
 call; after a server restart, the agent's place (its call was dropped: server_stopped), and
 the server's resume ticket spares it the password hash.
 
-Refusals that retrying cannot cure by itself - auth_failed, seat_in_use, no_such_group, and a
-hello the server refuses (another protocol) - are not retried blindly: the status becomes
+Refusals that retrying cannot cure by itself - auth_failed, account_locked,
+password_change_required, rate_limited, seat_in_use, no_such_group, and a hello the server
+refuses (another protocol) - are not retried blindly: the status becomes
 "disconnected" with that code as its detail, and the next attempt waits the cap interval
 (an administrator may fix the account, free the seat or add the group meanwhile).
 
@@ -68,7 +69,8 @@ STOP_TASKS_S = 0.6                     # then this long for the supervisor to fi
 # up to 4 s after the server was listening again; only a longer outage backs off further.
 BACKOFF = (0.5, 1, 2, 2, 2, 4, 8)
 PERMANENT = frozenset({"auth_failed", "seat_in_use", "no_such_group", "protocol", "tls_failed",
-                       "tls_pin_changed"})
+                       "tls_pin_changed", "account_locked", "password_change_required",
+                       "rate_limited"})
 
 
 class CtiClient:

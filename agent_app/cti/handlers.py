@@ -34,13 +34,17 @@ class Handlers:
 
     async def h_login(self, conn: Connection, msg) -> dict | None:
         user = P.arg_str(msg, "user", max_len=32)
-        password = P.arg_str(msg, "password", max_len=200)
+        password = P.arg_str(msg, "password", max_len=200, control_ok=True)
         seat = P.arg_str(msg, "seat", max_len=16)
         groups = P.arg_groups(msg)
         if conn.user is not None:
             raise RoutingError("bad_state", "already logged in on this connection")
-        check, by_ticket = await self.logins.check(user, password, seat, conn.ip,
-                                                   msg.get("ticket"), time.time())
+        conn.logging_in = True
+        try:
+            check, by_ticket = await self.logins.check(user, password, seat, conn.ip,
+                                                       msg.get("ticket"), time.time())
+        finally:
+            conn.logging_in = False
         now = time.time()
         for g in groups:
             if g not in self.acd.groups:
@@ -58,6 +62,7 @@ class Handlers:
         conn.user, conn.role, conn.permissions = user, check.role, check.permissions
         conn.seat, conn.password_hash = seat, check.password_hash
         self.by_user[user] = conn
+        self._settled(conn)  # no longer counted against the caps on pending connections
         call = self.acd.calls.get(agent.call_id) if agent.call_id else None
         log.info("login %s seat %s groups %s%s%s", user, seat, groups,
                  " (resumed)" if resumed else "", " (ticket)" if by_ticket else "")
@@ -132,6 +137,11 @@ class Handlers:
             raise P.BadArgs("'to' must be {group|user|number: text}")
         if "number" in to:
             P.arg_digits(to, "number")
+        else:
+            for k, v in to.items():
+                if not v or len(v) > 32:
+                    raise P.BadArgs(f"'to.{k}' must be 1 to 32 characters")
+                P.check_text(v, f"to.{k}")
         return self._agent_op(self.acd.transfer, conn.user, cid, to, time.time())
 
     def h_dial(self, conn, msg):
@@ -183,7 +193,7 @@ class Handlers:
     def h_broadcast(self, conn: Connection, msg):
         if not conn.can(Permission.BROADCAST):
             raise RoutingError("forbidden", "broadcasting needs the broadcast permission")
-        text = P.arg_str(msg, "text", max_len=2000)
+        text = P.arg_str(msg, "text", max_len=2000, control_ok=True)  # lines are allowed
         for c in list(self.by_user.values()):
             self._event(c, "message", **{"from": conn.user, "text": text, "broadcast": True})
         return {}

@@ -81,6 +81,7 @@ class Link:
         # (Future, hook): the hook sees an ok result inside the reader, before any later line
         self.pending: dict[int, Any] = {}
         self.next_id = 0
+        self.said: tuple[str, str] | None = None  # the server's error frame before it closed
         self.reading = asyncio.create_task(self._read(reader), name="cti-reader")
 
     @property
@@ -148,10 +149,14 @@ class Link:
             try:
                 line = await reader.readuntil(b"\n")
             except asyncio.IncompleteReadError:
+                if self.said:  # busy_server, login_timeout, bad_frame: the reason it closed
+                    raise Dropped(*self.said) from None
                 raise Dropped("connection_lost", "the server closed the link") from None
             except asyncio.LimitOverrunError:
                 raise Dropped("bad_frame", "a line from the server is too long") from None
             except (ConnectionError, OSError) as exc:
+                if self.said:
+                    raise Dropped(*self.said) from None
                 raise Dropped("connection_lost", str(exc)) from None
             try:
                 msg = P.parse_frame(line.rstrip(b"\r\n"))
@@ -162,8 +167,11 @@ class Link:
                 self._result(msg)
             elif kind == "event":
                 self.on_event(msg)
-            else:  # "error" (a bad_frame about us: the server closes next) or a later type
+            else:  # "error" (why the server closes next: bad_frame, busy_server …) or a later type
                 log.warning("CTI server says: %s", msg)
+                err = msg.get("error")
+                if kind == "error" and isinstance(err, dict) and isinstance(err.get("code"), str):
+                    self.said = (err["code"][:40], str(err.get("message") or "")[:200])
 
     def _result(self, msg: dict) -> None:
         rid = msg.get("id")

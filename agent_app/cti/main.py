@@ -60,6 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plaintext", action="store_true",
                    help="no TLS: passwords and calls cross the network readable by anyone "
                    "on it (a test machine, or loopback only)")
+    p.add_argument("--max-pending", type=int, default=256, metavar="N",
+                   help="connections not logged in yet, at most (more are closed: busy_server)")
+    p.add_argument("--max-pending-per-address", type=int, default=16, metavar="N",
+                   help="… of them from one address (raise it for desks behind one NAT)")
+    p.add_argument("--login-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds a connection has to log in before it is closed")
+    p.add_argument("--address-failures", type=int, default=20, metavar="N",
+                   help="failed logins from one address in --address-window seconds, after "
+                   "which its password logins are refused unchecked (rate_limited)")
+    p.add_argument("--address-window", type=float, default=300.0, metavar="S")
     p.add_argument("--log-file", help="JSON-lines log file (default: standard error)")
     p.add_argument("--grace", type=float, default=30.0, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command")
@@ -220,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
                          data=Path(args.data) if args.data else None,
                          journal_fsync=args.journal_fsync == "on",
                          resume_tickets=not args.no_resume_tickets)
+    # what an unauthenticated peer may cost (docs/cti-server.md, "Logins")
+    opts.max_pending, opts.max_pending_per_address = (args.max_pending,
+                                                      args.max_pending_per_address)
+    opts.login_timeout_s = args.login_timeout
+    opts.address_failures, opts.address_window_s = args.address_failures, args.address_window
 
     # The DB writer and recording threads must not hold the GIL for long stretches
     # while a call waits to be routed: switch threads every 1 ms instead of 5.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 PROTOCOL = 1
@@ -17,7 +18,16 @@ RECORDING_CHUNK = 32 * 1024
 ERROR_CODES = frozenset({
     "bad_frame", "unknown_type", "bad_args", "not_logged_in", "auth_failed", "forbidden",
     "bad_state", "no_such_call", "no_such_group", "seat_in_use", "busy_server", "internal",
+    # login refusals beside auth_failed (docs/cti-protocol.md, "Extensions")
+    "account_locked", "password_change_required", "rate_limited", "login_timeout",
 })
+MAX_NUMBER = 32            # characters of a phone number on the link
+# Text that may reach a switch (seat, reason, numbers, groups, logins) holds no control
+# character: C0 (CR, LF and TAB included), DEL, C1. A CR/LF in a seat became part of the
+# call record and could split a line of a text protocol towards a PBX.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")   # lone halves: JSON allows them, UTF-8 does not
+_NUMBER = re.compile(rf"\+?[0-9*#]{{1,{MAX_NUMBER}}}")
 
 
 class FrameError(Exception):
@@ -74,7 +84,14 @@ def fail(req_id: Any, code: str, message: str) -> dict[str, Any]:
 
 
 def bad_frame(message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"code": "bad_frame", "message": message}}
+    return error_frame("bad_frame", message)
+
+
+def error_frame(code: str, message: str) -> dict[str, Any]:
+    """What the server says before it closes a connection (bad_frame, busy_server,
+    login_timeout): not an answer to any request."""
+    assert code in ERROR_CODES, code
+    return {"type": "error", "error": {"code": code, "message": message}}
 
 
 def event(name: str, seq: int, **data: Any) -> dict[str, Any]:
@@ -87,7 +104,10 @@ class BadArgs(Exception):
 
 
 def arg_str(msg: dict[str, Any], name: str, *, required: bool = True, max_len: int = 200,
-            default: str | None = None) -> str | None:
+            default: str | None = None, control_ok: bool = False) -> str | None:
+    """A string argument. Control characters are refused unless `control_ok` (free text
+    that never reaches a switch: a password, a broadcast); lone surrogates always (they
+    cannot be stored nor sent on as UTF-8)."""
     v = msg.get(name, default)
     if v is None:
         if required:
@@ -95,6 +115,15 @@ def arg_str(msg: dict[str, Any], name: str, *, required: bool = True, max_len: i
         return None
     if not isinstance(v, str) or len(v) > max_len:
         raise BadArgs(f"'{name}' must be a string of at most {max_len} characters")
+    check_text(v, name, control_ok=control_ok)
+    return v
+
+
+def check_text(v: str, name: str, *, control_ok: bool = False) -> str:
+    if _SURROGATE.search(v):
+        raise BadArgs(f"'{name}' holds an invalid character (a lone surrogate)")
+    if not control_ok and _CONTROL.search(v):
+        raise BadArgs(f"'{name}' must not hold control characters (line breaks, tabs …)")
     return v
 
 
@@ -111,11 +140,11 @@ def arg_number(msg: dict[str, Any], name: str, *, required: bool = False, lo: fl
 
 
 def arg_digits(msg: dict[str, Any], name: str) -> str:
-    """Phone numbers on the link: digits, an optional leading '+', at most 32."""
-    v = arg_str(msg, name, max_len=33)
-    body = v[1:] if v.startswith("+") else v
-    if not body or not body.isascii() or not body.isdigit() or len(body) > 32:
-        raise BadArgs(f"'{name}' must be digits (a leading + allowed), at most 32")
+    """Phone numbers on the link: digits, * and #, an optional leading '+', at most 32."""
+    v = msg.get(name)
+    if not isinstance(v, str) or not _NUMBER.fullmatch(v):
+        raise BadArgs(f"'{name}' must be a phone number: digits, * and # "
+                      f"(a leading + allowed), at most {MAX_NUMBER}")
     return v
 
 
@@ -124,4 +153,6 @@ def arg_groups(msg: dict[str, Any]) -> list[str]:
     if not isinstance(v, list) or not v or len(v) > 16 or not all(
             isinstance(g, str) and 0 < len(g) <= 8 for g in v):
         raise BadArgs("'groups' must be a non-empty list of group numbers")
+    for g in v:
+        check_text(g, "groups")
     return list(dict.fromkeys(v))

@@ -57,6 +57,15 @@ class ServerOptions:
     journal_fsync: bool = True        # fdatasync the journal before events go out
     resume_tickets: bool = True
     alive_s: float = 1.0              # how often the journal notes the server was alive
+    # connections not logged in yet: at most this many in all, and from one address
+    # (more are closed with busy_server); each has login_timeout_s to log in
+    max_pending: int = 256
+    max_pending_per_address: int = 16
+    login_timeout_s: float = 10.0
+    # failed logins from one address within the window, after which its password logins
+    # are refused unchecked (rate_limited; resume tickets still work)
+    address_failures: int = 20
+    address_window_s: float = 300.0
 
 
 @dataclass(eq=False)
@@ -75,6 +84,7 @@ class Connection:
     ip: str = ""
     seat: str = ""
     password_hash: str = ""   # to refresh the resume ticket at each ping
+    logging_in: bool = False  # a login request is being checked
 
     def can(self, perm: Permission) -> bool:
         return self.role == "superadmin" or str(perm) in self.permissions
@@ -96,11 +106,15 @@ class CtiServer(Handlers):
         self.recordings = RecordingStore(Path(self.opts.recordings))
         self.tickets = Tickets(load_key(self.data), ttl_s=4 * self.opts.heartbeat_s) \
             if self.opts.resume_tickets else None
-        self.logins = Logins(self.store, self.tickets)
+        self.logins = Logins(self.store, self.tickets,
+                             address_failures=self.opts.address_failures,
+                             address_window_s=self.opts.address_window_s)
         self.switch = SimSwitch(self.opts.switch_seed, self.opts.outcome_delay)
         self.acd = Acd({}, grace_s=self.opts.grace_s)
         self.dialed: dict[str, tuple[str, int | None]] = {}
         self.conns: set[Connection] = set()
+        self.pending: set[Connection] = set()   # connected, not logged in (yet)
+        self.pending_by_ip: collections.Counter[str] = collections.Counter()
         self.by_user: dict[str, Connection] = {}
         # calls the last life had in flight, closed at start: told to their agents at login
         self.stopped: dict[str, list[dict[str, Any]]] = {}
@@ -165,6 +179,7 @@ class CtiServer(Handlers):
         await asyncio.gather(*handlers, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
+        await self.logins.drain()  # the last logins' audit rows
         await asyncio.get_running_loop().run_in_executor(None, self.store.stop)
         self.logins.close()
         self.db.dispose()
@@ -272,7 +287,10 @@ class CtiServer(Handlers):
                "connections": len(self.conns), "journal_syncs": self.journal.syncs,
                "journal_sync_max_ms": round(self.journal.sync_max_s * 1000, 3),
                "logins_by_ticket": self.logins.by_ticket,
-               "logins_by_password": self.logins.by_password}
+               "logins_by_password": self.logins.by_password,
+               "password_checks": self.logins.verifies,
+               "logins_refused_unchecked": self.logins.refused_unchecked,
+               "pending": len(self.pending)}
         if reset:
             self.ring_latency.clear()
             self.event_delay_max = 0.0
@@ -300,7 +318,15 @@ class CtiServer(Handlers):
         host, port = (writer.get_extra_info("peername") or ("?", "?"))[:2]
         peer = f"{host}:{port}"
         conn = Connection(writer, peer, asyncio.Queue(self.opts.send_queue), ip=str(host))
+        full = self._admit(conn)
+        if full:
+            log.warning("refusing %s: %s", peer, full)
+            await self._error_frame(conn, "busy_server", full)
+            await self._linger(reader, writer)
+            return
         self.conns.add(conn)
+        deadline = asyncio.get_running_loop().call_later(
+            self.opts.login_timeout_s, self._login_deadline, conn)
         me = asyncio.current_task()
         self._handlers.add(me)
         me.add_done_callback(self._handlers.discard)
@@ -324,17 +350,70 @@ class CtiServer(Handlers):
         except (ConnectionError, OSError):
             pass
         finally:
+            deadline.cancel()
             self._close(conn)
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
 
+    def _admit(self, conn: Connection) -> str | None:
+        """Count a new connection among those not logged in; why not, when over a cap."""
+        if len(self.pending) >= self.opts.max_pending:
+            return "too many connections waiting to log in; try again shortly"
+        if self.pending_by_ip[conn.ip] >= self.opts.max_pending_per_address:
+            return "too many connections from this address waiting to log in"
+        self.pending.add(conn)
+        self.pending_by_ip[conn.ip] += 1
+        return None
+
+    def _settled(self, conn: Connection) -> None:
+        """Logged in or closed: no longer counted against the caps."""
+        if conn in self.pending:
+            self.pending.discard(conn)
+            self.pending_by_ip[conn.ip] -= 1
+            if self.pending_by_ip[conn.ip] <= 0:
+                del self.pending_by_ip[conn.ip]
+
+    def _login_deadline(self, conn: Connection) -> None:
+        if conn.closed or conn.user is not None or conn not in self.pending:
+            return
+        if conn.logging_in:
+            # queued behind a storm of password checks (150 desks after a restart, on a
+            # slow machine) is not idling: look again when it has had its answer
+            asyncio.get_running_loop().call_later(1.0, self._login_deadline, conn)
+            return
+        log.info("dropping %s: not logged in within %.0f s", conn.peer,
+                 self.opts.login_timeout_s)
+        self._send(conn, P.error_frame(
+            "login_timeout", f"not logged in within {self.opts.login_timeout_s:g} s"))
+        asyncio.get_running_loop().call_later(0.05, self._close, conn)
+
     async def _bad_frame(self, conn: Connection, why: str) -> None:
         log.info("bad frame from %s: %s", conn.peer, why)
+        await self._error_frame(conn, "bad_frame", why)
+
+    async def _error_frame(self, conn: Connection, code: str, why: str) -> None:
+        """Said straight on the socket, before a close (not through the send queue)."""
         try:
-            conn.writer.write(P.encode(P.bad_frame(why)))
+            conn.writer.write(P.encode(P.error_frame(code, why)))
             await asyncio.wait_for(conn.writer.drain(), 2)
         except (Exception, asyncio.CancelledError):  # noqa: BLE001 - closing anyway
             pass
+
+    @staticmethod
+    async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Close after an error frame so that the peer reads it: a close with the peer's
+        hello still unread sends a reset, and the reset can discard the frame before the
+        peer reads it. So: end our side, read what the peer sent (a second at most)."""
+        try:
+            if writer.can_write_eof():
+                writer.write_eof()
+            async with asyncio.timeout(1.0):
+                while await reader.read(4096):
+                    pass
+        except Exception:  # noqa: BLE001 - closing anyway
+            pass
+        finally:
+            writer.close()
 
     async def _sender(self, conn: Connection) -> None:
         try:
@@ -357,6 +436,7 @@ class CtiServer(Handlers):
             return
         conn.closed = True
         self.conns.discard(conn)
+        self._settled(conn)
         if conn.user and self.by_user.get(conn.user) is conn:
             del self.by_user[conn.user]
             if conn.user in self.acd.agents:

@@ -21,17 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from agent_app.cti.journal import Journal
 from agent_app.cti.protocol import ts_iso
 from agent_app.cti.routing import GroupConfig
+from agent_app.services.accounts import count_failure, lock_minutes, success_values
 from agent_app.services.archives import ArchiveService
-from agent_app.services.base import retrying
+from agent_app.services.base import WORKSTATION, retrying
 from db.engine import Database
 from db.enums import EmployeeStatus, EndCause
 from db.models import (
+    AuditLog,
     CallRecord,
     CtiGroup,
     DialedNumber,
@@ -39,6 +41,7 @@ from db.models import (
     EmployeePermission,
     InternalNumber,
 )
+from db.types import utcnow
 
 log = logging.getLogger("agent_ctid.store")
 UTC = dt.UTC
@@ -62,11 +65,29 @@ class Config:
 
 @dataclass(frozen=True)
 class LoginRecord:
-    """An active employee as the CTI login needs it; the server checks the password."""
+    """An employee as the CTI login needs it; the server checks the password and the
+    desk's login policy (AccountService: closed, banned, locked, must change password)."""
     name: str
     role: str
     permissions: frozenset[str]
     password_hash: str
+    status: str = EmployeeStatus.ACTIVE
+    locked_minutes: int | None = None      # lock-out left when read; None: not locked
+    must_change_password: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.status == EmployeeStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """One CTI login's result, for the employee row's failure count and the audit log."""
+    login: str
+    address: str
+    ok: bool
+    why: str = ""             # a refusal: unknown, wrong_password, locked, closed, banned,
+    by_ticket: bool = False   # must_change_password, rate_limited
 
 
 @dataclass
@@ -107,22 +128,73 @@ class Store:
         return Config(groups, dialed, internal)
 
     def login_records(self, logins: list[str]) -> dict[str, LoginRecord]:
-        """The employees among `logins` that may log in at all (closed and banned ones may
-        not): one query for a whole batch of logins (logins.py coalesces them). Core rows,
-        not ORM objects: this runs in the storm of logins after a restart."""
+        """The employees among `logins`, closed, banned and locked ones too (logins.py
+        refuses them after the same password check as anyone, so that their refusal takes
+        as long): one query for a whole batch of logins (logins.py coalesces them). Core
+        rows, not ORM objects: this runs in the storm of logins after a restart."""
+        now = utcnow()
         with self.db.reading() as s:
             rows = s.execute(select(Employee.id, Employee.login, Employee.name, Employee.role,
-                                    Employee.password_hash)
-                             .where(Employee.login.in_(logins),
-                                    Employee.status == EmployeeStatus.ACTIVE)).all()
+                                    Employee.password_hash, Employee.status,
+                                    Employee.locked_until, Employee.must_change_password)
+                             .where(Employee.login.in_(logins))).all()
             perms: dict[int, set[str]] = {r.id: set() for r in rows}
-            if perms:
-                for emp, perm in s.execute(select(EmployeePermission.employee_id,
-                                                  EmployeePermission.permission)
-                                           .where(EmployeePermission.employee_id.in_(perms))):
-                    perms[emp].add(perm)
-        return {r.login: LoginRecord(r.name, r.role, frozenset(perms[r.id]), r.password_hash)
+            active = [r.id for r in rows if r.status == EmployeeStatus.ACTIVE]
+            # asked even when no row was found: a lookup takes as long for an unknown login
+            for emp, perm in s.execute(select(EmployeePermission.employee_id,
+                                              EmployeePermission.permission)
+                                       .where(EmployeePermission.employee_id.in_(active))):
+                perms[emp].add(perm)
+        return {r.login: LoginRecord(r.name, r.role, frozenset(perms[r.id]), r.password_hash,
+                                     r.status, lock_minutes(r.locked_until, now),
+                                     bool(r.must_change_password))
                 for r in rows}
+
+    def login_outcomes(self, outcomes: list[LoginOutcome]) -> None:
+        """Count and audit a batch of CTI logins in one retried transaction, by the desk's
+        rules (accounts.count_failure / count_success): failures lock the account for the
+        desk too, and a restart of agent-ctid forgets none of them."""
+        retrying(lambda: self._write_outcomes(outcomes))
+
+    def _write_outcomes(self, outcomes: list[LoginOutcome]) -> None:
+        """Core statements for the common case (after a restart, 150 successes: one UPDATE,
+        one multi-row INSERT); the ORM and the desk's count_failure only for refusals."""
+        now = utcnow()
+        rows: list[dict[str, Any]] = []
+        refused: list[str] = []
+        for o in outcomes:
+            where = {"channel": "cti", "address": o.address}
+            if o.ok:
+                rows.append({"actor_login": o.login, "action": "login", "target": o.login,
+                             "detail": {**where, **({"ticket": True} if o.by_ticket else {})}})
+            else:
+                rows.append({"actor_login": o.login[:32], "action": "login_failed",
+                             "target": o.login[:32],
+                             "detail": {**where, "why": o.why or "unknown"}})
+                # every refusal reads its row the same way, the unknown ones too: only
+                # the count differs, so the write takes about as long for each
+                refused.append(o.login)
+        for r in rows:
+            r.update(at=now, workstation=WORKSTATION)
+        ok = sorted({o.login for o in outcomes if o.ok})
+        with self.db.transaction() as s:
+            if ok:
+                s.execute(update(Employee).where(Employee.login.in_(ok))
+                          .values(**success_values(now))
+                          .execution_options(synchronize_session=False))
+            if refused:
+                # a failure counts as on the desk: a wrong password for an active account
+                # that is not locked now (another writer may have locked it meanwhile);
+                # rows locked in login order, so two writers cannot deadlock on them
+                found = {e.login: e for e in s.scalars(
+                    select(Employee).where(Employee.login.in_(sorted(set(refused))))
+                    .order_by(Employee.login).with_for_update())}
+                for o in outcomes:
+                    e = None if o.ok or o.why != "wrong_password" else found.get(o.login)
+                    if e is not None and e.status == EmployeeStatus.ACTIVE \
+                            and lock_minutes(e.locked_until, now) is None:
+                        count_failure(e, now)
+            s.execute(insert(AuditLog), rows)
 
     def recording_owner(self, recording_id: str) -> tuple[str | None, str | None] | None:
         with self.db.reading() as s:

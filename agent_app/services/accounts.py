@@ -66,6 +66,35 @@ def actor_of(e: Employee) -> Actor:
                  department=e.department.name if e.department else None)
 
 
+# The login policy shared by the desk (AccountService.authenticate) and agent-ctid's CTI
+# login (agent_app/cti/logins.py, store.py): one lock-out, counted in the employee row, so
+# failures on either channel lock the account for both and a restart forgets nothing.
+def lock_minutes(locked_until: dt.datetime | None, now: dt.datetime) -> int | None:
+    """Minutes (at least 1) left of a lock-out, or None when the account is not locked."""
+    if locked_until is None or locked_until <= now:
+        return None
+    return max(1, int((locked_until - now).total_seconds() // 60) + 1)
+
+
+def count_failure(e: Employee, now: dt.datetime) -> None:
+    """A wrong password for an active account: the MAX_FAILED_LOGINS-th locks it."""
+    e.failed_logins += 1
+    if e.failed_logins >= MAX_FAILED_LOGINS:
+        e.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+        e.failed_logins = 0
+
+
+def success_values(now: dt.datetime) -> dict[str, object]:
+    """What a successful login sets in the employee row (agent-ctid writes a batch of
+    them with one UPDATE)."""
+    return {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+
+
+def count_success(e: Employee, now: dt.datetime) -> None:
+    for name, value in success_values(now).items():
+        setattr(e, name, value)
+
+
 def _validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LEN:
         raise ValidationError(QT_TRANSLATE_NOOP("errors", "The password needs at least {n} characters."),
@@ -96,22 +125,16 @@ class AccountService:
             if e is None:
                 audit(s, login[:32], "login_failed", login[:32], channel=channel, why="unknown")
                 failure: Exception = AuthFailed()
-            elif e.locked_until and e.locked_until > now:
-                minutes = max(1, int((e.locked_until - now).total_seconds() // 60) + 1)
+            elif (minutes := lock_minutes(e.locked_until, now)) is not None:
                 audit(s, e.login, "login_failed", e.login, channel=channel, why="locked")
                 failure = AccountLocked(minutes=minutes)
             elif e.status != EmployeeStatus.ACTIVE or not verify_password(e.password_hash, password):
                 if e.status == EmployeeStatus.ACTIVE:
-                    e.failed_logins += 1
-                    if e.failed_logins >= MAX_FAILED_LOGINS:
-                        e.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                        e.failed_logins = 0
+                    count_failure(e, now)
                 audit(s, e.login, "login_failed", e.login, channel=channel, why=e.status)
                 failure = AuthFailed()
             else:
-                e.failed_logins = 0
-                e.locked_until = None
-                e.last_login_at = now
+                count_success(e, now)
                 if needs_rehash(e.password_hash):
                     e.password_hash = hash_password(password)
                 audit(s, e.login, "login", e.login, channel=channel)

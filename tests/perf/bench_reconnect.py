@@ -184,7 +184,10 @@ async def restart(ctid: Ctid, desks: list[Desk], calls: int, how: str, port: int
 
 async def run_mode(url: str, tmp: Path, n: int, calls: int, tickets: bool) -> None:
     print(f"\n== resume tickets {'on' if tickets else 'off (every login hashes)'} ==")
-    extra = () if tickets else ("--no-resume-tickets",)
+    # every desk here comes from 127.0.0.1: as if behind one NAT, so the cap per address
+    # on connections not logged in yet is raised to the whole site
+    extra = ("--max-pending-per-address", str(n + 10),
+             *(() if tickets else ("--no-resume-tickets",)))
     ctid = Ctid(url, tmp / ("on" if tickets else "off"), *extra)
     port = await asyncio.to_thread(ctid.start)
     try:

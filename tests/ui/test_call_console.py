@@ -351,3 +351,28 @@ def test_tls_pins_the_server_at_first_use_and_warns_when_it_changes(desk, call_w
         desk.run(scenario())
     finally:
         server.terminate()
+
+
+def test_a_locked_account_is_told_in_words(desk, call_world):
+    """The CTI server refuses a locked account (the desk's lock-out, shared): the console
+    says so, not a code."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from db.models import Employee
+
+    async def scenario():
+        w, feature, _ = desk()
+        await until(lambda: feature.bridge.connected, 20)
+        feature.bridge.disconnect_link()
+        await until(lambda: not feature.bridge._tasks)
+        with call_world.db.transaction() as s:
+            s.execute(update(Employee).where(Employee.login == "1001").values(
+                locked_until=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=15)))
+        feature.bridge.connect_link()
+        console = feature.console
+        await until(lambda: feature.bridge.detail == "account_locked", 20)
+        assert console.message.text() == ("Link: the account is locked after repeated failed "
+                                          "logins; try again later")
+    desk.run(scenario())

@@ -61,6 +61,24 @@ def link_text(status: str) -> tuple[str, str]:
     }.get(status, (GREY, status))
 
 
+def link_detail_text(detail: str) -> str:
+    """Why the CTI link is down (a code of cti-protocol.md or the client's), as a sentence
+    for the desk's status line; a code without one is shown as it is."""
+    return {
+        "auth_failed": QCoreApplication.translate("call", "wrong user or password"),
+        "account_locked": QCoreApplication.translate(
+            "call", "the account is locked after repeated failed logins; try again later"),
+        "password_change_required": QCoreApplication.translate(
+            "call", "change your password first (System → Change password), then connect again"),
+        "rate_limited": QCoreApplication.translate(
+            "call", "too many failed logins from this workstation; try again in a few minutes"),
+        "busy_server": QCoreApplication.translate(
+            "call", "the CTI server is busy; connecting again shortly"),
+        "login_timeout": QCoreApplication.translate(
+            "call", "the CTI server closed the link: no login in time"),
+    }.get(detail, detail)
+
+
 def state_text(state: str | None) -> tuple[str, str]:
     """An agent state (cti-protocol.md) as a colour and the glossary's word."""
     logged_out = (GREY, QCoreApplication.translate("call", "Logged out"))

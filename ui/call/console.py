@@ -251,7 +251,7 @@ class CallConsolePanel(Panel):
             self._say(self.tr("Not connecting: the CTI server's certificate is not trusted "
                               "or the server does not speak TLS (tls_failed)."))
         elif status == "disconnected" and detail and detail != "stopped":
-            self._say(self.tr("Link: {detail}").format(detail=detail))
+            self._say(self.tr("Link: {detail}").format(detail=C.link_detail_text(detail)))
         elif logged_in:
             self._say("")
         self._show_agent(self.bridge.state)
