@@ -3155,6 +3155,30 @@ Call-center agent desktop.</translation>
             <source>CTI server's certificate trusted at this first connection and remembered: SHA-256 {fingerprint}. Compare it with the one agent-ctid logs.</source>
             <translation>CTI server's certificate trusted at this first connection and remembered: SHA-256 {fingerprint}. Compare it with the one agent-ctid logs.</translation>
         </message>
+        <message>
+            <source>wrong user or password</source>
+            <translation>wrong user or password</translation>
+        </message>
+        <message>
+            <source>the account is locked after repeated failed logins; try again later</source>
+            <translation>the account is locked after repeated failed logins; try again later</translation>
+        </message>
+        <message>
+            <source>change your password first (System → Change password), then connect again</source>
+            <translation>change your password first (System → Change password), then connect again</translation>
+        </message>
+        <message>
+            <source>too many failed logins from this workstation; try again in a few minutes</source>
+            <translation>too many failed logins from this workstation; try again in a few minutes</translation>
+        </message>
+        <message>
+            <source>the CTI server is busy; connecting again shortly</source>
+            <translation>the CTI server is busy; connecting again shortly</translation>
+        </message>
+        <message>
+            <source>the CTI server closed the link: no login in time</source>
+            <translation>the CTI server closed the link: no login in time</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>

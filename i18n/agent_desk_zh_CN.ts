@@ -3142,6 +3142,30 @@ Call-center agent desktop.</source>
             <source>CTI server's certificate trusted at this first connection and remembered: SHA-256 {fingerprint}. Compare it with the one agent-ctid logs.</source>
             <translation>首次连接已信任并记住 CTI 服务器的证书：SHA-256 {fingerprint}。请与 agent-ctid 日志中的指纹核对。</translation>
         </message>
+        <message>
+            <source>wrong user or password</source>
+            <translation>用户名或密码错误</translation>
+        </message>
+        <message>
+            <source>the account is locked after repeated failed logins; try again later</source>
+            <translation>多次登录失败，账号已锁定，请稍后再试</translation>
+        </message>
+        <message>
+            <source>change your password first (System → Change password), then connect again</source>
+            <translation>请先修改密码（系统管理 → 修改密码），再连接</translation>
+        </message>
+        <message>
+            <source>too many failed logins from this workstation; try again in a few minutes</source>
+            <translation>本工作站登录失败次数过多，请几分钟后再试</translation>
+        </message>
+        <message>
+            <source>the CTI server is busy; connecting again shortly</source>
+            <translation>CTI 服务器繁忙，稍后自动重新连接</translation>
+        </message>
+        <message>
+            <source>the CTI server closed the link: no login in time</source>
+            <translation>未及时登录，CTI 服务器已断开连接</translation>
+        </message>
     </context>
     <context>
         <name>calls</name>
