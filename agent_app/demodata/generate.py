@@ -102,10 +102,13 @@ _PREFIXES = [p for ps in pools.MOBILE_PREFIXES.values() for p in ps]
 
 
 def mobile_of(i: int) -> str:
-    """Customer i's mobile: unique (an affine permutation per prefix), and computable
-    without the customer rows, so call records can be generated in another process."""
+    """Customer i's mobile: unique (customers of one prefix differ in i by a multiple of
+    the prefix count, and i → A·i + B is a permutation of the 8-digit tails), computable
+    without the customer rows, so call records can be generated in another process.
+    The tail follows i itself, not i // prefixes: neighbours then differ in their last
+    four digits, which are what a masked number (138****5678) shows."""
     prefix = _PREFIXES[i % len(_PREFIXES)]
-    return f"{prefix}{(AFFINE_A * (i // len(_PREFIXES)) + 12345) % 100_000_000:08d}"
+    return f"{prefix}{(AFFINE_A * i + 12345) % 100_000_000:08d}"
 
 
 def customers(w: World) -> Iterator[tuple[tuple, list[tuple]]]:

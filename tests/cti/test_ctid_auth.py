@@ -11,6 +11,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from agent_app.cli.identity import SHELL
 from agent_app.errors import AccountLocked
 from agent_app.services.accounts import LOCK_MINUTES, MAX_FAILED_LOGINS, AccountService
 from db.models import AuditLog, CallRecord, Employee
@@ -81,7 +82,7 @@ def test_a_lock_from_the_desk_refuses_the_cti_login(run_server, cti_db):
 
 def test_must_change_password_is_refused_until_changed_on_the_desk(run_server, cti_db):
     accounts = AccountService(cti_db)
-    info = accounts.add_employee(None, login="3001", name="王芳", role="operator",
+    info = accounts.add_employee(SHELL, login="3001", name="王芳", role="operator",
                                  password="first99", must_change_password=True)
 
     async def before(server):

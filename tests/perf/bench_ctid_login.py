@@ -38,6 +38,10 @@ def make_database(folder: Path, known: list[str], password: str) -> str:
     from db.enums import Role
     from db.migrate import upgrade
     from db.seed import seed_reference_data
+    try:
+        from agent_app.cli.identity import SHELL
+    except ImportError:  # a tree from before the shell's own identity (the "before" run)
+        SHELL = None  # noqa: N806
 
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
     upgrade(url)
@@ -45,7 +49,7 @@ def make_database(folder: Path, known: list[str], password: str) -> str:
     db = Database.open(url)
     accounts = AccountService(db)
     for login in known:
-        accounts.add_employee(None, login=login, name=f"坐席{login}", role=Role.OPERATOR,
+        accounts.add_employee(SHELL, login=login, name=f"坐席{login}", role=Role.OPERATOR,
                               password=password, must_change_password=False)
     db.dispose()
     return url
