@@ -11,7 +11,6 @@ import dataclasses
 import importlib
 import logging
 import signal
-import threading
 import time
 from dataclasses import dataclass
 
@@ -32,19 +31,58 @@ from ui.worker import DbRunner, LagProbe
 log = logging.getLogger("agent_app.ui")
 
 
-def preload_features() -> None:
-    """Import the main window's modules on a plain thread while the login dialog waits
-    for the user: importing them on the GUI thread blocked it for ~600 ms after the
-    login. Imports only define classes (no Qt object is made at import time), so any
-    thread may run them; a failure is left for the real import to report. Panels opened
-    later (and QtMultimedia with the call query's player) load when first opened."""
+def feature_modules() -> list[str]:
+    """The modules the main window imports at its start (its features' controllers and
+    the panels open at start)."""
     from ui.features import FEATURES
 
     modules = {"ui.main_window"}
     for feature in FEATURES:
         modules.add(feature.controller.partition(":")[0])
         modules.update(e.target.partition(":")[0] for e in feature.panels() if e.at_start)
-    for name in sorted(modules - {""}):
+    return sorted(modules - {""})
+
+
+class Preloader:
+    """Imports the main window's modules while the login dialog waits for the user:
+    importing them all after the login blocked the GUI thread ~600 ms.
+
+    On the GUI thread, one module per event-loop turn, never on a thread of its own: a
+    preload thread defining Qt subclasses (each a new type and meta-object in PySide's
+    shared registries) while the GUI thread ran the login dialog crashed the desk now and
+    then with a segmentation fault in the GUI thread (two crashes in ~60 e2e logins, both
+    with the preload thread mid-import). Between two imports the dialog takes keystrokes;
+    a key typed during one is queued, never lost. Panels opened later (and QtMultimedia
+    with the call query's player) load when first opened."""
+
+    def __init__(self) -> None:
+        self.pending: list[str] | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.pending is not None
+
+    def start(self) -> None:
+        if self.pending is None:
+            self.pending = feature_modules()
+            QTimer.singleShot(0, self._next)
+
+    def _next(self) -> None:
+        if self.pending:
+            self._load(self.pending.pop(0))
+        if self.pending:
+            QTimer.singleShot(0, self._next)
+
+    def finish(self) -> None:
+        """Whatever is still to import, now (after the login, or when no dialog was
+        shown)."""
+        if self.pending is None:
+            self.pending = feature_modules()
+        while self.pending:
+            self._load(self.pending.pop(0))
+
+    @staticmethod
+    def _load(name: str) -> None:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - the main window reports it when it imports
@@ -108,8 +146,8 @@ class Shell:
 
     async def _run(self, quit_event: asyncio.Event) -> int:
         # started once the login dialog is up (the user types for seconds; started
-        # earlier it would compete with the dialog's own start for the interpreter)
-        self._preload = threading.Thread(target=preload_features, name="preload", daemon=True)
+        # earlier it would delay the dialog's own first paint)
+        self._preload = Preloader()
         demo_mode = bool(self.args.demo or self.args.screenshot)
         if demo_mode:
             self.demo = await self._prepare_demo()
@@ -148,10 +186,8 @@ class Shell:
             return 0
         accounts = AccountService(self.db)
         # the feature modules (about a second of imports) were loading while the user
-        # typed; whatever is left is awaited here, off the GUI thread
-        if not self._preload.is_alive() and self._preload.ident is None:
-            self._preload.start()  # no dialog was shown (the demo)
-        await asyncio.get_running_loop().run_in_executor(None, self._preload.join)
+        # typed; whatever is left is imported now
+        self._preload.finish()
         if result.must_change_password and not await self._forced_change(accounts, result):
             return 0
         if demo_mode:
@@ -276,7 +312,7 @@ class Shell:
                 d.reject()
             dlg.settings_requested.connect(to_settings)
             log.info("login dialog after %.0f ms", (time.perf_counter() - self.started_at) * 1000)
-            if self._preload.ident is None:
+            if not self._preload.started:
                 QTimer.singleShot(0, self._preload.start)  # after the dialog's first paint
             result = await wait_finished(dlg)
             if result == QDialog.DialogCode.Accepted:

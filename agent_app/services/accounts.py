@@ -18,7 +18,7 @@ from agent_app.errors import (
 )
 from agent_app.security import DEFAULT_PASSWORD, hash_password, needs_rehash, verify_password
 from agent_app.services.base import Actor, audit, check_version, db_errors, require_role, writes
-from agent_app.services.text import check_column
+from agent_app.services.text import check_column, searchable
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
 from db.enums import EmployeeStatus, Permission, Role
@@ -213,6 +213,8 @@ class AccountService:
             if not include_closed:
                 q = q.where(Employee.status != EmployeeStatus.CLOSED)
             if name_prefix:
+                if not searchable(name_prefix):  # no name holds it: match nothing (text.py)
+                    return []
                 q = q.where(Employee.name.startswith(name_prefix))
             return [_info(e) for e in s.scalars(q)]
 

@@ -197,3 +197,13 @@ def test_call_search_for_unstorable_text_matches_nothing(shop):
     for what, needle in UNSTORABLE.items():
         for kw in ("dialed", "seat"):
             assert svc.search(shop.admin, CallQuery(**q, **{kw: needle})).rows == [], what
+
+
+def test_employee_name_search_for_unstorable_text_matches_nothing(shop):
+    """员工档案's name filter: a lone surrogate raised UnicodeEncodeError on MariaDB."""
+    from agent_app.services.accounts import AccountService
+
+    accounts = AccountService(shop.db)
+    assert accounts.list_employees(shop.admin, name_prefix="")  # someone is there
+    for what, needle in UNSTORABLE.items():
+        assert accounts.list_employees(shop.admin, name_prefix=needle) == [], what

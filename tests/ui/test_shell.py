@@ -132,7 +132,9 @@ def test_settings_dialog_cti_security(qtbot, runner, tmp_path):
     s = WorkstationSettings(cti_host="cti.example", cti_pin=pin)
     dlg = WorkstationSettingsDialog(s, runner)
     qtbot.addWidget(dlg)
-    assert not dlg.cti_plaintext.isChecked() and pin in dlg.cti_pin.text()
+    shown = dlg.cti_pin.text()  # two lines of 16 bytes: all of it fits the dialog
+    assert not dlg.cti_plaintext.isChecked() and shown.split("\n")[1:] == [
+        ":".join(pin.split(":")[:16]), ":".join(pin.split(":")[16:])]
     assert dlg.forget_pin.isEnabled()
     dlg.cti_ca_file.setText(str(tmp_path / "ctid-cert.pem"))
     with qtbot.waitSignal(dlg.saved):
@@ -143,7 +145,7 @@ def test_settings_dialog_cti_security(qtbot, runner, tmp_path):
     dlg = WorkstationSettingsDialog(loaded, runner)
     qtbot.addWidget(dlg)
     dlg.forget_pin.click()
-    assert pin not in dlg.cti_pin.text() and not dlg.forget_pin.isEnabled()
+    assert "AB:AB" not in dlg.cti_pin.text() and not dlg.forget_pin.isEnabled()
     assert WorkstationSettings.load().cti_pin == pin  # nothing saved before Save
     dlg.cti_plaintext.setChecked(True)
     with qtbot.waitSignal(dlg.saved):

@@ -196,7 +196,11 @@ class WorkstationSettingsDialog(QDialog):
         self._show_pin()
 
     def _show_pin(self) -> None:
-        self.cti_pin.setText(f"SHA-256 {self._pin}" if self._pin
+        # 32 colon-joined bytes never wrap by themselves and were cut off at the dialog's
+        # edge: two lines of 16, the way an administrator reads them out to compare
+        parts = self._pin.split(":")
+        lines = [":".join(parts[i:i + 16]) for i in range(0, len(parts), 16)]
+        self.cti_pin.setText("SHA-256\n" + "\n".join(lines) if self._pin
                              else self.tr("none yet (remembered at the first connection)"))
         self.forget_pin.setEnabled(bool(self._pin))
 
