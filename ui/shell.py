@@ -11,6 +11,7 @@ import dataclasses
 import importlib
 import logging
 import signal
+import threading
 import time
 from dataclasses import dataclass
 
@@ -47,16 +48,22 @@ class Preloader:
     """Imports the main window's modules while the login dialog waits for the user:
     importing them all after the login blocked the GUI thread ~600 ms.
 
-    On the GUI thread, one module per event-loop turn, never on a thread of its own: a
-    preload thread defining Qt subclasses (each a new type and meta-object in PySide's
+    The Qt modules load on the GUI thread, one per event-loop turn, never on a thread of
+    their own (only the Qt-free core does, `CORE`): a preload thread defining Qt subclasses (each a new type and meta-object in PySide's
     shared registries) while the GUI thread ran the login dialog crashed the desk now and
     then with a segmentation fault in the GUI thread (two crashes in ~60 e2e logins, both
     with the preload thread mid-import). Between two imports the dialog takes keystrokes;
     a key typed during one is queued, never lost. Panels opened later (and QtMultimedia
     with the call query's player) load when first opened."""
 
+    # Modules without Qt that the features import, heaviest first (pypinyin's phrase
+    # tables alone take ~360 ms): these may load on a thread, as no Qt type is made there.
+    CORE = ("agent_app.search_text", "agent_app.services.calls", "agent_app.services.orders",
+            "agent_app.services.reminders", "agent_app.services.contacts")
+
     def __init__(self) -> None:
         self.pending: list[str] | None = None
+        self._core: threading.Thread | None = None
 
     @property
     def started(self) -> bool:
@@ -65,9 +72,19 @@ class Preloader:
     def start(self) -> None:
         if self.pending is None:
             self.pending = feature_modules()
+            self._core = threading.Thread(target=self._load_core, name="preload-core",
+                                          daemon=True)
+            self._core.start()
             QTimer.singleShot(0, self._next)
 
+    def _load_core(self) -> None:
+        for name in self.CORE:
+            self._load(name)
+
     def _next(self) -> None:
+        if self._core is not None and self._core.is_alive():
+            QTimer.singleShot(20, self._next)  # the Qt modules after the core ones
+            return
         if self.pending:
             self._load(self.pending.pop(0))
         if self.pending:
@@ -76,6 +93,8 @@ class Preloader:
     def finish(self) -> None:
         """Whatever is still to import, now (after the login, or when no dialog was
         shown)."""
+        if self._core is not None:
+            self._core.join()
         if self.pending is None:
             self.pending = feature_modules()
         while self.pending:

@@ -82,7 +82,7 @@ class SystemSettingsPanel(Panel):
     @task_slot()
     async def load(self) -> None:
         ok, values = await submit(self.errors, self.buttons, self.ctx.runner.call(
-            self.archives.get_settings, self.ctx.actor))
+            self.archives.get_settings))
         if not ok:
             return
         self._show(values)
