@@ -99,7 +99,8 @@ def start_embedded_server(db_url: str, host: str = "127.0.0.1", port: int = 0,
     started.wait(15)
     if errors:
         raise errors[0]
-    handle = EmbeddedServer(server, loop, thread, host, server.port, "8001", callers, dialed)
+    handle = EmbeddedServer(server, loop, thread, host, server.port, seat="8001",
+                            callers=callers, dialed=dialed)
     if demo_calls_every_s:
         def tick() -> None:
             handle.place_demo_call()
