@@ -99,6 +99,17 @@ def _ident(database: str) -> str:
     return database
 
 
+def _prefix(database: str) -> str:
+    """What every account of this database's employees starts with (room left for a
+    32-character login within MariaDB's 80)."""
+    return f"{_ident(database)[:MAX_ACCOUNT - 33]}_"
+
+
+def _like(database: str) -> str:
+    """A LIKE pattern for this database's accounts and roles (its _ taken literally)."""
+    return _prefix(database).replace("_", "\\_") + "%"
+
+
 def role_name(database: str, part: str) -> str:
     return f"{_ident(database)}_{part}"
 
@@ -107,8 +118,7 @@ def account_name(database: str, login: str) -> str:
     """The MariaDB account of an employee: `<database>_<login>` (agentdesk_1001)."""
     if not re.fullmatch(r"[A-Za-z0-9]{1,32}", login):
         raise PrivilegeError(f"login {login!r}: 1-32 letters or digits")
-    name = f"{_ident(database)[:MAX_ACCOUNT - 33]}_{login}"
-    return name
+    return f"{_prefix(database)}{login}"
 
 
 def ctid_account(database: str) -> str:
@@ -212,8 +222,7 @@ def install(conn: Connection, database: str) -> list[str]:
 
 
 def _install_procedures(conn: Connection, db: str, run) -> None:
-    prefix = f"{db[:MAX_ACCOUNT - 33]}_"
-    like = prefix.replace("_", "\\_")  # LIKE pattern: the prefix's _ is literal
+    prefix, like = _prefix(db), _like(db)
     composites = ", ".join(f"'{role_name(db, c)}'" for c in COMPOSITES)
     # The caller as the server knows it (USER() is the invoker, CURRENT_USER() the
     # definer inside a SQL SECURITY DEFINER routine).
@@ -230,7 +239,7 @@ SQL SECURITY DEFINER
 BEGIN
   DECLARE v_allowed INT DEFAULT 0;
   DECLARE v_account VARCHAR(200);
-  IF {caller} LIKE '{like}%' THEN
+  IF {caller} LIKE '{like}' THEN
     SELECT COUNT(*) INTO v_allowed FROM `{db}`.employee
      WHERE CONCAT('{prefix}', login) = {caller} AND role = 'superadmin' AND status = 'active';
     IF v_allowed = 0 THEN
@@ -280,6 +289,12 @@ BEGIN
 END""")
 
 
+def existing_accounts(conn: Connection, database: str) -> set[str]:
+    """The names of this database's accounts on the server (roles left out)."""
+    return {r[0] for r in _sql(conn, "SELECT user FROM mysql.user WHERE user LIKE %s "
+                                     "AND is_role = 'N'", (_like(database),))}
+
+
 def installed(conn: Connection, database: str) -> bool:
     """Whether this database uses per-employee accounts (agent-admin db accounts ran)."""
     return bool(_sql(conn, "SELECT COUNT(*) FROM information_schema.routines "
@@ -324,9 +339,8 @@ def create_ctid_account(conn: Connection, database: str, password: str) -> str:
 def drop_accounts(conn: Connection, database: str) -> int:
     """Remove this database's roles and accounts (its employees', agent-ctid's): for a
     training copy that is dropped, and for tests. Returns how many went."""
-    prefix = f"{_ident(database)[:MAX_ACCOUNT - 33]}_".replace("_", "\\_")
     rows = _sql(conn, "SELECT user, host, is_role FROM mysql.user WHERE user LIKE %s",
-                (prefix + "%",))
+                (_like(database),))
     for user, host, is_role in rows:
         q = _quote(conn, user)
         _sql(conn, f"DROP ROLE {q}" if is_role == "Y" else f"DROP USER {q}@{_quote(conn, host)}")

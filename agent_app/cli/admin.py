@@ -160,9 +160,7 @@ def cmd_db_accounts(args: argparse.Namespace) -> int:
             if ctid_password:
                 print(f"agent-ctid's account: {privileges.create_ctid_account(conn, name, ctid_password)}")
             logins = conn.scalars(select(Employee.login)).all()
-            have = {r[0] for r in conn.exec_driver_sql(
-                "SELECT user FROM mysql.user WHERE user LIKE %s",
-                (name.replace("_", "\\_") + "\\_%",))}
+            have = privileges.existing_accounts(conn, name)
             limit = conn.exec_driver_sql("SELECT @@max_password_errors").scalar()
     finally:
         db.dispose()
