@@ -64,6 +64,7 @@ ACCOUNTS_WRITES = {  # super administrators: employees, permissions, the CTI set
 }
 CTID_WRITES = {  # agent-ctid: the calls it connects, logins it counts
     "call_record": "INSERT, UPDATE",
+    "agent_state_log": "INSERT",  # every agent state transition (statistics)
     "system_setting": "INSERT, UPDATE",
     "audit_log": "INSERT",
 }

@@ -172,6 +172,16 @@ SETTINGS: dict[str, SettingSpec] = {s.key: s for s in [
                 _int_between(0, 24 * 60)),
     SettingSpec("site_timezone", "Asia/Shanghai",
                 "time zone of the placement schedule (broadcast times)", _zone),
+    # the call-centre KPIs' definitions (agent_app/reports/kpi.py, docs/statistics.md)
+    SettingSpec("short_abandon_s", "5",
+                "calls abandoned within this many seconds of queueing are short abandons",
+                _int_between(0, 600)),
+    SettingSpec("service_level_s", "20",
+                "service level: the share of calls answered within this many seconds",
+                _int_between(1, 3600)),
+    SettingSpec("service_level_abandons", "1",
+                "1: abandoned calls (not short ones) count in the service level's offered calls",
+                _int_between(0, 1)),
 ]}
 
 _AREA_CODE = re.compile(r"0\d{2,3}")

@@ -27,10 +27,13 @@ class ExportService:
         require(actor, Permission.EXPORT)
 
     @writes
-    def record(self, actor: Actor, report: str, rows: int, path: str | Path = "") -> None:
+    def record(self, actor: Actor, report: str, rows: int, path: str | Path = "",
+               period: str = "") -> None:
         """The export of `rows` rows of `report` is done: checked again (a permission
-        withdrawn meanwhile stops it) and written down in the audit log."""
+        withdrawn meanwhile stops it) and written down in the audit log, with the period
+        a report covered ("2026-11-01..2026-11-30")."""
         require(actor, Permission.EXPORT)
+        detail = {"period": period} if period else {}
         with db_errors(), self.db.transaction() as s:
             audit(s, actor.login, AUDIT_ACTION, report[:128], rows=int(rows),
-                  file=Path(path).name if path else "")
+                  file=Path(path).name if path else "", **detail)

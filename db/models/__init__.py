@@ -11,7 +11,7 @@ from db.models.archives import (
     SystemSetting,
     Variety,
 )
-from db.models.cti import CallRecord, CtiGroup, DialedNumber, InternalNumber, Seat
+from db.models.cti import AgentStateLog, CallRecord, CtiGroup, DialedNumber, InternalNumber, Seat
 from db.models.customers import (
     Contact,
     Customer,
@@ -25,7 +25,7 @@ from db.models.orders import OrderEvent, OrderLine, SalesOrder
 from db.models.sequences import NumberSequence
 
 __all__ = [
-    "AreaCode", "AuditLog", "Base", "CallRecord", "Contact", "CtiGroup", "Customer",
+    "AgentStateLog", "AreaCode", "AuditLog", "Base", "CallRecord", "Contact", "CtiGroup", "Customer",
     "CustomerInitialsKey", "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
     "FeedbackNote", "InternalNumber", "Medium", "MobilePrefix", "Notice", "NumberSequence",
     "OrderEvent", "OrderLine", "Placement", "Product", "Reminder", "Region", "SalesOrder",

@@ -67,6 +67,9 @@ class Placement(Versioned, Base):
     air_date: Mapped[dt.date] = mapped_column(Date)
     start_time: Mapped[dt.time] = mapped_column(Time)
     length_s: Mapped[int] = mapped_column()
+    # what the airtime cost (元), entered by the media buyer: 广告响应's cost per call
+    # and per order; None until entered (the report then shows no cost figures)
+    cost: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
 
     medium: Mapped[Medium] = relationship(lazy="joined")
     variety: Mapped[Variety] = relationship(lazy="joined")

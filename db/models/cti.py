@@ -91,3 +91,25 @@ class CallRecord(Base):
         Index(None, "end_cause", "queued_at"),
         Index(None, "customer_id"),
     )
+
+
+class AgentStateLog(Base):
+    """One row per agent state transition, written by agent-ctid (坐席状态日志): the
+    agent-state time of the statistics (ready, busy by reason, ringing, talking, wrap-up,
+    logged out) is the time from each row to the agent's next one."""
+
+    __tablename__ = "agent_state_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    agent_login: Mapped[str] = mapped_column(String(32))
+    seat: Mapped[str | None] = mapped_column(String(16))
+    # logged_out / ready / busy / ringing / talking / wrapup
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32), default="")    # a busy state's reason
+    groups: Mapped[str] = mapped_column(String(64), default="")    # "21,22": logged into
+    call_id: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (
+        Index(None, "at"),
+        Index(None, "agent_login", "at"),
+    )

@@ -121,4 +121,4 @@ def test_a_report_export_is_checked_and_audited_by_the_core(sales_window, aloop,
     with qtbot.waitSignal(export.succeeded, timeout=10_000) as done:
         export.start(str(out / "daily.xlsx"))
     assert done.args == [str(out / "daily.xlsx"), 3]
-    assert _exports(sqlite_db) == [("0001", "DailyCallsReport", 3)]
+    assert _exports(sqlite_db) == [("0001", "daily-calls", 3)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import tempfile
 
 import pytest
 from sqlalchemy import func, select, text
@@ -30,6 +31,8 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], str]] = {
     ("cti", "internal", "add"): (["057188000000"], OPENS),
     ("search-stats",): ([], OPENS),
     ("db-accounts",): (["--ctid-password-stdin"], OPENS),
+    ("report",): (["daily-calls", "--from", "2026-11-01", "--to", "2026-11-30", "--out",
+                   os.path.join(tempfile.gettempdir(), "agent-admin-report-check.xlsx")], OPENS),
 }
 # commands that touch no database (no --url)
 NO_DATABASE = {("cti", "cert")}

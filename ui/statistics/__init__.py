@@ -1,14 +1,22 @@
-"""统计分析: the supervisors' report windows, each a ui.kit.report.ReportPanel."""
+"""统计分析: a window per report of agent_app.reports (ui.statistics.window), in the
+reports' order. A report without a permission (the sales statistics) is on every
+user's menu; the others need 统计. The service checks again (ReportService.run)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from db.enums import Permission
+from agent_app.reports import load_all
 from ui.kit.registry import Feature, PanelEntry
 
-FEATURE = Feature("statistics", (
-    PanelEntry("statistics.daily_calls", "ui.statistics.daily_calls:DailyCallsReport",
-               "statistics",
-               lambda: QCoreApplication.translate("DailyCallsReport", "&Daily calls"),
-               permission=Permission.STATISTICS),
-))
+
+def _entries() -> tuple[PanelEntry, ...]:
+    reports = sorted(load_all().values(), key=lambda r: (r.order, r.name))
+    return tuple(
+        PanelEntry(f"statistics.{r.name.replace('-', '_')}",
+                   f"ui.statistics.window:Report_{r.name.replace('-', '_')}", "statistics",
+                   (lambda text=(r.menu_text or r.title): QCoreApplication.translate("reports", text)),
+                   permission=r.permission)
+        for r in reports)
+
+
+FEATURE = Feature("statistics", _entries())

@@ -1,0 +1,241 @@
+"""The desk's window for any report of agent_app.reports: the kit's ReportPanel, with the
+report's own filters (its params as combo boxes, the 组 field, the manual's 年 + 周/月/季
+picker) and its chart drawn from the report's ChartSpec.
+
+One class serves every report; `panel_class(name)` gives each report its own subclass
+(named `Report_<name>`, so the docked window's objectName, which the saved layout keys
+on, stays stable), and the registry reaches it as "ui.statistics.window:Report_<name>".
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+)
+
+from agent_app.reports import REPORTS, Col, ReportDef, load_all
+from agent_app.reports.period import period_of
+from agent_app.services.exports import ExportService
+from agent_app.services.reports import ReportResult, ReportService
+from ui.kit.chart import ChartView
+from ui.kit.export import export_rows
+from ui.kit.formats import site_today_qdate
+from ui.kit.report import ReportPanel
+from ui.kit.table import Column
+
+KIND_OF = {"number": "float"}  # the core's kinds → the kit table's
+
+
+def tr_report(text: str) -> str:
+    return QCoreApplication.translate("reports", text)
+
+
+def kit_columns(cols: Sequence[Col]) -> list[Column]:
+    return [Column(c.attr, tr_report(c.title), kind=KIND_OF.get(c.kind, c.kind)) for c in cols]
+
+
+class DefinedReport(ReportPanel):
+    report_name = ""  # set by panel_class
+
+    @property
+    def report(self) -> ReportDef:
+        return REPORTS[self.report_name]
+
+    def title(self) -> str:
+        return tr_report(self.report.title)
+
+    def columns(self) -> list[Column]:
+        result = getattr(self, "result", None)
+        cols = result.columns if result is not None else self.report.columns_for(
+            {p.name: p.default for p in self.report.params})
+        return kit_columns(cols)
+
+    # -- filters ------------------------------------------------------------------------------
+    def add_filters(self, form: QFormLayout) -> None:
+        self.result: ReportResult | None = None
+        self.param_boxes: dict[str, QComboBox] = {}
+        self.param_labels: dict[str, QLabel] = {}
+        row = QHBoxLayout()
+        for p in self.report.params:
+            box = QComboBox()
+            box.setObjectName(f"param_{p.name}")
+            for c in p.choices:
+                box.addItem(tr_report(c.title), c.value)
+            box.setCurrentIndex(p.values().index(p.default))
+            label = QLabel()
+            label.setBuddy(box)
+            self.param_boxes[p.name], self.param_labels[p.name] = box, label
+            row.addWidget(label)
+            row.addWidget(box)
+        self.group_edit: QLineEdit | None = None
+        if self.report.group:
+            self.group_edit = QLineEdit()
+            self.group_edit.setObjectName("reportGroup")
+            self.group_edit.setMaximumWidth(120)
+            self.group_label = QLabel()
+            self.group_label.setBuddy(self.group_edit)
+            row.addWidget(self.group_label)
+            row.addWidget(self.group_edit)
+        row.addStretch(1)
+        if self.report.params or self.report.group:
+            form.addRow(row)
+        if "grain" in self.param_boxes:  # the manual's 年 + 周/月/季 number sets 从/到
+            pick = QHBoxLayout()
+            today = site_today_qdate()
+            self.year_spin = QSpinBox()
+            self.year_spin.setObjectName("reportYear")
+            self.year_spin.setRange(2000, 2100)
+            self.year_spin.setValue(today.year())
+            self.number_spin = QSpinBox()
+            self.number_spin.setObjectName("reportNumber")
+            self.number_spin.setRange(1, 53)
+            self.number_spin.setValue(today.month())
+            self.pick_label = QLabel()
+            self.pick_label.setBuddy(self.year_spin)
+            self.number_label = QLabel()
+            self.number_label.setBuddy(self.number_spin)
+            for w in (self.pick_label, self.year_spin, self.number_label, self.number_spin):
+                pick.addWidget(w)
+            pick.addStretch(1)
+            form.addRow(pick)
+            for w in (self.year_spin, self.number_spin):
+                w.valueChanged.connect(self.pick_period)
+            self.param_boxes["grain"].currentIndexChanged.connect(self.pick_period)
+        self.title_row = QCheckBox()
+        self.title_row.setObjectName("reportTitleRow")
+        self.title_row.setChecked(True)
+
+    def pick_period(self) -> None:
+        """年 + number → 从/到 (a week is ISO; 日报 keeps the dates as they are)."""
+        grain = self.param_boxes["grain"].currentData()
+        self.number_spin.setEnabled(grain in ("week", "month", "quarter"))
+        if grain == "day":
+            return
+        top = {"week": 53, "month": 12, "quarter": 4}.get(grain, 1)
+        self.number_spin.setMaximum(top)
+        try:
+            first, last = period_of(grain, self.year_spin.value(), self.number_spin.value())
+        except ValueError:  # ISO week 53 of a year that has 52
+            self.status.setText(QCoreApplication.translate(
+                "DefinedReport", "That year has no such week."))
+            return
+        self.date_from.setDate(first)
+        self.date_to.setDate(last)
+
+    def filters(self) -> dict[str, Any]:
+        return {name: box.currentData() for name, box in self.param_boxes.items()}
+
+    def group(self) -> str | None:
+        return (self.group_edit.text().strip() or None) if self.group_edit else None
+
+    def filters_text(self) -> str:
+        parts = [f"{self.param_labels[n].text().replace('&', '')} {b.currentText()}"
+                 for n, b in self.param_boxes.items()]
+        if self.group():
+            parts.append(f"{self.group_label.text().replace('&', '')} {self.group()}")
+        return " · ".join(parts)
+
+    def retranslate_ui(self) -> None:
+        super().retranslate_ui()
+        if not self.is_built:
+            return
+        for p in self.report.params:
+            self.param_labels[p.name].setText(tr_report(p.title))
+            box = self.param_boxes[p.name]
+            for i, c in enumerate(p.choices):
+                box.setItemText(i, tr_report(c.title))
+        if self.group_edit is not None:
+            text = (QCoreApplication.translate("DefinedReport", "ACD &group")
+                    if self.report.group == "acd"
+                    else QCoreApplication.translate("DefinedReport", "&Department"))
+            self.group_label.setText(text)
+        if hasattr(self, "year_spin"):
+            self.pick_label.setText(QCoreApplication.translate("DefinedReport", "&Year"))
+            self.number_label.setText(QCoreApplication.translate("DefinedReport", "&No."))
+        self.title_row.setText(QCoreApplication.translate("DefinedReport", "Title row in Excel"))
+
+    def build(self):
+        page = super().build()
+        buttons = page.layout().itemAt(1).layout()
+        buttons.insertWidget(2, self.title_row)
+        return page
+
+    # -- running ------------------------------------------------------------------------------
+    def query(self, date_from, date_to, extra):
+        service = self.ctx.services.get(ReportService)
+        return (service.run, self.ctx.actor, self.report_name, date_from, date_to, extra,
+                self.group())
+
+    def show_rows(self, result: ReportResult) -> None:  # type: ignore[override]
+        self.result = result
+        self.model.set_columns(self.columns())
+        super().show_rows(result.rows)
+
+    def draw(self, chart: ChartView, rows) -> bool:
+        spec = self.report.chart
+        if spec is None:
+            return False
+        shown = list(rows)[:spec.limit]
+        titles = {c.attr: tr_report(c.title) for c in (self.result.columns if self.result
+                                                      else self.report.columns_for({}))}
+        labels = [str(getattr(r, spec.category, "") or "") for r in shown]
+        if spec.kind == "pie":
+            chart.set_pie(labels, [float(getattr(r, spec.series[0]) or 0) for r in shown],
+                          title=self.title())
+        else:
+            series = {titles.get(a, a): [float(getattr(r, a) or 0) for r in shown]
+                      for a in spec.series}
+            setter = chart.set_line if spec.kind == "line" else chart.set_bar
+            setter(labels, series, title=self.title())
+        return True
+
+    def totals(self, rows):
+        if self.result is None or not rows:
+            return None
+        total = self.result.total
+        cols = self.result.columns
+        first = QCoreApplication.translate("ReportPanel", "Total")
+        return tuple(first if i == 0 and not total.get(c.attr) else total.get(c.attr)
+                     for i, c in enumerate(cols))
+
+    def export(self):
+        columns, rows = self.table()
+        exports = self.ctx.services.get(ExportService)
+        actor, name = self.ctx.actor, self.report_name
+        period = f"{self.period()[0].isoformat()}..{self.period()[1].isoformat()}"
+        title_row = f"{self.title()} {self.heading()}" if self.title_row.isChecked() else ""
+        return export_rows(self, self.title(), columns, lambda: rows, total=len(rows),
+                           file_name=f"{self.title()} {self.period()[0]:%Y%m%d}",
+                           check=lambda: exports.check(actor, name),
+                           record=lambda n: exports.record(actor, name, n, period=period),
+                           title_row=title_row)
+
+
+_classes: dict[str, type[DefinedReport]] = {}
+
+
+def panel_class(name: str) -> type[DefinedReport]:
+    if name not in _classes:
+        cls_name = "Report_" + name.replace("-", "_")
+        _classes[name] = type(cls_name, (DefinedReport,), {"report_name": name,
+                                                            "__module__": __name__})
+    return _classes[name]
+
+
+def __getattr__(attr: str) -> type[DefinedReport]:
+    """"ui.statistics.window:Report_daily_calls" → the panel class of report daily-calls."""
+    if attr.startswith("Report_"):
+        load_all()
+        name = attr[len("Report_"):].replace("_", "-")
+        if name in REPORTS:
+            return panel_class(name)
+    raise AttributeError(attr)
