@@ -3841,4 +3841,15 @@ Call-center agent desktop.</translation>
             <translation>Total</translation>
         </message>
     </context>
+    <context>
+        <name>reports</name>
+        <message>
+            <source>Daily calls</source>
+            <translation>Daily calls</translation>
+        </message>
+        <message>
+            <source>&amp;Daily calls</source>
+            <translation>&amp;Daily calls</translation>
+        </message>
+    </context>
 </TS>

@@ -3827,4 +3827,15 @@ Call-center agent desktop.</source>
             <translation>合计</translation>
         </message>
     </context>
+    <context>
+        <name>reports</name>
+        <message>
+            <source>Daily calls</source>
+            <translation>来电日报</translation>
+        </message>
+        <message>
+            <source>&amp;Daily calls</source>
+            <translation>来电日报(&amp;D)</translation>
+        </message>
+    </context>
 </TS>
