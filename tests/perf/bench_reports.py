@@ -1,0 +1,211 @@
+"""Benchmark: 统计分析 on the large demo database (MariaDB, stock buffer pool).
+
+1. Every report through ReportService, for the last month and the last year of the data
+   (3 runs each: the first, cold, and the median of the rest), against the targets
+   (a month ≤ 1 s, a year ≤ 3 s), and the cost of 1, 3 and 12 months (how it grows).
+2. An Excel export of 100,000 order rows (sales-dispatch-export with the 联号 column):
+   wall time and the process's peak memory (target ≤ 15 s, ≤ 200 MB), in a child process
+   so the peak is the export's own.
+3. The GUI thread: each report window opened in the real main window as supervisor 4001
+   and run for the year, offscreen; the worst event-loop lag meanwhile (a 5 ms timer;
+   target: never blocked more than 50 ms).
+
+    .venv/bin/python tests/perf/bench_reports.py [--url mysql+pymysql://root@127.0.0.1/agent_large]
+                                                 [--skip-gui] [--skip-export]
+Not a pytest test: run it by hand; it prints its figures.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+MONTH_S, YEAR_S = 1.0, 3.0
+
+
+def last_day(db) -> dt.date:
+    from sqlalchemy import func, select
+
+    from agent_app.reports.period import as_utc, to_local
+    from db.models import CallRecord
+    with db.reading() as s:
+        last = s.scalar(select(func.max(CallRecord.queued_at)))
+    return to_local(as_utc(last)).date()
+
+
+def timed(fn, runs: int = 3) -> tuple[float, float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return times[0], statistics.median(times[1:] or times), result
+
+
+def service_figures(url: str) -> bool:
+    from agent_app.cli.identity import SHELL
+    from agent_app.reports import load_all
+    from agent_app.services.reports import ReportService
+    from db.engine import Database
+
+    db = Database.open(url)
+    svc = ReportService(db)
+    end = last_day(db)
+    ok = True
+    print(f"data up to {end}; times in ms: cold / warm median")
+    print(f"{'report':28} {'1 month':>16} {'3 months':>16} {'12 months':>16}  rows(12m)")
+    for name in sorted(load_all()):
+        cells = []
+        rows = 0
+        for days, target in ((31, MONTH_S), (92, None), (365, YEAR_S)):
+            cold, warm, result = timed(
+                lambda d=days, n=name: svc.run(SHELL, n, end - dt.timedelta(days=d - 1), end))
+            rows = len(result.rows)
+            flag = "" if target is None or warm <= target else " !"
+            ok &= not flag
+            cells.append(f"{cold * 1000:7.0f} /{warm * 1000:6.0f}{flag}")
+        print(f"{name:28} {cells[0]:>16} {cells[1]:>16} {cells[2]:>16}  {rows}")
+    db.dispose()
+    return ok
+
+
+def export_child(url: str, out: str, days: int) -> None:
+    """In a child process: run sales-dispatch-export and write the sheet; print JSON."""
+    from agent_app.cli.identity import SHELL
+    from agent_app.services.reports import ReportService
+    from db.engine import Database
+
+    db = Database.open(url)
+    svc = ReportService(db)
+    end = last_day(db)
+    t = time.perf_counter()
+    result = svc.run(SHELL, "sales-dispatch-export", end - dt.timedelta(days=days - 1), end,
+                     {"waybill": "yes"})
+    counted = time.perf_counter() - t
+    rows = result.rows[:100_000]
+    result = type(result)(result.report, result.query, result.columns, rows, result.total)
+    n = svc.write_xlsx(SHELL, result, out)
+    total = time.perf_counter() - t
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": n, "count_s": counted, "total_s": total, "peak_mb": peak_mb,
+                      "size_mb": os.path.getsize(out) / 1e6}))
+
+
+def export_figures(url: str) -> bool:
+    from agent_app.reports import load_all
+    if "sales-dispatch-export" not in load_all():
+        print("export: sales-dispatch-export is not defined; skipped")
+        return True
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "dispatch.xlsx")
+        for days in (14, 30, 60, 120):  # the shortest period that holds 100,000 rows
+            proc = subprocess.run([sys.executable, __file__, "--export-child", out,
+                                   "--days", str(days), "--url", url],
+                                  capture_output=True, text=True, check=True)
+            fig = json.loads(proc.stdout.strip().splitlines()[-1])
+            if fig["rows"] >= 100_000:
+                break
+    ok = fig["total_s"] <= 15 and fig["peak_mb"] <= 200
+    print(f"export of {fig['rows']:,} order rows ({days} days counted): count "
+          f"{fig['count_s']:.1f} s, count + write {fig['total_s']:.1f} s, peak RSS "
+          f"{fig['peak_mb']:.0f} MB, file {fig['size_mb']:.1f} MB  (targets 15 s, 200 MB)"
+          f"{'' if ok else ' !'}")
+    return ok
+
+
+def gui_figures(url: str) -> bool:
+    import qasync
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QApplication
+
+    from agent_app.config import WorkstationSettings
+    from agent_app.services.accounts import AccountService
+    from db.engine import Database
+    from ui.collector import GuiThreadCollector
+    from ui.context import AppContext, Services
+    from ui.main_window import MainWindow
+    from ui.statistics import FEATURE
+    from ui.worker import DbRunner, LagProbe
+
+    app = QApplication([])
+    GuiThreadCollector(app).start()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    db = Database.open(url)
+    end = last_day(db)
+    actor = AccountService(db).authenticate("4001", "demo4001").actor
+    ctx = AppContext(actor=actor, settings=WorkstationSettings(seat=""), runner=DbRunner(),
+                     services=Services(db))
+    window = MainWindow(ctx, database_label="bench")
+    window.resize(1366, 768)
+    window.show()
+    probe = LagProbe(interval_ms=5)
+    probe.start()
+
+    async def go():
+        out = []
+        await asyncio.sleep(1.0)
+        for entry in FEATURE.panels():
+            if entry.permission is not None and not actor.can(entry.permission):
+                continue
+            probe.reset()
+            t = time.perf_counter()
+            panel = window.panel(entry.key)
+            opened = probe.max_lag_ms
+            panel.date_from.setDate(QDate(end - dt.timedelta(days=364)))
+            panel.date_to.setDate(QDate(end))
+            panel.loaded = False
+            panel.refresh()
+            while not (panel.loaded and ctx.runner.in_flight == 0):
+                await asyncio.sleep(0.002)
+            window.repaint()
+            out.append((entry.key, (time.perf_counter() - t) * 1000, opened, probe.max_lag_ms,
+                        len(panel.rows)))
+            panel.close()
+        return out
+
+    results = loop.run_until_complete(go())
+    print("report window, a year: wall ms / worst GUI lag ms (opening the window) / rows")
+    ok = True
+    for key, wall, opened, lag, rows in results:
+        flag = "" if lag <= 50 else " !"
+        ok &= not flag
+        print(f"  {key:40} {wall:7.0f} ms  lag {lag:5.1f} ms (open {opened:5.1f}){flag}  {rows}")
+    db.dispose()
+    return ok
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", default="mysql+pymysql://root@127.0.0.1/agent_large")
+    ap.add_argument("--skip-gui", action="store_true")
+    ap.add_argument("--skip-export", action="store_true")
+    ap.add_argument("--export-child")
+    ap.add_argument("--days", type=int, default=30)
+    args = ap.parse_args()
+    if args.export_child:
+        export_child(args.url, args.export_child, args.days)
+        return
+    ok = service_figures(args.url)
+    if not args.skip_export:
+        ok &= export_figures(args.url)
+    if not args.skip_gui:
+        ok &= gui_figures(args.url)
+    print("all targets met" if ok else "SOME TARGETS MISSED (!)")
+
+
+if __name__ == "__main__":
+    main()
