@@ -11,10 +11,11 @@ from agent_app.tr import QT_TRANSLATE_NOOP as N
 from db.enums import EndCause
 from db.models import CallRecord
 
-GRAIN_TITLES = {"day": N("reports", "Day"), "week": N("reports", "Week"),
-                "month": N("reports", "Month"), "quarter": N("reports", "Quarter"),
-                "year": N("reports", "Year")}
-GRAIN = Param("grain", N("reports", "Period"),
+# the manual's 日报/周报/月报/季报/年报
+GRAIN_TITLES = {"day": N("reports", "Daily"), "week": N("reports", "Weekly"),
+                "month": N("reports", "Monthly"), "quarter": N("reports", "Quarterly"),
+                "year": N("reports", "Yearly")}
+GRAIN = Param("grain", N("reports", "Report"),
               tuple(Choice(g, GRAIN_TITLES[g]) for g in GRAINS))
 
 
