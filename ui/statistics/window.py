@@ -33,6 +33,7 @@ from ui.kit.report import ReportPanel
 from ui.kit.table import Column
 
 KIND_OF = {"number": "float"}  # the core's kinds → the kit table's
+LINE_FROM = 16  # categories from which a bar chart is drawn as a line
 
 
 def tr_report(text: str) -> str:
@@ -194,7 +195,9 @@ class DefinedReport(ReportPanel):
         else:
             series = {titles.get(a, a): [float(getattr(r, a) or 0) for r in shown]
                       for a in spec.series}
-            setter = chart.set_line if spec.kind == "line" else chart.set_bar
+            # a bar per day of a month is a comb: past LINE_FROM categories, a line
+            line = spec.kind == "line" or len(labels) > LINE_FROM
+            setter = chart.set_line if line else chart.set_bar
             setter(labels, series, title=self.title())
         return True
 
