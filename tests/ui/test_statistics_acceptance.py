@@ -8,7 +8,6 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from PySide6.QtCore import QDate
 
 from agent_app.errors import Forbidden
 from tests.ui.helpers import run, settle, until
