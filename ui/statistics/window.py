@@ -110,10 +110,22 @@ class DefinedReport(ReportPanel):
             form.addRow(pick)
             for w in (self.year_spin, self.number_spin):
                 w.valueChanged.connect(self.pick_period)
-            self.param_boxes["grain"].currentIndexChanged.connect(self.pick_period)
+            self.param_boxes["grain"].currentIndexChanged.connect(self.grain_changed)
         self.title_row = QCheckBox()
         self.title_row.setObjectName("reportTitleRow")
         self.title_row.setChecked(True)
+
+    def grain_changed(self) -> None:
+        """A new 统计方式: the number starts at today's week, month or quarter."""
+        grain = self.param_boxes["grain"].currentData()
+        today = site_today_qdate().toPython()
+        number = {"week": today.isocalendar()[1], "month": today.month,
+                  "quarter": (today.month - 1) // 3 + 1}.get(grain, 1)
+        self.number_spin.blockSignals(True)
+        self.number_spin.setMaximum({"week": 53, "month": 12, "quarter": 4}.get(grain, 1))
+        self.number_spin.setValue(number)
+        self.number_spin.blockSignals(False)
+        self.pick_period()
 
     def pick_period(self) -> None:
         """年 + number → 从/到 (a week is ISO; 日报 keeps the dates as they are)."""
@@ -121,8 +133,6 @@ class DefinedReport(ReportPanel):
         self.number_spin.setEnabled(grain in ("week", "month", "quarter"))
         if grain == "day":
             return
-        top = {"week": 53, "month": 12, "quarter": 4}.get(grain, 1)
-        self.number_spin.setMaximum(top)
         try:
             first, last = period_of(grain, self.year_spin.value(), self.number_spin.value())
         except ValueError:  # ISO week 53 of a year that has 52

@@ -1,0 +1,77 @@
+"""The generic report window (ui/statistics/window.py): the manual's 年 + 周/月/季 picker
+sets 从/到, the report's params and group reach the service, and the 标题 tick decides
+the Excel title row."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+from PySide6.QtCore import QDate
+
+from agent_app.services.customers import SITE_ZONE
+from tests.ui.helpers import run, until
+from tests.ui.test_kit_report import call
+
+
+def _period(panel) -> tuple[dt.date, dt.date]:
+    return panel.period()
+
+
+def test_the_year_and_number_pick_the_period(sales_window, english):
+    panel = sales_window().panel("statistics.daily_calls")
+    grain = panel.param_boxes["grain"]
+    grain.setCurrentIndex(grain.findData("week"))
+    panel.year_spin.setValue(2026)
+    panel.number_spin.setValue(53)  # 2026 has an ISO week 53
+    assert _period(panel) == (dt.date(2026, 12, 28), dt.date(2027, 1, 3))
+    panel.year_spin.setValue(2025)  # 2025 has not: the dates stay, a message says why
+    assert _period(panel) == (dt.date(2026, 12, 28), dt.date(2027, 1, 3))
+    assert panel.status.text() == "That year has no such week."
+    grain.setCurrentIndex(grain.findData("quarter"))
+    assert panel.number_spin.maximum() == 4
+    panel.number_spin.setValue(4)
+    assert _period(panel) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    grain.setCurrentIndex(grain.findData("month"))
+    panel.number_spin.setValue(2)
+    assert _period(panel) == (dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+    grain.setCurrentIndex(grain.findData("year"))
+    assert not panel.number_spin.isEnabled()
+    assert _period(panel) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+
+def test_params_group_and_the_title_row(sales_window, aloop, sqlite_db, qtbot, tmp_path,
+                                        english):
+    from sqlalchemy import update
+
+    from db.models import CallRecord
+    day = dt.datetime(2026, 3, 3, 10, 0, tzinfo=SITE_ZONE)
+    for n in range(6):  # 3 in group 21 on 3 March, 3 in group 22 on 10 March
+        call(sqlite_db, n, day + dt.timedelta(days=7 * (n // 3)))
+    with sqlite_db.transaction() as s:
+        s.execute(update(CallRecord).where(CallRecord.call_id.in_(["r3", "r4", "r5"]))
+                  .values(group_number="22"))
+    w = sales_window()
+    panel = w.panel("statistics.daily_calls")
+    panel.date_from.setDate(QDate(2026, 3, 1))
+    panel.date_to.setDate(QDate(2026, 3, 31))
+    grain = panel.param_boxes["grain"]
+    grain.setCurrentIndex(grain.findData("month"))
+    panel.date_from.setDate(QDate(2026, 3, 1))
+    panel.date_to.setDate(QDate(2026, 3, 31))
+    panel.group_edit.setText("22")
+
+    async def counted():
+        panel.loaded = False
+        panel.refresh()
+        await until(lambda: panel.loaded and w.ctx.runner.in_flight == 0)
+    run(aloop, counted())
+    assert [(r.period, r.inbound) for r in panel.rows] == [("2026-03", 3)]
+    assert "Report Monthly" in panel.filters_text() and "22" in panel.filters_text()
+
+    panel.title_row.setChecked(False)
+    export = panel.export()
+    export.dialog.reject()
+    with qtbot.waitSignal(export.succeeded, timeout=10_000):
+        export.start(str(tmp_path / "plain.xlsx"))
+    sheet = list(openpyxl.load_workbook(tmp_path / "plain.xlsx").active.iter_rows(values_only=True))
+    assert sheet[0][:2] == ("Period", "Inbound") and sheet[1][:2] == ("2026-03", 3)
