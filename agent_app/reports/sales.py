@@ -16,8 +16,9 @@ Definitions (docs/statistics.md, "### Sales"):
 
 Each report is one SQL query grouped in the database by the site day and its
 dimensions; Python only rolls days up to weeks/months/… and ranks. The query reads
-sales_order by its created_at index (or confirmed+created_at for the export) and joins
-the lines by their order_id index, so a year costs about twelve times a month.
+sales_order by its created_at index (the export: by its confirmed_at index, migration
+0005) and joins the lines by their order_id index, so a year costs about twelve times a
+month.
 """
 from __future__ import annotations
 
@@ -116,10 +117,9 @@ def dispatch_export(s, q: Query) -> list[Row]:
             .join(Customer, Customer.id == SalesOrder.customer_id)
             .outerjoin(Employee, Employee.id == SalesOrder.employee_id)
             .outerjoin(Medium, Medium.id == SalesOrder.medium_id)
-            # confirmed_at ≥ created_at, so created_at < end is true of every row and
-            # lets the (confirmed, created_at) index skip the later orders
-            .where(SalesOrder.confirmed.is_(True), SalesOrder.created_at < end,
-                   SalesOrder.confirmed_at >= start, SalesOrder.confirmed_at < end,
+            # by the confirmed_at index (migration 0005)
+            .where(SalesOrder.confirmed_at >= start, SalesOrder.confirmed_at < end,
+                   SalesOrder.confirmed.is_(True),
                    SalesOrder.status.not_in(LEFT_OUT))
             .order_by(SalesOrder.confirmed_at, SalesOrder.id, OrderLine.line_no))
     rows: list[Row] = []
