@@ -68,7 +68,15 @@ ORDERS = [
     dict(no="2604060002", created=utc(2026, 4, 5, 20, 0), seller="0001", medium="官网",
          delivery="D", payment="cod", status="accepted", confirmed=utc(2026, 4, 5, 20, 30),
          waybill="YD09", lines=[("soft2", "1980.00", 1, False)]),
+    # May: 李娜 sells what 周敏 sold on 1 May (5 × 398 = 1990): a tie for the ranking
+    dict(no="2605100001", created=utc(2026, 5, 10, 2, 0), seller="1001", medium="官网",
+         delivery="B", payment="cod", status="not_sent", confirmed=None, waybill=None,
+         lines=[("lux", "398.00", 4, False), ("lux", "398.00", 1, False)]),
+    dict(no="2605110001", created=utc(2026, 5, 11, 2, 0), seller="0001", medium="官网",
+         delivery="B", payment="cod", status="not_sent", confirmed=None, waybill=None,
+         lines=[("patch", "58.50", 2, False)]),
 ]
+MAY = (dt.date(2026, 5, 1), dt.date(2026, 5, 31))
 
 
 def product_title(key: str) -> str:
@@ -299,6 +307,17 @@ def test_sales_summary_ranking(sales, superadmin):
     assert result.total["amount"] == whole and result.total["share"] == 1.0
     assert "rank" not in result.total
     assert result.report.chart.limit == 30
+
+
+def test_equal_amounts_share_a_rank(sales, superadmin):
+    out = defaultdict(Decimal)
+    for o in counted(MAY):
+        out[SELLERS[o["seller"]][0]] += amount(o)
+    assert out["李娜"] == out["周敏"] > out["王明辉"]  # the set-up's tie
+    result = run(sales, superadmin, "sales-summary", {"by": "ranking"}, period=MAY)
+    ranks = {r["seller"]: r["rank"] for r in result.rows}
+    assert ranks == {"李娜": 1, "周敏": 1, "王明辉": 3}
+    assert [r["amount"] for r in result.rows] == sorted(out.values(), reverse=True)
 
 
 def test_who_may_run_the_sales_statistics(sales, database, superadmin):
