@@ -263,7 +263,7 @@ register(ReportDef(
     chart=ChartSpec("bar", "period", ("amount",)),
     group="department",
     order=120,
-    menu_text=N("reports", "Sales &detail"),
+    menu_text=N("reports", "Sa&les detail"),
 ))
 
 
