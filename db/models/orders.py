@@ -46,6 +46,7 @@ class SalesOrder(Versioned, Base):
         Index(None, "confirmed", "created_at"),
         Index(None, "waybill_no"),
         Index(None, "employee_id", "created_at"),
+        Index(None, "confirmed_at"),  # 销售出库导出: the orders confirmed in a period
     )
 
 

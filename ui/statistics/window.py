@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -176,6 +176,10 @@ class DefinedReport(ReportPanel):
 
     def build(self):
         page = super().build()
+        # the rows in the report's own order (a ranking high to low, periods in time) until
+        # the user clicks a header; the kit's sortable view otherwise starts sorted on the
+        # first column, descending, and a ranking showed its last place first
+        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         buttons = page.layout().itemAt(1).layout()
         buttons.insertWidget(2, self.title_row)
         return page
