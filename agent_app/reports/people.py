@@ -243,11 +243,13 @@ def allocation_use(s, q: Query) -> list[Row]:
     allocated = {eid: int(n) for eid, n in s.execute(stmt)}
 
     def reached(table, who, at, *extra) -> dict[int, int]:
-        # distinct allocated customers with a row by their employee in the period
+        # distinct allocated customers with a row by their employee in the period: each
+        # row of the period read once (its time index) with its customer by primary key.
+        # No registered_at test: a customer with a contact or an order in the period was
+        # on file by the period's end.
         stmt = (select(who, func.count(func.distinct(table.customer_id)))
                 .join(Customer, Customer.id == table.customer_id)
-                .where(at >= start, at < end, Customer.registered_at < end,
-                       _allocated_to(role, who), *extra)
+                .where(at >= start, at < end, _allocated_to(role, who), *extra)
                 .group_by(who))
         if staff.filtered:
             stmt = stmt.where(who.in_(ids))
