@@ -56,6 +56,9 @@ class Col:
     attr: str
     title: str                # source text, context "reports"
     kind: str = "text"
+    # the cells are source texts of context "reports" (a class's "A VIP"), shown and
+    # exported translated by the desk; agent-admin writes them as they are
+    translated: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -164,8 +164,10 @@ def customer_counts(s, q: Query) -> list[Row]:
 
 def _customer_columns(params: Mapping[str, str]) -> tuple[Col, ...]:
     by = params.get("by", BY.default)
-    first = ((Col("grouping", N("reports", "Grouping")), Col("item", N("reports", "Item")))
-             if by == "all" else (Col("item", BY_TITLES.get(by, BY_TITLES["class"])),))
+    first = ((Col("grouping", N("reports", "Grouping"), translated=True),
+              Col("item", N("reports", "Item"), translated=True))
+             if by == "all" else
+             (Col("item", BY_TITLES.get(by, BY_TITLES["class"]), translated=True),))
     return first + (Col("registered", N("reports", "Registered in period"), "int"),
                     Col("on_file", N("reports", "On file at period end"), "int"),
                     Col("share", N("reports", "Share on file"), "percent"))

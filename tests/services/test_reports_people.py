@@ -435,3 +435,13 @@ def test_statistics_permission_needed(database):
     for name in ("employee-calls", "customer-counts", "allocation-use"):
         with pytest.raises(Forbidden):
             ReportService(database).run(clerk, name, FROM, TO)
+
+
+def test_class_and_source_cells_are_translated_in_the_table(database, customers, boss):
+    result = ReportService(database).run(boss, "customer-counts", dt.date(2026, 12, 1),
+                                         dt.date(2026, 12, 31), {"by": "all"})
+    cols, rows = result.table(lambda text: f"«{text}»")
+    assert cols[0] == ("«Grouping»", "text") and cols[2] == ("«Registered in period»", "int")
+    assert ("«Class»", "«A VIP»") in [r[:2] for r in rows]
+    assert ("«Region»", "«No region»") in [r[:2] for r in rows]
+    assert all(isinstance(r[2], int) for r in rows)
