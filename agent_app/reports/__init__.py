@@ -21,6 +21,8 @@ A report is a `ReportDef` in `REPORTS`, registered by the module that computes i
   sales statistics every user may see (the manual: without 统计 only sales statistics).
 - `columns` and `chart` may be functions of the params, for a report whose first column is the
   dimension the user chose (by medium / by seller / …).
+- A text column whose cells are source strings of "reports" (a customer class's
+  "A VIP") says `translated=True`: the desk shows, charts and exports them translated.
 - The totals row: `total(rows)` when given, else the sum of the int, money, number and
   duration columns (a ratio or an average is not a sum: those reports give `total`).
 
