@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import case, func, or_, select, union_all
+from sqlalchemy import case, func, or_, select
 
 from agent_app.reports import ChartSpec, Choice, Col, Param, Query, ReportDef, Row, ratio, register
 from agent_app.reports.calls import GRAIN
@@ -237,22 +237,22 @@ def allocation_use(s, q: Query) -> list[Row]:
     if staff.filtered and not ids:
         return []
 
-    # allocated: a customer both owned by and called back by one employee counts once
-    parts = []
-    if role in ("any", "owner"):
-        parts.append(select(Customer.owner_id.label("eid"))
-                     .where(Customer.owner_id.is_not(None), Customer.registered_at < end))
-    if role in ("any", "callback"):
-        cond = [Customer.callback_agent_id.is_not(None), Customer.registered_at < end]
-        if role == "any":
-            cond.append(or_(Customer.owner_id.is_(None),
-                            Customer.owner_id != Customer.callback_agent_id))
-        parts.append(select(Customer.callback_agent_id.label("eid")).where(*cond))
-    alloc = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    stmt = select(alloc.c.eid, func.count()).group_by(alloc.c.eid)
-    if staff.filtered:
-        stmt = stmt.where(alloc.c.eid.in_(ids))
-    allocated = {eid: int(n) for eid, n in s.execute(stmt)}
+    # allocated: one read of the customers on file, grouped by (owner, callback agent) —
+    # at most employees² groups — rolled up per employee in Python; a customer both owned
+    # by and called back by one employee counts once for them
+    allocated: dict[int, int] = {}
+    pairs = (select(Customer.owner_id, Customer.callback_agent_id, func.count())
+             .where(Customer.registered_at < end)
+             .group_by(Customer.owner_id, Customer.callback_agent_id))
+    for owner, callback, n in s.execute(pairs):
+        mine = set()
+        if role in ("any", "owner") and owner is not None:
+            mine.add(owner)
+        if role in ("any", "callback") and callback is not None:
+            mine.add(callback)
+        for eid in mine:
+            if not staff.filtered or eid in staff.by_id:
+                allocated[eid] = allocated.get(eid, 0) + int(n)
 
     def reached(table, who, at, *extra) -> dict[int, int]:
         # distinct allocated customers with a row by their employee in the period: each
