@@ -19,8 +19,10 @@ A report is a `ReportDef` in `REPORTS`, registered by the module that computes i
   them (QCoreApplication.translate("reports", …)), agent-admin writes them as they are.
 - `permission`: Permission.STATISTICS (统计) for the supervisor's reports; None for the
   sales statistics every user may see (the manual: without 统计 only sales statistics).
-- `columns` may be a function of the params, for a report whose first column is the
+- `columns` and `chart` may be functions of the params, for a report whose first column is the
   dimension the user chose (by medium / by seller / …).
+- A text column whose cells are source strings of "reports" (a customer class's
+  "A VIP") says `translated=True`: the desk shows, charts and exports them translated.
 - The totals row: `total(rows)` when given, else the sum of the int, money, number and
   duration columns (a ratio or an average is not a sum: those reports give `total`).
 
@@ -56,6 +58,9 @@ class Col:
     attr: str
     title: str                # source text, context "reports"
     kind: str = "text"
+    # the cells are source texts of context "reports" (a class's "A VIP"), shown and
+    # exported translated by the desk; agent-admin writes them as they are
+    translated: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -116,7 +121,9 @@ class ReportDef:
     compute: Compute
     permission: Permission | None = Permission.STATISTICS
     params: tuple[Param, ...] = ()
-    chart: ChartSpec | None = None
+    # a ChartSpec, or a function of the params for a report whose chart depends on them
+    # (a pie for a few classes, bars for many regions)
+    chart: ChartSpec | None | Callable[[Mapping[str, str]], ChartSpec | None] = None
     # what --group / the 组 filter means: "" none, "acd" the ACD group a call came in on,
     # "department" the seller's or the employee's department (部门) name
     group: str = ""
@@ -126,6 +133,9 @@ class ReportDef:
 
     def columns_for(self, params: Mapping[str, str]) -> tuple[Col, ...]:
         return self.columns(params) if callable(self.columns) else self.columns
+
+    def chart_for(self, params: Mapping[str, str]) -> ChartSpec | None:
+        return self.chart(params) if callable(self.chart) else self.chart
 
     def totals(self, rows: Sequence[Row], params: Mapping[str, str]) -> Row:
         if self.total is not None:

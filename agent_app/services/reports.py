@@ -37,7 +37,8 @@ class ReportResult:
     def table(self, translate=lambda text: text) -> tuple[list[tuple[str, str]], list[tuple]]:
         """(title, kind) per column and the rows as tuples, for the Excel writer."""
         cols = [(translate(c.title), c.kind) for c in self.columns]
-        return cols, [tuple(r.get(c.attr) for c in self.columns) for r in self.rows]
+        return cols, [tuple(translate(r.get(c.attr)) if c.translated and r.get(c.attr) else
+                            r.get(c.attr) for c in self.columns) for r in self.rows]
 
     def period_text(self) -> str:
         return f"{self.query.date_from.isoformat()}..{self.query.date_to.isoformat()}"

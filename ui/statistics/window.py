@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from agent_app.reports import REPORTS, Col, ReportDef, load_all
+from agent_app.reports import REPORTS, Col, ReportDef, Row, load_all
 from agent_app.reports.period import period_of
 from agent_app.services.exports import ExportService
 from agent_app.services.reports import ReportResult, ReportService
@@ -193,10 +193,16 @@ class DefinedReport(ReportPanel):
     def show_rows(self, result: ReportResult) -> None:  # type: ignore[override]
         self.result = result
         self.model.set_columns(self.columns())
-        super().show_rows(result.rows)
+        # cells that are source texts (a class's "A VIP") shown, charted and exported in
+        # the user's language
+        names = [c.attr for c in result.columns if c.translated]
+        rows = result.rows if not names else [
+            Row(r, **{a: tr_report(r[a]) for a in names if r.get(a)}) for r in result.rows]
+        super().show_rows(rows)
 
     def draw(self, chart: ChartView, rows) -> bool:
-        spec = self.report.chart
+        spec = self.report.chart_for(self.result.query.params if self.result else
+                                     {p.name: p.default for p in self.report.params})
         if spec is None:
             return False
         shown = list(rows)[:spec.limit]
