@@ -128,7 +128,7 @@ def dispatch_export(s, q: Query) -> list[Row]:
          product, qty, amount) in s.execute(stmt):
         if oid != last:
             last = oid
-            rows.append(Row(order_no=no, confirmed=to_local(confirmed).replace(tzinfo=None),
+            rows.append(Row(order_no=no, confirmed=to_local(confirmed),
                             customer=customer, seller=seller or NONE, medium=medium or NONE,
                             delivery=delivery, waybill_no=waybill or "", parts=[],
                             quantity=0, amount=Decimal("0.00"), cod=Decimal("0.00"),

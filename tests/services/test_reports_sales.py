@@ -173,7 +173,7 @@ def test_sales_dispatch_export(sales, superadmin):
         a = amount(o)
         expected.append(dict(
             order_no=o["no"], waybill_no=o["waybill"] or "",
-            confirmed=o["confirmed"].astimezone(SITE).replace(tzinfo=None),
+            confirmed=o["confirmed"].astimezone(SITE),
             customer="张三", seller=SELLERS[o["seller"]][0], medium=o["medium"] or "—",
             delivery=o["delivery"],
             products="、".join(f"{product_title(k)}×{q}" for k, _, q, _ in o["lines"]),

@@ -68,8 +68,9 @@ def _cell(kind: str, value):
         return round(dt.timedelta(seconds=float(value)).total_seconds(), 3)
     if kind in ("money", "number", "percent"):
         return round(float(value), 6)
-    if kind == "date" and isinstance(value, dt.date):
-        return value
+    if kind == "datetime" and isinstance(value, dt.datetime):
+        from agent_app.xlsx import local_naive  # what the writer puts in the sheet
+        return local_naive(value).timestamp()
     return value
 
 
@@ -85,6 +86,8 @@ def _sheet_cell(kind: str, value):
         return round(float(value), 6)
     if kind == "date" and isinstance(value, dt.datetime):
         return value.date()
+    if kind == "datetime" and isinstance(value, dt.datetime):
+        return value.timestamp()
     return value
 
 
@@ -128,7 +131,8 @@ def test_the_supervisor_opens_every_report_and_exports_it(window, aloop, qtbot, 
         for got, want in zip(sheet[2:], rows, strict=True):
             # (Excel holds a span as a fraction of a day: a millisecond may round away)
             assert [_sheet_cell(k, v) for (_t, k), v in zip(columns, got, strict=False)] == [
-                pytest.approx(_cell(k, v), abs=0.01) if k == "duration" else _cell(k, v)
+                pytest.approx(_cell(k, v), abs=0.01) if k in ("duration", "datetime")
+                else _cell(k, v)
                 for (_t, k), v in zip(columns, want, strict=True)], entry.key
         panel.close()
 
