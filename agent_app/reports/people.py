@@ -74,13 +74,11 @@ def employee_calls(s, q: Query) -> list[Row]:
         r[side] += int(n)
         r[f"{side}_answered"] += int(answered)
         r[f"{side}_talk_s"] += float(talk or 0)
-    periods = {k[0] for k in out}
     rows = sorted(out.values(),
                   key=lambda r: (r["first"], -(r["inbound"] + r["outbound"]), r["login"]))
     for r in rows:
-        # the chart's bars: one per employee, per employee and period when several
-        name = r["name"] or r["login"]
-        r["who"] = name if len(periods) == 1 else f"{name} {r['period']}"
+        # the chart's bar: the employee, whose periods the chart sums
+        r["who"] = r["name"] or r["login"]
     return rows
 
 

@@ -75,3 +75,16 @@ def test_params_group_and_the_title_row(sales_window, aloop, sqlite_db, qtbot, t
         export.start(str(tmp_path / "plain.xlsx"))
     sheet = list(openpyxl.load_workbook(tmp_path / "plain.xlsx").active.iter_rows(values_only=True))
     assert sheet[0][:2] == ("Period", "Inbound") and sheet[1][:2] == ("2026-03", 3)
+
+
+def test_the_chart_sums_a_category_and_keeps_the_largest_in_order():
+    from agent_app.reports import ChartSpec, Row
+    from ui.statistics.window import chart_data
+
+    rows = [Row(who="李娜", a=1, b=2), Row(who="张伟", a=5, b=0), Row(who="李娜", a=3, b=1),
+            Row(who="刘芳", a=2, b=7), Row(who=None, a=1, b=1)]
+    assert chart_data(rows, ChartSpec("bar", "who", ("a", "b"))) == (
+        ["李娜", "张伟", "刘芳", ""], [[4, 5, 2, 1], [3, 0, 7, 1]])
+    # two bars allowed: the two largest by the first series, in the report's order
+    assert chart_data(rows, ChartSpec("bar", "who", ("a", "b"), limit=2)) == (
+        ["李娜", "张伟"], [[4, 5], [3, 0]])

@@ -44,6 +44,23 @@ def kit_columns(cols: Sequence[Col]) -> list[Column]:
     return [Column(c.attr, tr_report(c.title), kind=KIND_OF.get(c.kind, c.kind)) for c in cols]
 
 
+def chart_data(rows: Sequence[Any], spec) -> tuple[list[str], list[list[float]]]:
+    """The chart's categories and one value list per series: rows of one category (an
+    employee's days) are summed into one bar; past `spec.limit` categories, the largest
+    by the first series are kept, in the report's order (time slots stay in time)."""
+    sums: dict[str, list[float]] = {}
+    for r in rows:
+        label = str(getattr(r, spec.category, "") or "")
+        acc = sums.setdefault(label, [0.0] * len(spec.series))
+        for i, attr in enumerate(spec.series):
+            acc[i] += float(getattr(r, attr, 0) or 0)
+    labels = list(sums)
+    if len(labels) > spec.limit:
+        top = set(sorted(labels, key=lambda k: -sums[k][0])[:spec.limit])
+        labels = [k for k in labels if k in top]
+    return labels, [[sums[k][i] for k in labels] for i in range(len(spec.series))]
+
+
 class DefinedReport(ReportPanel):
     report_name = ""  # set by panel_class
 
@@ -205,18 +222,15 @@ class DefinedReport(ReportPanel):
                                      {p.name: p.default for p in self.report.params})
         if spec is None:
             return False
-        shown = list(rows)[:spec.limit]
         titles = {c.attr: tr_report(c.title) for c in (self.result.columns if self.result
                                                       else self.report.columns_for({}))}
-        labels = [str(getattr(r, spec.category, "") or "") for r in shown]
+        labels, values = chart_data(rows, spec)
         if spec.kind == "pie":
-            chart.set_pie(labels, [float(getattr(r, spec.series[0]) or 0) for r in shown],
-                          title=self.title())
+            chart.set_pie(labels, values[0], title=self.title())
         else:
-            series = {titles.get(a, a): [float(getattr(r, a) or 0) for r in shown]
-                      for a in spec.series}
-            # a bar per day of a month is a comb: past LINE_FROM categories, a line
-            line = spec.kind == "line" or len(labels) > LINE_FROM
+            series = {titles.get(a, a): v for a, v in zip(spec.series, values, strict=True)}
+            # a bar per day of a month is a comb: periods past LINE_FROM are a line
+            line = spec.kind == "line" or (spec.category == "period" and len(labels) > LINE_FROM)
             setter = chart.set_line if line else chart.set_bar
             setter(labels, series, title=self.title())
         return True
