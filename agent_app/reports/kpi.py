@@ -157,6 +157,53 @@ def kpis(f: Figures, st: KpiSettings) -> dict[str, float | int]:
             "orders": f.orders, "conversion": conversion(f)}
 
 
+def _iso(text) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+class LiveTally:
+    """The supervisor's live figures (ui/call/supervisor.py), by the definitions above:
+    inbound calls that are not internal, counted per ACD group as they end, from the
+    monitor feed's call objects (cti-protocol.md). Pure Python, no Qt: the panel feeds
+    it events on the GUI thread (O(1) each) and shows kpis(group)."""
+
+    def __init__(self, settings: KpiSettings | None = None) -> None:
+        self.settings = settings or KpiSettings()
+        self.groups: dict[str, Figures] = {}
+        self._seen: set[str] = set()
+
+    def note_ended(self, call: Mapping) -> bool:
+        """Count an ended call once; True when it changed a group's figures."""
+        cid = call.get("call_id")
+        if (call.get("direction") != "in" or call.get("internal") or not cid
+                or cid in self._seen or call.get("state") != "ended"):
+            return False
+        queued = _iso(call.get("queued_at"))
+        if queued is None:
+            return False
+        self._seen.add(cid)
+        f = Figures(offered=1)
+        answered, ended = _iso(call.get("answered_at")), _iso(call.get("ended_at"))
+        if answered is not None:
+            wait = (answered - queued).total_seconds()
+            f.answered, f.answer_wait_s = 1, wait
+            f.answered_in_sl = int(in_service_level(wait, self.settings))
+            if ended is not None:
+                f.talk_s = (ended - answered).total_seconds()
+        elif call.get("end_cause") == EndCause.ABANDONED.value:
+            f.abandoned = 1
+            wait = (ended - queued).total_seconds() if ended is not None else 0.0
+            f.short_abandoned = int(is_short_abandon(wait, self.settings))
+        self.groups.setdefault(str(call.get("group") or ""), Figures()).add(f)
+        return True
+
+    def kpis(self, group: str) -> dict[str, float | int]:
+        return kpis(self.groups.get(group, Figures()), self.settings)
+
+
 # -- SQL helpers -------------------------------------------------------------------------------
 def _stamp(session, when: dt.datetime):
     """A UTC instant as SQL the stored column compares with (naive UTC)."""

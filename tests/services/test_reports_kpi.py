@@ -14,6 +14,7 @@ from agent_app.errors import ValidationError
 from agent_app.reports.kpi import (
     Figures,
     KpiSettings,
+    LiveTally,
     abandon_rate,
     aht,
     asa,
@@ -314,3 +315,26 @@ def test_settings_from_system_settings():
     assert KpiSettings.of({"short_abandon_s": "3", "service_level_s": "15",
                            "service_level_abandons": "0"}) == KpiSettings(3, 15, False)
     assert KpiSettings.of({"short_abandon_s": "x"}) == KpiSettings()
+
+
+def test_the_live_tally_uses_the_same_definitions():
+    def call(cid, queued, answered=None, ended=None, cause="answered", **kw):
+        iso = lambda x: (dt.datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # noqa: E731
+                         + dt.timedelta(seconds=x)).isoformat() if x is not None else None
+        return {"call_id": cid, "direction": "in", "internal": False, "group": "21",
+                "state": "ended", "queued_at": iso(queued), "answered_at": iso(answered),
+                "ended_at": iso(ended), "end_cause": cause, **kw}
+    t = LiveTally(KpiSettings(5, 20, True))
+    assert t.note_ended(call("A", 0, 20, 80))            # answered at exactly 20 s: in SL
+    assert not t.note_ended(call("A", 0, 20, 80))        # counted once
+    assert t.note_ended(call("B", 0, 25, 30))            # outside SL
+    assert t.note_ended(call("C", 0, None, 5, "abandoned"))   # short: exactly 5 s
+    assert t.note_ended(call("D", 0, None, 6, "abandoned"))   # not short
+    assert not t.note_ended(call("E", 0, 1, 9, internal=True))
+    assert not t.note_ended(call("F", 0, 1, 9, direction="out"))
+    k = t.kpis("21")
+    f = Figures(offered=4, answered=2, abandoned=2, short_abandoned=1, answered_in_sl=1,
+                answer_wait_s=45, talk_s=65)
+    assert k == {**k, "offered": 4, "answered": 2, "abandoned": 2, "short_abandoned": 1}
+    assert k["service_level"] == service_level(f, KpiSettings()) == 1 / 3
+    assert k["asa_s"] == asa(f) == 22.5 and k["abandon_rate"] == abandon_rate(f) == 1 / 3
