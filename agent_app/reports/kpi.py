@@ -456,8 +456,10 @@ def agent_states(s, q: Query) -> list[Row]:
             busy = sum(v for (st_, _r), v in t.items() if st_ == "busy")
             for (st_, reason), v in sorted(t.items()):
                 if st_ == "busy":
+                    # the chart's other series are 0 here: it draws busy time only
                     rows.append(Row(agent=login, name=names.get(login, ""), reason=reason,
-                                    busy_s=v, share=ratio(v, busy)))
+                                    busy_s=v, share=ratio(v, busy), ready_s=0.0,
+                                    talking_s=0.0, wrapup_s=0.0))
             continue
         r = Row(agent=login, name=names.get(login, ""))
         for state in STATES:
