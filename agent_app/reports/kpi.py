@@ -217,8 +217,9 @@ def seconds(session, later, earlier):
     """SQL: `later` − `earlier` in seconds (two stored UTC times)."""
     if is_sqlite(session):  # to the ms: julianday's float would make 5 s 5.00000003 s
         return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
-    # exact (DECIMAL): a CAST to FLOAT is single precision on MariaDB
-    return func.timestampdiff(literal_column("MICROSECOND"), earlier, later) / 1_000_000
+    # MariaDB's DATETIME columns hold whole seconds (migrations: no fractional part), so
+    # whole seconds are exact, and integer arithmetic keeps a year's scan cheap
+    return func.timestampdiff(literal_column("SECOND"), earlier, later)
 
 
 def _floor_div(session, x, width: int):
@@ -408,15 +409,23 @@ def hold_time(s, q: Query) -> list[Row]:
     start, end = bounds(q.date_from, q.date_to)
     answered = CallRecord.answered_at.is_not(None)
     abandoned = CallRecord.end_cause == EndCause.ABANDONED.value
-    wait = case((answered, seconds(s, CallRecord.answered_at, CallRecord.queued_at)),
-                else_=seconds(s, CallRecord.ended_at, CallRecord.queued_at))
-    last = HOLD_MAX_S // HOLD_BUCKET_S
-    bucket = case(*[(wait <= (b + 1) * HOLD_BUCKET_S, b) for b in range(last)],
-                  else_=last).label("b")
-    stmt = (select(bucket, func.sum(case((answered, 1), else_=0)),
+    wait = seconds(s, func.coalesce(CallRecord.answered_at, CallRecord.ended_at),
+                   CallRecord.queued_at)
+    if is_sqlite(s):  # whole seconds, rounded up: the bucket of 5.3 s is 5-10 s
+        whole = cast(wait, Integer)
+        wait = whole + case((wait > whole, 1), else_=0)
+    # grouped by the whole second (capped), bucketed here: a plain integer per row
+    capped = case((wait > HOLD_MAX_S, HOLD_MAX_S + 1), (wait < 0, 0), else_=wait).label("w")
+    stmt = (select(capped, func.sum(case((answered, 1), else_=0)),
                    func.sum(case((abandoned & ~answered, 1), else_=0)))
-            .where(*_calls_where(q, start, end), answered | abandoned).group_by(bucket))
-    got = {int(b): (int(a or 0), int(x or 0)) for b, a, x in s.execute(stmt)}
+            .where(*_calls_where(q, start, end), answered | abandoned).group_by(capped))
+    last = HOLD_MAX_S // HOLD_BUCKET_S
+    got: dict[int, list[int]] = {}
+    for w, a, x in s.execute(stmt):
+        b = min(last, max(0, -(-int(w) // HOLD_BUCKET_S) - 1))  # 0-5 s (5 included): 0
+        counts = got.setdefault(b, [0, 0])
+        counts[0] += int(a or 0)
+        counts[1] += int(x or 0)
     rows = []
     for b in range(last + 1):
         a, x = got.get(b, (0, 0))
