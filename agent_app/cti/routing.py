@@ -102,8 +102,28 @@ class Call:
         return round(self.ended_at - self.answered_at, 3)
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """One agent state transition as agent_state_log keeps it: `reason` is the busy
+    state's reason, or why the agent was logged out (logout, connection_lost)."""
+    at: float
+    user: str
+    seat: str
+    state: str
+    reason: str
+    groups: tuple[str, ...]
+    call_id: str | None
+
+    def row(self) -> dict[str, Any]:
+        return {"at": self.at, "agent_login": self.user, "seat": self.seat,
+                "state": self.state, "reason": self.reason, "groups": ",".join(self.groups),
+                "call_id": self.call_id}
+
+
 # Effects: (kind, payload). Kinds: "agent" Agent, "ringing" Call, "answered" Call,
-# "held"/"resumed"/"transferred" Call, "ended" Call, "queue" group number, "started" Call.
+# "held"/"resumed"/"transferred" Call, "ended" Call, "queue" group number, "started" Call,
+# "state" StateChange (one per agent state transition, for agent_state_log: an "agent"
+# effect names the Agent object, whose state may have moved on by the end of the batch).
 Effect = tuple[str, Any]
 
 
@@ -144,7 +164,16 @@ class Acd:
             raise RoutingError("not_logged_in", "not logged in")
         return a
 
-    def _set(self, a: Agent, state: str, now: float, reason: str | None = None) -> None:
+    def _set(self, a: Agent, state: str, now: float, reason: str | None = None, *,
+             call_id: str | None = None, why: str = "") -> None:
+        """Change an agent's state. A change of state or of busy reason is a transition
+        (a "state" effect); setting the same again (resume puts a ready agent back in the
+        heaps) is not. `call_id`: the call a wrap-up or a ring-no-answer follows; `why`:
+        the log's reason for a logout."""
+        if (a.state, a.reason) != (state, reason):
+            self._fx.append(("state", StateChange(
+                now, a.user, a.seat, state, (why or reason or "")[:32], a.groups,
+                a.call_id or call_id)))
         a.state, a.reason, a.since = state, reason, now
         a.token += 1
         if state == "ready":
@@ -241,28 +270,28 @@ class Acd:
 
     def _after_call(self, a: Agent, now: float) -> None:
         """The agent's call is over: wrap-up, or busy if it asked, then maybe ready."""
-        a.call_id = None
+        ended, a.call_id = a.call_id, None
         if a.state_before_dial is not None:  # an outbound call that never connected
             before, a.state_before_dial = a.state_before_dial, None
             if a.busy_after is not None:
                 reason, a.busy_after = a.busy_after, None
-                self._set(a, "busy", now, reason)
+                self._set(a, "busy", now, reason, call_id=ended)
             elif before == "ready":
-                self._set(a, "ready", now)
+                self._set(a, "ready", now, call_id=ended)
                 self._serve(a, now)
             else:
-                self._set(a, before, now, a.reason)
+                self._set(a, before, now, a.reason, call_id=ended)
             return
         if a.busy_after is not None:
             reason, a.busy_after = a.busy_after, None
-            self._set(a, "busy", now, reason or None)
+            self._set(a, "busy", now, reason or None, call_id=ended)
             return
         wrap = max((self.groups[g].wrapup_s for g in a.groups if g in self.groups), default=0)
         if wrap > 0:
-            self._set(a, "wrapup", now)
+            self._set(a, "wrapup", now, call_id=ended)
             a.wrapup_until = now + wrap
         else:
-            self._set(a, "ready", now)
+            self._set(a, "ready", now, call_id=ended)
             self._serve(a, now)
 
     def _serve(self, a: Agent, now: float) -> None:
@@ -301,7 +330,8 @@ class Acd:
         for other in self.agents.values():
             if other.seat == seat:
                 raise RoutingError("seat_in_use", f"seat {seat} is held by {other.user}")
-        a = Agent(user=user, name=name, seat=seat, groups=tuple(groups), since=now)
+        a = Agent(user=user, name=name, seat=seat, groups=tuple(groups), since=now,
+                  state="logged_out")  # so that the login's busy is a transition
         self.agents[user] = a
         self._set(a, "busy", now)
         return self._drain()
@@ -360,7 +390,16 @@ class Acd:
         else:
             a.state, a.since, a.reason = "ready", now, None
         self.agents[user] = a
+        if (a.state, a.reason) != (state, snap.get("reason")):
+            # changed by the restart (a call that did not survive): a transition, logged
+            # once the server's journal is open (drain())
+            self._fx.append(("state", StateChange(
+                now, user, seat, a.state, a.reason or "", groups, snap.get("call_id"))))
         return a
+
+    def drain(self) -> list[Effect]:
+        """Effects left by restore(), for the server to journal once it can."""
+        return self._drain()
 
     def stop_calls(self, cause: str, now: float) -> list[Effect]:
         """The server is stopping: every call ends with `cause`; agents keep their place
@@ -374,7 +413,7 @@ class Acd:
         for a, c in agents:
             if c.direction == "in" and c.answered_at is None:
                 a.call_id = None
-                self._set(a, "ready", now)
+                self._set(a, "ready", now, call_id=c.call_id)
             else:
                 self._after_call(a, now)
         return self._drain()
@@ -383,7 +422,7 @@ class Acd:
         self._logout(self._agent(user), now)
         return self._drain()
 
-    def _logout(self, a: Agent, now: float) -> None:
+    def _logout(self, a: Agent, now: float, why: str = "logout") -> None:
         user = a.user
         if a.call_id and a.call_id in self.calls:
             c = self.calls[a.call_id]
@@ -394,7 +433,7 @@ class Acd:
             else:
                 self._end(c, "answered" if c.answered_at else "abandoned", now)
         a.call_id = None
-        self._set(a, "logged_out", now)
+        self._set(a, "logged_out", now, why=why)
         del self.agents[user]
 
     # -- agent requests --------------------------------------------------------------------
@@ -512,7 +551,7 @@ class Acd:
             self._end(c, "abandoned", now)
             if a is not None and a.call_id == call_id:
                 a.call_id = None
-                self._set(a, "ready", now)
+                self._set(a, "ready", now, call_id=call_id)
                 self._serve(a, now)
         else:
             self._end(c, "answered" if c.answered_at else "abandoned", now)
@@ -552,7 +591,7 @@ class Acd:
             c.skipped.add(c.user or "")
             if a is not None:
                 a.call_id = None
-                self._set(a, "busy", now, "no_answer")
+                self._set(a, "busy", now, "no_answer", call_id=c.call_id)
             self._offer(c, now, front=True)
         for a in [a for a in self.agents.values()
                   if a.state == "wrapup" and a.wrapup_until is not None and a.wrapup_until <= now]:
@@ -560,7 +599,7 @@ class Acd:
             self._serve(a, now)
         for a in [a for a in self.agents.values()
                   if a.disconnected_at is not None and now - a.disconnected_at >= self.grace_s]:
-            self._logout(a, now)
+            self._logout(a, now, "connection_lost")
         return self._drain()
 
     def next_deadline(self) -> float | None:

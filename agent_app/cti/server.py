@@ -142,6 +142,7 @@ class CtiServer(Handlers):
         self._restore(recovery)
         await loop.run_in_executor(None, self.logins.warm_up, list(self.acd.agents))
         self.store.start(loop, self._checkpoint)
+        self._journal(self.acd.drain(), time.time())  # restored agents' changed states
         self._attach_recordings(recovery.unrecorded)
         self.switch.attach(self, loop)
         self._server = await asyncio.start_server(
@@ -554,6 +555,8 @@ class CtiServer(Handlers):
         for kind, obj in fx:
             if kind == "agent":
                 agents[obj.user] = obj
+            elif kind == "state":  # every transition, in order (agent_state_log)
+                self.store.state(obj.row())
             elif kind in ("started", "ringing", "answered", "transferred", "ended"):
                 calls[obj.call_id] = obj
         for a in agents.values():

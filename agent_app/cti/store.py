@@ -33,6 +33,7 @@ from agent_app.services.base import WORKSTATION, retrying
 from db.engine import Database
 from db.enums import EmployeeStatus, EndCause
 from db.models import (
+    AgentStateLog,
     AuditLog,
     CallRecord,
     CtiGroup,
@@ -211,6 +212,14 @@ class Store:
         self._maybe_rotate()
         return pos
 
+    def state(self, row: dict[str, Any]) -> int:
+        """An agent state transition (routing.StateChange.row()) for agent_state_log:
+        journalled, then queued for the writer thread, like a call record."""
+        pos = self.journal.append("state", row=row)
+        self._q.put(("state", row))
+        self._maybe_rotate()
+        return pos
+
     def agent(self, snapshot: dict[str, Any]) -> int:
         pos = self.journal.append("agent", a=snapshot)
         self._maybe_rotate()
@@ -260,10 +269,11 @@ class Store:
 
     def _run(self) -> None:
         pending: dict[str, dict[str, Any]] = {}
+        states: list[dict[str, Any]] = []   # agent_state_log rows, in order
         closed: list[int] = []
         retry_at = 0.0
         while True:
-            timeout = max(0.05, retry_at - time.monotonic()) if pending else None
+            timeout = max(0.05, retry_at - time.monotonic()) if pending or states else None
             try:
                 items: list = [self._q.get(timeout=timeout)]
             except queue.Empty:
@@ -281,15 +291,21 @@ class Store:
                 kind, obj = item
                 if kind == "call":  # merged: the last value of each field wins
                     pending.setdefault(obj["call_id"], {}).update(obj)
+                elif kind == "state":
+                    states.append(obj)
                 elif kind == "closed":
                     closed.append(obj)
                 elif kind == "mark":
                     marks.append(obj)
-            if pending and (stop or time.monotonic() >= retry_at):
+            if (pending or states) and (stop or time.monotonic() >= retry_at):
                 try:
-                    self._apply(list(pending.values()))
-                    self.written += len(pending)
-                    pending.clear()
+                    if pending:
+                        self._apply(list(pending.values()))
+                        self.written += len(pending)
+                        pending.clear()
+                    if states:
+                        self._apply_states(states)
+                        states.clear()
                     if self.down:
                         self.down = False
                         log.info("database reachable again: call records written")
@@ -299,7 +315,7 @@ class Store:
                         log.warning("call records not written (%s); kept in the journal, "
                                     "retried every %.0f s", exc, RETRY_S)
                     retry_at = time.monotonic() + RETRY_S
-            if not pending and closed:
+            if not pending and not states and closed:
                 self.journal.remove(closed)
                 closed.clear()
             for done in marks:
@@ -351,6 +367,62 @@ class Store:
                 else:
                     s.add(CallRecord(call_id=call_id, **values))
 
+    def _apply_states(self, rows: list[dict[str, Any]]) -> None:
+        """Insert agent_state_log rows (writer thread): one multi-row INSERT; a row the
+        database refuses is set aside in rejected.jsonl and the others are written."""
+        try:
+            retrying(lambda: self._insert_states(rows))
+        except POISON:
+            for row in rows:
+                try:
+                    retrying(lambda row=row: self._insert_states([row]))
+                except POISON as exc:
+                    log.error("agent state row %s refused by the database (%s); kept in %s",
+                              row, exc, self.rejected)
+                    with self.rejected.open("a", encoding="utf-8") as f:
+                        f.write(json.dumps({"state": row}, ensure_ascii=False) + "\n")
+
+    def _insert_states(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        values = [{**r, "at": utc(r["at"]), "seat": r.get("seat"),
+                   "reason": r.get("reason") or "", "groups": r.get("groups") or ""}
+                  for r in rows]
+        with self.db.transaction() as s:
+            s.execute(insert(AgentStateLog), values)
+
+    def _unwritten_states(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The journalled state rows not in the database yet (recovery). The writer
+        inserts them in order, a batch per transaction, so some may be written and some
+        not: each journalled row is matched with one stored row of the same agent, state,
+        reason and call within a second (DATETIME may drop the fraction), and only the
+        unmatched ones are left to insert. agent_state_log has no natural key to upsert on."""
+        if not rows:
+            return []
+        first = utc(min(r["at"] for r in rows) - 2)
+        last = utc(max(r["at"] for r in rows) + 2)
+        logins = sorted({r["agent_login"] for r in rows})
+        stored: dict[tuple, list[float]] = {}
+        with self.db.reading() as s:
+            for i in range(0, len(logins), 500):
+                for r in s.execute(select(AgentStateLog.agent_login, AgentStateLog.state,
+                                          AgentStateLog.reason, AgentStateLog.call_id,
+                                          AgentStateLog.at)
+                                   .where(AgentStateLog.agent_login.in_(logins[i:i + 500]),
+                                          AgentStateLog.at >= first, AgentStateLog.at <= last)):
+                    stored.setdefault((r[0], r[1], r[2] or "", r[3]), []).append(
+                        r[4].timestamp())
+        out = []
+        for r in rows:
+            times = stored.get((r["agent_login"], r["state"], r.get("reason") or "",
+                                r.get("call_id")), [])
+            match = next((t for t in times if abs(t - r["at"]) < 1.0), None)
+            if match is None:
+                out.append(r)
+            else:
+                times.remove(match)
+        return out
+
     # -- start-up recovery -------------------------------------------------------------------
     def recover(self) -> Recovery:
         """Apply what earlier lives journalled, then close every call still open: end cause
@@ -362,6 +434,7 @@ class Store:
         calls: dict[str, dict[str, Any]] = {}
         agents: dict[str, dict[str, Any]] = {}
         revoked: dict[str, float] = {}
+        states: list[dict[str, Any]] = []
         life: float | None = None
         last: float | None = None
         for e in entries:
@@ -385,11 +458,17 @@ class Store:
                 elif kind == "call":
                     rec = e["rec"]
                     calls.setdefault(str(rec["call_id"]), {}).update(rec)
+                elif kind == "state":
+                    row = dict(e["row"])
+                    row["at"] = float(row["at"])
+                    states.append(row)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 log.warning("journal entry skipped (%s): %.120r", exc, e)
         out.entries, out.calls = len(entries), len(calls)
         if calls:
             self._apply(list(calls.values()))
+        if states:
+            self._apply_states(retrying(lambda: self._unwritten_states(states)))
         unended = [c for c, r in calls.items() if not r.get("ended_at")]
         out.closed = retrying(lambda: self._close_open(life, last, unended))
         stopped = {c["call_id"] for c in out.closed}

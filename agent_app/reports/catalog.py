@@ -1,6 +1,7 @@
 """The report modules; importing one registers its reports (agent_app.reports.REPORTS)."""
 from agent_app.reports import (  # noqa: F401
     calls,
+    kpi,
     people,
     sales,
 )

@@ -239,6 +239,10 @@ def test_restore_after_a_restart(state, call, busy_after, expect):
     a = acd()
     agent = a.restore(snap, 100)
     assert (agent.state, agent.reason, agent.since) == expect
+    # the state log hears of a state the restart changed (at the restart), of no other
+    changed = (expect[0], expect[1]) != (state, snap["reason"])
+    assert [(k, x.state, x.reason or None, x.at) for k, x in a.drain()] == \
+        ([("state", expect[0], expect[1], 100)] if changed else [])
     assert agent.groups == ("21",) and agent.disconnected_at == 100 and agent.call_id is None
     assert a.restore(snap, 100) is None                        # already there
     c, fx = a.inbound("1", "4006", "21", 101)

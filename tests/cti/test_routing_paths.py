@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent_app.cti.routing import CALLER_MEMORY_S, Acd, Agent, GroupConfig, RoutingError
+from agent_app.cti.routing import (
+    CALLER_MEMORY_S,
+    Acd,
+    Agent,
+    GroupConfig,
+    RoutingError,
+    StateChange,
+)
 from tests.cti.test_routing import acd, ringing, setup_agents
 
 
@@ -569,7 +576,8 @@ def test_call_ids_are_unique_and_carry_the_time():
 def test_effects_name_the_agent_and_its_groups_queues():
     a = acd()
     fx = a.login("1001", "a", "8001", ["21", "11"], 0)
-    assert fx == [("agent", a.agents["1001"]), ("queue", "21"), ("queue", "11")]
+    assert fx == [("state", StateChange(0, "1001", "8001", "busy", "", ("21", "11"), None)),
+                  ("agent", a.agents["1001"]), ("queue", "21"), ("queue", "11")]
 
 
 # -- properties ---------------------------------------------------------------------------------
@@ -601,7 +609,7 @@ steps = st.lists(st.one_of(
     st.tuples(st.just("group"), people), st.tuples(st.just("hold"), people),
 ), max_size=60)
 KINDS = {"agent", "ringing", "answered", "held", "resumed", "transferred", "ended", "queue",
-         "started"}
+         "started", "state"}
 
 
 @settings(max_examples=300, deadline=None)
@@ -613,8 +621,16 @@ def test_calls_reach_only_ready_connected_agents_of_their_groups(operations):
         "21": GroupConfig("21", overflow="22", max_queue=2, ring_timeout_s=15, wrapup_s=5),
         "22": GroupConfig("22", max_queue=2, ring_timeout_s=15, wrapup_s=5),
         "11": GroupConfig("11", max_queue=5, ring_timeout_s=20, wrapup_s=0)}, grace_s=30)
+    logged: dict[str, tuple[str, str]] = {}  # user → its last agent_state_log state, reason
+
+    def note(fx, now):
+        for kind, obj in fx:
+            if kind == "state":  # a transition, never the same state again
+                assert obj.at == now and logged.get(obj.user) != (obj.state, obj.reason)
+                logged[obj.user] = (obj.state, obj.reason)
+
     for i, u in enumerate(sorted(GROUPS_OF)):
-        a.login(u, u, str(8001 + i), GROUPS_OF[u], 0)
+        note(a.login(u, u, str(8001 + i), GROUPS_OF[u], 0), 0)
     now = 0.0
     for op, arg in operations:
         now += 1
@@ -656,6 +672,12 @@ def test_calls_reach_only_ready_connected_agents_of_their_groups(operations):
                 fx = a.tick(now)
         except RoutingError:
             pass
+        note(fx, now)
+        # the state log always ends in each agent's live state (none missed, none extra)
+        for u, (state, _reason) in logged.items():
+            ag = a.agents.get(u)
+            assert (state, _reason) == ((ag.state, ag.reason or "") if ag else
+                                        ("logged_out", "connection_lost")), (op, u)
         for kind, obj in fx:   # every effect says what happened, and when
             assert kind in KINDS
             if kind == "agent" and op != "resume":

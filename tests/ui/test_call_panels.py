@@ -152,6 +152,13 @@ def test_supervisor_monitors_the_floor_and_broadcasts(desk):
             [r.user for r in panel.agent_model.rows].index("1001"), 3).data() == "Ready"
         await until(lambda: "21" in panel.groups, 20)
         assert panel.groups["21"].ready >= 1
+        # a caller who hangs up while it rings: the live KPIs count a short abandon
+        await sup.bridge.client.request("sim_inbound", caller="13800000009",
+                                        dialed="4006000000", group="21", hangup_after_s=0.2)
+        await until(lambda: panel.groups["21"].offered == 1, 20)
+        g = panel.groups["21"]
+        assert (g.answered, g.abandoned, g.short_abandoned, g.service_level, g.abandon_rate) \
+            == (0, 1, 1, 0.0, 0.0)
         panel.broadcast_text.setText("午饭时间到了")
         panel.send_broadcast()
         await until(lambda: any(

@@ -4,11 +4,17 @@ Opening the panel subscribes to the server's monitor feed (again after every rec
 since a new connection starts unsubscribed); the agents table and the per-group queue
 figures then follow agent_state and queue_status events. Only offered to users with the
 monitoring permission (the server refuses others anyway).
+
+The live KPIs per group (offered, answered, abandoned, short abandons, service level,
+abandon rate, ASA) count the inbound calls that ended since the panel subscribed, by the
+definitions of the reports (agent_app.reports.kpi.LiveTally: one definition for the live
+view, the reports and the exports). The KPI settings are read once on the runner's
+thread, never on the GUI thread; until they arrive the defaults apply.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -20,10 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app.errors import UserError
+from agent_app.reports.kpi import KpiSettings, LiveTally
+from agent_app.services.archives import ArchiveService
 from ui.call import common as C
 from ui.kit.formats import duration_text, parse_ts
 from ui.kit.panel import Panel
 from ui.kit.table import Column, TableModel
+from ui.kit.tasks import task_slot
 from ui.kit.views import make_table_view
 
 
@@ -46,6 +56,14 @@ class GroupRow:
     ready: int
     busy: int
     talking: int
+    # live KPIs (agent_app.reports.kpi) of the calls ended since the panel subscribed
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    service_level: float = 0.0
+    abandon_rate: float = 0.0
+    asa_s: float = 0.0
 
 
 def _since(value: dt.datetime | None) -> str:
@@ -63,6 +81,7 @@ class SupervisorPanel(Panel):
         self.bridge = bridge
         self.agents: dict[str, AgentRow] = {}
         self.groups: dict[str, GroupRow] = {}
+        self.tally = LiveTally()
         super().__init__(ctx, parent)
         bridge.monitor_event.connect(self.on_event)
         bridge.status_changed.connect(self._on_status)
@@ -103,7 +122,17 @@ class SupervisorPanel(Panel):
         self.ticker.start()
         if self.bridge.connected:
             self.bridge.monitor()
+        self.load_settings()
         return page
+
+    @task_slot()
+    async def load_settings(self) -> None:
+        """The KPI settings (short abandon, service level), off the GUI thread."""
+        try:
+            values = await self.ctx.runner.call(self.ctx.services.get(ArchiveService).get_settings)
+        except UserError:
+            return  # the database is away: the defaults stay
+        self.tally.settings = KpiSettings.of(values)
 
     def _agent_columns(self) -> list[Column]:
         return [Column("user", self.tr("User")), Column("name", self.tr("Name")),
@@ -119,7 +148,14 @@ class SupervisorPanel(Panel):
                 Column("longest_wait_s", self.tr("Longest wait"), kind="duration"),
                 Column("ready", self.tr("Ready"), kind="int"),
                 Column("busy", self.tr("Busy"), kind="int"),
-                Column("talking", self.tr("Talking"), kind="int")]
+                Column("talking", self.tr("Talking"), kind="int"),
+                Column("offered", self.tr("Offered"), kind="int"),
+                Column("answered", self.tr("Answered"), kind="int"),
+                Column("abandoned", self.tr("Abandoned"), kind="int"),
+                Column("short_abandoned", self.tr("Short abandons"), kind="int"),
+                Column("service_level", self.tr("Service level"), kind="percent"),
+                Column("abandon_rate", self.tr("Abandon rate"), kind="percent"),
+                Column("asa_s", self.tr("ASA"), kind="duration")]
 
     def retranslate_ui(self) -> None:
         super().retranslate_ui()
@@ -150,12 +186,28 @@ class SupervisorPanel(Panel):
                     ", ".join(a.get("groups") or []))
             self._refresh_agents()
         elif name == "queue_status" and event.get("group"):
-            self.groups[event["group"]] = GroupRow(
-                event["group"], int(event.get("waiting") or 0),
+            g = event["group"]
+            self.groups[g] = GroupRow(
+                g, int(event.get("waiting") or 0),
                 float(event.get("longest_wait_s") or 0), int(event.get("ready") or 0),
-                int(event.get("busy") or 0), int(event.get("talking") or 0))
-            if self.is_built:
-                self.group_model.set_rows([self.groups[g] for g in sorted(self.groups)])
+                int(event.get("busy") or 0), int(event.get("talking") or 0),
+                **self._live(g))
+            self._refresh_groups()
+        elif name == "call_ended" and isinstance(event.get("call"), dict):
+            if self.tally.note_ended(event["call"]):
+                g = str(event["call"].get("group") or "")
+                row = self.groups.get(g) or GroupRow(g, 0, 0.0, 0, 0, 0)
+                self.groups[g] = replace(row, **self._live(g))
+                self._refresh_groups()
+
+    def _live(self, group: str) -> dict:
+        k = self.tally.kpis(group)
+        return {f: k[f] for f in ("offered", "answered", "abandoned", "short_abandoned",
+                                  "service_level", "abandon_rate", "asa_s")}
+
+    def _refresh_groups(self) -> None:
+        if self.is_built:
+            self.group_model.set_rows([self.groups[g] for g in sorted(self.groups)])
 
     def _refresh_agents(self) -> None:
         if self.is_built:
