@@ -91,7 +91,7 @@ def _sheet_cell(kind: str, value):
     return value
 
 
-def _count(aloop, w, panel, days: int = 60) -> None:
+def _count(aloop, w, panel, days: int = 23) -> None:  # 31 days: kpi-intervals's most
     from ui.kit.formats import site_today_qdate
 
     today = site_today_qdate()
