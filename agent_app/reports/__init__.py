@@ -116,7 +116,9 @@ class ReportDef:
     compute: Compute
     permission: Permission | None = Permission.STATISTICS
     params: tuple[Param, ...] = ()
-    chart: ChartSpec | None = None
+    # a ChartSpec, or a function of the params for a report whose figures change with
+    # them (by product: quantity; by time slot: leads and orders)
+    chart: ChartSpec | Callable[[Mapping[str, str]], ChartSpec | None] | None = None
     # what --group / the 组 filter means: "" none, "acd" the ACD group a call came in on,
     # "department" the seller's or the employee's department (部门) name
     group: str = ""
@@ -126,6 +128,9 @@ class ReportDef:
 
     def columns_for(self, params: Mapping[str, str]) -> tuple[Col, ...]:
         return self.columns(params) if callable(self.columns) else self.columns
+
+    def chart_for(self, params: Mapping[str, str]) -> ChartSpec | None:
+        return self.chart(params) if callable(self.chart) else self.chart
 
     def totals(self, rows: Sequence[Row], params: Mapping[str, str]) -> Row:
         if self.total is not None:

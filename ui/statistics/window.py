@@ -181,7 +181,8 @@ class DefinedReport(ReportPanel):
         super().show_rows(result.rows)
 
     def draw(self, chart: ChartView, rows) -> bool:
-        spec = self.report.chart
+        spec = self.report.chart_for(self.result.query.params if self.result else
+                                     {p.name: p.default for p in self.report.params})
         if spec is None:
             return False
         shown = list(rows)[:spec.limit]
