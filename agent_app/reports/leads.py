@@ -12,6 +12,8 @@ Definitions (docs/statistics.md, "Leads"):
   cancelled nor voided; an order's amount is its total (the sum of its lines), a
   product's or a sales kind's amount the sum of its lines (unit price × quantity).
 - conversion is orders ÷ answered leads (a lead becomes an order only once answered).
+- a lead's region is the one whose area code (区号) the caller's number has (手机号段 for
+  a mobile, the number's own for a landline); an order's region is its customer's.
 
 Each report is ONE SQL statement: the leads and the orders are two SELECTs grouped in the
 database (by the site day or minute and the report's dimension) joined by UNION ALL; the
@@ -22,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from sqlalchemy import func, literal, null, select, union_all
+from sqlalchemy import case, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from agent_app.errors import ValidationError
@@ -34,10 +36,10 @@ from db.enums import LineKind, OrderStatus
 from db.models import (
     CallRecord,
     Customer,
-    CustomerPhone,
     Department,
     Employee,
     Medium,
+    MobilePrefix,
     OrderLine,
     Placement,
     Product,
@@ -51,10 +53,7 @@ SLOT_MINUTES = 30
 CENT = Decimal("0.01")
 LEAD, ORDER, ALL = "L", "O", "T"
 
-# the caller's customer: linked to the call, else the owner of the calling phone (as the
-# call list's 区域 column, agent_app/services/calls.py)
-_phone = aliased(CustomerPhone)
-_caller = aliased(Customer)
+_prefix = aliased(MobilePrefix)
 _caller_region = aliased(Region)
 _agent = aliased(Employee)
 _agent_dept = aliased(Department)
@@ -128,11 +127,26 @@ def _no_key(key):
     return null() if key is None else key
 
 
+def _caller_area():
+    """SQL: the area code (区号) of the caller's number: a mobile's from the 手机号段 table
+    (its first 7 digits), a landline's own (3 digits for 010 and 02x, else 4)."""
+    caller = CallRecord.caller
+    return case((caller.like("1%"), func.nullif(_prefix.area_code, "")),
+                (caller.like("01%") | caller.like("02%"), func.substr(caller, 1, 3)),
+                (caller.like("0%"), func.substr(caller, 1, 4)),
+                else_=null())
+
+
 def _caller_region_joins(stmt):
-    return (stmt.outerjoin(_phone, _phone.phone == CallRecord.caller)
-            .outerjoin(_caller, _caller.id == func.coalesce(CallRecord.customer_id,
-                                                            _phone.customer_id))
-            .outerjoin(_caller_region, _caller_region.id == _caller.region_id))
+    """The lead's region: the region (区域) whose area code is the caller's. One row per
+    area code (the lowest region id, should two regions share one), so a lead is never
+    counted twice. The prefix table (~100k rows) and the regions are small enough to stay
+    in memory, unlike a customer row per lead."""
+    areas = (select(Region.area_code.label("area_code"), func.min(Region.id).label("id"))
+             .where(Region.area_code != "").group_by(Region.area_code).subquery())
+    return (stmt.outerjoin(_prefix, _prefix.prefix == func.substr(CallRecord.caller, 1, 7))
+            .outerjoin(areas, areas.c.area_code == _caller_area())
+            .outerjoin(_caller_region, _caller_region.id == areas.c.id))
 
 
 def _blank() -> Row:

@@ -20,6 +20,7 @@ from db.models import (
     Department,
     Employee,
     Medium,
+    MobilePrefix,
     OrderLine,
     Placement,
     Product,
@@ -45,27 +46,28 @@ def utc(y, mo, d, h, mi):
 # placement, linked customer). Medium/placement/customer are keys of the reference rows.
 CALLS = [
     # queued 23:50 site on 03-31 and talking past midnight: a lead of 03-31
-    ("c1", "in", False, site(2026, 3, 31, 23, 50), True, "1001", "13800000001", "4006000000",
+    ("c1", "in", False, site(2026, 3, 31, 23, 50), True, "1001", "PA", "4006000000",
      "tv", "pl_eye", "c_hz"),
-    # 16:10 UTC on 03-31 is 00:10 site on 04-01: a lead of 04-01; caller known by phone only
-    ("c2", "in", False, utc(2026, 3, 31, 16, 10), True, "2001", "13900000002", "4006000001",
+    # 16:10 UTC on 03-31 is 00:10 site on 04-01: a lead of 04-01
+    ("c2", "in", False, utc(2026, 3, 31, 16, 10), True, "2001", "PB", "4006000001",
      "paper", "pl_soft", None),
     # an internal number (集团电话): never a lead
     ("c3", "in", True, site(2026, 4, 1, 10, 0), True, "1001", "057188000000", "4006000000",
      "tv", "pl_eye", None),
-    # abandoned, unknown caller: a lead without agent nor region
-    ("c4", "in", False, site(2026, 4, 1, 10, 5), False, None, "13700000009", "4006000000",
+    # abandoned, a mobile whose prefix is not in 手机号段: a lead without agent nor region
+    ("c4", "in", False, site(2026, 4, 1, 10, 5), False, None, "PU", "4006000000",
      "tv", "pl_eye", None),
     # outbound: not a lead
-    ("c5", "out", False, site(2026, 4, 1, 11, 0), True, "1001", "4006000000", "13800000001",
+    ("c5", "out", False, site(2026, 4, 1, 11, 0), True, "1001", "4006000000", "PA",
      None, None, "c_hz"),
-    # ISO week 2026-W53 holds both 2026-12-31 and 2027-01-01 (quarters 2026Q4 and 2027Q1)
-    ("c6", "in", False, site(2026, 12, 31, 9, 0), True, "1001", "13800000001", "4006000000",
+    # ISO week 2026-W53 holds both 2026-12-31 and 2027-01-01 (quarters 2026Q4 and 2027Q1);
+    # c7 is from a landline of region B
+    ("c6", "in", False, site(2026, 12, 31, 9, 0), True, "1001", "PA", "4006000000",
      "tv", None, None),
-    ("c7", "in", False, site(2027, 1, 1, 9, 10), True, "2001", "13900000002", "",
+    ("c7", "in", False, site(2027, 1, 1, 9, 10), True, "2001", "LB", "",
      "paper", "pl_soft", None),
     # before the period (site 02-28 23:59 = 15:59 UTC): not counted
-    ("c8", "in", False, site(2026, 2, 28, 23, 59), True, "1001", "13800000001", "4006000000",
+    ("c8", "in", False, site(2026, 2, 28, 23, 59), True, "1001", "PA", "4006000000",
      "tv", "pl_eye", "c_hz"),
 ]
 
@@ -91,8 +93,12 @@ ORDERS = [
 ]
 
 EMPLOYEES = {"1001": ("李娜", "直销部"), "2001": ("周杰", "回访部")}
-REGIONS = {"c_hz": "杭州市", "c_nj": "南京市", "c_none": None}
-PHONES = {"c_hz": "13800000001", "c_nj": "13900000002", "c_none": "13600000003"}
+# customers' regions (orders count by them): the cities of callers PA and PB
+CUSTOMER_AREA = {"c_hz": "PA", "c_nj": "PB", "c_none": None}
+# filled by the fixture from the 手机号段 table: caller token → number, and the regions
+NUM: dict[str, str] = {}
+AREA_REGION: dict[str, str] = {}   # area code → region name
+PREFIX_AREA: dict[str, str] = {}   # the two known prefixes → area code
 MEDIA = {"tv": ("电视", "江苏卫视"), "paper": ("报纸", "钱江晚报")}
 VARIETIES = {"eye": "眼保姆", "soft": "操盘手软件"}
 PRODUCTS = {"p_eye": ("眼保姆护眼仪", "EB-3", "eye"), "p_soft": ("操盘手炒股软件", "标准版", "soft")}
@@ -109,13 +115,30 @@ def data(database):
             s.add(e)
             s.flush()
             ids[login] = e.id
+        # two mobile prefixes of different cities and a prefix the table does not hold
+        known = s.execute(select(MobilePrefix.prefix, MobilePrefix.city,
+                                 MobilePrefix.area_code)
+                          .where(MobilePrefix.area_code != "")
+                          .order_by(MobilePrefix.prefix)).all()
+        (pa, city_a, area_a) = known[0]
+        pb, city_b, area_b = next(k for k in known if k[2] != area_a and k[1] != city_a)
+        held = {k[0] for k in known}
+        pu = next(p for p in (f"1{n:06d}" for n in range(999_999, 0, -1)) if p not in held)
+        NUM.clear()
+        NUM.update(PA=pa + "0001", PB=pb + "0002", PU=pu + "0009",
+                   LB=area_b + "8400" + "0" * (11 - len(area_b) - 4))
+        PREFIX_AREA.clear()
+        PREFIX_AREA.update({pa: area_a, pb: area_b})
+        AREA_REGION.clear()
+        AREA_REGION.update({area_a: city_a, area_b: city_b})
         regions = {}
-        for name in REGIONS.values():
-            if name and name not in regions:
-                r = Region(name=name)
-                s.add(r)
-                s.flush()
-                regions[name] = r.id
+        for area, name in AREA_REGION.items():
+            r = Region(name=name, area_code=area)
+            s.add(r)
+            s.flush()
+            regions[area] = r.id
+        # a region without area code never takes the leads of unknown area codes
+        s.add(Region(name="无区号", area_code=""))
         for key, name in VARIETIES.items():
             v = Variety(name=name)
             s.add(v)
@@ -138,18 +161,21 @@ def data(database):
             s.add(p)
             s.flush()
             ids[key] = p.id
-        for n, (key, region) in enumerate(REGIONS.items()):
-            c = Customer(registration_no=f"R{n}", name=f"客户{n}", mobile=PHONES[key],
-                         region_id=regions.get(region))
+        for n, (key, token) in enumerate(CUSTOMER_AREA.items()):
+            phone = NUM[token] if token else f"1{n}8000000{n}3"
+            area = {"PA": area_a, "PB": area_b}.get(token)
+            c = Customer(registration_no=f"R{n}", name=f"客户{n}", mobile=phone,
+                         region_id=regions.get(area))
             s.add(c)
             s.flush()
             ids[key] = c.id
-            s.add(CustomerPhone(phone=PHONES[key], customer_id=c.id, kind="mobile"))
+            s.add(CustomerPhone(phone=phone, customer_id=c.id, kind="mobile"))
         for (cid, direction, internal, queued, answered, agent, caller, dialed, medium,
              placement, customer) in CALLS:
             q = queued.astimezone(dt.UTC)
             s.add(CallRecord(
-                call_id=cid, direction=direction, caller=caller, dialed=dialed,
+                call_id=cid, direction=direction, caller=NUM.get(caller, caller),
+                dialed=NUM.get(dialed, dialed),
                 agent_login=agent, queued_at=q,
                 answered_at=q + dt.timedelta(seconds=5) if answered else None,
                 ended_at=q + dt.timedelta(minutes=30),   # c1 ends after midnight
@@ -178,22 +204,29 @@ def leads():
     """The leads as dicts (site time), by the definition: inbound, not internal, in period."""
     out = []
     for (_cid, direction, internal, queued, answered, agent, caller, dialed, medium,
-         placement, customer) in CALLS:
+         placement, _customer) in CALLS:
         if direction != "in" or internal or not _in_period(queued):
             continue
-        if customer is None:  # the owner of the calling phone
-            customer = next((k for k, p in PHONES.items() if p == caller), None)
         variety = PLACEMENTS[placement][1] if placement else None
         agent_dept = EMPLOYEES[agent][1] if agent else None
         out.append(dict(local=queued.astimezone(SITE), answered=answered,
                         employee=EMPLOYEES[agent][0] if agent else NONE,
                         department=agent_dept or NONE,
-                        region=REGIONS.get(customer) or NONE,
+                        region=caller_region(NUM[caller]),
                         source=MEDIA[medium][0] if medium else NONE,
                         medium=MEDIA[medium][1] if medium else NONE,
                         variety=VARIETIES[variety] if variety else NONE,
                         business=dialed or NONE))
     return out
+
+
+def caller_region(number: str) -> str:
+    """The region of a caller's number, from the prefixes the fixture read."""
+    if number.startswith("0"):
+        area = number[:3] if number[:2] in ("01", "02") else number[:4]
+    else:
+        area = PREFIX_AREA.get(number[:7])
+    return AREA_REGION.get(area) or NONE
 
 
 def orders():
@@ -204,7 +237,9 @@ def orders():
         out.append(dict(local=created.astimezone(SITE),
                         employee=EMPLOYEES[seller][0] if seller else NONE,
                         department=EMPLOYEES[seller][1] if seller else NONE,
-                        region=REGIONS[customer] or NONE, variety=VARIETIES[variety],
+                        region=(AREA_REGION[PREFIX_AREA[NUM[CUSTOMER_AREA[customer]][:7]]]
+                                if CUSTOMER_AREA[customer] else NONE),
+                        variety=VARIETIES[variety],
                         amount=sum(Decimal(p) * q for _pr, q, p, _k in lines),
                         quantity=sum(q for _pr, q, _p, _k in lines), lines=lines))
     return out
@@ -365,8 +400,8 @@ def test_region_lead_sales(superadmin, database, data):
         w[2] += x["quantity"]
         w[3] += x["amount"]
     assert got(result, ("leads", "orders", "quantity", "amount")) == dict(want)
-    # c2 has no linked customer: its region is the calling phone's owner's
-    assert want["南京市"][0] == 2
+    # PB's mobile (c2) and B's landline (c7) are B's leads; PU's prefix is unknown
+    assert want[AREA_REGION[PREFIX_AREA[NUM["PB"][:7]]]][0] == 2 and want[NONE][0] == 1
     assert result.total["amount"] == sum(x["amount"] for x in orders())
 
 
