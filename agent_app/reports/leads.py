@@ -89,10 +89,10 @@ def _sold(stmt, q: Query):
                                                 OrderStatus.VOIDED.value]))
 
 
-def _orders(s, q: Query, time, key, label):
-    """SELECT 'O', time, key, label, 0, 0, orders, 0, amount FROM the period's sales (order
+def _orders(s, q: Query, time, key, label, src=ORDER):
+    """SELECT src, time, key, label, 0, 0, orders, 0, amount FROM the period's sales (order
     level: the order's total, no line join)."""
-    stmt = (select(literal(ORDER).label("src"), time.label("t"), key.label("k"),
+    stmt = (select(literal(src).label("src"), time.label("t"), key.label("k"),
                    label.label("label"), _zero(), _zero(), func.count(),
                    _zero(), func.coalesce(func.sum(SalesOrder.total), 0))
             .select_from(SalesOrder))
@@ -231,12 +231,16 @@ def inbound_sales(s, q: Query) -> list[Row]:
                       _lines(s, q, zero, Product.id, label)
                       .join(Product, Product.id == OrderLine.product_id)
                       .group_by(Product.id, Product.name, Product.specification),
-                      _lines(s, q, zero, _no_key(None), literal(""), src=ALL))
+                      # every order has a line (OrderService), so the
+                      # distinct orders of the total need no line join
+                      _orders(s, q, zero, _no_key(None), literal(""), src=ALL))
     else:  # sale: 销售手段
         rows = _fetch(s,
                       _lines(s, q, zero, OrderLine.kind, OrderLine.kind)
                       .group_by(OrderLine.kind),
-                      _lines(s, q, zero, _no_key(None), literal(""), src=ALL))
+                      # every order has a line (OrderService), so the
+                      # distinct orders of the total need no line join
+                      _orders(s, q, zero, _no_key(None), literal(""), src=ALL))
     out: dict = {}
     all_orders = 0
     for src, t, key, label, leads, answered, orders, qty, amount in rows:
