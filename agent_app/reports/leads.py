@@ -277,10 +277,6 @@ def _inbound_sales_columns(params: Mapping[str, str]) -> tuple[Col, ...]:
         return (first, Col("orders", N("reports", "Orders"), "int"),
                 Col("quantity", N("reports", "Quantity"), "int"),
                 Col("amount", N("reports", "Amount"), "money"))
-    if by == "region":
-        return (first, Col("leads", N("reports", "Leads"), "int"),
-                Col("answered", N("reports", "Answered"), "int"), *orders,
-                Col("conversion", N("reports", "Conversion"), "percent"))
     return (first, Col("leads", N("reports", "Leads"), "int"),
             Col("answered", N("reports", "Answered"), "int"), *orders,
             Col("conversion", N("reports", "Conversion"), "percent"))
@@ -383,19 +379,18 @@ def employee_lead_sales(s, q: Query) -> list[Row]:
     by = _check_by(q, EMPLOYEE_BY)
     lead_day = local_day(s, CallRecord.queued_at)
     order_day = local_day(s, SalesOrder.created_at)
-    leads = _leads
     if by == "employee":
-        calls = (leads(s, q, lead_day, CallRecord.agent_login, _agent.name)
+        calls = (_leads(s, q, lead_day, CallRecord.agent_login, _agent.name)
                  .group_by("t", CallRecord.agent_login, _agent.name))
         sold = (_orders(s, q, order_day, _seller.login, _seller.name)
                 .group_by("t", _seller.login, _seller.name))
     elif by == "department":
-        calls = (leads(s, q, lead_day, _agent_dept.id, _agent_dept.name)
+        calls = (_leads(s, q, lead_day, _agent_dept.id, _agent_dept.name)
                  .group_by("t", _agent_dept.id, _agent_dept.name))
         sold = (_orders(s, q, order_day, _seller_dept.id, _seller_dept.name)
                 .group_by("t", _seller_dept.id, _seller_dept.name))
     else:  # the lead's variety: its placement's; the order's: the order's own (品种)
-        calls = (leads(s, q, lead_day, Variety.id, Variety.name)
+        calls = (_leads(s, q, lead_day, Variety.id, Variety.name)
                  .outerjoin(Placement, Placement.id == CallRecord.placement_id)
                  .outerjoin(Variety, Variety.id == Placement.variety_id)
                  .group_by("t", Variety.id, Variety.name))
