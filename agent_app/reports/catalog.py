@@ -2,6 +2,7 @@
 from agent_app.reports import (  # noqa: F401
     calls,
     kpi,
+    leads,
     people,
     sales,
 )
