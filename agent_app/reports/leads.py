@@ -270,7 +270,8 @@ def inbound_sales(s, q: Query) -> list[Row]:
 
 def _inbound_sales_columns(params: Mapping[str, str]) -> tuple[Col, ...]:
     by = params.get("by", "slot")
-    first = Col("label", BY_TITLES.get(by, BY_TITLES["slot"]))
+    # the sales kinds are source texts ("Direct sale"): shown translated
+    first = Col("label", BY_TITLES.get(by, BY_TITLES["slot"]), translated=by == "sale")
     orders = (Col("orders", N("reports", "Orders"), "int"),
               Col("amount", N("reports", "Amount"), "money"))
     if by in ("product", "sale"):
