@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 MONTH_S, YEAR_S = 1.0, 3.0
+PERIODS = (31, 92, 365)
+ONLY: list[str] = []
 
 
 def last_day(db) -> dt.date:
@@ -46,7 +48,11 @@ def last_day(db) -> dt.date:
     return to_local(as_utc(last)).date()
 
 
-def timed(fn, runs: int = 3) -> tuple[float, float, object]:
+RUNS = 3
+
+
+def timed(fn, runs: int | None = None) -> tuple[float, float, object]:
+    runs = runs or RUNS
     times, result = [], None
     for _ in range(runs):
         t = time.perf_counter()
@@ -67,10 +73,14 @@ def service_figures(url: str) -> bool:
     ok = True
     print(f"data up to {end}; times in ms: cold / warm median")
     print(f"{'report':28} {'1 month':>16} {'3 months':>16} {'12 months':>16}  rows(12m)")
-    for name in sorted(load_all()):
+    names = ONLY or sorted(load_all())
+    for name in names:
         cells = []
         rows = 0
         for days, target in ((31, MONTH_S), (92, None), (365, YEAR_S)):
+            if days not in PERIODS:
+                cells.append(f"{'-':>15}")
+                continue
             cold, warm, result = timed(
                 lambda d=days, n=name: svc.run(SHELL, n, end - dt.timedelta(days=d - 1), end))
             rows = len(result.rows)
@@ -195,7 +205,15 @@ def main() -> None:
     ap.add_argument("--skip-export", action="store_true")
     ap.add_argument("--export-child")
     ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--runs", type=int, default=3, help="runs per report and period")
+    ap.add_argument("--no-quarter", action="store_true", help="skip the 3-month period")
+    ap.add_argument("--report", action="append", default=[], help="only these reports")
     args = ap.parse_args()
+    global RUNS, PERIODS
+    RUNS = args.runs
+    ONLY.extend(args.report)
+    if args.no_quarter:
+        PERIODS = (31, 365)
     if args.export_child:
         export_child(args.url, args.export_child, args.days)
         return
