@@ -1,2 +1,5 @@
 """The report modules; importing one registers its reports (agent_app.reports.REPORTS)."""
-from agent_app.reports import calls  # noqa: F401
+from agent_app.reports import (
+    calls,  # noqa: F401
+    staffing,  # noqa: F401
+)
