@@ -140,7 +140,7 @@ def _simulate_mmn_m(n: int, lam: float, mu: float, theta: float, target: float,
     # FCFS with abandonment: a caller is answered at the first free moment of an agent
     # after every earlier (still waiting) caller took one; a caller who gives up first
     # takes no agent. Processing callers in arrival order gives exactly that.
-    abandoned = within = answered = 0
+    abandoned = within = answered = waited = 0
     wait_sum = 0.0
     for _ in range(calls):
         t += rng.expovariate(lam)
@@ -153,7 +153,8 @@ def _simulate_mmn_m(n: int, lam: float, mu: float, theta: float, target: float,
         answered += 1
         wait_sum += start - t
         within += start - t <= target
-    return abandoned / calls, within / calls, wait_sum / answered
+        waited += start > t
+    return abandoned / calls, within / calls, wait_sum / answered, waited / calls
 
 
 def test_erlang_a_agrees_with_a_simulation():
@@ -161,12 +162,27 @@ def test_erlang_a_agrees_with_a_simulation():
     lam, mu, theta = calls_per_30 / 1800, 1 / aht, 1 / patience
     r = E.erlang_a(n, calls_per_30, 1800, aht, patience, target)
     count = 200_000
-    ab, sl, w = _simulate_mmn_m(n, lam, mu, theta, target, count, seed=7)
+    ab, sl, w, _pw = _simulate_mmn_m(n, lam, mu, theta, target, count, seed=7)
     # binomial standard errors, ×3 for the queue's correlation between neighbours, 4 σ
     se = lambda p: 4 * 3 * math.sqrt(p * (1 - p) / count)  # noqa: E731
     assert ab == pytest.approx(r.p_abandon, abs=se(r.p_abandon))
     assert sl == pytest.approx(r.service_level, abs=se(r.service_level))
     assert w == pytest.approx(r.asa, rel=0.05)
+
+
+def test_erlang_c_agrees_with_a_long_simulation():
+    # the ideal FCFS queue tests/cti/test_simulate_erlang.py shows agent-ctid's to be, run
+    # long enough for a tight comparison (callers never give up: patience 1e12 s)
+    n, calls_per_30, aht, target = 6, 3.6 / 0.2 * 1800, 0.2, 0.05  # A = 3.6 erlangs
+    lam, mu = calls_per_30 / 1800, 1 / aht
+    a = lam * aht
+    count = 200_000
+    _ab, sl, w, pw = _simulate_mmn_m(n, lam, mu, 1e-12, target, count, seed=11)
+    se = lambda p: 4 * 3 * math.sqrt(p * (1 - p) / count)  # noqa: E731
+    assert pw == pytest.approx(E.erlang_c(n, a), abs=se(E.erlang_c(n, a)))
+    assert sl == pytest.approx(E.service_level(n, a, aht, target),
+                               abs=se(E.service_level(n, a, aht, target)))
+    assert w == pytest.approx(E.asa(n, a, aht), rel=0.05)
 
 
 def test_erlang_a_agents_for_a_goal():
