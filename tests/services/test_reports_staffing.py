@@ -53,6 +53,9 @@ LOGS = [
     ("1002", utc(D2, 10, 50), "logged_out", ""),
     ("1003", utc(D2, 9, 0), "ready", "22"),
     ("1003", utc(D2, 11, 0), "logged_out", ""),
+    ("1003", utc(D2, 11, 5), "logged_out", ""),       # a second logout changes nothing
+    ("1003", utc(D2, 13, 10), "busy", "22"),          # logs in again (busy: still staffed)
+    ("1003", utc(D2, 13, 40), "logged_out", ""),
     ("1004", utc(D2, 23, 40), "ready", "21"),         # never logs out: to the period's end
     ("1005", utc(D1, 8, 0), "ready", "21"),           # a whole earlier session
     ("1005", utc(D1, 9, 0), "logged_out", ""),
