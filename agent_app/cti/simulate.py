@@ -8,7 +8,12 @@ drawn patience. At the end it prints what a supervisor plans staffing with.
 Scenario file (JSON): {"agents": 20, "group": "21", "dialed": "4006000000",
  "calls": 200, "duration_s": 60, "peak_per_s": 8, "curve": "surge"|"flat",
  "answer_delay_s": [1, 4], "talk_s": [20, 90], "patience_s": [10, 60],
+ "talk_dist": "uniform"|"exponential",
  "password": "…" (simulated agents' password; created in the database when missing)}
+
+Talk times are uniform over talk_s, or with "talk_dist": "exponential" exponential with the
+mean of talk_s's two ends: the M/M/N conditions of Erlang C (with a flat curve, whose
+arrivals are a Poisson process given their number; tests/cti/test_simulate_erlang.py).
 """
 from __future__ import annotations
 
@@ -37,6 +42,7 @@ class Scenario:
     answer_delay_s: tuple[float, float] = (1, 4)
     talk_s: tuple[float, float] = (20, 90)
     patience_s: tuple[float, float] = (10, 60)
+    talk_dist: str = "uniform"
     password: str = "sim-agent-pw"
     seed: int = 1
 
@@ -48,6 +54,14 @@ class Scenario:
             if k in known:
                 known[k] = tuple(known[k])
         return cls(**known)
+
+    def talk(self, rng: random.Random) -> float:
+        """One drawn talk time (seconds)."""
+        if self.talk_dist == "exponential":
+            return rng.expovariate(2 / (self.talk_s[0] + self.talk_s[1]))
+        if self.talk_dist != "uniform":
+            raise ValueError(f"unknown talk_dist {self.talk_dist!r}")
+        return rng.uniform(*self.talk_s)
 
     def arrivals(self) -> list[float]:
         """Arrival times: a surge rises fast to its peak then decays (an advert's shape);
@@ -151,7 +165,7 @@ async def run(sc: Scenario, host: str, port: int, admin: tuple[str, str],
                         await asyncio.sleep(rng.uniform(*sc.answer_delay_s))
                         r = await link.call("answer", call_id=cid)
                         if r.get("ok"):
-                            await asyncio.sleep(rng.uniform(*sc.talk_s))
+                            await asyncio.sleep(sc.talk(rng))
                             await link.call("hangup", call_id=cid)
                     except (TimeoutError, ConnectionError) as exc:
                         print(f"simulated agent: {exc!r} on {cid}", file=sys.stderr)

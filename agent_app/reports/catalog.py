@@ -5,4 +5,5 @@ from agent_app.reports import (  # noqa: F401
     leads,
     people,
     sales,
+    staffing,
 )
