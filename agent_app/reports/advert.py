@@ -45,7 +45,7 @@ CURVE_LAST = 60      # advert-curve: minutes −30..60
 SLOT_MIN = 30        # by slot: the 30-minute air slot of the start time
 OUT = (OrderStatus.CANCELLED, OrderStatus.VOIDED)
 
-P, C, O = Placement, CallRecord, SalesOrder
+P, C, SO = Placement, CallRecord, SalesOrder
 
 
 # -- site-time SQL around a placement's air time ----------------------------------------------
@@ -130,11 +130,11 @@ def _placement_figures(s, q: Query) -> dict[int, Row]:
              .where(_in_period(q), *_leads()).group_by(P.id))
     for pid, n, window in s.execute(calls):
         rows[pid]["calls"], rows[pid]["window_calls"] = int(n or 0), int(window or 0)
-    mo = minutes_after(s, O.created_at)
+    mo = minutes_after(s, SO.created_at)
     orders = (select(P.id, func.sum(case((mo >= 0, 1), else_=0)),
-                     func.sum(case((mo >= 0, O.total), else_=0)))
-              .select_from(P).join(O, O.placement_id == P.id)
-              .where(_in_period(q), O.status.not_in(OUT)).group_by(P.id))
+                     func.sum(case((mo >= 0, SO.total), else_=0)))
+              .select_from(P).join(SO, SO.placement_id == P.id)
+              .where(_in_period(q), SO.status.not_in(OUT)).group_by(P.id))
     for pid, n, amount in s.execute(orders):
         rows[pid]["orders"], rows[pid]["amount"] = int(n or 0), Decimal(amount or 0)
     join, outer = _medium_calls(s, q, -BASELINE_MIN, 0)
@@ -249,10 +249,10 @@ def advert_curve(s, q: Query) -> list[Row]:
             .group_by(m))
     for minute, n in s.execute(tied):
         rows[int(minute)]["calls"] = int(n)
-    mo = minutes_after(s, O.created_at).label("m")
-    orders = (select(mo, func.count(), func.sum(O.total)).select_from(P)
-              .join(O, O.placement_id == P.id)
-              .where(_in_period(q), O.status.not_in(OUT), mo.between(-BASELINE_MIN, CURVE_LAST))
+    mo = minutes_after(s, SO.created_at).label("m")
+    orders = (select(mo, func.count(), func.sum(SO.total)).select_from(P)
+              .join(SO, SO.placement_id == P.id)
+              .where(_in_period(q), SO.status.not_in(OUT), mo.between(-BASELINE_MIN, CURVE_LAST))
               .group_by(mo))
     for minute, n, amount in s.execute(orders):
         rows[int(minute)]["orders"] = int(n)
