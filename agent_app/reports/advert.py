@@ -43,6 +43,7 @@ BASELINE_MIN = 30    # the baseline: the medium's calls in the 30 minutes before
 WINDOW_MIN = 60      # the response window: minutes 0..59 after air time
 CURVE_LAST = 60      # advert-curve: minutes −30..60
 SLOT_MIN = 30        # by slot: the 30-minute air slot of the start time
+HORIZON_DAYS = 7     # a placement's calls and orders: those of the 7 days from air time
 OUT = (OrderStatus.CANCELLED, OrderStatus.VOIDED)
 
 P, C, SO = Placement, CallRecord, SalesOrder
@@ -88,14 +89,32 @@ def _leads():
 
 
 def _medium_calls(s, q: Query, first_min: int, end_min: int):
-    """The FROM/WHERE of the media's calls in [air + first_min, air + end_min) minutes."""
-    start, end = bounds(q.date_from, q.date_to)
-    join = and_(C.medium_id == P.medium_id,
+    """The join of the placements to their media's calls in [air + first_min, air + end_min)
+    minutes."""
+    return and_(C.medium_id == P.medium_id,
                 C.queued_at >= air_utc(s, first_min), C.queued_at < air_utc(s, end_min))
-    # the whole period's bounds as well: a plain range on queued_at for the optimizer
-    outer = (C.queued_at >= start + dt.timedelta(minutes=first_min - 1440),
-             C.queued_at < end + dt.timedelta(minutes=end_min + 1440))
-    return join, outer
+
+
+def _by_time(col, table, q: Query, stmt, first_min: int = 0):
+    """The calls (orders) of the period's placements read by the time index, from the
+    period's first air time to HORIZON_DAYS after its last (mostly in primary-key order:
+    rows are written as they happen), each joined to its placement by primary key —
+    rather than each placement's calls by placement_id, a random read per call."""
+    start, end = bounds(q.date_from, q.date_to)
+    stmt = stmt.where(col >= start + dt.timedelta(minutes=first_min),
+                      col < end + dt.timedelta(days=HORIZON_DAYS))
+    index = "ix_call_record_queued_at" if table is C else "ix_sales_order_created_at"
+    return (stmt.prefix_with("STRAIGHT_JOIN", dialect="mysql")
+            .with_hint(table, f"FORCE INDEX ({index})", dialect_name="mysql"))
+
+
+def _by_air_window(stmt):
+    """MariaDB: the placements first, then each one's calls by a range of the queued_at
+    index ("Range checked for each record"): ~30-90 minutes of calls per placement. Left
+    to itself the optimizer reads every call of the medium (medium_id's index) or joins
+    the period's calls in a join buffer, minutes instead of milliseconds."""
+    return (stmt.prefix_with("STRAIGHT_JOIN", dialect="mysql")
+            .with_hint(C, "FORCE INDEX (ix_call_record_queued_at)", dialect_name="mysql"))
 
 
 # -- advert-response ----------------------------------------------------------------------------
@@ -124,22 +143,24 @@ def _placement_figures(s, q: Query) -> dict[int, Row]:
     if not rows:
         return rows
     m = minutes_after(s, C.queued_at)
-    calls = (select(P.id, func.sum(case((m >= 0, 1), else_=0)),
-                    func.sum(case((and_(m >= 0, m < WINDOW_MIN), 1), else_=0)))
-             .select_from(P).join(C, C.placement_id == P.id)
-             .where(_in_period(q), *_leads()).group_by(P.id))
+    calls = _by_time(C.queued_at, C, q, select(
+        P.id, func.sum(case((m >= 0, 1), else_=0)),
+        func.sum(case((and_(m >= 0, m < WINDOW_MIN), 1), else_=0)))
+        .select_from(C).join(P, C.placement_id == P.id)
+        .where(_in_period(q), *_leads(), m < HORIZON_DAYS * 1440).group_by(P.id))
     for pid, n, window in s.execute(calls):
         rows[pid]["calls"], rows[pid]["window_calls"] = int(n or 0), int(window or 0)
     mo = minutes_after(s, SO.created_at)
-    orders = (select(P.id, func.sum(case((mo >= 0, 1), else_=0)),
-                     func.sum(case((mo >= 0, SO.total), else_=0)))
-              .select_from(P).join(SO, SO.placement_id == P.id)
-              .where(_in_period(q), SO.status.not_in(OUT)).group_by(P.id))
+    orders = _by_time(SO.created_at, SO, q, select(
+        P.id, func.sum(case((mo >= 0, 1), else_=0)),
+        func.sum(case((mo >= 0, SO.total), else_=0)))
+        .select_from(SO).join(P, SO.placement_id == P.id)
+        .where(_in_period(q), SO.status.not_in(OUT), mo < HORIZON_DAYS * 1440).group_by(P.id))
     for pid, n, amount in s.execute(orders):
         rows[pid]["orders"], rows[pid]["amount"] = int(n or 0), Decimal(amount or 0)
-    join, outer = _medium_calls(s, q, -BASELINE_MIN, 0)
-    base = (select(P.id, func.count(C.id)).select_from(P).join(C, join)
-            .where(_in_period(q), *_leads(), *outer).group_by(P.id))
+    base = _by_air_window(
+        select(P.id, func.count(C.id)).select_from(P).join(C, _medium_calls(s, q, -BASELINE_MIN, 0))
+        .where(_in_period(q), *_leads()).group_by(P.id))
     for pid, n in s.execute(base):
         rows[pid]["before"] = int(n)
     return rows
@@ -244,23 +265,26 @@ def advert_curve(s, q: Query) -> list[Row]:
     rows = {m: Row(minute=m, calls=0, orders=0, amount=Decimal("0"), medium_calls=0)
             for m in range(-BASELINE_MIN, CURVE_LAST + 1)}
     m = minutes_after(s, C.queued_at).label("m")
-    tied = (select(m, func.count()).select_from(P).join(C, C.placement_id == P.id)
-            .where(_in_period(q), *_leads(), m.between(-BASELINE_MIN, CURVE_LAST))
-            .group_by(m))
+    tied = _by_time(C.queued_at, C, q, select(m, func.count()).select_from(C)
+                    .join(P, C.placement_id == P.id)
+                    .where(_in_period(q), *_leads(), m.between(-BASELINE_MIN, CURVE_LAST))
+                    .group_by(m), first_min=-BASELINE_MIN)
     for minute, n in s.execute(tied):
         rows[int(minute)]["calls"] = int(n)
     mo = minutes_after(s, SO.created_at).label("m")
-    orders = (select(mo, func.count(), func.sum(SO.total)).select_from(P)
-              .join(SO, SO.placement_id == P.id)
-              .where(_in_period(q), SO.status.not_in(OUT), mo.between(-BASELINE_MIN, CURVE_LAST))
-              .group_by(mo))
+    orders = _by_time(SO.created_at, SO, q, select(mo, func.count(), func.sum(SO.total))
+                      .select_from(SO).join(P, SO.placement_id == P.id)
+                      .where(_in_period(q), SO.status.not_in(OUT),
+                             mo.between(-BASELINE_MIN, CURVE_LAST))
+                      .group_by(mo), first_min=-BASELINE_MIN)
     for minute, n, amount in s.execute(orders):
         rows[int(minute)]["orders"] = int(n)
         rows[int(minute)]["amount"] = Decimal(amount or 0)
-    join, outer = _medium_calls(s, q, -BASELINE_MIN, CURVE_LAST + 1)
     mm = minutes_after(s, C.queued_at).label("m")
-    medium = (select(mm, func.count()).select_from(P).join(C, join)
-              .where(_in_period(q), *_leads(), *outer).group_by(mm))
+    medium = _by_air_window(
+        select(mm, func.count()).select_from(P)
+        .join(C, _medium_calls(s, q, -BASELINE_MIN, CURVE_LAST + 1))
+        .where(_in_period(q), *_leads()).group_by(mm))
     for minute, n in s.execute(medium):
         rows[int(minute)]["medium_calls"] = int(n)
     baseline = sum(rows[i]["medium_calls"] for i in range(-BASELINE_MIN, 0)) / BASELINE_MIN

@@ -90,6 +90,7 @@ def world(database, superadmin):
     w.call(local(10, 19, 59, 59), tv, a)                  # tied, before the air: no lead
     w.call(local(10, 20, 5), tv, a, internal=True)        # internal: out
     w.call(local(10, 20, 6), tv, a, direction="out")      # outbound: out
+    w.call(local(17, 20, 0), tv, a)                       # 7 days on: past the horizon
     # TV's traffic before A: −30 (in), −15, −31 (out), internal (out); paper's: not TV
     w.call(local(10, 19, 30), tv)
     w.call(local(10, 19, 45), tv)
@@ -111,6 +112,7 @@ def world(database, superadmin):
     w.order(local(10, 20, 11), a, "398", status="cancelled")
     w.order(local(10, 20, 12), a, "398", status="voided")
     w.order(local(10, 19, 50), a, "398")
+    w.order(local(17, 20, 0), a, "398")                   # 7 days on: past the horizon
     w.order(local(11, 0, 5), b, "100")
     w.order(local(1, 0, 30, month=4), e, "100")
     return w
@@ -135,12 +137,13 @@ def expected(w) -> dict[int, dict]:
         if not MARCH[0] <= p.air_date <= MARCH[1]:
             continue
         start = air(p)
+        end = start + dt.timedelta(days=7)
         leads = [c for c in w.calls if is_lead(c) and c["placement_id"] == p.id
-                 and c["at"] >= start]
+                 and start <= c["at"] < end]
         window = [c for c in leads if c["at"] < start + dt.timedelta(minutes=60)]
         before = [c for c in w.calls if is_lead(c) and c["medium_id"] == p.medium_id
                   and start - dt.timedelta(minutes=30) <= c["at"] < start]
-        orders = [o for o in w.orders if o["placement_id"] == p.id and o["at"] >= start
+        orders = [o for o in w.orders if o["placement_id"] == p.id and start <= o["at"] < end
                   and o["status"] not in ("cancelled", "voided")]
         baseline = len(before) / 30
         cost = p.cost
