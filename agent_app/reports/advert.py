@@ -4,10 +4,10 @@ and the response curve minute by minute after the air time (docs/statistics.md,
 
 Definitions (the placement's air time is its air_date + start_time, site local time):
 - calls of a placement (进线): inbound, not internal calls with that placement_id, queued
-  from the air time on (a call tied to it but queued before the advert ran is no response
-  to it and is counted nowhere);
+  from the air time up to HORIZON_DAYS (7) after (a call tied to it but queued before the
+  advert ran is no response to it and is counted nowhere);
 - orders of a placement: orders with that placement_id, not cancelled or voided, created
-  from the air time on; amount = the sum of their totals;
+  from the air time up to 7 days after; amount = the sum of their totals;
 - baseline: the calls per minute the medium had anyway — the inbound, not internal calls
   of the placement's medium (call_record.medium_id, tied to any placement or none) queued
   in the 30 minutes before the air time, ÷ 30;
@@ -18,12 +18,12 @@ Definitions (the placement's air time is its air_date + start_time, site local t
   / orders. For a group (medium, slot, product) the cost is the sum of the entered costs
   and is divided by the calls / orders of the placements that have a cost.
 
-SQL: a handful of fixed aggregated queries per run (placements, their calls, their orders,
-their media's calls around the air time), each GROUP BY placement (or minute offset) in
-the database; calls and orders are reached through placement_id (its foreign-key index on
-MariaDB) from the placements of the period (placement's air_date index), the media's calls
-through call_record's queued_at index within each placement's window. The cost grows with
-the placements of the period and their calls, not with the whole call table.
+SQL: four fixed aggregated queries per run (placements, their calls, their orders, their
+media's calls around the air time), each GROUP BY placement (or minute offset) in the
+database; calls and orders read by their time index over the period + 7 days and joined to
+the placement by key, the media's calls by call_record's queued_at index within each
+placement's window. The cost grows linearly with the period's calls and placements (a
+year on the large demo data: ~20-30 s on MariaDB, see docs/statistics.md).
 """
 from __future__ import annotations
 
