@@ -130,6 +130,9 @@ class ReportDef:
     total: Callable[[Sequence[Row]], Row] | None = None
     order: int = 100                   # the menu's order
     menu_text: str = ""                # the menu's text when it differs from the title
+    # the desk's window re-runs it every minute while shown and the period includes today
+    # (广告响应 while the advert airs)
+    live: bool = False
 
     def columns_for(self, params: Mapping[str, str]) -> tuple[Col, ...]:
         return self.columns(params) if callable(self.columns) else self.columns

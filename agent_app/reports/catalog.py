@@ -1,5 +1,6 @@
 """The report modules; importing one registers its reports (agent_app.reports.REPORTS)."""
 from agent_app.reports import (  # noqa: F401
+    advert,
     calls,
     kpi,
     leads,

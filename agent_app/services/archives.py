@@ -103,6 +103,7 @@ class PlacementInfo:
     start_time: dt.time
     length_s: int
     version: int
+    cost: Decimal | None = None   # 费用 (元): None until the media buyer enters it
 
 
 def _region(r: Region) -> RegionInfo:
@@ -129,7 +130,7 @@ def _medium(m: Medium) -> MediumInfo:
 def _placement(p: Placement, product_name: str = "") -> PlacementInfo:
     return PlacementInfo(p.id, p.medium_id, p.medium.name, p.variety_id, p.variety.name,
                          p.product_id, product_name, p.air_date, p.start_time, p.length_s,
-                         p.version)
+                         p.version, p.cost)
 
 
 # -- system settings: one declared schema -------------------------------------------------
@@ -188,6 +189,7 @@ _AREA_CODE = re.compile(r"0\d{2,3}")
 _DIGITS = re.compile(r"[0-9\-]*")
 _SHORT_CODE = re.compile(r"[A-Za-z0-9]+")
 MAX_PRICE = Decimal("9999999999.99")
+MAX_COST = MAX_PRICE  # DECIMAL(12,2)
 
 
 # -- field validation ----------------------------------------------------------------------
@@ -214,6 +216,25 @@ def parse_price(value: Any, field: str = "retail_price") -> Decimal:
     if price <= 0 or price > MAX_PRICE:
         raise ValidationError(QT_TRANSLATE_NOOP("errors", "The price must be greater than zero."), field=field)
     return price.quantize(Decimal("0.01"))
+
+
+def parse_cost(value: Any, field: str = "cost") -> Decimal | None:
+    """A placement's cost (费用): optional (empty = not entered yet), ≥ 0, at most two
+    decimals, written like a price ('¥1,280.00' reads as 1280.00)."""
+    text = ("" if value is None else str(value)).strip().replace(",", "").replace("¥", "")
+    if not text:
+        return None
+    try:
+        cost = Decimal(text)
+    except InvalidOperation:
+        cost = None
+    if cost is None or not cost.is_finite() or cost.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "Enter a cost like 1280 or 1280.50."),
+                              field=field)
+    if cost < 0 or cost > MAX_COST:
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "The cost must be zero or more."),
+                              field=field)
+    return cost.quantize(Decimal("0.01"))
 
 
 class ArchiveService:
@@ -438,7 +459,7 @@ class ArchiveService:
                        version: int | None = None, medium_id: int | None,
                        variety_id: int | None, product_id: int | None = None,
                        air_date: dt.date | None, start_time: dt.time | None,
-                       length_s: Any) -> PlacementInfo:
+                       length_s: Any, cost: Any = None) -> PlacementInfo:
         for field, value in (("medium_id", medium_id), ("variety_id", variety_id),
                              ("air_date", air_date), ("start_time", start_time)):
             if value is None:
@@ -450,9 +471,10 @@ class ArchiveService:
         if not 1 <= length <= 24 * 3600:
             raise ValidationError(QT_TRANSLATE_NOOP("errors", "The length is 1 to 86400 seconds."),
                                   field="length_s")
+        amount = parse_cost(cost)
         values = {"medium_id": medium_id, "variety_id": variety_id, "product_id": product_id,
                   "air_date": air_date, "start_time": start_time.replace(microsecond=0),
-                  "length_s": length}
+                  "length_s": length, "cost": amount}
 
         def save(s: Session) -> PlacementInfo:
             if s.get(Medium, medium_id) is None:

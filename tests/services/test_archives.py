@@ -229,3 +229,25 @@ def test_variety_in_use_is_deactivated_not_deleted(svc, superadmin):
         svc.delete_variety(superadmin, v.id, v.version)
     off = svc.save_variety(superadmin, v.id, version=v.version, name=v.name, active=False)
     assert not off.active and svc.list_varieties(superadmin, active_only=True) == []
+
+
+def test_placement_cost_optional_parsed_and_checked(svc, superadmin):
+    """费用: empty stays unset; '¥1,280.00' reads as 1280.00; a bad cost changes nothing."""
+    v = _variety(svc, superadmin)
+    m = svc.save_medium(superadmin, type="电视", name="央视二套")
+    base = dict(medium_id=m.id, variety_id=v.id, air_date=dt.date(2026, 5, 1),
+                start_time=dt.time(9), length_s=60)
+    p = svc.save_placement(superadmin, **base)
+    assert p.cost is None
+    p = svc.save_placement(superadmin, p.id, version=p.version, **base, cost="¥1,280.00")
+    assert p.cost == Decimal("1280.00")
+    assert svc.list_placements(superadmin)[0].cost == Decimal("1280.00")
+    for bad in ["-1", "12.345", "abc", "¥1,2x", "NaN", "99999999999"]:
+        with pytest.raises(ValidationError) as e:
+            svc.save_placement(superadmin, p.id, version=p.version, **base, cost=bad)
+        assert e.value.field == "cost", bad
+    assert svc.list_placements(superadmin)[0].cost == Decimal("1280.00")
+    p = svc.save_placement(superadmin, p.id, version=p.version, **base, cost="0")
+    assert p.cost == Decimal("0.00")
+    p = svc.save_placement(superadmin, p.id, version=p.version, **base, cost="")
+    assert svc.list_placements(superadmin)[0].cost is None

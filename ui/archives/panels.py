@@ -164,7 +164,8 @@ class PlacementsPanel(ArchivePanel):
         return [Column("air_date", self.tr("Date")), Column("start_time", self.tr("Start")),
                 Column("length_s", self.tr("Length (s)"), kind="int"),
                 Column("medium", self.tr("Medium")), Column("variety", self.tr("Variety")),
-                Column("product", self.tr("Product"))]
+                Column("product", self.tr("Product")),
+                Column("cost", self.tr("Cost"), kind="money")]
 
     def extra_filters(self) -> list[QWidget]:
         self.date_from = QDateEdit(QDate.currentDate().addDays(-7))
@@ -193,7 +194,9 @@ class PlacementsPanel(ArchivePanel):
                 FieldSpec("air_date", self.tr("Date:"), kind="date"),
                 FieldSpec("start_time", self.tr("Start time:"), kind="time"),
                 FieldSpec("length_s", self.tr("Length (seconds):"), kind="int", minimum=0,
-                          maximum=86400, default=60)]
+                          maximum=86400, default=60),
+                # optional: the media buyer may enter it after the broadcast
+                FieldSpec("cost", self.tr("Cost:"), max_len=16)]
 
     async def load(self):
         if not self._days_set:  # 近X天: the window opens on the configured browse days

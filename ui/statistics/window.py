@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -63,6 +63,9 @@ def chart_data(rows: Sequence[Any], spec) -> tuple[list[str], list[list[float]]]
 
 class DefinedReport(ReportPanel):
     report_name = ""  # set by panel_class
+    # a live report's (ReportDef.live) re-run, in ms; a class attribute so a test can
+    # shorten it before the window is built
+    live_interval_ms = 60_000
 
     @property
     def report(self) -> ReportDef:
@@ -199,7 +202,26 @@ class DefinedReport(ReportPanel):
         self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         buttons = page.layout().itemAt(1).layout()
         buttons.insertWidget(2, self.title_row)
+        self.live_timer: QTimer | None = None
+        if self.report.live:  # 广告响应 while the advert airs: see live_tick
+            self.live_timer = QTimer(self)
+            self.live_timer.setObjectName("reportLiveTimer")
+            self.live_timer.setInterval(self.live_interval_ms)
+            self.live_timer.timeout.connect(self.live_tick)
+            self.live_timer.start()
         return page
+
+    def live_tick(self) -> None:
+        """A live report's timer: re-run it as the user last ran it, an ordinary refresh,
+        only while the window is shown, once it has been run (the timer never runs a
+        report nobody asked for), when the period includes today (a past period does not
+        change) and when no run is in flight (the run button is off while counting)."""
+        if not (self.is_built and self.isVisible() and self.loaded
+                and self.run_button.isEnabled()):
+            return
+        date_from, date_to = self.period()
+        if date_from <= site_today_qdate().toPython() <= date_to:
+            self.refresh()
 
     # -- running ------------------------------------------------------------------------------
     def query(self, date_from, date_to, extra):
