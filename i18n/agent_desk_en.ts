@@ -1782,6 +1782,14 @@ Call-center agent desktop.</translation>
             <source>Length (seconds):</source>
             <translation>Length (seconds):</translation>
         </message>
+        <message>
+            <source>Cost</source>
+            <translation>Cost</translation>
+        </message>
+        <message>
+            <source>Cost:</source>
+            <translation>Cost:</translation>
+        </message>
     </context>
     <context>
         <name>ProductsPanel</name>
@@ -2681,6 +2689,34 @@ Call-center agent desktop.</translation>
         <message>
             <source>Broadcast sent.</source>
             <translation>Broadcast sent.</translation>
+        </message>
+        <message>
+            <source>Offered</source>
+            <translation>Offered</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>Answered</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>Abandoned</translation>
+        </message>
+        <message>
+            <source>Short abandons</source>
+            <translation>Short abandons</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>Service level</translation>
+        </message>
+        <message>
+            <source>Abandon rate</source>
+            <translation>Abandon rate</translation>
+        </message>
+        <message>
+            <source>ASA</source>
+            <translation>ASA</translation>
         </message>
     </context>
     <context>
@@ -3669,6 +3705,34 @@ Call-center agent desktop.</translation>
             <source>This text contains a control character (code {code}), which cannot be stored. Remove it.</source>
             <translation>This text contains a control character (code {code}), which cannot be stored. Remove it.</translation>
         </message>
+        <message>
+            <source>There is no such report.</source>
+            <translation>There is no such report.</translation>
+        </message>
+        <message>
+            <source>A report covers at most three years.</source>
+            <translation>A report covers at most three years.</translation>
+        </message>
+        <message>
+            <source>Choose one of the listed values.</source>
+            <translation>Choose one of the listed values.</translation>
+        </message>
+        <message>
+            <source>This report has no group filter.</source>
+            <translation>This report has no group filter.</translation>
+        </message>
+        <message>
+            <source>Interval reports cover at most 31 days.</source>
+            <translation>Interval reports cover at most 31 days.</translation>
+        </message>
+        <message>
+            <source>Enter a cost like 1280 or 1280.50.</source>
+            <translation>Enter a cost like 1280 or 1280.50.</translation>
+        </message>
+        <message>
+            <source>The cost must be zero or more.</source>
+            <translation>The cost must be zero or more.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -3801,6 +3865,10 @@ Call-center agent desktop.</translation>
             <source>{start} to {end}</source>
             <translation>{start} to {end}</translation>
         </message>
+        <message>
+            <source>Total</source>
+            <translation>Total</translation>
+        </message>
     </context>
     <context>
         <name>DailyCallsReport</name>
@@ -3850,6 +3918,649 @@ Call-center agent desktop.</translation>
         <message>
             <source>&amp;Daily calls</source>
             <translation>&amp;Daily calls</translation>
+        </message>
+        <message>
+            <source>Daily</source>
+            <translation>Daily</translation>
+        </message>
+        <message>
+            <source>Weekly</source>
+            <translation>Weekly</translation>
+        </message>
+        <message>
+            <source>Monthly</source>
+            <translation>Monthly</translation>
+        </message>
+        <message>
+            <source>Quarterly</source>
+            <translation>Quarterly</translation>
+        </message>
+        <message>
+            <source>Yearly</source>
+            <translation>Yearly</translation>
+        </message>
+        <message>
+            <source>Report</source>
+            <translation>Report</translation>
+        </message>
+        <message>
+            <source>Period</source>
+            <translation>Period</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>Inbound</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>Answered</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>Abandoned</translation>
+        </message>
+        <message>
+            <source>Answer rate</source>
+            <translation>Answer rate</translation>
+        </message>
+        <message>
+            <source>Average talk</source>
+            <translation>Average talk</translation>
+        </message>
+        <message>
+            <source>Sales dispatch export</source>
+            <translation>Sales dispatch export</translation>
+        </message>
+        <message>
+            <source>Sales dispatch &amp;export</source>
+            <translation>Sales dispatch &amp;export</translation>
+        </message>
+        <message>
+            <source>Media sales detail</source>
+            <translation>Media sales detail</translation>
+        </message>
+        <message>
+            <source>&amp;Media sales detail</source>
+            <translation>&amp;Media sales detail</translation>
+        </message>
+        <message>
+            <source>Sales detail</source>
+            <translation>Sales detail</translation>
+        </message>
+        <message>
+            <source>Sa&amp;les detail</source>
+            <translation>Sa&amp;les detail</translation>
+        </message>
+        <message>
+            <source>Sales summary</source>
+            <translation>Sales summary</translation>
+        </message>
+        <message>
+            <source>Sales &amp;summary</source>
+            <translation>Sales &amp;summary</translation>
+        </message>
+        <message>
+            <source>Waybill no.</source>
+            <translation>Waybill no.</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>No</translation>
+        </message>
+        <message>
+            <source>Yes</source>
+            <translation>Yes</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>Confirmed</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Seller</source>
+            <translation>Seller</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>Medium</translation>
+        </message>
+        <message>
+            <source>Delivery</source>
+            <translation>Delivery</translation>
+        </message>
+        <message>
+            <source>Products</source>
+            <translation>Products</translation>
+        </message>
+        <message>
+            <source>Quantity</source>
+            <translation>Quantity</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>Amount</translation>
+        </message>
+        <message>
+            <source>COD amount</source>
+            <translation>COD amount</translation>
+        </message>
+        <message>
+            <source>By</source>
+            <translation>By</translation>
+        </message>
+        <message>
+            <source>Medium, seller and delivery</source>
+            <translation>Medium, seller and delivery</translation>
+        </message>
+        <message>
+            <source>Orders</source>
+            <translation>Orders</translation>
+        </message>
+        <message>
+            <source>Trial orders</source>
+            <translation>Trial orders</translation>
+        </message>
+        <message>
+            <source>Trial quantity</source>
+            <translation>Trial quantity</translation>
+        </message>
+        <message>
+            <source>Trial amount</source>
+            <translation>Trial amount</translation>
+        </message>
+        <message>
+            <source>Department</source>
+            <translation>Department</translation>
+        </message>
+        <message>
+            <source>Product</source>
+            <translation>Product</translation>
+        </message>
+        <message>
+            <source>Ranking</source>
+            <translation>Ranking</translation>
+        </message>
+        <message>
+            <source>Rank</source>
+            <translation>Rank</translation>
+        </message>
+        <message>
+            <source>Share</source>
+            <translation>Share</translation>
+        </message>
+        <message>
+            <source>Employee calls</source>
+            <translation>Employee calls</translation>
+        </message>
+        <message>
+            <source>&amp;Employee calls</source>
+            <translation>&amp;Employee calls</translation>
+        </message>
+        <message>
+            <source>Employee no.</source>
+            <translation>Employee no.</translation>
+        </message>
+        <message>
+            <source>Employee</source>
+            <translation>Employee</translation>
+        </message>
+        <message>
+            <source>Inbound calls</source>
+            <translation>Inbound calls</translation>
+        </message>
+        <message>
+            <source>Inbound answered</source>
+            <translation>Inbound answered</translation>
+        </message>
+        <message>
+            <source>Outbound calls</source>
+            <translation>Outbound calls</translation>
+        </message>
+        <message>
+            <source>Outbound connected</source>
+            <translation>Outbound connected</translation>
+        </message>
+        <message>
+            <source>Inbound talk time</source>
+            <translation>Inbound talk time</translation>
+        </message>
+        <message>
+            <source>Outbound talk time</source>
+            <translation>Outbound talk time</translation>
+        </message>
+        <message>
+            <source>Customer records</source>
+            <translation>Customer records</translation>
+        </message>
+        <message>
+            <source>&amp;Customer records</source>
+            <translation>&amp;Customer records</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>Class</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>Source</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>Region</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>All</translation>
+        </message>
+        <message>
+            <source>A VIP</source>
+            <translation>A VIP</translation>
+        </message>
+        <message>
+            <source>B Key</source>
+            <translation>B Key</translation>
+        </message>
+        <message>
+            <source>C Ordinary</source>
+            <translation>C Ordinary</translation>
+        </message>
+        <message>
+            <source>D Dead</source>
+            <translation>D Dead</translation>
+        </message>
+        <message>
+            <source>Direct sale</source>
+            <translation>Direct sale</translation>
+        </message>
+        <message>
+            <source>Callback</source>
+            <translation>Callback</translation>
+        </message>
+        <message>
+            <source>Transferred</source>
+            <translation>Transferred</translation>
+        </message>
+        <message>
+            <source>No region</source>
+            <translation>No region</translation>
+        </message>
+        <message>
+            <source>Grouping</source>
+            <translation>Grouping</translation>
+        </message>
+        <message>
+            <source>Item</source>
+            <translation>Item</translation>
+        </message>
+        <message>
+            <source>Registered in period</source>
+            <translation>Registered in period</translation>
+        </message>
+        <message>
+            <source>On file at period end</source>
+            <translation>On file at period end</translation>
+        </message>
+        <message>
+            <source>Share on file</source>
+            <translation>Share on file</translation>
+        </message>
+        <message>
+            <source>Allocation use</source>
+            <translation>Allocation use</translation>
+        </message>
+        <message>
+            <source>&amp;Allocation use</source>
+            <translation>&amp;Allocation use</translation>
+        </message>
+        <message>
+            <source>Allocated as</source>
+            <translation>Allocated as</translation>
+        </message>
+        <message>
+            <source>Owner or callback agent</source>
+            <translation>Owner or callback agent</translation>
+        </message>
+        <message>
+            <source>Owner</source>
+            <translation>Owner</translation>
+        </message>
+        <message>
+            <source>Callback agent</source>
+            <translation>Callback agent</translation>
+        </message>
+        <message>
+            <source>Allocated</source>
+            <translation>Allocated</translation>
+        </message>
+        <message>
+            <source>Contacted</source>
+            <translation>Contacted</translation>
+        </message>
+        <message>
+            <source>Contact rate</source>
+            <translation>Contact rate</translation>
+        </message>
+        <message>
+            <source>Ordered</source>
+            <translation>Ordered</translation>
+        </message>
+        <message>
+            <source>Order rate</source>
+            <translation>Order rate</translation>
+        </message>
+        <message>
+            <source>KPIs by interval</source>
+            <translation>KPIs by interval</translation>
+        </message>
+        <message>
+            <source>&amp;KPIs by interval</source>
+            <translation>&amp;KPIs by interval</translation>
+        </message>
+        <message>
+            <source>Queue wait histogram</source>
+            <translation>Queue wait histogram</translation>
+        </message>
+        <message>
+            <source>&amp;Queue wait histogram</source>
+            <translation>&amp;Queue wait histogram</translation>
+        </message>
+        <message>
+            <source>Agent state times</source>
+            <translation>Agent state times</translation>
+        </message>
+        <message>
+            <source>Agent &amp;state times</source>
+            <translation>Agent &amp;state times</translation>
+        </message>
+        <message>
+            <source>15 minutes</source>
+            <translation>15 minutes</translation>
+        </message>
+        <message>
+            <source>30 minutes</source>
+            <translation>30 minutes</translation>
+        </message>
+        <message>
+            <source>60 minutes</source>
+            <translation>60 minutes</translation>
+        </message>
+        <message>
+            <source>Interval</source>
+            <translation>Interval</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>Group</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>Agent</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>Name</translation>
+        </message>
+        <message>
+            <source>Offered</source>
+            <translation>Offered</translation>
+        </message>
+        <message>
+            <source>Short abandons</source>
+            <translation>Short abandons</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>Service level</translation>
+        </message>
+        <message>
+            <source>Abandon rate</source>
+            <translation>Abandon rate</translation>
+        </message>
+        <message>
+            <source>ASA</source>
+            <translation>ASA</translation>
+        </message>
+        <message>
+            <source>AHT</source>
+            <translation>AHT</translation>
+        </message>
+        <message>
+            <source>Wrap-up</source>
+            <translation>Wrap-up</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>Ready</translation>
+        </message>
+        <message>
+            <source>Busy</source>
+            <translation>Busy</translation>
+        </message>
+        <message>
+            <source>Ringing</source>
+            <translation>Ringing</translation>
+        </message>
+        <message>
+            <source>Talking</source>
+            <translation>Talking</translation>
+        </message>
+        <message>
+            <source>Logged out</source>
+            <translation>Logged out</translation>
+        </message>
+        <message>
+            <source>Occupancy</source>
+            <translation>Occupancy</translation>
+        </message>
+        <message>
+            <source>Conversion</source>
+            <translation>Conversion</translation>
+        </message>
+        <message>
+            <source>Wait (s)</source>
+            <translation>Wait (s)</translation>
+        </message>
+        <message>
+            <source>Calls</source>
+            <translation>Calls</translation>
+        </message>
+        <message>
+            <source>Total</source>
+            <translation>Total</translation>
+        </message>
+        <message>
+            <source>Detail</source>
+            <translation>Detail</translation>
+        </message>
+        <message>
+            <source>States</source>
+            <translation>States</translation>
+        </message>
+        <message>
+            <source>Busy reasons</source>
+            <translation>Busy reasons</translation>
+        </message>
+        <message>
+            <source>Busy reason</source>
+            <translation>Busy reason</translation>
+        </message>
+        <message>
+            <source>Share of busy</source>
+            <translation>Share of busy</translation>
+        </message>
+        <message>
+            <source>Inbound sales</source>
+            <translation>Inbound sales</translation>
+        </message>
+        <message>
+            <source>Leads by medium and period</source>
+            <translation>Leads by medium and period</translation>
+        </message>
+        <message>
+            <source>Employee leads and sales</source>
+            <translation>Employee leads and sales</translation>
+        </message>
+        <message>
+            <source>Region leads and sales</source>
+            <translation>Region leads and sales</translation>
+        </message>
+        <message>
+            <source>Time slot</source>
+            <translation>Time slot</translation>
+        </message>
+        <message>
+            <source>Sales kind</source>
+            <translation>Sales kind</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>Variety</translation>
+        </message>
+        <message>
+            <source>Business number</source>
+            <translation>Business number</translation>
+        </message>
+        <message>
+            <source>Leads</source>
+            <translation>Leads</translation>
+        </message>
+        <message>
+            <source>Bundled sale</source>
+            <translation>Bundled sale</translation>
+        </message>
+        <message>
+            <source>Gift</source>
+            <translation>Gift</translation>
+        </message>
+        <message>
+            <source>Intraday staffing</source>
+            <translation>Intraday staffing</translation>
+        </message>
+        <message>
+            <source>&amp;Intraday staffing</source>
+            <translation>&amp;Intraday staffing</translation>
+        </message>
+        <message>
+            <source>Service level goal</source>
+            <translation>Service level goal</translation>
+        </message>
+        <message>
+            <source>Agents needed</source>
+            <translation>Agents needed</translation>
+        </message>
+        <message>
+            <source>Agents staffed</source>
+            <translation>Agents staffed</translation>
+        </message>
+        <message>
+            <source>Gap</source>
+            <translation>Gap</translation>
+        </message>
+        <message>
+            <source>Advert response</source>
+            <translation>Advert response</translation>
+        </message>
+        <message>
+            <source>Advert &amp;response</source>
+            <translation>Advert &amp;response</translation>
+        </message>
+        <message>
+            <source>Response curve</source>
+            <translation>Response curve</translation>
+        </message>
+        <message>
+            <source>Response &amp;curve</source>
+            <translation>Response &amp;curve</translation>
+        </message>
+        <message>
+            <source>Placement</source>
+            <translation>Placement</translation>
+        </message>
+        <message>
+            <source>Air slot</source>
+            <translation>Air slot</translation>
+        </message>
+        <message>
+            <source>Cost</source>
+            <translation>Cost</translation>
+        </message>
+        <message>
+            <source>Cost per call</source>
+            <translation>Cost per call</translation>
+        </message>
+        <message>
+            <source>Cost per order</source>
+            <translation>Cost per order</translation>
+        </message>
+        <message>
+            <source>Baseline calls/min</source>
+            <translation>Baseline calls/min</translation>
+        </message>
+        <message>
+            <source>Calls in 60 min</source>
+            <translation>Calls in 60 min</translation>
+        </message>
+        <message>
+            <source>Lift</source>
+            <translation>Lift</translation>
+        </message>
+        <message>
+            <source>Air date</source>
+            <translation>Air date</translation>
+        </message>
+        <message>
+            <source>Start</source>
+            <translation>Start</translation>
+        </message>
+        <message>
+            <source>Variety / product</source>
+            <translation>Variety / product</translation>
+        </message>
+        <message>
+            <source>Placements</source>
+            <translation>Placements</translation>
+        </message>
+        <message>
+            <source>Minute</source>
+            <translation>Minute</translation>
+        </message>
+        <message>
+            <source>Medium calls</source>
+            <translation>Medium calls</translation>
+        </message>
+    </context>
+    <context>
+        <name>DefinedReport</name>
+        <message>
+            <source>That year has no such week.</source>
+            <translation>That year has no such week.</translation>
+        </message>
+        <message>
+            <source>ACD &amp;group</source>
+            <translation>ACD &amp;group</translation>
+        </message>
+        <message>
+            <source>&amp;Department</source>
+            <translation>&amp;Department</translation>
+        </message>
+        <message>
+            <source>&amp;Year</source>
+            <translation>&amp;Year</translation>
+        </message>
+        <message>
+            <source>&amp;No.</source>
+            <translation>&amp;No.</translation>
+        </message>
+        <message>
+            <source>Title row in Excel</source>
+            <translation>Title row in Excel</translation>
         </message>
     </context>
 </TS>

@@ -1770,6 +1770,14 @@ Call-center agent desktop.</source>
             <source>Length (seconds):</source>
             <translation>时长（秒）：</translation>
         </message>
+        <message>
+            <source>Cost</source>
+            <translation>费用</translation>
+        </message>
+        <message>
+            <source>Cost:</source>
+            <translation>费用:</translation>
+        </message>
     </context>
     <context>
         <name>ProductsPanel</name>
@@ -2668,6 +2676,34 @@ Call-center agent desktop.</source>
         <message>
             <source>Broadcast sent.</source>
             <translation>广播已发送。</translation>
+        </message>
+        <message>
+            <source>Offered</source>
+            <translation>呼入</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>接通</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>放弃</translation>
+        </message>
+        <message>
+            <source>Short abandons</source>
+            <translation>短时放弃</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>服务水平</translation>
+        </message>
+        <message>
+            <source>Abandon rate</source>
+            <translation>放弃率</translation>
+        </message>
+        <message>
+            <source>ASA</source>
+            <translation>平均应答速度</translation>
         </message>
     </context>
     <context>
@@ -3656,6 +3692,34 @@ Call-center agent desktop.</source>
             <source>This text contains a control character (code {code}), which cannot be stored. Remove it.</source>
             <translation>此文本包含无法保存的控制字符（代码 {code}）。请删除它。</translation>
         </message>
+        <message>
+            <source>There is no such report.</source>
+            <translation>没有这个报表。</translation>
+        </message>
+        <message>
+            <source>A report covers at most three years.</source>
+            <translation>一个报表最长统计三年。</translation>
+        </message>
+        <message>
+            <source>Choose one of the listed values.</source>
+            <translation>请从列出的选项中选择。</translation>
+        </message>
+        <message>
+            <source>This report has no group filter.</source>
+            <translation>该报表不能按组筛选。</translation>
+        </message>
+        <message>
+            <source>Interval reports cover at most 31 days.</source>
+            <translation>分时段报表最多统计31天。</translation>
+        </message>
+        <message>
+            <source>Enter a cost like 1280 or 1280.50.</source>
+            <translation>请输入费用, 如 1280 或 1280.50。</translation>
+        </message>
+        <message>
+            <source>The cost must be zero or more.</source>
+            <translation>费用不能小于零。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -3787,6 +3851,10 @@ Call-center agent desktop.</source>
             <source>{start} to {end}</source>
             <translation>{start} 至 {end}</translation>
         </message>
+        <message>
+            <source>Total</source>
+            <translation>合计</translation>
+        </message>
     </context>
     <context>
         <name>DailyCallsReport</name>
@@ -3836,6 +3904,649 @@ Call-center agent desktop.</source>
         <message>
             <source>&amp;Daily calls</source>
             <translation>来电日报(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Daily</source>
+            <translation>日报</translation>
+        </message>
+        <message>
+            <source>Weekly</source>
+            <translation>周报</translation>
+        </message>
+        <message>
+            <source>Monthly</source>
+            <translation>月报</translation>
+        </message>
+        <message>
+            <source>Quarterly</source>
+            <translation>季报</translation>
+        </message>
+        <message>
+            <source>Yearly</source>
+            <translation>年报</translation>
+        </message>
+        <message>
+            <source>Report</source>
+            <translation>统计方式</translation>
+        </message>
+        <message>
+            <source>Period</source>
+            <translation>期间</translation>
+        </message>
+        <message>
+            <source>Inbound</source>
+            <translation>呼入</translation>
+        </message>
+        <message>
+            <source>Answered</source>
+            <translation>接通</translation>
+        </message>
+        <message>
+            <source>Abandoned</source>
+            <translation>放弃</translation>
+        </message>
+        <message>
+            <source>Answer rate</source>
+            <translation>接通率</translation>
+        </message>
+        <message>
+            <source>Average talk</source>
+            <translation>平均通话时长</translation>
+        </message>
+        <message>
+            <source>Sales dispatch export</source>
+            <translation>销售出库导出</translation>
+        </message>
+        <message>
+            <source>Sales dispatch &amp;export</source>
+            <translation>销售出库导出(&amp;E)</translation>
+        </message>
+        <message>
+            <source>Media sales detail</source>
+            <translation>媒体销售明细表</translation>
+        </message>
+        <message>
+            <source>&amp;Media sales detail</source>
+            <translation>媒体销售明细表(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Sales detail</source>
+            <translation>销售明细表</translation>
+        </message>
+        <message>
+            <source>Sa&amp;les detail</source>
+            <translation>销售明细表(&amp;L)</translation>
+        </message>
+        <message>
+            <source>Sales summary</source>
+            <translation>销售统计表</translation>
+        </message>
+        <message>
+            <source>Sales &amp;summary</source>
+            <translation>销售统计表(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Waybill no.</source>
+            <translation>联号</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>否</translation>
+        </message>
+        <message>
+            <source>Yes</source>
+            <translation>是</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>单号</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>确认时间</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Seller</source>
+            <translation>销售员</translation>
+        </message>
+        <message>
+            <source>Medium</source>
+            <translation>媒体</translation>
+        </message>
+        <message>
+            <source>Delivery</source>
+            <translation>配送</translation>
+        </message>
+        <message>
+            <source>Products</source>
+            <translation>产品</translation>
+        </message>
+        <message>
+            <source>Quantity</source>
+            <translation>数量</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>COD amount</source>
+            <translation>代收货款</translation>
+        </message>
+        <message>
+            <source>By</source>
+            <translation>按</translation>
+        </message>
+        <message>
+            <source>Medium, seller and delivery</source>
+            <translation>媒体、销售员和配送</translation>
+        </message>
+        <message>
+            <source>Orders</source>
+            <translation>订单数</translation>
+        </message>
+        <message>
+            <source>Trial orders</source>
+            <translation>试单数</translation>
+        </message>
+        <message>
+            <source>Trial quantity</source>
+            <translation>试单数量</translation>
+        </message>
+        <message>
+            <source>Trial amount</source>
+            <translation>试单金额</translation>
+        </message>
+        <message>
+            <source>Department</source>
+            <translation>部门</translation>
+        </message>
+        <message>
+            <source>Product</source>
+            <translation>产品</translation>
+        </message>
+        <message>
+            <source>Ranking</source>
+            <translation>排行</translation>
+        </message>
+        <message>
+            <source>Rank</source>
+            <translation>名次</translation>
+        </message>
+        <message>
+            <source>Share</source>
+            <translation>占比</translation>
+        </message>
+        <message>
+            <source>Employee calls</source>
+            <translation>员工通话统计</translation>
+        </message>
+        <message>
+            <source>&amp;Employee calls</source>
+            <translation>员工通话统计(&amp;E)</translation>
+        </message>
+        <message>
+            <source>Employee no.</source>
+            <translation>员工号</translation>
+        </message>
+        <message>
+            <source>Employee</source>
+            <translation>员工</translation>
+        </message>
+        <message>
+            <source>Inbound calls</source>
+            <translation>呼入次数</translation>
+        </message>
+        <message>
+            <source>Inbound answered</source>
+            <translation>呼入接通</translation>
+        </message>
+        <message>
+            <source>Outbound calls</source>
+            <translation>呼出次数</translation>
+        </message>
+        <message>
+            <source>Outbound connected</source>
+            <translation>呼出接通</translation>
+        </message>
+        <message>
+            <source>Inbound talk time</source>
+            <translation>呼入时长</translation>
+        </message>
+        <message>
+            <source>Outbound talk time</source>
+            <translation>呼出时长</translation>
+        </message>
+        <message>
+            <source>Customer records</source>
+            <translation>客户资料数统计</translation>
+        </message>
+        <message>
+            <source>&amp;Customer records</source>
+            <translation>客户资料数统计(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>级别</translation>
+        </message>
+        <message>
+            <source>Source</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>区域</translation>
+        </message>
+        <message>
+            <source>All</source>
+            <translation>全部</translation>
+        </message>
+        <message>
+            <source>A VIP</source>
+            <translation>A 贵宾</translation>
+        </message>
+        <message>
+            <source>B Key</source>
+            <translation>B 重要客户</translation>
+        </message>
+        <message>
+            <source>C Ordinary</source>
+            <translation>C 普通客户</translation>
+        </message>
+        <message>
+            <source>D Dead</source>
+            <translation>D 死档</translation>
+        </message>
+        <message>
+            <source>Direct sale</source>
+            <translation>直销</translation>
+        </message>
+        <message>
+            <source>Callback</source>
+            <translation>回访</translation>
+        </message>
+        <message>
+            <source>Transferred</source>
+            <translation>转交</translation>
+        </message>
+        <message>
+            <source>No region</source>
+            <translation>无区域</translation>
+        </message>
+        <message>
+            <source>Grouping</source>
+            <translation>分类</translation>
+        </message>
+        <message>
+            <source>Item</source>
+            <translation>项目</translation>
+        </message>
+        <message>
+            <source>Registered in period</source>
+            <translation>本期登记</translation>
+        </message>
+        <message>
+            <source>On file at period end</source>
+            <translation>期末资料总数</translation>
+        </message>
+        <message>
+            <source>Share on file</source>
+            <translation>占资料比例</translation>
+        </message>
+        <message>
+            <source>Allocation use</source>
+            <translation>资料分配利用率统计</translation>
+        </message>
+        <message>
+            <source>&amp;Allocation use</source>
+            <translation>资料分配利用率统计(&amp;A)</translation>
+        </message>
+        <message>
+            <source>Allocated as</source>
+            <translation>分配方式</translation>
+        </message>
+        <message>
+            <source>Owner or callback agent</source>
+            <translation>所属或回访人员</translation>
+        </message>
+        <message>
+            <source>Owner</source>
+            <translation>所属人员</translation>
+        </message>
+        <message>
+            <source>Callback agent</source>
+            <translation>回访人员</translation>
+        </message>
+        <message>
+            <source>Allocated</source>
+            <translation>分配资料数</translation>
+        </message>
+        <message>
+            <source>Contacted</source>
+            <translation>已联系</translation>
+        </message>
+        <message>
+            <source>Contact rate</source>
+            <translation>联系率</translation>
+        </message>
+        <message>
+            <source>Ordered</source>
+            <translation>已订购</translation>
+        </message>
+        <message>
+            <source>Order rate</source>
+            <translation>订购率</translation>
+        </message>
+        <message>
+            <source>KPIs by interval</source>
+            <translation>分时段指标</translation>
+        </message>
+        <message>
+            <source>&amp;KPIs by interval</source>
+            <translation>分时段指标(&amp;K)</translation>
+        </message>
+        <message>
+            <source>Queue wait histogram</source>
+            <translation>排队等待分布</translation>
+        </message>
+        <message>
+            <source>&amp;Queue wait histogram</source>
+            <translation>排队等待分布(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>Agent state times</source>
+            <translation>坐席状态时长</translation>
+        </message>
+        <message>
+            <source>Agent &amp;state times</source>
+            <translation>坐席状态时长(&amp;S)</translation>
+        </message>
+        <message>
+            <source>15 minutes</source>
+            <translation>15分钟</translation>
+        </message>
+        <message>
+            <source>30 minutes</source>
+            <translation>30分钟</translation>
+        </message>
+        <message>
+            <source>60 minutes</source>
+            <translation>60分钟</translation>
+        </message>
+        <message>
+            <source>Interval</source>
+            <translation>时段</translation>
+        </message>
+        <message>
+            <source>Group</source>
+            <translation>组</translation>
+        </message>
+        <message>
+            <source>Agent</source>
+            <translation>座席</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>姓名</translation>
+        </message>
+        <message>
+            <source>Offered</source>
+            <translation>呼入量</translation>
+        </message>
+        <message>
+            <source>Short abandons</source>
+            <translation>短时放弃</translation>
+        </message>
+        <message>
+            <source>Service level</source>
+            <translation>服务水平</translation>
+        </message>
+        <message>
+            <source>Abandon rate</source>
+            <translation>放弃率</translation>
+        </message>
+        <message>
+            <source>ASA</source>
+            <translation>平均应答速度</translation>
+        </message>
+        <message>
+            <source>AHT</source>
+            <translation>平均处理时长</translation>
+        </message>
+        <message>
+            <source>Wrap-up</source>
+            <translation>话后整理</translation>
+        </message>
+        <message>
+            <source>Ready</source>
+            <translation>空闲</translation>
+        </message>
+        <message>
+            <source>Busy</source>
+            <translation>置忙</translation>
+        </message>
+        <message>
+            <source>Ringing</source>
+            <translation>振铃</translation>
+        </message>
+        <message>
+            <source>Talking</source>
+            <translation>通话</translation>
+        </message>
+        <message>
+            <source>Logged out</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <source>Occupancy</source>
+            <translation>占用率</translation>
+        </message>
+        <message>
+            <source>Conversion</source>
+            <translation>转化率</translation>
+        </message>
+        <message>
+            <source>Wait (s)</source>
+            <translation>等待(秒)</translation>
+        </message>
+        <message>
+            <source>Calls</source>
+            <translation>来电数</translation>
+        </message>
+        <message>
+            <source>Total</source>
+            <translation>合计</translation>
+        </message>
+        <message>
+            <source>Detail</source>
+            <translation>明细</translation>
+        </message>
+        <message>
+            <source>States</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Busy reasons</source>
+            <translation>置忙原因</translation>
+        </message>
+        <message>
+            <source>Busy reason</source>
+            <translation>置忙原因</translation>
+        </message>
+        <message>
+            <source>Share of busy</source>
+            <translation>占置忙比例</translation>
+        </message>
+        <message>
+            <source>Inbound sales</source>
+            <translation>进线销售统计</translation>
+        </message>
+        <message>
+            <source>Leads by medium and period</source>
+            <translation>媒体时段进线统计</translation>
+        </message>
+        <message>
+            <source>Employee leads and sales</source>
+            <translation>员工进线销售统计</translation>
+        </message>
+        <message>
+            <source>Region leads and sales</source>
+            <translation>区域进线销售统计</translation>
+        </message>
+        <message>
+            <source>Time slot</source>
+            <translation>时间段</translation>
+        </message>
+        <message>
+            <source>Sales kind</source>
+            <translation>销售</translation>
+        </message>
+        <message>
+            <source>Variety</source>
+            <translation>品种</translation>
+        </message>
+        <message>
+            <source>Business number</source>
+            <translation>业务号</translation>
+        </message>
+        <message>
+            <source>Leads</source>
+            <translation>进线</translation>
+        </message>
+        <message>
+            <source>Bundled sale</source>
+            <translation>搭销</translation>
+        </message>
+        <message>
+            <source>Gift</source>
+            <translation>赠品</translation>
+        </message>
+        <message>
+            <source>Intraday staffing</source>
+            <translation>日内排班</translation>
+        </message>
+        <message>
+            <source>&amp;Intraday staffing</source>
+            <translation>日内排班(&amp;I)</translation>
+        </message>
+        <message>
+            <source>Service level goal</source>
+            <translation>服务水平目标</translation>
+        </message>
+        <message>
+            <source>Agents needed</source>
+            <translation>所需坐席</translation>
+        </message>
+        <message>
+            <source>Agents staffed</source>
+            <translation>在岗坐席</translation>
+        </message>
+        <message>
+            <source>Gap</source>
+            <translation>缺口</translation>
+        </message>
+        <message>
+            <source>Advert response</source>
+            <translation>广告响应</translation>
+        </message>
+        <message>
+            <source>Advert &amp;response</source>
+            <translation>广告响应(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Response curve</source>
+            <translation>响应曲线</translation>
+        </message>
+        <message>
+            <source>Response &amp;curve</source>
+            <translation>响应曲线(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Placement</source>
+            <translation>媒体投放</translation>
+        </message>
+        <message>
+            <source>Air slot</source>
+            <translation>播出时段</translation>
+        </message>
+        <message>
+            <source>Cost</source>
+            <translation>费用</translation>
+        </message>
+        <message>
+            <source>Cost per call</source>
+            <translation>每通电话成本</translation>
+        </message>
+        <message>
+            <source>Cost per order</source>
+            <translation>每单成本</translation>
+        </message>
+        <message>
+            <source>Baseline calls/min</source>
+            <translation>基线(通/分钟)</translation>
+        </message>
+        <message>
+            <source>Calls in 60 min</source>
+            <translation>60分钟内来电</translation>
+        </message>
+        <message>
+            <source>Lift</source>
+            <translation>提升</translation>
+        </message>
+        <message>
+            <source>Air date</source>
+            <translation>播出日期</translation>
+        </message>
+        <message>
+            <source>Start</source>
+            <translation>开始时间</translation>
+        </message>
+        <message>
+            <source>Variety / product</source>
+            <translation>品种/产品</translation>
+        </message>
+        <message>
+            <source>Placements</source>
+            <translation>投放次数</translation>
+        </message>
+        <message>
+            <source>Minute</source>
+            <translation>分钟</translation>
+        </message>
+        <message>
+            <source>Medium calls</source>
+            <translation>媒体来电</translation>
+        </message>
+    </context>
+    <context>
+        <name>DefinedReport</name>
+        <message>
+            <source>That year has no such week.</source>
+            <translation>该年没有这一周。</translation>
+        </message>
+        <message>
+            <source>ACD &amp;group</source>
+            <translation>接线组(&amp;G)</translation>
+        </message>
+        <message>
+            <source>&amp;Department</source>
+            <translation>部门(&amp;D)</translation>
+        </message>
+        <message>
+            <source>&amp;Year</source>
+            <translation>年度(&amp;Y)</translation>
+        </message>
+        <message>
+            <source>&amp;No.</source>
+            <translation>第(&amp;N)</translation>
+        </message>
+        <message>
+            <source>Title row in Excel</source>
+            <translation>导出含标题</translation>
         </message>
     </context>
 </TS>
