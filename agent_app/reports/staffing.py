@@ -14,8 +14,8 @@ view agree):
   Talk is call_record.talk_s. Wrap-up is the logged wrap-up time (agent_state_log rows
   in state wrapup, each lasting until the agent's next row, counted in the slot of the
   call named by the row's call_id) when the period's calls have any; otherwise each
-  answered call's group's configured wrap-up (cti_group.wrapup_s). A slot with offered but no answered calls takes
-  the whole period's AHT.
+  answered call's group's configured wrap-up (cti_group.wrapup_s). A slot with offered
+  but no answered calls takes the whole period's AHT.
 - Needed: Erlang C's fewest agents (raw positions, no shrinkage, no occupancy cap) with
   the average day's calls of the slot, its AHT, the service-level target (setting
   service_level_s) and the goal (param goal: 80/85/90 %).
