@@ -237,8 +237,10 @@ def _calls_where(q: Query, start: dt.datetime, end: dt.datetime):
     return where
 
 
-def _call_sums(session, st: KpiSettings):
-    """The aggregates of Figures' call part, in Figures' order."""
+def call_sums(session, st: KpiSettings):
+    """The aggregates of Figures' call part, in Figures' order, for a select over
+    call_record grouped as the caller needs (kpi-intervals: by interval; intraday, in
+    staffing.py: by slot of the site day); figures_of_calls reads a row's values back."""
     answer_wait = seconds(session, CallRecord.answered_at, CallRecord.queued_at)
     abandon_wait = seconds(session, CallRecord.ended_at, CallRecord.queued_at)
     abandoned = CallRecord.end_cause == EndCause.ABANDONED.value
@@ -252,7 +254,7 @@ def _call_sums(session, st: KpiSettings):
             func.coalesce(func.sum(case((answered, CallRecord.talk_s), else_=0.0)), 0.0))
 
 
-def _figures_of_calls(values) -> Figures:
+def figures_of_calls(values) -> Figures:
     n, answered, abandoned, short, in_sl, wait, talk = values
     return Figures(offered=int(n or 0), answered=int(answered or 0),
                    abandoned=int(abandoned or 0), short_abandoned=int(short or 0),
@@ -317,10 +319,10 @@ def kpi_intervals(s, q: Query) -> list[Row]:
     idx = _floor_div(s, seconds(s, CallRecord.queued_at, _stamp(s, start)), width).label("i")
     dims = {"all": literal(""), "group": CallRecord.group_number,
             "agent": CallRecord.agent_login}[by]
-    stmt = (select(idx, dims.label("k"), *_call_sums(s, st))
+    stmt = (select(idx, dims.label("k"), *call_sums(s, st))
             .where(*_calls_where(q, start, end)).group_by(idx, dims))
     for i, k, *values in s.execute(stmt):
-        fig(i, k).add(_figures_of_calls(values))
+        fig(i, k).add(figures_of_calls(values))
     # orders, by the interval they were created in (agent: the seller; group: not known
     # for an order, so counted under the whole period only when by=all or by=agent)
     if by != "group" and not q.group:

@@ -2,17 +2,20 @@
 offered, their handle time, the agents Erlang C says were needed for the site's service
 level, the agents actually logged in, the gap and the service level reached.
 
-Definitions (docs/statistics.md, "Staffing"):
+Definitions (docs/statistics.md, "Staffing"; the call figures and the service level are
+the KPIs of kpi.py, docs/statistics.md "KPIs", computed by kpi.call_sums and
+kpi.service_level, so this report and kpi-intervals, the exports and the supervisor's live
+view agree):
 - A period of several days is shown as its average day: offered calls and staffed agents
   are per day (sum ÷ days of the period); AHT and the service level are over all its calls.
-- Offered: inbound calls, not from internal numbers (daily-calls' inbound), by the slot
-  they were queued in.
-- AHT = (talk + wrap-up) ÷ answered calls. Talk is call_record.talk_s. Wrap-up is the
-  logged wrap-up time (agent_state_log rows in state wrapup, each lasting until the
-  agent's next row, counted in the slot of the call named by the row's call_id) when the
-  period's calls have any; otherwise each answered call's group's
-  configured wrap-up (cti_group.wrapup_s). A slot with offered but no answered calls takes
-  the whole period's AHT.
+- Offered, answered, abandoned, short abandons, answered within the service level, talk:
+  the KPI figures (kpi.call_sums), by the slot the call was queued in.
+- AHT = kpi.aht: (talk + hold + wrap-up) ÷ answered calls (hold: not recorded, 0).
+  Talk is call_record.talk_s. Wrap-up is the logged wrap-up time (agent_state_log rows
+  in state wrapup, each lasting until the agent's next row, counted in the slot of the
+  call named by the row's call_id) when the period's calls have any; otherwise each
+  answered call's group's configured wrap-up (cti_group.wrapup_s). A slot with offered
+  but no answered calls takes the whole period's AHT.
 - Needed: Erlang C's fewest agents (raw positions, no shrinkage, no occupancy cap) with
   the average day's calls of the slot, its AHT, the service-level target (setting
   service_level_s) and the goal (param goal: 80/85/90 %).
@@ -21,9 +24,10 @@ Definitions (docs/statistics.md, "Staffing"):
   row in any state other than logged_out until the agent's next logged_out row. With a
   group, only while logged into that group (the rows' groups).
 - Gap = staffed − needed (negative: too few agents).
-- Service level = calls answered within service_level_s of queueing (wait_s) ÷ offered
-  calls, leaving out short abandons (setting short_abandon_s) and, when the setting
-  service_level_abandons is 0, every abandoned call.
+- Service level = kpi.service_level of the slot's figures (answered within
+  service_level_s of queueing, answered_at − queued_at, ÷ answered + abandoned − short
+  abandons, or ÷ answered when service_level_abandons is 0). The totals row's comes from
+  the period's summed figures, not from the slots' ratios.
 
 Cost: three queries, each an index range scan of the period (call_record.queued_at,
 agent_state_log.at) grouped by slot in the database. The state log's rows of the period
@@ -39,11 +43,18 @@ from collections import defaultdict
 
 from sqlalchemy import and_, case, func, or_, select, text
 
-from agent_app.reports import ChartSpec, Choice, Col, Param, Query, ReportDef, Row, ratio, register
+from agent_app.reports import ChartSpec, Choice, Col, Param, Query, ReportDef, Row, register
 from agent_app.reports.erlang import agents_needed
+from agent_app.reports.kpi import (
+    Figures,
+    KpiSettings,
+    aht,
+    call_sums,
+    figures_of_calls,
+    service_level,
+)
 from agent_app.reports.period import as_utc, bounds, is_sqlite, local_minute, to_local
 from agent_app.tr import QT_TRANSLATE_NOOP as N
-from db.enums import EndCause
 from db.models import AgentStateLog, CallRecord, CtiGroup
 
 INTERVAL = Param("interval", N("reports", "Interval"),
@@ -52,13 +63,6 @@ INTERVAL = Param("interval", N("reports", "Interval"),
 GOAL = Param("goal", N("reports", "Service level goal"),
              (Choice("80", "80%"), Choice("85", "85%"), Choice("90", "90%")))
 LOOKBACK = dt.timedelta(days=1)  # an agent logged in before the period is seen from here
-
-
-def _setting(q: Query, key: str, default: int) -> int:
-    try:
-        return int(q.settings.get(key, default))
-    except (TypeError, ValueError):
-        return default
 
 
 def _slot(s, col, width: int):
@@ -87,26 +91,20 @@ def _call_filter(q: Query, start, end):
     return out
 
 
-def _calls(s, q: Query, width: int, start, end):
-    target = _setting(q, "service_level_s", 20)
-    short = _setting(q, "short_abandon_s", 5)
-    abandons_count = _setting(q, "service_level_abandons", 1) == 1
+def _calls(s, q: Query, st: KpiSettings, width: int, start, end) -> dict[int, tuple[Figures, float]]:
+    """By slot start minute: the calls' Figures (kpi.call_sums: offered, answered, abandoned,
+    short abandons, answered in the service level, answer wait, talk) and the answered
+    calls' configured wrap-up (cti_group.wrapup_s) seconds."""
     c = CallRecord
-    abandoned = c.end_cause == EndCause.ABANDONED
-    short_abandon = and_(abandoned, func.coalesce(c.wait_s, 0) < short)
-    left_out = short_abandon if abandons_count else abandoned
     slot = _slot(s, c.queued_at, width)
-    answered = c.answered_at.is_not(None)
-    stmt = (select(slot, func.count(),
-                   func.sum(case((answered, 1), else_=0)),
-                   func.sum(case((answered, func.coalesce(c.talk_s, 0)), else_=0)),
-                   func.sum(case((answered, func.coalesce(CtiGroup.wrapup_s, 0)), else_=0)),
-                   func.sum(case((and_(answered, func.coalesce(c.wait_s, 0) <= target), 1), else_=0)),
-                   func.sum(case((left_out, 1), else_=0)))
+    configured = func.sum(case((c.answered_at.is_not(None), func.coalesce(CtiGroup.wrapup_s, 0)),
+                               else_=0))
+    stmt = (select(slot, configured, *call_sums(s, st))
             .select_from(c).outerjoin(CtiGroup, CtiGroup.number == c.group_number)
             .where(*_call_filter(q, start, end))
             .group_by(slot))
-    return {int(m): tuple(float(x or 0) for x in rest) for m, *rest in s.execute(stmt)}
+    return {int(m): (figures_of_calls(values), float(cfg or 0))
+            for m, cfg, *values in s.execute(stmt)}
 
 
 def _wrapups(s, q: Query, width: int, start, end) -> dict[int, float] | None:
@@ -177,45 +175,53 @@ def _spread(out: dict[int, float], t0: dt.datetime, t1: dt.datetime, start: dt.d
 def intraday(s, q: Query) -> list[Row]:
     width = int(q.param("interval"))
     goal = int(q.param("goal")) / 100
-    target = _setting(q, "service_level_s", 20)
+    st = KpiSettings.of(q.settings)
     start, end = bounds(q.date_from, q.date_to)
     days = (q.date_to - q.date_from).days + 1
-    calls = _calls(s, q, width, start, end)
+    calls = _calls(s, q, st, width, start, end)
     wrap_logged = _wrapups(s, q, width, start, end)
     staffed = _logged_in_seconds(s, q, width, start, end, dt.datetime.now(dt.UTC))
-    answered_all = sum(v[1] for v in calls.values())
 
-    def wrap(m: int) -> float:
-        if wrap_logged is None:
-            return calls[m][3] if m in calls else 0.0
-        return wrap_logged.get(m, 0.0)
+    def figures(m: int) -> Figures:
+        """The slot's Figures, wrap-up included (logged, else configured)."""
+        if m not in calls:
+            return Figures()
+        f, configured = calls[m]
+        f = Figures().add(f)
+        f.wrapup_s = configured if wrap_logged is None else wrap_logged.get(m, 0.0)
+        return f
 
-    handle_all = sum(v[2] for v in calls.values()) + sum(wrap(m) for m in calls)
-    aht_all = ratio(handle_all, answered_all)
+    aht_all = aht(_summed(figures(m) for m in calls))
     rows = []
     for m in sorted(set(calls) | set(staffed)):
-        offered, answered, talk, _cfg, within, left_out = calls.get(m, (0.0,) * 6)
-        aht = ratio(talk + wrap(m), answered) if answered else aht_all
-        per_day = offered / days
-        needed = agents_needed(per_day, width * 60, aht, target, goal).raw_positions \
-            if per_day and aht else 0
+        f = figures(m)
+        handle = aht(f) if f.answered else aht_all
+        per_day = f.offered / days
+        needed = agents_needed(per_day, width * 60, handle, st.service_level_s,
+                               goal).raw_positions if per_day and handle else 0
         on = staffed.get(m, 0.0) / (width * 60 * days)
         rows.append(Row(interval=f"{m // 60:02d}:{m % 60:02d}-"
                                  f"{(m + width) // 60 % 24:02d}:{(m + width) % 60:02d}",
-                        minute=m, offered=per_day, answered=answered / days, aht_s=aht,
+                        minute=m, offered=per_day, answered=f.answered / days, aht_s=handle,
                         needed=needed, staffed=on, gap=on - needed,
-                        service_level=ratio(within, offered - left_out),
-                        _within=within, _base=offered - left_out))
+                        service_level=service_level(f, st), figures=f, settings=st))
     return rows
 
 
+def _summed(figures) -> Figures:
+    out = Figures()
+    for f in figures:
+        out.add(f)
+    return out
+
+
 def _total(rows) -> Row:
-    within = sum(r["_within"] for r in rows)
-    base = sum(r["_base"] for r in rows)
-    answered = sum(r["answered"] for r in rows)
-    handle = sum(r["aht_s"] * r["answered"] for r in rows)
-    return Row(interval="", offered=sum(r["offered"] for r in rows),
-               aht_s=ratio(handle, answered), service_level=ratio(within, base))
+    """The period's figures summed, its KPIs from the sums (a ratio is not an average of
+    the slots' ratios); offered stays per day, as in the rows."""
+    f = _summed(r["figures"] for r in rows)
+    st = rows[0]["settings"] if rows else KpiSettings()
+    return Row(interval="", offered=sum(r["offered"] for r in rows), aht_s=aht(f),
+               service_level=service_level(f, st))
 
 
 register(ReportDef(

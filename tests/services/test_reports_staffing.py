@@ -1,6 +1,7 @@
 """日内排班 (intraday): every figure of a small known data set against an independent
 computation over the inserted rows (minute-by-minute log-in counting, the factorial
-Erlang C formula), on SQLite and MariaDB."""
+Erlang C formula, the KPI definitions of docs/statistics.md "KPIs" written out in plain
+Python), on SQLite and MariaDB."""
 from __future__ import annotations
 
 import datetime as dt
@@ -42,7 +43,19 @@ CALLS = [
     ("c11", utc(D3, 0, 5), "21", True, 8, 120, "answered", False),    # 11-18 16:05 UTC
     ("c12", utc(D1, 23, 59), "21", True, 8, 120, "answered", False),  # the day before
     ("c13", utc(D3, 9, 10), "21", True, 30, 240, "answered", False),
+    ("c14", utc(D2, 10, 5), "21", False, 5, None, "abandoned", False),  # 5 s: short (≤)
+    ("c15", utc(D2, 10, 10), "21", True, 15, 100, "answered", False),   # rings 7 s more
 ]
+# seconds an answered call rang after its queue wait (wait_s): the KPIs count the wait
+# from queueing to answering, ringing included, so c15 (15 + 7 s) misses a 20 s target
+RING = {"c15": 7}
+
+
+def times(call):
+    """(answered_at, ended_at) of a call as stored."""
+    cid, queued, _g, answered, wait, talk, _cause, _internal = call
+    answered_at = queued + dt.timedelta(seconds=wait + RING.get(cid, 0)) if answered else None
+    return answered_at, (answered_at or queued) + dt.timedelta(seconds=talk or wait)
 # (agent, site time, state, groups)
 LOGS = [
     ("1001", utc(D1, 23, 30), "ready", "21"),         # logged in across midnight
@@ -66,13 +79,13 @@ def _load(db, calls=CALLS, logs=LOGS, wrapups=()):
     with db.transaction() as s:
         for number, seconds in WRAP.items():
             s.execute(update(CtiGroup).where(CtiGroup.number == number).values(wrapup_s=seconds))
-        for cid, queued, group, answered, wait, talk, cause, internal in calls:
-            answered_at = queued + dt.timedelta(seconds=wait) if answered else None
+        for call in calls:
+            cid, queued, group, answered, wait, talk, cause, internal = call
+            answered_at, ended_at = times(call)
             s.add(CallRecord(call_id=cid, direction="in", caller="13800000000", dialed="4006000000",
                              group_number=group, queued_at=queued, answered_at=answered_at,
                              offered_at=answered_at, wait_s=wait, talk_s=talk, end_cause=cause,
-                             ended_at=(answered_at or queued) + dt.timedelta(seconds=talk or wait),
-                             internal=internal))
+                             ended_at=ended_at, internal=internal))
         for agent, at, state, groups in logs:
             s.add(AgentStateLog(at=at, agent_login=agent, state=state, groups=groups))
         for agent, at, state, cid in wrapups:
@@ -116,19 +129,25 @@ def expected(date_from, date_to, width=30, goal=0.8, group=None, target=20, shor
         m = local.hour * 60 + local.minute
         return m - m % width
 
-    for cid, queued, g, answered, wait, talk, cause, internal in calls:
+    for call in calls:
+        cid, queued, g, answered, wait, talk, cause, internal = call
         if internal or not start <= queued < end or (group and g != group):
             continue
+        answered_at, ended_at = times(call)
         r = slots.setdefault(slot_of(queued), dict(offered=0, answered=0, handle=0.0,
                                                    within=0, base=0))
         r["offered"] += 1
-        left_out = cause == "abandoned" and (wait < short or not abandons)
-        r["base"] += 0 if left_out else 1
+        # service level (KPIs): answered within the target of queueing ÷ (answered +
+        # abandoned that were not short abandons, i.e. gave up after more than
+        # short_abandon_s), or ÷ answered alone when abandons do not count
+        if cause == "abandoned" and abandons:
+            r["base"] += (ended_at - queued).total_seconds() > short
         if answered:
             r["answered"] += 1
+            r["base"] += 1
             wrap = wrap_by_call.get(cid, 0) if wrap_by_call is not None else WRAP[g]
             r["handle"] += talk + wrap
-            r["within"] += wait <= target
+            r["within"] += (answered_at - queued).total_seconds() <= target
     # staffed: sample the log at each minute's middle (the data change on whole minutes)
     staffed: dict[int, float] = {}
     t = start
@@ -183,15 +202,38 @@ def test_one_day_half_hours(database, superadmin, reports):
     assert rows["09:00-09:30"].offered == 4       # c08 (internal) left out
     assert rows["09:00-09:30"].service_level == pytest.approx(1 / 3)  # c02 of c02, c03, c05
     assert rows["09:30-10:00"].service_level == 1.0  # wait 20 s is within 20 s
+    # c14 gave up after exactly 5 s (short, left out); c15 waited 22 s with ringing
+    assert rows["10:00-10:30"].service_level == 0.0
+    assert rows["10:30-11:00"].service_level == 0.0   # c09 rejected: neither in nor out
     assert "08:00-08:30" not in rows              # 1005's session was the day before
     total = result.total
     day_calls = [c for c in CALLS if utc(DAY, 0, 0) <= c[1] < utc(D3, 0, 0) and not c[7]]
-    assert total.offered == len(day_calls) == 9
-    within = sum(1 for c in day_calls if c[3] and c[4] <= 20)
-    short = sum(1 for c in day_calls if c[6] == "abandoned" and c[4] < 5)
-    assert total.service_level == pytest.approx(within / (len(day_calls) - short))
+    assert total.offered == len(day_calls) == 11
+    # the period's service level from its summed figures, not the slots' average
+    answered_at = {c[0]: times(c)[0] for c in day_calls}
+    within = sum(1 for c in day_calls if c[3] and (answered_at[c[0]] - c[1]).total_seconds() <= 20)
+    abandoned = [c for c in day_calls if c[6] == "abandoned"]
+    long_abandons = sum(1 for c in abandoned if (times(c)[1] - c[1]).total_seconds() > 5)
+    answered_n = sum(1 for c in day_calls if c[3])
+    assert total.service_level == pytest.approx(within / (answered_n + long_abandons))
     answered = [c for c in day_calls if c[3]]
     assert total.aht_s == pytest.approx(sum(c[5] + WRAP[c[2]] for c in answered) / len(answered))
+
+
+def test_agrees_with_kpi_intervals(database, superadmin, reports):
+    """The same calls, the same definitions: intraday's service level per slot is
+    kpi-intervals' for that half hour of the day."""
+    _load(database)
+    ArchiveService(database).set_settings(superadmin, {"short_abandon_s": "3"})
+    intraday = {r.interval[:5]: r for r in reports.run(superadmin, "intraday", DAY, DAY).rows}
+    kpis = reports.run(superadmin, "kpi-intervals", DAY, DAY, params={"interval": "30"})
+    with_calls = {r.interval[-5:]: r for r in kpis.rows if r.offered}
+    assert with_calls and set(with_calls) <= set(intraday)
+    for hhmm, k in with_calls.items():
+        assert intraday[hhmm].offered == k.offered, hhmm
+        assert intraday[hhmm].service_level == pytest.approx(k.service_level), hhmm
+    assert reports.run(superadmin, "intraday", DAY, DAY).total.service_level == \
+        pytest.approx(kpis.total.service_level)
 
 
 def test_period_is_an_average_day_and_params(database, superadmin, reports):
