@@ -32,13 +32,16 @@ class Scale:
     reminders: int
     days: int           # how far back the data reaches
     order_events: bool  # write the creation/confirmation history rows too
+    # agent_state_log for the last this many days (None: all): the reports on it span at
+    # most a month, and a large load's two years of it would cost more than its calls
+    state_days: int | None = None
 
 
 SCALES = {
     "small": Scale(customers=300, orders=420, calls=900, contacts=600, reminders=60, days=60,
                    order_events=True),
     "large": Scale(customers=1_000_000, orders=2_000_000, calls=5_000_000, contacts=500_000,
-                   reminders=100_000, days=730, order_events=False),
+                   reminders=100_000, days=730, order_events=False, state_days=92),
 }
 
 
@@ -356,3 +359,141 @@ def calls(w: World, seats: dict[str, str], seed: int) -> Iterator[tuple]:
                0, int(inbound), medium if inbound else None,
                w.placement_id(local) if inbound else None, (c + 1) if known else None,
                int(cause != "abandoned" or rng.random() < 0.5))
+
+
+STATE_COLUMNS = ("at", "agent_login", "seat", "state", "reason", "groups", "call_id")
+_SITE = dt.timedelta(hours=8)  # site time − UTC; the generated times are naive UTC
+_GAP = dt.timedelta(seconds=2)  # between an agent's rows: distinct even at MySQL's whole seconds
+
+
+@dataclass(frozen=True)
+class CtiTimes:
+    wrapup_s: dict[str, int]       # group → wrap-up seconds
+    ring_timeout_s: dict[str, int]  # group → ring timeout seconds
+
+
+class StateLog:
+    """agent_state_log rows that agree with the generated call records, as agent-ctid
+    would have written them. Fed the call rows in generation order (take), it keeps each
+    site day's calls per agent and turns finished days into rows (rows), so a large load
+    holds about two days of calls at a time.
+
+    Per agent and day: login (busy, then ready) before 08:00, then per call of the agent
+    in time order — inbound answered: ringing at offered_at, talking at answered_at,
+    wrapup at ended_at, ready after the wrap-up seconds; inbound ring-no-answer (the call
+    record has no agent; it rang the agent the calls are dealt to): ringing, busy
+    "no_answer" after the group's ring timeout, ready when the agent comes back; outbound
+    connected: talking at answered_at, wrapup, ready (unconnected dials change no state,
+    as in agent-ctid) — a meal break and mostly a rest break (busy "meal"/"rest", then
+    ready) in gaps between calls, and logged_out after 23:00 once the last call is done.
+    The generated calls of one agent may overlap (they are dealt round robin, not routed):
+    a call starting before the agent's previous kept call is over (ready again) is left
+    out of the log, as is a call inside a break that found no gap to fit in.
+    Only the last `days` days get rows (None: all)."""
+
+    def __init__(self, w: World, seats: dict[str, str], groups: dict[str, tuple[str, ...]],
+                 cti: CtiTimes, seed: int, days: int | None = None) -> None:
+        self.agents = w.sellers + w.callback_agents  # the order calls() deals calls in
+        self.index = {login: k for k, (_e, login) in enumerate(self.agents)}
+        self.seats, self.groups, self.cti, self.seed = seats, groups, cti, seed
+        self.since = None if days is None else w.now.date() - dt.timedelta(days=days)
+        self.calls: dict[dt.date, dict[str, list[tuple]]] = {}
+        self.last_day: dt.date | None = None
+
+    def take(self, row: tuple) -> None:
+        """One call row (CALL_COLUMNS)."""
+        call_id, direction, login = row[0], row[1], row[5]
+        group, queued, offered, answered, ended, cause = row[6], *row[7:11], row[13]
+        day = (queued + _SITE).date()
+        if self.since is not None and day < self.since:
+            return
+        if direction == "in":
+            if cause == "no_answer":
+                login = self.agents[(int(call_id[1:]) - 1) % len(self.agents)][1]
+                kind, start = "no_answer", offered
+            elif answered is not None:
+                kind, start = "in", offered
+            else:
+                return  # abandoned in the queue: no agent involved
+        elif answered is not None:
+            kind, start = "out", queued  # the agent is dialling from queued_at
+        else:
+            return
+        if login not in self.index:
+            return
+        self.calls.setdefault(day, {}).setdefault(login, []).append(
+            (start, kind, call_id, group, offered, answered, ended))
+        self.last_day = day if self.last_day is None else max(self.last_day, day)
+
+    def rows(self, final: bool = False) -> list[tuple]:
+        """The rows of the days done (calls come in time order but for the few a minute's
+        jitter carries over midnight, so the day before the latest is left open)."""
+        out: list[tuple] = []
+        for day in sorted(self.calls):
+            if not final and self.last_day is not None and day >= self.last_day - dt.timedelta(days=1):
+                break
+            by_agent = self.calls.pop(day)
+            for _eid, login in self.agents:
+                out.extend(self._day(day, login, by_agent.get(login, [])))
+        return out
+
+    def _day(self, day: dt.date, login: str, calls: list[tuple]) -> list[tuple]:
+        rng = random.Random((self.seed * 1_000_003 + day.toordinal()) * 101 + self.index[login])
+        groups = self.groups.get(login, ())
+        wrap = dt.timedelta(seconds=max((self.cti.wrapup_s.get(g, 10) for g in groups), default=10))
+        midnight = dt.datetime.combine(day, dt.time()) - _SITE  # site midnight, naive UTC
+        login_at = midnight + dt.timedelta(hours=7, minutes=50, seconds=rng.randint(0, 480))
+        ready_at = login_at + dt.timedelta(seconds=rng.randint(20, 90))
+        # calls as blocks (start, end = ready again, rows), overlapping ones left out
+        blocks: list[tuple[dt.datetime, dt.datetime, list[tuple]]] = []
+        free_from = ready_at
+        for start, kind, call_id, group, offered, answered, ended in sorted(calls):
+            if start < free_from + _GAP:
+                continue
+            if kind == "no_answer":
+                ring = dt.timedelta(seconds=self.cti.ring_timeout_s.get(group, 15))
+                back = offered + ring + dt.timedelta(seconds=rng.randint(5, 30))
+                ev = [(offered, "ringing", "", call_id), (offered + ring, "busy", "no_answer", call_id),
+                      (back, "ready", "", call_id)]
+            else:
+                ev = [(offered, "ringing", "", call_id)] if kind == "in" else []
+                back = ended + wrap
+                ev += [(answered, "talking", "", call_id), (ended, "wrapup", "", call_id),
+                       (back, "ready", "", call_id)]
+            blocks.append((start, back, ev))
+            free_from = back
+        # breaks: into a gap of the window if one is long enough, else at a random time
+        # there, leaving out the calls it covers
+        breaks = [("meal", 11 * 3600, 13 * 3600 + 1800, rng.randint(20, 40) * 60)]
+        if rng.random() < 0.7:
+            breaks.append(("rest", 15 * 3600, 17 * 3600, rng.randint(8, 15) * 60))
+        pauses: list[tuple[dt.datetime, dt.datetime, list[tuple]]] = []
+        for reason, lo, hi, secs in breaks:
+            dur = dt.timedelta(seconds=secs)
+            lo_at, hi_at = midnight + dt.timedelta(seconds=lo), midnight + dt.timedelta(seconds=hi)
+            ends = [ready_at] + [b[1] for b in blocks]
+            starts = [b[0] for b in blocks] + [hi_at + dur + _GAP]
+            fits = []
+            for a, b in zip(ends, starts, strict=True):
+                a, b = max(a + _GAP, lo_at), min(b - _GAP - dur, hi_at)
+                if a <= b:
+                    fits.append((a, b))
+            if fits:
+                a, b = fits[rng.randrange(len(fits))]
+                at = a + (b - a) * rng.random()
+            else:
+                at = lo_at + (hi_at - lo_at) * rng.random()
+            at = at.replace(microsecond=0) + dt.timedelta(seconds=1)
+            until = at + dur
+            blocks = [bl for bl in blocks if bl[1] + _GAP <= at or bl[0] >= until + _GAP]
+            pauses.append((at, until, [(at, "busy", reason, None), (until, "ready", "", None)]))
+        blocks = sorted(blocks + pauses, key=lambda bl: bl[0])
+        last = max([ready_at] + [b[1] for b in blocks])
+        logout = max(midnight + dt.timedelta(hours=23, seconds=rng.randint(0, 600)),
+                     last + dt.timedelta(seconds=rng.randint(30, 120)))
+        events = [(login_at, "busy", "", None), (ready_at, "ready", "", None)]
+        for _s, _e, ev in blocks:
+            events.extend(ev)
+        events.append((logout, "logged_out", "logout", None))
+        seat, gs = self.seats.get(login), ",".join(groups)
+        return [(at, login, seat, state, reason, gs, call_id) for at, state, reason, call_id in events]

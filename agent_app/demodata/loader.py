@@ -156,6 +156,10 @@ class Loader:
                 dialed=[(d, grp, by_medium.get(m) if m else None) for d, grp, m in DIALED],
             )
             names = {e.id: e.name for e in emp.values()}
+            groups = list(s.scalars(select(CtiGroup)))
+            self.cti = (g.CtiTimes(wrapup_s={x.number: x.wrapup_s for x in groups},
+                                   ring_timeout_s={x.number: x.ring_timeout_s for x in groups}),
+                        {e[0]: (e[4],) for e in EMPLOYEES if e[4]})
         return world, names, seats
 
     # -- bulk rows --------------------------------------------------------------------------
@@ -167,7 +171,8 @@ class Loader:
         if w.mysql and self.scale.calls >= 100_000:
             ctx = multiprocessing.get_context("spawn")
             calls_proc = ctx.Process(target=_load_calls,
-                                     args=(self.url, world, seats, self.seed), daemon=True)
+                                     args=(self.url, world, seats, self.seed, *self.cti),
+                                     daemon=True)
             calls_proc.start()
         days = self.scale.days + 8  # and a week ahead, so demo calls find a placement
         w.insert("placement", ("id", "medium_id", "variety_id", "product_id", "air_date",
@@ -230,12 +235,14 @@ class Loader:
         w.insert("reminder", g.REMINDER_COLUMNS, g.reminders(world, demo_id))
         t0 = self._step("contacts_reminders", t0)
         if calls_proc is None:
-            w.insert("call_record", g.CALL_COLUMNS, g.calls(world, seats, self.seed))
+            _insert_calls(w, world, seats, self.seed, *self.cti)
         else:
             calls_proc.join()
             if calls_proc.exitcode != 0:
                 raise RuntimeError(f"the call-record loader failed (exit {calls_proc.exitcode})")
             w.counts["call_record"] = self.scale.calls
+            w.cursor.execute("SELECT COUNT(*) FROM agent_state_log")
+            w.counts["agent_state_log"] = w.cursor.fetchone()[0]
         self._allocate_missed(w, demo_id)
         t0 = self._step("calls", t0)
         self._sequences(w, world)
@@ -282,12 +289,36 @@ class Loader:
         w.insert(NumberSequence.__tablename__, ("name", "scope", "value"), rows)
 
 
-def _load_calls(url: str, world: g.World, seats: dict[str, str], seed: int) -> None:
-    """Child process: the call records of a large load."""
+def _insert_calls(w: BulkWriter, world: g.World, seats: dict[str, str], seed: int,
+                  cti: g.CtiTimes, groups: dict[str, tuple[str, ...]]) -> None:
+    """The call records and the agent_state_log rows that go with them; the state rows
+    of each finished day are written as the calls stream on, in batches."""
+    states = g.StateLog(world, seats, groups, cti, seed, world.scale.state_days)
+    pending: list[tuple] = []
+
+    def call_rows():
+        day = None
+        for row in g.calls(world, seats, seed):
+            states.take(row)
+            yield row
+            if row[7].date() != day:  # a new day: the days before it may be done
+                day = row[7].date()
+                pending.extend(states.rows())
+                if len(pending) >= 50_000:
+                    w.insert("agent_state_log", g.STATE_COLUMNS, pending)
+                    pending.clear()
+    w.insert("call_record", g.CALL_COLUMNS, call_rows())
+    pending.extend(states.rows(final=True))
+    w.insert("agent_state_log", g.STATE_COLUMNS, pending)
+
+
+def _load_calls(url: str, world: g.World, seats: dict[str, str], seed: int,
+                cti: g.CtiTimes, groups: dict[str, tuple[str, ...]]) -> None:
+    """Child process: the call records (and agent states) of a large load."""
     db = Database.open(url)
     w = BulkWriter(db.engine)
     try:
-        w.insert("call_record", g.CALL_COLUMNS, g.calls(world, seats, seed))
+        _insert_calls(w, world, seats, seed, cti, groups)
     finally:
         w.close()
         db.dispose()
