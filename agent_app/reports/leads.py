@@ -287,7 +287,9 @@ def _inbound_sales_chart(params: Mapping[str, str]) -> ChartSpec:
     by = params.get("by", "slot")
     if by in ("product", "sale"):
         return ChartSpec("bar", "label", ("quantity",))
-    return ChartSpec("bar", "label", ("leads", "orders"), limit=48 if by == "slot" else 30)
+    if by == "slot":  # the day's 48 half hours: a curve over the day
+        return ChartSpec("line", "label", ("leads", "orders"), limit=48)
+    return ChartSpec("bar", "label", ("leads", "orders"))
 
 
 register(ReportDef(

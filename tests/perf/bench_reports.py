@@ -63,6 +63,7 @@ def timed(fn, runs: int | None = None) -> tuple[float, float, object]:
 
 def service_figures(url: str) -> bool:
     from agent_app.cli.identity import SHELL
+    from agent_app.errors import UserError
     from agent_app.reports import load_all
     from agent_app.services.reports import ReportService
     from db.engine import Database
@@ -81,8 +82,13 @@ def service_figures(url: str) -> bool:
             if days not in PERIODS:
                 cells.append(f"{'-':>15}")
                 continue
-            cold, warm, result = timed(
-                lambda d=days, n=name: svc.run(SHELL, n, end - dt.timedelta(days=d - 1), end))
+            try:
+                cold, warm, result = timed(
+                    lambda d=days, n=name: svc.run(SHELL, n, end - dt.timedelta(days=d - 1), end))
+            except UserError as exc:  # the read timeout (30 s) or a period too long
+                cells.append(f"{type(exc).__name__[:14]:>15}!")
+                ok = False
+                continue
             rows = len(result.rows)
             flag = "" if target is None or warm <= target else " !"
             ok &= not flag

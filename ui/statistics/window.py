@@ -47,7 +47,8 @@ def kit_columns(cols: Sequence[Col]) -> list[Column]:
 def chart_data(rows: Sequence[Any], spec) -> tuple[list[str], list[list[float]]]:
     """The chart's categories and one value list per series: rows of one category (an
     employee's days) are summed into one bar; past `spec.limit` categories, the largest
-    by the first series are kept, in the report's order (time slots stay in time)."""
+    by the first series are kept, in the report's order (time slots stay in time); a
+    line chart (figures over time) keeps them all."""
     sums: dict[str, list[float]] = {}
     for r in rows:
         label = str(getattr(r, spec.category, "") or "")
@@ -55,7 +56,7 @@ def chart_data(rows: Sequence[Any], spec) -> tuple[list[str], list[list[float]]]
         for i, attr in enumerate(spec.series):
             acc[i] += float(getattr(r, attr, 0) or 0)
     labels = list(sums)
-    if len(labels) > spec.limit:
+    if spec.kind != "line" and len(labels) > spec.limit:  # a line keeps every point
         top = set(sorted(labels, key=lambda k: -sums[k][0])[:spec.limit])
         labels = [k for k in labels if k in top]
     return labels, [[sums[k][i] for k in labels] for i in range(len(spec.series))]
