@@ -40,8 +40,14 @@ def tr_report(text: str) -> str:
     return QCoreApplication.translate("reports", text)
 
 
+def _number(value: Any) -> str:
+    """A report's "number" (an average per day, positions needed): two decimals."""
+    return "" if value is None else f"{float(value):,.2f}"
+
+
 def kit_columns(cols: Sequence[Col]) -> list[Column]:
-    return [Column(c.attr, tr_report(c.title), kind=KIND_OF.get(c.kind, c.kind)) for c in cols]
+    return [Column(c.attr, tr_report(c.title), kind=KIND_OF.get(c.kind, c.kind),
+                   fmt=_number if c.kind == "number" else None) for c in cols]
 
 
 def chart_data(rows: Sequence[Any], spec) -> tuple[list[str], list[list[float]]]:
