@@ -70,6 +70,13 @@ def open_checked(url: str) -> Database:
     return db
 
 
+# the server's "access denied": 1045 (bad password or no such account), 1044 (no rights to
+# the database) and 1698, which MariaDB sometimes gives for an account that does not
+# exist (ER_ACCESS_DENIED_NO_PASSWORD_ERROR: seen once in a fresh-clone run for login
+# 9999); all three are "wrong login or password" to the user
+_ACCESS_DENIED = (1045, 1044, 1698)
+
+
 def probe(url: str) -> str:
     """The settings dialog's test: returns the server's description or raises UserError."""
     if uses_employee_accounts(url):
@@ -79,7 +86,7 @@ def probe(url: str) -> str:
             open_checked(url).dispose()
         except DatabaseUnavailable as exc:
             cause = exc.__cause__
-            if cause is None or _mysql_errno(cause) not in (1045, 1044):
+            if cause is None or _mysql_errno(cause) not in _ACCESS_DENIED:
                 raise
         return "MySQL: each employee logs in with their own database account"
     db = open_checked(url)
@@ -134,7 +141,7 @@ class EmployeeGate:
                               .render_as_string(hide_password=False))
         except DatabaseUnavailable as exc:
             errno = _mysql_errno(exc.__cause__) if exc.__cause__ is not None else None
-            if errno in (1045, 1044) or errno in _ACCOUNT_LOCKED:
+            if errno in _ACCESS_DENIED or errno in _ACCOUNT_LOCKED:
                 raise AuthFailed() from exc
             if errno in _ACCOUNT_BLOCKED:
                 raise AccountBlocked() from exc
