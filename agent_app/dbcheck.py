@@ -18,7 +18,7 @@ from agent_app.errors import (
     SchemaMismatch,
     ValidationError,
 )
-from agent_app.services.base import _mysql_errno, classify
+from agent_app.services.base import classify, mysql_errno
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database, normalise_url
 from db.migrate import SchemaError, check
@@ -86,7 +86,7 @@ def probe(url: str) -> str:
             open_checked(url).dispose()
         except DatabaseUnavailable as exc:
             cause = exc.__cause__
-            if cause is None or _mysql_errno(cause) not in _ACCESS_DENIED:
+            if cause is None or mysql_errno(cause) not in _ACCESS_DENIED:
                 raise
         return "MySQL: each employee logs in with their own database account"
     db = open_checked(url)
@@ -140,7 +140,7 @@ class EmployeeGate:
             db = open_checked(u.set(username=user, password=password)
                               .render_as_string(hide_password=False))
         except DatabaseUnavailable as exc:
-            errno = _mysql_errno(exc.__cause__) if exc.__cause__ is not None else None
+            errno = mysql_errno(exc.__cause__) if exc.__cause__ is not None else None
             if errno in _ACCESS_DENIED or errno in _ACCOUNT_LOCKED:
                 raise AuthFailed() from exc
             if errno in _ACCOUNT_BLOCKED:

@@ -96,6 +96,18 @@ class DatabaseUnavailable(UserError):
     )
 
 
+class TooSlow(UserError):
+    """A report the database server stopped at its time limit (ReportService.TIME_LIMIT_S):
+    the period asked for is too much to count at once, not a fault of the network."""
+
+    code = "too_slow"
+    template = QT_TRANSLATE_NOOP(
+        "errors",
+        "The report took longer than {seconds} seconds and was stopped. Choose a shorter "
+        "period or one group, then run it again.",
+    )
+
+
 class Busy(UserError):
     """A write kept losing races with other writers (lock or cluster certification
     conflicts) through every retry: nothing was saved, and trying again is right."""

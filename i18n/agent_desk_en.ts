@@ -3733,6 +3733,10 @@ Call-center agent desktop.</translation>
             <source>The cost must be zero or more.</source>
             <translation>The cost must be zero or more.</translation>
         </message>
+        <message>
+            <source>The report took longer than {seconds} seconds and was stopped. Choose a shorter period or one group, then run it again.</source>
+            <translation>The report took longer than {seconds} seconds and was stopped. Choose a shorter period or one group, then run it again.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

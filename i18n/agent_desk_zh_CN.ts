@@ -3720,6 +3720,10 @@ Call-center agent desktop.</source>
             <source>The cost must be zero or more.</source>
             <translation>费用不能小于零。</translation>
         </message>
+        <message>
+            <source>The report took longer than {seconds} seconds and was stopped. Choose a shorter period or one group, then run it again.</source>
+            <translation>报表统计超过 {seconds} 秒，已被停止。请选择较短的期间或单个组后重新统计。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

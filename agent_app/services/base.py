@@ -86,7 +86,7 @@ _DENIED = {1142, 1143, 1227, 1370}
 _DISK_FULL = {1021, 1114, 3, 28}
 
 
-def _mysql_errno(exc: DBAPIError) -> int | None:
+def mysql_errno(exc: DBAPIError) -> int | None:
     args = getattr(exc.orig, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
 
@@ -94,7 +94,7 @@ def _mysql_errno(exc: DBAPIError) -> int | None:
 def classify(exc: BaseException) -> Exception | None:
     """Map a driver error to the UserError a user can act on, or None for a bug."""
     if isinstance(exc, DBAPIError):
-        errno = _mysql_errno(exc)
+        errno = mysql_errno(exc)
         text = str(exc.orig).lower() if exc.orig else str(exc).lower()
         if errno in _DISK_FULL or "disk is full" in text or "no space left" in text:
             return DiskFull()
@@ -141,7 +141,7 @@ def transient(exc: BaseException) -> bool:
     """
     if isinstance(exc, StaleDataError):
         return True
-    return isinstance(exc, DBAPIError) and _mysql_errno(exc) in _RETRYABLE
+    return isinstance(exc, DBAPIError) and mysql_errno(exc) in _RETRYABLE
 
 
 _retries = threading.local()

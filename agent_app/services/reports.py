@@ -9,21 +9,34 @@ Forbidden with its field; nothing is counted before all pass.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_app.errors import Forbidden, NotFound, ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from agent_app.errors import Forbidden, NotFound, TooSlow, ValidationError
 from agent_app.reports import REPORTS, Col, Query, ReportDef, Row, load_all
 from agent_app.reports.period import MAX_DAYS
 from agent_app.services.archives import ArchiveService
-from agent_app.services.base import Actor, db_errors, require
+from agent_app.services.base import Actor, db_errors, mysql_errno, require
 from agent_app.services.exports import ExportService
 from agent_app.tr import QT_TRANSLATE_NOOP
 from agent_app.xlsx import write_xlsx
 from db.engine import Database
 from db.enums import Permission
+
+# The server stops a report's statements after this long. It is below the driver's 30-s
+# read timeout (db/engine.py) on purpose: a report that runs longer is then stopped by the
+# server, which says why (TooSlow: "choose a shorter period"), instead of the socket timing
+# out, which reads as "Cannot reach the database" and leaves the query running.
+TIME_LIMIT_S = 25.0
+# MariaDB's max_statement_time and MySQL's max_execution_time interruptions
+_INTERRUPTED = {1969, 3024}
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,9 @@ def visible(actor: Actor, report: ReportDef) -> bool:
 
 
 class ReportService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, time_limit_s: float | None = None) -> None:
         self.db = db
+        self.time_limit_s = TIME_LIMIT_S if time_limit_s is None else time_limit_s
         load_all()
 
     @staticmethod
@@ -103,7 +117,7 @@ class ReportService:
         if not isinstance(actor, Actor) or not visible(actor, report):
             raise Forbidden()
         q = self.query(report, date_from, date_to, params, group)
-        with db_errors(), self.db.reading() as s:
+        with db_errors(), self.db.reading() as s, time_limit(s, self.time_limit_s):
             rows = report.compute(s, q)
         columns = report.columns_for(q.params)
         return ReportResult(report, q, columns, rows, report.totals(rows, q.params))
@@ -123,3 +137,45 @@ class ReportService:
                           title_row=heading if title_row else "",
                           record=lambda n: exports.record(actor, result.report.name, n, path,
                                                           period=result.period_text()))
+
+
+@contextlib.contextmanager
+def time_limit(s: Session, seconds: float) -> Iterator[None]:
+    """Have the server stop each statement of `s` after `seconds`; one stopped raises
+    TooSlow. The limit is the session's (MariaDB max_statement_time, MySQL
+    max_execution_time, SQLite a progress handler) and is put back to the server's default
+    before the connection returns to the pool, so no other service inherits it."""
+    conn = s.connection()
+    dialect = conn.dialect
+    if dialect.name == "mysql":
+        var, value = (("max_statement_time", f"{seconds:.3f}") if dialect.is_mariadb
+                      else ("max_execution_time", str(int(seconds * 1000))))
+        conn.exec_driver_sql(f"SET SESSION {var} = {value}")
+        try:
+            yield
+        except DBAPIError as exc:
+            if mysql_errno(exc) in _INTERRUPTED:
+                raise TooSlow(seconds=_shown(seconds)) from exc
+            raise
+        finally:
+            try:
+                conn.exec_driver_sql(f"SET SESSION {var} = DEFAULT")
+            except DBAPIError:
+                conn.invalidate()  # the pool must not hand out a connection still limited
+        return
+    raw = conn.connection.driver_connection
+    deadline = time.monotonic() + seconds
+    # SQLite (the demo) checks the handler every 10,000 virtual-machine steps
+    raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+    try:
+        yield
+    except DBAPIError as exc:
+        if "interrupted" in str(exc.orig).lower():
+            raise TooSlow(seconds=_shown(seconds)) from exc
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
+def _shown(seconds: float) -> str:
+    return f"{seconds:g}"

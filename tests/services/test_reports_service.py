@@ -6,13 +6,14 @@ calls never count, and the grains roll days up into ISO weeks and quarters."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from agent_app.errors import Forbidden, NotFound, ValidationError
+from agent_app.errors import Forbidden, NotFound, TooSlow, ValidationError
 from agent_app.reports import REPORTS, Col, ReportDef, Row
 from agent_app.reports.period import bucket
 from agent_app.services.accounts import AccountService
@@ -143,6 +144,47 @@ def test_a_group_for_a_report_without_one_is_refused(database, people, groupless
     with pytest.raises(ValidationError) as e:
         svc.run(people["1102"], "test-groupless", day, day, group="21")
     assert e.value.field == "group"
+
+
+def _busy(s, rows: int) -> None:
+    """A statement that runs for a while on either back end: SLEEP(rows / 1e6) on MySQL,
+    SQLite counting `rows` (2 to 4 million a second on these machines)."""
+    if s.connection().dialect.name == "mysql":
+        s.execute(text(f"SELECT SLEEP({rows / 1e6})"))
+    else:
+        s.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       f"WHERE i < {rows}) SELECT count(*) FROM n"))
+
+
+@pytest.fixture
+def slow():
+    defn = ReportDef("test-slow", "Slow", (Col("n", "N", "int"),),
+                     lambda s, q: _busy(s, 20_000_000) or [Row(n=1)])
+    REPORTS[defn.name] = defn
+    yield defn
+    del REPORTS[defn.name]
+
+
+def test_a_report_past_the_time_limit_is_stopped_and_says_so(database, people, slow):
+    """The server stops the statement (not the driver's read timeout, which reads as
+    'Cannot reach the database'), the user is told to choose a shorter period, and the
+    pooled connection the report used carries no limit into the next user's work."""
+    day = dt.date(2026, 3, 1)
+    started = time.monotonic()
+    with pytest.raises(TooSlow) as e:
+        ReportService(database, time_limit_s=0.3).run(people["1102"], "test-slow", day, day)
+    assert time.monotonic() - started < 5
+    assert str(e.value) == ("The report took longer than 0.3 seconds and was stopped. "
+                            "Choose a shorter period or one group, then run it again.")
+    mysql = database.engine.dialect.name == "mysql"
+    for _ in range(3 if mysql else 1):  # whichever pooled connection comes next
+        with database.reading() as s:
+            started = time.monotonic()
+            if mysql:
+                assert s.execute(text("SELECT @@session.max_statement_time")).scalar() == \
+                    s.execute(text("SELECT @@global.max_statement_time")).scalar()
+            _busy(s, 600_000 if mysql else 4_000_000)
+            assert time.monotonic() - started > 0.3  # longer than the limit: not stopped
 
 
 def _audit(db) -> list[tuple]:

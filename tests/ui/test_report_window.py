@@ -77,6 +77,34 @@ def test_params_group_and_the_title_row(sales_window, aloop, sqlite_db, qtbot, t
     assert sheet[0][:2] == ("Period", "Inbound") and sheet[1][:2] == ("2026-03", 3)
 
 
+def test_a_report_past_the_time_limit_says_so_and_can_run_again(sales_window, aloop,
+                                                                monkeypatch, english):
+    """Not "Cannot reach the database": the server stopped it, the user picks less."""
+    import dataclasses
+
+    from sqlalchemy import text
+
+    from agent_app.reports import REPORTS
+    monkeypatch.setattr("agent_app.services.reports.TIME_LIMIT_S", 0.2)
+    slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    quick = REPORTS["daily-calls"]
+    monkeypatch.setitem(REPORTS, "daily-calls", dataclasses.replace(
+        quick, compute=lambda s, q: s.execute(text(slow)).all()))
+    w = sales_window()
+    panel = w.panel("statistics.daily_calls")
+
+    async def counted():
+        panel.refresh()
+        await until(lambda: not panel.__dict__.get("_tasks"))  # the count has ended
+    run(aloop, counted())
+    assert panel.status.text() == ("The report took longer than 0.2 seconds and was stopped. "
+                                   "Choose a shorter period or one group, then run it again.")
+    assert not panel.loaded and panel.run_button.isEnabled()
+    REPORTS["daily-calls"] = quick  # the user chose less: it runs, and the message goes
+    run(aloop, counted())
+    assert panel.loaded and panel.status.text() == "0 rows."
+
+
 def test_the_chart_sums_a_category_and_keeps_the_largest_in_order():
     from agent_app.reports import ChartSpec, Row
     from ui.statistics.window import chart_data
