@@ -165,6 +165,24 @@ def ratio(a: float, b: float) -> float:
     return a / b if b else 0.0
 
 
+# A period's orders and contacts look up their customer's allocation and region in this
+# narrow index (migration 0006: id, owner, callback agent, region; about 30 MB for a
+# million customers), which stays in the buffer pool. Left to itself MariaDB joins by the
+# primary key, the customer's whole row: a random disk read per order once the customer
+# file outgrows the pool (a month's contacts for 资料分配利用率统计: 5.7 s, with the index
+# 0.3 s). Only reports that need no other customer column may use it.
+CUSTOMER_LOOKUP_INDEX = "ix_customer_id_owner_id_callback_agent_id_region_id"
+
+
+def customer_lookup(stmt):
+    """`stmt`, whose join to customer reads only id, owner_id, callback_agent_id and
+    region_id, told to read them from CUSTOMER_LOOKUP_INDEX (MySQL/MariaDB; SQLite, a
+    workstation's small file, chooses for itself)."""
+    from db.models import Customer
+
+    return stmt.with_hint(Customer, f"FORCE INDEX ({CUSTOMER_LOOKUP_INDEX})", "mysql")
+
+
 def load_all() -> dict[str, ReportDef]:
     """Import every report module (each registers its reports); the registry, by name."""
     from agent_app.reports import catalog  # noqa: F401 - imports the report modules

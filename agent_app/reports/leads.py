@@ -28,7 +28,18 @@ from sqlalchemy import case, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from agent_app.errors import ValidationError
-from agent_app.reports import ChartSpec, Choice, Col, Param, Query, ReportDef, Row, ratio, register
+from agent_app.reports import (
+    ChartSpec,
+    Choice,
+    Col,
+    Param,
+    Query,
+    ReportDef,
+    Row,
+    customer_lookup,
+    ratio,
+    register,
+)
 from agent_app.reports.calls import GRAIN
 from agent_app.reports.period import as_date, bounds, bucket, local_day, local_minute, slot_label
 from agent_app.tr import QT_TRANSLATE_NOOP as N
@@ -221,10 +232,10 @@ def inbound_sales(s, q: Query) -> list[Row]:
                       _caller_region_joins(_leads(s, q, zero, _caller_region.id,
                                                   _caller_region.name))
                       .group_by(_caller_region.id, _caller_region.name),
-                      _orders(s, q, zero, Region.id, Region.name)
-                      .join(Customer, Customer.id == SalesOrder.customer_id)
-                      .outerjoin(Region, Region.id == Customer.region_id)
-                      .group_by(Region.id, Region.name))
+                      customer_lookup(_orders(s, q, zero, Region.id, Region.name)
+                                      .join(Customer, Customer.id == SalesOrder.customer_id)
+                                      .outerjoin(Region, Region.id == Customer.region_id)
+                                      .group_by(Region.id, Region.name)))
     elif by == "product":
         label = Product.name + " " + Product.specification
         rows = _fetch(s,
@@ -443,10 +454,10 @@ def region_lead_sales(s, q: Query) -> list[Row]:
                   _caller_region_joins(_leads(s, q, zero, _caller_region.id,
                                               _caller_region.name))
                   .group_by(_caller_region.id, _caller_region.name),
-                  _lines(s, q, zero, Region.id, Region.name)
-                  .join(Customer, Customer.id == SalesOrder.customer_id)
-                  .outerjoin(Region, Region.id == Customer.region_id)
-                  .group_by(Region.id, Region.name))
+                  customer_lookup(_lines(s, q, zero, Region.id, Region.name)
+                                  .join(Customer, Customer.id == SalesOrder.customer_id)
+                                  .outerjoin(Region, Region.id == Customer.region_id)
+                                  .group_by(Region.id, Region.name)))
     out: dict = {}
     for _src, _t, key, label, leads, answered, orders, qty, amount in rows:
         r = out.setdefault(key, _blank())

@@ -12,7 +12,18 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import case, func, or_, select
 
-from agent_app.reports import ChartSpec, Choice, Col, Param, Query, ReportDef, Row, ratio, register
+from agent_app.reports import (
+    ChartSpec,
+    Choice,
+    Col,
+    Param,
+    Query,
+    ReportDef,
+    Row,
+    customer_lookup,
+    ratio,
+    register,
+)
 from agent_app.reports.calls import GRAIN
 from agent_app.reports.period import as_date, bounds, bucket, local_day
 from agent_app.tr import QT_TRANSLATE_NOOP as N
@@ -257,10 +268,10 @@ def allocation_use(s, q: Query) -> list[Row]:
         # row of the period read once (its time index) with its customer by primary key.
         # No registered_at test: a customer with a contact or an order in the period was
         # on file by the period's end.
-        stmt = (select(who, func.count(func.distinct(table.customer_id)))
-                .join(Customer, Customer.id == table.customer_id)
-                .where(at >= start, at < end, _allocated_to(role, who), *extra)
-                .group_by(who))
+        stmt = customer_lookup(select(who, func.count(func.distinct(table.customer_id)))
+                               .join(Customer, Customer.id == table.customer_id)
+                               .where(at >= start, at < end, _allocated_to(role, who), *extra)
+                               .group_by(who))
         if staff.filtered:
             stmt = stmt.where(who.in_(ids))
         return {eid: int(n) for eid, n in s.execute(stmt)}

@@ -85,7 +85,7 @@ def service_figures(url: str) -> bool:
             try:
                 cold, warm, result = timed(
                     lambda d=days, n=name: svc.run(SHELL, n, end - dt.timedelta(days=d - 1), end))
-            except UserError as exc:  # the read timeout (30 s) or a period too long
+            except UserError as exc:  # stopped at the time limit (TooSlow, 25 s), or refused
                 cells.append(f"{type(exc).__name__[:14]:>15}!")
                 ok = False
                 continue
@@ -185,11 +185,12 @@ def gui_figures(url: str) -> bool:
             panel.date_to.setDate(QDate(end))
             panel.loaded = False
             panel.refresh()
-            while not (panel.loaded and ctx.runner.in_flight == 0):
+            # until the count has ended: shown, or stopped at the time limit (TooSlow)
+            while panel.__dict__.get("_tasks") or ctx.runner.in_flight:
                 await asyncio.sleep(0.002)
             window.repaint()
             out.append((entry.key, (time.perf_counter() - t) * 1000, opened, probe.max_lag_ms,
-                        len(panel.rows)))
+                        len(panel.rows) if panel.loaded else panel.status.text()))
             panel.close()
         return out
 
