@@ -22,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from agent_app.services.accounts import AccountService
 from agent_app.services.privacy import sees_full_numbers
@@ -121,7 +122,13 @@ class MainWindow(QMainWindow):
     def panel(self, key: str) -> Panel:
         """The panel of registry entry `key`: created and docked the first time, then shown,
         raised and built."""
-        panel = self.panels.get(key) or self._create(self.entries[key])
+        panel = self.panels.get(key)
+        if panel is None:
+            panel = self._create(self.entries[key])
+            if panel.height_share and not panel.isFloating():
+                # opened by the user, not placed by their saved layout: once the dock is
+                # laid out, its group (the tabs it joined) gets the share of the height
+                QTimer.singleShot(0, lambda p=panel: self._share_height(p))
         panel.show()
         panel.raise_()
         panel.ensure_built()
@@ -182,6 +189,11 @@ class MainWindow(QMainWindow):
         self.restoreDockWidget(panel)  # back where this user last had it, if anywhere
         self.panel_created.emit(entry.key, panel)
         return panel
+
+    def _share_height(self, panel: Panel) -> None:
+        if isValid(panel) and panel.isVisible() and not panel.isFloating():
+            self.resizeDocks([panel], [int(self.height() * panel.height_share)],
+                             Qt.Orientation.Vertical)
 
     def _build_central(self) -> None:
         page = QWidget()

@@ -309,7 +309,7 @@ register(ReportDef(
     columns=response_columns,
     compute=advert_response,
     params=(BY,),
-    chart=ChartSpec("bar", "key", ("calls", "orders"), limit=15),  # legible at 1366 px
+    chart=ChartSpec("bar", "key", ("calls", "orders")),
     total=_response_total,
     order=700,
     menu_text=N("reports", "Advert &response"),

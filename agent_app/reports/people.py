@@ -108,7 +108,7 @@ register(ReportDef(
              Col("outbound_talk_s", N("reports", "Outbound talk time"), "duration")),
     compute=employee_calls,
     params=(GRAIN,),
-    chart=ChartSpec("bar", "who", ("inbound", "outbound"), limit=30),
+    chart=ChartSpec("bar", "who", ("inbound", "outbound")),
     # the employee's department, not the ACD group: outbound calls have no ACD group,
     # and an agent logged into several groups would be split between them
     group="department",
@@ -204,7 +204,7 @@ def _customer_chart(params: Mapping[str, str]) -> ChartSpec:
     by = params.get("by", BY.default)
     if by in ("class", "source"):
         return ChartSpec("pie", "item", ("on_file",))
-    return ChartSpec("bar", "item", ("registered", "on_file"), limit=30)
+    return ChartSpec("bar", "item", ("registered", "on_file"))
 
 
 register(ReportDef(
@@ -315,7 +315,7 @@ register(ReportDef(
              Col("order_rate", N("reports", "Order rate"), "percent")),
     compute=allocation_use,
     params=(ROLE,),
-    chart=ChartSpec("bar", "name", ("allocated", "contacted", "ordered"), limit=30),
+    chart=ChartSpec("bar", "name", ("allocated", "contacted", "ordered")),
     group="department",
     total=_alloc_total,
     order=930,

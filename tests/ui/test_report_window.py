@@ -105,6 +105,18 @@ def test_a_report_past_the_time_limit_says_so_and_can_run_again(sales_window, al
     assert panel.loaded and panel.status.text() == "0 rows."
 
 
+def test_a_report_opens_with_two_thirds_of_the_height(sales_window, qtbot):
+    """At 1366×768 the report's dock group takes 2/3 of the window's height (the call
+    console keeps the rest), so the table shows more than the ten rows of an even split;
+    the console is not hidden."""
+    w = sales_window()
+    console = w.panel("call.console")
+    panel = w.panel("statistics.region_lead_sales")
+    # (the group's 2/3 less its tab bar and title; Qt's even split gave the panel 0.49)
+    qtbot.waitUntil(lambda: panel.height() >= 0.55 * w.height(), timeout=5_000)
+    assert console.isVisible() and console.height() >= 180
+
+
 def test_the_chart_sums_a_category_and_keeps_the_largest_in_order():
     from agent_app.reports import ChartSpec, Row
     from ui.statistics.window import chart_data

@@ -137,6 +137,9 @@ class Panel(ServiceCalls, QDockWidget):
     # The kinds of saved data (ui.kit.changes.Change) this panel shows: after any of them
     # is announced, a built panel's on_change() runs, so it refreshes itself.
     watches: tuple[str, ...] = ()
+    # The share of the window's height the panel's dock group takes when it is first docked
+    # (not when the user's saved layout places it): None leaves Qt's split alone.
+    height_share: float | None = None
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -56,11 +56,15 @@ def chart_data(rows: Sequence[Any], spec) -> tuple[list[str], list[list[float]]]
     by the first series are kept, in the report's order (time slots stay in time); a
     line chart (figures over time) keeps them all."""
     sums: dict[str, list[float]] = {}
+    series = tuple(enumerate(spec.series))
     for r in rows:
-        label = str(getattr(r, spec.category, "") or "")
+        # a report's Row is a dict: .get, not attribute access through __getattr__, which
+        # took 70 ms of the GUI thread for advert-response's 17,520 rows
+        get = r.get if isinstance(r, dict) else lambda a, d=None, r=r: getattr(r, a, d)
+        label = str(get(spec.category, "") or "")
         acc = sums.setdefault(label, [0.0] * len(spec.series))
-        for i, attr in enumerate(spec.series):
-            acc[i] += float(getattr(r, attr, 0) or 0)
+        for i, attr in series:
+            acc[i] += float(get(attr, 0) or 0)
     labels = list(sums)
     if spec.kind != "line" and len(labels) > spec.limit:  # a line keeps every point
         top = set(sorted(labels, key=lambda k: -sums[k][0])[:spec.limit])
