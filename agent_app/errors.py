@@ -97,7 +97,7 @@ class DatabaseUnavailable(UserError):
 
 
 class TooSlow(UserError):
-    """A report the database server stopped at its time limit (ReportService.TIME_LIMIT_S):
+    """A report the database server stopped at its time limit (services/reports.py):
     the period asked for is too much to count at once, not a fault of the network."""
 
     code = "too_slow"

@@ -141,10 +141,11 @@ class ReportService:
 
 @contextlib.contextmanager
 def time_limit(s: Session, seconds: float) -> Iterator[None]:
-    """Have the server stop each statement of `s` after `seconds`; one stopped raises
-    TooSlow. The limit is the session's (MariaDB max_statement_time, MySQL
-    max_execution_time, SQLite a progress handler) and is put back to the server's default
-    before the connection returns to the pool, so no other service inherits it."""
+    """Have the server stop each statement of `s` after `seconds` (SQLite, the demo: the
+    statements together); one stopped raises TooSlow. The limit is the session's (MariaDB
+    max_statement_time, MySQL max_execution_time, SQLite a progress handler) and is put
+    back to the default before the connection returns to the pool, so no other service
+    inherits it."""
     conn = s.connection()
     dialect = conn.dialect
     if dialect.name == "mysql":
