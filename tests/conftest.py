@@ -182,11 +182,14 @@ def _cmdline(pid: int) -> str:
 
 @pytest.fixture(scope="session")
 def qapp(qapp):
-    """pytest-qt's QApplication with the app's GUI-thread collector (ui/collector.py):
+    """pytest-qt's QApplication with the app's GIL switch interval (ui/worker.py) and
+    GUI-thread collector (ui/collector.py):
     from the first Qt test on, only the main thread collects garbage, so no test's closed
     windows or qasync loops are ever destroyed on a worker thread."""
     from ui.collector import GuiThreadCollector
+    from ui.worker import share_the_gil
 
+    share_the_gil()  # as agent-app does (ui/app.py)
     collector = GuiThreadCollector(qapp)
     collector.start()
     _STARTED_TIMERS.discard(collector._timer)   # it runs for the whole session

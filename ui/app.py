@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui.collector import GuiThreadCollector
     from ui.crash import CrashReporter, setup_logging
     from ui.fonts import use_cjk_font
+    from ui.worker import share_the_gil
 
     ring = setup_logging(logging.DEBUG if args.debug else logging.INFO)
     log.info("agent-app starting (%s)", " ".join(sys.argv[1:]))
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("agent-desk")
     # before any worker thread starts: from here on only the GUI thread collects garbage
     GuiThreadCollector(app).start()
+    share_the_gil()  # the GUI thread is never kept waiting long by a worker's Python
     settings = WorkstationSettings.load()
     lang = i18n.resolve(args.lang or settings.language)
     catalogs = i18n.install(lang, app)

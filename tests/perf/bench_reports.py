@@ -158,10 +158,11 @@ def gui_figures(url: str) -> bool:
     from ui.context import AppContext, Services
     from ui.main_window import MainWindow
     from ui.statistics import FEATURE
-    from ui.worker import DbRunner, LagProbe
+    from ui.worker import DbRunner, LagProbe, share_the_gil
 
     app = QApplication([])
     GuiThreadCollector(app).start()
+    share_the_gil()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     db = Database.open(url)

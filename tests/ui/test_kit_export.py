@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import zipfile
 from decimal import Decimal
 
 import openpyxl
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from tests.ui.reports import report_row
 from ui.kit import export as X
-from ui.worker import LagProbe
 
 INJECTIONS = ['=HYPERLINK("http://evil.example","点我")', "+86 138 0000 0000", "-1+2",
               "@SUM(A1:A2)"]
@@ -199,28 +199,51 @@ def test_the_save_dialog_opens_in_the_last_folder_and_remembers_the_new_one(
 
 def test_the_gui_thread_keeps_running_while_rows_are_written(qtbot, parent, out,
                                                              report_columns):
-    """The rows are written on the worker thread: the GUI's timers keep firing on time.
+    """The rows are written on the worker thread: the GUI's timers keep firing on time
+    while it writes.
 
-    The probe starts once `start()` has returned and the worker is held until then: the
-    measurement covers the writing, not the dialog's first show (which took 327 ms once
-    on a loaded CI machine and is the GUI thread's own work, measured elsewhere).
+    Only the ticks while the rows are written count: the worker waits on a gate until the
+    progress dialog has been shown (its first show is the GUI thread's own work: 327 and
+    513 ms in two full CI runs), and the result box at the end is the GUI's too.
     """
-    gate = threading.Event()
+    gate, started = threading.Event(), threading.Event()
 
     def rows():
         gate.wait(10)
+        started.set()
         yield from (report_row(i) for i in range(10_000))
 
-    probe = LagProbe(interval_ms=5)
+    def writing() -> bool:
+        return started.is_set() and any(t.name == "xlsx-export" for t in threading.enumerate())
+
+    ticks: list[tuple[float, bool]] = []  # (ms late, the rows still being written)
+    last = [0.0]
+
+    def tick():
+        now = time.perf_counter()
+        ticks.append(((now - last[0]) * 1000 - 5, writing()))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
     export = X.ExcelExport(parent, "媒体统计", report_columns, rows, total=10_000)
-    with qtbot.waitSignal(export.finished, timeout=30_000):
-        export.start(str(out / "m.xlsx"))
-        probe.start()
-        gate.set()
-    probe.stop()
+    try:
+        with qtbot.waitSignal(export.finished, timeout=30_000):
+            export.start(str(out / "m.xlsx"))
+            qtbot.waitExposed(export.progress)  # its first show is done before we time
+            qtbot.wait(50)
+            last[0] = time.perf_counter()
+            timer.start()
+            gate.set()
+    finally:
+        timer.stop()
     assert files_in(out) == ["m.xlsx"]
-    assert len(probe.samples) > 10  # the event loop turned all along
-    assert probe.max_lag_ms < LagProbe.WARN_MS, probe.samples
+    while_writing = [lag for lag, busy in ticks if busy]
+    assert len(while_writing) > 10  # the event loop turned all along
+    # with the app's GIL switch interval (ui/worker.share_the_gil) the worst tick was
+    # 2-13 ms late, 41 ms with both cores busy elsewhere; at CPython's default, 97-271 ms
+    assert max(while_writing) < 100, while_writing
 
 
 def test_numbers_of_every_kind_are_typed():
