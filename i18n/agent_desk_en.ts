@@ -3737,6 +3737,10 @@ Call-center agent desktop.</translation>
             <source>The report took longer than {seconds} seconds and was stopped. Choose a shorter period or one group, then run it again.</source>
             <translation>The report took longer than {seconds} seconds and was stopped. Choose a shorter period or one group, then run it again.</translation>
         </message>
+        <message>
+            <source>An Excel sheet holds at most {rows} rows, and this export has more. Nothing was saved: choose a shorter period or narrower filters.</source>
+            <translation>An Excel sheet holds at most {rows} rows, and this export has more. Nothing was saved: choose a shorter period or narrower filters.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

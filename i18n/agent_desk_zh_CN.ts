@@ -3724,6 +3724,10 @@ Call-center agent desktop.</source>
             <source>The report took longer than {seconds} seconds and was stopped. Choose a shorter period or one group, then run it again.</source>
             <translation>报表统计超过 {seconds} 秒，已被停止。请选择较短的期间或单个组后重新统计。</translation>
         </message>
+        <message>
+            <source>An Excel sheet holds at most {rows} rows, and this export has more. Nothing was saved: choose a shorter period or narrower filters.</source>
+            <translation>一个 Excel 工作表最多容纳 {rows} 行，本次导出超出了这个数目。文件未保存：请缩短时间段或缩小筛选范围后再导出。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

@@ -44,7 +44,7 @@ def test_build_and_its_smoke_test_pass(frozen):
         assert os.access(app / exe, os.X_OK)
 
 
-def test_frozen_agent_admin_loads_migrations_and_reference_data(frozen, tmp_path):
+def test_frozen_agent_admin_loads_migrations_data_and_exports(frozen, tmp_path):
     r, app = frozen
     assert r.returncode == 0, "the build failed: see test_build_and_its_smoke_test_pass"
     db = tmp_path / "site.sqlite3"
@@ -60,6 +60,16 @@ def test_frozen_agent_admin_loads_migrations_and_reference_data(frozen, tmp_path
         assert con.execute("SELECT count(*) FROM area_code").fetchone()[0] > 0
     finally:
         con.close()
+    # an export: xlsxwriter, imported only inside the writer, is in the build
+    out = tmp_path / "daily.xlsx"
+    run = subprocess.run([str(app / "agent-admin"), "report", "daily-calls", "--url",
+                          f"sqlite:///{db}", "--from", "2026-11-01", "--to", "2026-11-30",
+                          "--out", str(out)], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    import openpyxl
+    ws = openpyxl.load_workbook(out).active
+    assert ws.freeze_panes == "A3" and ws.max_column == 6 and ws["A2"].value
 
 
 def test_frozen_agent_admin_has_every_command(frozen):

@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+import agent_app.xlsx as core_xlsx
 from tests.ui.reports import report_row
 from ui.kit import export as X
 
@@ -66,8 +67,59 @@ def test_column_widths_follow_the_content(out):
     path = out / "w.xlsx"
     X.write_xlsx(path, [("区域", "text"), ("备注", "text")], [("华东", "很长的备注" * 4)])
     dims = openpyxl.load_workbook(path).active.column_dimensions
-    assert dims["A"].width == X.display_width("区域") + 2
-    assert dims["B"].width == X.display_width("很长的备注" * 4) + 2
+    # xlsxwriter stores the width Excel shows plus the cell's padding (5 pixels of a 7-pixel
+    # digit: 0.71 of a character)
+    assert dims["A"].width == pytest.approx(X.display_width("区域") + 2 + 0.71, abs=0.01)
+    assert dims["B"].width == pytest.approx(X.display_width("很长的备注" * 4) + 2 + 0.71,
+                                            abs=0.01)
+
+
+def test_a_title_row_sits_above_the_frozen_header(out, report_columns, report_rows):
+    path = out / "t.xlsx"
+    X.write_xlsx(path, report_columns, report_rows[:3], title_row="媒体统计 2026-11-01 至 2026-11-30")
+    ws = openpyxl.load_workbook(path).active
+    assert ws["A1"].value == "媒体统计 2026-11-01 至 2026-11-30" and ws["A1"].font.sz == 14
+    assert [c.value for c in ws[2]] == [t for t, _k in report_columns] and ws.freeze_panes == "A3"
+    assert ws.max_row == 5 and ws["A3"].value == report_rows[0][0]
+
+
+def test_more_rows_than_a_sheet_holds_is_refused_not_cut_short(out, report_columns,
+                                                                monkeypatch):
+    """Past Excel's last row xlsxwriter would drop rows without a word: the export fails with
+    a message saying so, and leaves no file."""
+    from agent_app.errors import SheetFull
+    monkeypatch.setattr(core_xlsx, "EXCEL_ROWS", 11)  # the header and ten rows
+    assert X.write_xlsx(out / "ten.xlsx", report_columns, [report_row(i) for i in range(10)]) == 10
+    with pytest.raises(SheetFull) as err:
+        X.write_xlsx(out / "r.xlsx", report_columns, (report_row(i) for i in range(11)))
+    assert err.value.params == {"rows": "10"} and "at most 10 rows" in str(err.value)
+    assert files_in(out) == ["ten.xlsx"]
+
+
+@pytest.mark.parametrize("ending", ["cancel", "raise"])
+def test_an_abandoned_export_leaves_no_scratch_file(out, report_columns, tmp_path, monkeypatch,
+                                                    ending):
+    """The rows stream to a scratch file in the temporary folder; an export cancelled or
+    failed halfway removes it too (a clerk cancelling ten big exports would fill the disk)."""
+    import tempfile
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    cancel = threading.Event()
+
+    def rows():
+        for i in range(3000):
+            if i == 2000:
+                if ending == "cancel":
+                    cancel.set()
+                else:
+                    raise ConnectionError("database gone")
+            yield report_row(i)
+    with pytest.raises(X.ExportCancelled if ending == "cancel" else ConnectionError):
+        X.write_xlsx(out / "r.xlsx", report_columns, rows(), cancel=cancel)
+    assert files_in(out) == [] and files_in(scratch) == []
+    X.write_xlsx(out / "r.xlsx", report_columns, [report_row(0)])
+    assert files_in(scratch) == []  # and one that ends well leaves none either
 
 
 def test_an_unknown_column_kind_is_refused_before_any_file(out):

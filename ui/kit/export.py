@@ -19,12 +19,12 @@ signals for a panel or a test: `succeeded(path, rows)`, `failed(message)`, `canc
 and `finished()` after any of them. It is a child of `parent`; with no parent, keep a
 reference to it until `finished`.
 
-The writer itself, `write_xlsx(path, columns, rows, ...)`, needs no Qt: openpyxl's
-write-only mode (constant memory), a bold frozen header row, column widths from the header
-and the first `WIDTH_SAMPLE` rows, and text that Excel would take for a formula (= + - @)
-kept as text. It writes to a hidden temporary file in the target folder and renames it at
-the end: a cancelled or failed export leaves no file behind, and an older file of the same
-name stays untouched until the new one is complete.
+The writer itself, `write_xlsx(path, columns, rows, ...)`, needs no Qt: xlsxwriter's
+constant_memory mode (rows stream to a scratch file), a bold frozen header row, column
+widths from the header and the first `WIDTH_SAMPLE` rows, and text that Excel would take
+for a formula (= + - @) kept as text. It writes to a hidden temporary file in the target
+folder and renames it at the end: a cancelled or failed export leaves no file behind, and
+an older file of the same name stays untouched until the new one is complete.
 """
 from __future__ import annotations
 
