@@ -173,12 +173,12 @@ def ratio(a: float, b: float) -> float:
 # primary key, the customer's whole row: a random disk read per order once the customer
 # file outgrows the pool (a month's contacts for 资料分配利用率统计: 5.7 s, with the index
 # 0.3 s). Only reports that need no other customer column may use it.
-CUSTOMER_LOOKUP_INDEX = "ix_customer_id_owner_id_callback_agent_id_region_id"
+CUSTOMER_LOOKUP_INDEX = "ix_customer_id_owner_id_callback_agent_id_region_id_name"
 
 
 def customer_lookup(stmt):
-    """`stmt`, whose join to customer reads only id, owner_id, callback_agent_id and
-    region_id, told to read them from CUSTOMER_LOOKUP_INDEX (MySQL/MariaDB; SQLite, a
+    """`stmt`, whose join to customer reads only id, owner_id, callback_agent_id,
+    region_id and name, told to read them from CUSTOMER_LOOKUP_INDEX (MySQL/MariaDB; SQLite, a
     workstation's small file, chooses for itself)."""
     from db.models import Customer
 

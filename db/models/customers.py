@@ -56,13 +56,13 @@ class Customer(Versioned, Base):
         Index(None, "user_account"),   # B类 用户号 (whole match)
         Index(None, "owner_id", "registered_at"),
         Index(None, "region_id", "registered_at"),
-        # statistics (migration 0006): narrow indexes a report reads instead of the rows —
-        # 客户资料数统计 counts from the first, 资料分配利用率统计 from the second, and a
-        # period's orders and contacts look up their customer's allocation and region in
-        # the third, small enough to stay in the buffer pool
+        # statistics (migrations 0006, 0007): narrow indexes a report reads instead of the
+        # rows — 客户资料数统计 counts from the first, 资料分配利用率统计 from the second,
+        # and a period's orders and contacts look up their customer's allocation, region
+        # and name in the third, small enough to stay in the buffer pool
         Index(None, "customer_class", "source", "region_id", "registered_at"),
         Index(None, "owner_id", "callback_agent_id", "registered_at"),
-        Index(None, "id", "owner_id", "callback_agent_id", "region_id"),
+        Index(None, "id", "owner_id", "callback_agent_id", "region_id", "name"),
         # C类 contains search: InnoDB FULLTEXT over our own bigram tokens (MySQL/MariaDB
         # only; SQLite, a single workstation's small file, scans with LIKE instead).
         Index("ix_customer_search_grams_ft", "search_grams",
