@@ -187,6 +187,43 @@ def test_a_report_past_the_time_limit_is_stopped_and_says_so(database, people, s
             assert time.monotonic() - started > 0.3  # longer than the limit: not stopped
 
 
+@pytest.fixture
+def broken_stream():
+    """A report that streams its rows from the server (as 销售出库导出 does: an unbuffered
+    cursor on MySQL) and fails after the first: the rest are still unread on the
+    connection when the time limit is put back."""
+    def compute(s, q):
+        many = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                    "WHERE i < 900) SELECT a.i, b.i FROM n a CROSS JOIN n b")
+        for _row in s.execute(many.execution_options(yield_per=100)):
+            raise RuntimeError("the fold failed")
+        return []
+    defn = ReportDef("test-broken-stream", "Broken", (Col("n", "N", "int"),), compute)
+    REPORTS[defn.name] = defn
+    yield defn
+    del REPORTS[defn.name]
+
+
+def test_a_report_failing_mid_stream_leaves_the_pool_clean(database, people, broken_stream):
+    """810,000 rows left unread on the connection: the limit is still put back (or the
+    connection dropped), and the next user's work runs unlimited on a working connection."""
+    day = dt.date(2026, 3, 1)
+    with pytest.raises(RuntimeError, match="the fold failed"):
+        ReportService(database, time_limit_s=0.3).run(people["1102"], "test-broken-stream",
+                                                      day, day)
+    mysql = database.engine.dialect.name == "mysql"
+    for _ in range(3 if mysql else 1):
+        with database.reading() as s:
+            if mysql:
+                assert s.execute(text("SELECT @@session.max_statement_time")).scalar() == \
+                    s.execute(text("SELECT @@global.max_statement_time")).scalar()
+            started = time.monotonic()
+            _busy(s, 600_000 if mysql else 4_000_000)
+            assert time.monotonic() - started > 0.3
+    assert ReportService(database).run(people["1102"], "daily-calls", day, day,
+                                       {"grain": "day"}).rows == []
+
+
 def _audit(db) -> list[tuple]:
     with db.reading() as s:
         return [(a.actor_login, a.target, a.detail) for a in
