@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import itertools
 import logging
+import math
 import os
 import re
 import tempfile
@@ -90,7 +91,9 @@ def cell_value(kind: str, value):
         return None
     if kind in ("int", "number", "money", "percent") and isinstance(
             value, int | float | decimal.Decimal) and not isinstance(value, bool):
-        return value
+        # NaN or infinity: no figure, an empty cell (Excel has no such number, and
+        # xlsxwriter would refuse it, ending the whole export)
+        return value if isinstance(value, int) or math.isfinite(value) else None
     if kind == "duration":
         if isinstance(value, dt.timedelta):
             return value

@@ -122,6 +122,15 @@ def test_an_abandoned_export_leaves_no_scratch_file(out, report_columns, tmp_pat
     assert files_in(scratch) == []  # and one that ends well leaves none either
 
 
+def test_a_figure_that_is_not_a_number_does_not_end_the_export(out):
+    path = out / "nan.xlsx"
+    rows = [(float("nan"), 1), (float("-inf"), 2), (Decimal("NaN"), 3), (0.25, 4)]
+    assert X.write_xlsx(path, [("比率", "percent"), ("序号", "int")], rows) == 4
+    ws = openpyxl.load_workbook(path).active
+    assert [(a.value, b.value) for a, b in ws.iter_rows(min_row=2)] == \
+        [(None, 1), (None, 2), (None, 3), (0.25, 4)]  # no figure: an empty cell
+
+
 def test_an_unknown_column_kind_is_refused_before_any_file(out):
     with pytest.raises(ValueError, match="unknown column kind 'currency'"):
         X.write_xlsx(out / "x.xlsx", [("金额", "currency")], [(1,)])
