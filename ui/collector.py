@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import time
 
 from PySide6.QtCore import QObject, QTimer
@@ -27,6 +28,14 @@ class GuiThreadCollector(QObject):
 
     INTERVAL_MS = 500
     SLOW_MS = 50   # a collection this long is logged: it is GUI-thread lag
+    # CPython collects the oldest generation only once the objects that reached it since
+    # its last full collection number a quarter of those that collection kept: a full
+    # collection walks every object, so a big heap is walked rarely. gc.collect(2) skips
+    # that rule, and checking by thresholds alone walked the whole heap every half second
+    # while a worker built a report's rows (161 ms on the GUI thread each time, a year of
+    # 销售出库导出). The heap's size is read as sys.getallocatedblocks() (0.6 ms with six
+    # million blocks; counting gc.get_objects(2) took 70 ms).
+    FULL_GROWTH = 1.25
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
@@ -35,6 +44,7 @@ class GuiThreadCollector(QObject):
         self._timer.timeout.connect(self.check)
         self._was_enabled = False
         self.max_pause_ms = 0.0
+        self._blocks_after_full = 0  # the heap after the last full collection
 
     @property
     def active(self) -> bool:
@@ -67,9 +77,13 @@ class GuiThreadCollector(QObject):
             generation = gen
         if generation < 0:
             return 0
+        if generation == 2 and sys.getallocatedblocks() < self._blocks_after_full * self.FULL_GROWTH:
+            generation = 1  # as CPython does: the middle one, and the oldest can wait
         start = time.perf_counter()
         freed = gc.collect(generation)
         pause = (time.perf_counter() - start) * 1000
+        if generation == 2:
+            self._blocks_after_full = sys.getallocatedblocks()
         self.max_pause_ms = max(self.max_pause_ms, pause)
         if pause > self.SLOW_MS:
             log.info("garbage collection of generation %d took %.0f ms", generation, pause)

@@ -13,6 +13,7 @@ import functools
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -49,12 +50,38 @@ class DbRunner:
         loop = asyncio.get_running_loop()
         self.in_flight += 1
         try:
-            return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+            return await loop.run_in_executor(self._pool, functools.partial(_run, fn, args, kwargs))
         finally:
             self.in_flight -= 1
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run(fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    try:
+        return fn(*args, **kwargs)
+    except BaseException as exc:
+        drop_locals(exc)
+        raise
+
+
+def drop_locals(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames in `exc`'s traceback and in those
+    of the exceptions it was raised from. A failed call's exception is kept by the panel
+    that shows it, and its traceback keeps every frame, with their locals, alive: a year
+    of 销售出库导出 stopped at the time limit kept its 900,000 half-built rows, freed only
+    by the next full collection, 207 ms later on the GUI thread. Cleared here, on the
+    worker, they are freed by reference counting as the frames unwind. The traceback's
+    text (files, lines) stays for the log and the crash dialog."""
+    stack, seen = [exc], set()
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        traceback.clear_frames(e.__traceback__)  # an executing frame is left as it is
+        stack += [e.__cause__, e.__context__]
 
 
 class LagProbe(QObject):

@@ -119,3 +119,30 @@ def test_freeze_startup_objects_moves_live_objects_to_the_permanent_generation()
         assert gc.get_freeze_count() >= 1000
     finally:
         gc.unfreeze()
+
+
+def test_the_oldest_generation_waits_until_the_heap_grew_a_quarter(qapp, monkeypatch):
+    """As CPython decides for itself: a full collection walks every object, so while a
+    worker builds a report's rows the GUI thread walks the heap only as it grows by a
+    quarter, not at every check past the thresholds (161 ms a time on a year's rows)."""
+    collected = []
+
+    def record(phase, info):
+        if phase == "start":
+            collected.append(info["generation"])
+    collector = GuiThreadCollector()
+    collector.start()
+    gc.callbacks.append(record)
+    monkeypatch.setattr(gc, "get_count", lambda: (800, 11, 11))  # every threshold passed
+    try:
+        collector.check()
+        collector.check()
+        grown = [object() for _ in range(sys.getallocatedblocks() // 3)]  # a third more
+        collector.check()
+        collector.check()
+        del grown
+    finally:
+        gc.callbacks.remove(record)
+        monkeypatch.undo()
+        collector.stop()
+    assert collected[:4] == [2, 1, 2, 1]
