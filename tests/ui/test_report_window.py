@@ -128,3 +128,35 @@ def test_the_chart_sums_a_category_and_keeps_the_largest_in_order():
     # two bars allowed: the two largest by the first series, in the report's order
     assert chart_data(rows, ChartSpec("bar", "who", ("a", "b"), limit=2)) == (
         ["李娜", "张伟"], [[4, 5], [3, 0]])
+
+
+def test_the_rows_are_made_ready_and_charted_on_the_worker(sales_window, aloop, sqlite_db,
+                                                          monkeypatch):
+    """The GUI thread only shows a result: the chart's sums over its rows (35 ms of a
+    17,520-row result) are made on the worker with the rows."""
+    import threading
+
+    from ui.statistics import window as W
+    threads = []
+    real = W.chart_data
+
+    def spy(rows, spec):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real(rows, spec)
+    monkeypatch.setattr(W, "chart_data", spy)
+    day = dt.datetime(2026, 3, 3, 10, 0, tzinfo=SITE_ZONE)
+    for n in range(4):
+        call(sqlite_db, n, day + dt.timedelta(days=n))
+    w = sales_window()
+    panel = w.panel("statistics.daily_calls")
+    panel.date_from.setDate(QDate(2026, 3, 1))
+    panel.date_to.setDate(QDate(2026, 3, 31))
+
+    async def counted():
+        panel.loaded = False
+        panel.refresh()
+        await until(lambda: panel.loaded and w.ctx.runner.in_flight == 0)
+    threads.clear()
+    run(aloop, counted())
+    assert threads == [False]  # summed once, on the worker
+    assert panel.chart.isVisible() and sum(r.inbound for r in panel.rows) == 4
