@@ -108,6 +108,11 @@ class FeedbackState(StrEnum):
     ACCEPTED = "accepted"  # 受
 
 
+class FeedbackResult(StrEnum):
+    DELIVERED = "delivered"  # 成包
+    RETURNED = "returned"    # 退包
+
+
 class ReceiptState(StrEnum):
     NONE = "none"          # 未
     RECEIVED = "received"  # 取

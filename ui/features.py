@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ui.archives import FEATURE as ARCHIVES
 from ui.call import FEATURE as CALL
+from ui.logistics import FEATURE as LOGISTICS
 from ui.sales import FEATURE as SALES
 from ui.statistics import FEATURE as STATISTICS
 
-FEATURES = (ARCHIVES, SALES, CALL, STATISTICS)
+FEATURES = (ARCHIVES, SALES, CALL, LOGISTICS, STATISTICS)

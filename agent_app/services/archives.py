@@ -168,6 +168,8 @@ def _zone(text: str) -> str:
 SETTINGS: dict[str, SettingSpec] = {s.key: s for s in [
     SettingSpec("browse_days", "7", "browse window: lists show the last X days (近X天)",
                 _int_between(1, 366)),
+    SettingSpec("dispatch_days", "2",
+                "出库目录: the orders confirmed in the last X days (近X天)", _int_between(1, 366)),
     SettingSpec("lead_window_minutes", "30",
                 "minutes after an advert ends during which calls still count as its leads",
                 _int_between(0, 24 * 60)),
@@ -552,6 +554,10 @@ class ArchiveService:
     def browse_days(self) -> int:
         """近X天: how many days of history lists show by default."""
         return int(self.get_settings()["browse_days"])
+
+    def dispatch_days(self) -> int:
+        """出库目录's 近X天: the days of confirmations it shows by default."""
+        return int(self.get_settings()["dispatch_days"])
 
     @writes
     def set_settings(self, actor: Actor, values: dict[str, Any]) -> dict[str, str]:

@@ -25,14 +25,14 @@ from sqlalchemy.orm import Session, aliased
 from agent_app import clock
 from agent_app.errors import Conflict, NotFound, ValidationError
 from agent_app.phones import normalise
-from agent_app.services.base import Actor, check_version, db_errors, require, retrying, writes
+from agent_app.services.base import Actor, check_version, db_errors, retrying, writes
 from agent_app.services.paging import Page
 from agent_app.services.privacy import shown_all
 from agent_app.services.sequences import next_lane_number
 from agent_app.services.text import check_column, searchable
 from agent_app.tr import QT_TRANSLATE_NOOP
 from db.engine import Database
-from db.enums import DeliveryMethod, LineKind, OrderStatus, Payment, Permission
+from db.enums import DeliveryMethod, LineKind, OrderStatus, Payment
 from db.models import (
     Customer,
     CustomerPhone,
@@ -267,6 +267,38 @@ def _event(s: Session, o: SalesOrder, actor: Actor, action: str, before: str | N
                      from_status=before, to_status=o.status, detail=detail[:2000]))
 
 
+def text_filter(stmt, field: str | None, text: str | None):
+    """The manual's A/B/C search kinds on a select of orders joined to their customer
+    (销售目录查找 and 出库查找): `field` one of SEARCH_PREFIX, SEARCH_WHOLE or
+    SEARCH_CONTAINS."""
+    text = (text or "").strip()
+    if field is None:
+        if text:
+            raise ValidationError(QT_TRANSLATE_NOOP(
+                "errors", "Choose what to search in."), field="field")
+        return stmt
+    if field not in SEARCH_PREFIX + SEARCH_WHOLE + SEARCH_CONTAINS:
+        raise ValidationError(field="field")
+    if not text:
+        raise ValidationError(QT_TRANSLATE_NOOP(
+            "errors", "Type what to search for."), field="text")
+    if not searchable(text):  # no stored text holds it (services/text.py)
+        return stmt.where(false())
+    if field == "order_no":
+        return stmt.where(SalesOrder.order_no.like(like_escape(text) + "%", escape="\\"))
+    if field == "registration_no":
+        return stmt.where(Customer.registration_no.like(like_escape(text) + "%",
+                                                        escape="\\"))
+    if field == "waybill_no":
+        return stmt.where(SalesOrder.waybill_no == text)
+    if field == "customer_name":
+        return stmt.where(Customer.name == text)
+    if field == "phone":
+        return stmt.where(exists().where(CustomerPhone.customer_id == Customer.id,
+                                         CustomerPhone.phone == normalise(text)))
+    return stmt.where(SalesOrder.remark.like("%" + like_escape(text) + "%", escape="\\"))
+
+
 class OrderService:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -325,11 +357,13 @@ class OrderService:
                         "medium can change. Ask logistics to withdraw it (错单撤销) first."),
                         field=sorted(changed)[0], order_no=o.order_no)
                 self._check_medium(s, d.medium_id)
-                old = o.medium_id
+                old = self._medium_name(s, o.medium_id)
                 o.medium_id, o.placement_id = d.medium_id, d.placement_id
                 _touch(o, actor)
                 s.flush()
-                _event(s, o, actor, "edit", o.status, f"medium {old} -> {d.medium_id}")
+                # by name: 传物流 shows logistics this text (services/logistics.py)
+                _event(s, o, actor, "edit", o.status,
+                       f"来源 {old} -> {self._medium_name(s, d.medium_id)}")
                 return self._info(s, o)
             self._check_medium(s, d.medium_id)
             changed = self._changed_fields(s, o, d)
@@ -364,28 +398,13 @@ class OrderService:
 
     @writes
     def cancel(self, actor: Actor, order_id: int, version: int, reason: str) -> OrderInfo:
-        """取消单: the customer no longer wants it; only before dispatch (not printed)."""
-        require(actor, Permission.CANCEL_ORDER)
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValidationError(QT_TRANSLATE_NOOP(
-                "errors", "Give the reason for cancelling."), field="reason")
-        reason = check_column(SalesOrder.cancel_reason, reason, field="reason")
-        with db_errors(), self.db.transaction() as s:
-            o = self._load(s, order_id)
-            check_version(o, version)
-            if o.status != OrderStatus.NOT_SENT or o.printed_at is not None:
-                raise Conflict(QT_TRANSLATE_NOOP(
-                    "errors", "Order {order_no} has been dispatched or closed; it can no "
-                    "longer be cancelled."), order_no=o.order_no)
-            before = o.status
-            o.status = OrderStatus.CANCELLED
-            o.cancel_reason = reason
-            _touch(o, actor)
-            s.flush()
-            _event(s, o, actor, "cancel", before, reason)
-            recompute_order_state(s, {o.customer_id})
-            return self._info(s, o)
+        """取消单: the customer no longer wants it; only before dispatch (not printed). The
+        rule is the logistics state machine's (services/logistics.py), which the 物流管理
+        windows call too."""
+        from agent_app.services.logistics import LogisticsService  # it imports this module
+
+        LogisticsService(self.db).cancel(actor, order_id, version, reason)
+        return self.get(order_id)
 
     # -- reading ------------------------------------------------------------------------------
     def get(self, order_id: int) -> OrderInfo:
@@ -446,32 +465,7 @@ class OrderService:
     # -- helpers ------------------------------------------------------------------------------
     @staticmethod
     def _text_filter(stmt, q: SalesQuery):
-        text = (q.text or "").strip()
-        if q.field is None:
-            if text:
-                raise ValidationError(QT_TRANSLATE_NOOP(
-                    "errors", "Choose what to search in."), field="field")
-            return stmt
-        if q.field not in SEARCH_PREFIX + SEARCH_WHOLE + SEARCH_CONTAINS:
-            raise ValidationError(field="field")
-        if not text:
-            raise ValidationError(QT_TRANSLATE_NOOP(
-                "errors", "Type what to search for."), field="text")
-        if not searchable(text):  # no stored text holds it (services/text.py)
-            return stmt.where(false())
-        if q.field == "order_no":
-            return stmt.where(SalesOrder.order_no.like(like_escape(text) + "%", escape="\\"))
-        if q.field == "registration_no":
-            return stmt.where(Customer.registration_no.like(like_escape(text) + "%",
-                                                            escape="\\"))
-        if q.field == "waybill_no":
-            return stmt.where(SalesOrder.waybill_no == text)
-        if q.field == "customer_name":
-            return stmt.where(Customer.name == text)
-        if q.field == "phone":
-            return stmt.where(exists().where(CustomerPhone.customer_id == Customer.id,
-                                             CustomerPhone.phone == normalise(text)))
-        return stmt.where(SalesOrder.remark.like("%" + like_escape(text) + "%", escape="\\"))
+        return text_filter(stmt, q.field, q.text)
 
     @staticmethod
     def _row_select():
@@ -507,6 +501,11 @@ class OrderService:
         if o is None:
             raise NotFound()
         return o
+
+    @staticmethod
+    def _medium_name(s: Session, medium_id: int | None) -> str:
+        m = s.get(Medium, medium_id) if medium_id is not None else None
+        return m.name if m else "-"
 
     @staticmethod
     def _check_medium(s: Session, medium_id: int | None) -> None:
@@ -575,6 +574,7 @@ class OrderService:
     def _confirm(s: Session, o: SalesOrder, actor: Actor) -> None:
         o.confirmed = True
         o.confirmed_at = utcnow()
+        o.withdrawn_at = None   # confirmed again after 撤单: no longer a 撤销单
         _touch(o, actor)
         s.flush()
         _event(s, o, actor, "confirm", o.status)

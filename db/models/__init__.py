@@ -21,13 +21,13 @@ from db.models.customers import (
     Reminder,
     SearchGramStat,
 )
-from db.models.orders import OrderEvent, OrderLine, SalesOrder
+from db.models.orders import DispatchFeedback, OrderEvent, OrderLine, PrintLog, SalesOrder
 from db.models.sequences import NumberSequence
 
 __all__ = [
     "AgentStateLog", "AreaCode", "AuditLog", "Base", "CallRecord", "Contact", "CtiGroup", "Customer",
-    "CustomerInitialsKey", "CustomerPhone", "Department", "DialedNumber", "Employee", "EmployeePermission",
+    "CustomerInitialsKey", "CustomerPhone", "Department", "DispatchFeedback", "DialedNumber", "Employee", "EmployeePermission",
     "FeedbackNote", "InternalNumber", "Medium", "MobilePrefix", "Notice", "NumberSequence",
-    "OrderEvent", "OrderLine", "Placement", "Product", "Reminder", "Region", "SalesOrder",
+    "OrderEvent", "OrderLine", "Placement", "PrintLog", "Product", "Reminder", "Region", "SalesOrder",
     "SearchGramStat", "Seat", "SystemSetting", "Variety",
 ]

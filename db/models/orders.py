@@ -35,6 +35,10 @@ class SalesOrder(Versioned, Base):
     trial: Mapped[bool] = mapped_column(Boolean, default=False)
     remark: Mapped[str] = mapped_column(String(500), default="")
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # 撤单 (错单撤销): logistics handed the order back to sales; set until it is confirmed
+    # again, so 删撤销单 can tell a withdrawn order from one never confirmed
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    print_count: Mapped[int] = mapped_column(Integer, default=0)  # >1: reprinted
 
     lines: Mapped[list[OrderLine]] = relationship(
         cascade="all, delete-orphan", order_by="OrderLine.line_no", lazy="selectin"
@@ -76,5 +80,38 @@ class OrderEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index(None, "order_id", "at"),)
+
+
+class DispatchFeedback(Base):
+    """出库反馈: what became of a dispatched parcel, one row per order (the unique key is
+    the second guard of "two clerks, one parcel": the versioned order row is the first)."""
+
+    __tablename__ = "dispatch_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"),
+                                          unique=True)
+    result: Mapped[str] = mapped_column(String(16))          # delivered 成包 / returned 退包
+    courier_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))  # 投递员
+    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))       # 投递费
+    remark: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_login: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default="desk")  # desk / a courier sheet
+
+    __table_args__ = (Index(None, "at"),)
+
+
+class PrintLog(Base):
+    """Every label or slip printed, reprints included (出库打印)."""
+
+    __tablename__ = "print_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_login: Mapped[str] = mapped_column(String(32))
+    template: Mapped[str] = mapped_column(String(32))
+    reprint: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index(None, "order_id", "at"),)

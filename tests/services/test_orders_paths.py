@@ -291,8 +291,7 @@ def test_confirmed_order_names_the_first_changed_field_and_keeps_old_prices(shop
     u = shop.svc.update(shop.agent, o.id, o.version,
                         draft(shop, medium_id=shop.media[1].id, placement_id=None))
     assert u.total == o.total and u.medium_id == shop.media[1].id
-    assert shop.svc.history(o.id)[-1].detail == \
-        f"medium {shop.media[0].id} -> {shop.media[1].id}"
+    assert shop.svc.history(o.id)[-1].detail == "来源 江苏卫视 -> 官网"   # names: 传物流 shows it
     assert u.updated_by_login == "1001" and u.version > o.version
     e = refused(ValidationError, shop.svc.update, shop.agent, o.id, u.version,
                 draft(shop, medium_id=999999))

@@ -247,6 +247,35 @@ def _order_op(op: str):
     return prepare
 
 
+def _logistics_op(op: str):
+    """An order brought to where `op` is allowed (by the super administrator), then `op`."""
+    def prepare(w: World):
+        from agent_app.services.logistics import FeedbackEntry, LogisticsService
+
+        lg = LogisticsService(w.db)
+        o = w.orders.create(w.owner, OrderDraft(w.customer.id, (OrderLineDraft(w.product.id),)),
+                            confirm=op != "cancel")
+        if op == "delete_withdrawn":
+            lg.withdraw(w.boss, o.id, o.version, "错单")
+        elif op == "void":
+            lg.record_printed(w.boss, [o.id], "label_76x130")
+        elif op == "resend":
+            w.orders.update(w.owner, o.id, o.version, OrderDraft(
+                w.customer.id, (OrderLineDraft(w.product.id),), medium_id=w.medium.id))
+        v = w.orders.get(o.id).version
+        return {
+            "withdraw": lambda a: lg.withdraw(a, o.id, v, "错单"),
+            "delete_withdrawn": lambda a: lg.delete_withdrawn(a, o.id, v, "重复"),
+            "void": lambda a: lg.void(a, o.id, v, "地址错"),
+            "cancel": lambda a: lg.cancel(a, o.id, v, "不要了"),
+            "feedback": lambda a: lg.feedback(a, [FeedbackEntry(o.id, "delivered")]),
+            "record_printed": lambda a: lg.record_printed(a, [o.id], "label_76x130"),
+            "resend": lambda a: lg.resend(a, o.id, v),
+            "set_receipt": lambda a: lg.set_receipt(a, o.id, v, "received"),
+        }[op]
+    return prepare
+
+
 def _reminder_op(op: str):
     def prepare(w: World):
         r = ReminderService(w.db).create(w.owner, w.customer.id, _due())  # 1001's "only me"
@@ -336,6 +365,17 @@ MATRIX: dict[str, tuple[Rule, Callable] | str] = {
     "OrderService.update": (ANYONE, _order_op("update")),
     "OrderService.confirm": (ANYONE, _order_op("confirm")),
     "OrderService.cancel": (needs(Permission.CANCEL_ORDER), _order_op("cancel")),
+    # -- logistics (物流管理): services/logistics.py's PERMISSIONS --
+    "LogisticsService.withdraw": (needs(Permission.WITHDRAW_ORDER), _logistics_op("withdraw")),
+    "LogisticsService.delete_withdrawn": (needs(Permission.DELETE_WITHDRAWN),
+                                          _logistics_op("delete_withdrawn")),
+    "LogisticsService.void": (needs(Permission.WITHDRAW_ORDER), _logistics_op("void")),
+    "LogisticsService.cancel": (needs(Permission.CANCEL_ORDER), _logistics_op("cancel")),
+    "LogisticsService.feedback": (needs(Permission.DISPATCH_FEEDBACK), _logistics_op("feedback")),
+    "LogisticsService.record_printed": (needs(Permission.DISPATCH_FEEDBACK),
+                                        _logistics_op("record_printed")),
+    "LogisticsService.resend": (ANYONE, _logistics_op("resend")),
+    "LogisticsService.set_receipt": (ANYONE, _logistics_op("set_receipt")),
     # -- reminders (提醒) --
     "ReminderService.create": (ANYONE, plain(lambda w, a: ReminderService(w.db).create(
         a, w.customer.id, _due(), "回访"))),

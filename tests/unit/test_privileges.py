@@ -15,6 +15,10 @@ from db.enums import Permission, Role
     (Role.OPERATOR, [Permission.CUSTOMER_MAINTENANCE], "operator_maintenance"),
     (Role.OPERATOR, [Permission.CUSTOMER_MAINTENANCE, Permission.ARCHIVES],
      "operator_archives_maintenance"),
+    # 删撤销单 removes orders: the order-removal rights of 客户维护
+    (Role.OPERATOR, [Permission.DELETE_WITHDRAWN], "operator_maintenance"),
+    ("operator", ["delete_withdrawn", "archives"], "operator_archives_maintenance"),
+    (Role.OPERATOR, [Permission.WITHDRAW_ORDER, Permission.DISPATCH_FEEDBACK], "operator"),
     (Role.ADMIN, [], "admin"),
     (Role.ADMIN, [Permission.ARCHIVES], "admin"),
     (Role.SUPERADMIN, [], "superadmin"),

@@ -1,0 +1,23 @@
+"""物流管理, declared for the main window's registry: the logistics clerk's windows.
+
+出库反馈 is the clerk's core job (a scanner and the keyboard, hundreds of parcels a
+round); the menu needs 反馈 (Permission.DISPATCH_FEEDBACK), which is what makes an
+employee a logistics clerk. The service checks again (services/logistics.py).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from db.enums import Permission
+from ui.kit.registry import Feature, PanelEntry
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("logistics", text)
+
+
+FEATURE = Feature("logistics", (
+    PanelEntry("logistics.feedback", "ui.logistics.feedback:DispatchFeedbackPanel",
+               "logistics", lambda: _tr("Dispatch &feedback"),
+               permission=Permission.DISPATCH_FEEDBACK, tab_with=("sales.record",)),
+))
