@@ -135,6 +135,9 @@ class ReportDef:
     # the desk's window re-runs it every minute while shown and the period includes today
     # (广告响应 while the advert airs)
     live: bool = False
+    menu: str = "statistics"           # the desk's menu: statistics, or logistics (物流管理)
+    # a row key whose true value paints the row red in the window (退包 in 出库反馈明细表)
+    highlight: str = ""
 
     def columns_for(self, params: Mapping[str, str]) -> tuple[Col, ...]:
         return self.columns(params) if callable(self.columns) else self.columns

@@ -4,6 +4,7 @@ from agent_app.reports import (  # noqa: F401
     calls,
     kpi,
     leads,
+    logistics,
     people,
     sales,
     staffing,

@@ -87,3 +87,11 @@ def shop(database, superadmin):
     s.products, s.media = (p1, p2, p3), (tv, web)
     s.svc = OrderService(database)
     return s
+
+
+@pytest.fixture
+def depot(shop):
+    """The shop, clerks 3001 (every logistics permission) and 3002 (反馈 only) of 物流部,
+    and the logistics service (tests/services/depot.py)."""
+    from tests.services.depot import make_depot
+    return make_depot(shop)

@@ -10,83 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from agent_app.errors import Conflict, Forbidden, NotFound, StaleEdit, ValidationError
-from agent_app.services.logistics import (
-    RULES,
-    FeedbackEntry,
-    LogisticsService,
-    parse_fee,
-)
+from agent_app.services.logistics import RULES, parse_fee
 from agent_app.services.orders import OrderDraft, OrderLineDraft
-from db.enums import Permission
 from db.models import AuditLog, DispatchFeedback, OrderEvent, PrintLog, SalesOrder
-
-CLERK_PERMISSIONS = {Permission.DISPATCH_FEEDBACK, Permission.WITHDRAW_ORDER,
-                     Permission.CANCEL_ORDER, Permission.DELETE_WITHDRAWN,
-                     Permission.VIEW_FULL_NUMBERS}
-
-
-@pytest.fixture
-def depot(shop):
-    """The shop of the order tests, a 物流部 clerk 3001 holding every logistics
-    permission, a second clerk 3002 with 反馈 only, and the logistics service."""
-    from agent_app.services.accounts import AccountService
-    from db.enums import Role
-
-    accounts = AccountService(shop.db)
-    for login, name, perms in (("3001", "孙强", CLERK_PERMISSIONS),
-                               ("3002", "马军", {Permission.DISPATCH_FEEDBACK})):
-        accounts.add_employee(shop.admin, login=login, name=name, role=Role.OPERATOR,
-                              password="pass1234", department="物流部",
-                              must_change_password=False, permissions=perms)
-    shop.clerk = accounts.authenticate("3001", "pass1234").actor
-    shop.clerk2 = accounts.authenticate("3002", "pass1234").actor
-    shop.logistics = LogisticsService(shop.db)
-    return shop
-
-
-def new_order(depot, *, confirm: bool = True) -> int:
-    p1, p2, _ = depot.products
-    o = depot.svc.create(depot.agent, OrderDraft(
-        customer_id=depot.customer.id, medium_id=depot.media[0].id,
-        lines=(OrderLineDraft(p1.id), OrderLineDraft(p2.id, quantity=2, kind="bundled"))),
-        confirm=confirm)
-    return o.id
-
-
-def version(depot, oid) -> int:
-    return depot.svc.get(oid).version
-
-
-def delivered(oid, result="delivered", **kw) -> FeedbackEntry:
-    return FeedbackEntry(oid, result, **kw)
-
-
-def make(depot, state: str) -> int:
-    """An order brought to `state` through the services, as users bring it there."""
-    lg, clerk = depot.logistics, depot.clerk
-    oid = new_order(depot, confirm=state != "draft")
-    if state in ("draft", "confirmed"):
-        pass
-    elif state == "withdrawn":
-        lg.withdraw(clerk, oid, version(depot, oid), "地址写错")
-    elif state == "printed":
-        lg.record_printed(clerk, [oid], "label_76x130")
-    elif state in ("delivered", "returned"):
-        lg.feedback(clerk, [delivered(oid, state)])
-    elif state == "voided":
-        lg.record_printed(clerk, [oid], "label_76x130")
-        lg.void(clerk, oid, version(depot, oid), "打印的地址错了")
-    elif state == "cancelled":
-        lg.cancel(clerk, oid, version(depot, oid), "客户不要了")
-    elif state == "edited":
-        o = depot.svc.get(oid)
-        depot.svc.update(depot.agent, oid, o.version, OrderDraft(
-            customer_id=o.customer_id, medium_id=depot.media[1].id,
-            lines=tuple(OrderLineDraft(ln.product_id, ln.quantity, kind=ln.kind)
-                        for ln in o.lines)))
-    else:
-        raise AssertionError(state)
-    return oid
+from tests.services.depot import delivered, make, version
 
 
 def act(depot, action: str, oid: int):

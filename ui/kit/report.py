@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
@@ -63,6 +63,10 @@ class ReportPanel(Panel):
     # -- what a report gives ------------------------------------------------------------------
     def columns(self) -> Sequence[Column]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def row_colour(self, row: Any) -> QColor | None:
+        """A row's background (None: the view's own)."""
+        return None
 
     def query(self, date_from: dt.date, date_to: dt.date,
               extra: dict[str, Any]) -> tuple[Callable[..., Any], ...]:  # pragma: no cover
@@ -121,7 +125,7 @@ class ReportPanel(Panel):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.status = self.message_label("reportStatus", wrap=False)
-        self.model = TableModel(self.columns())
+        self.model = TableModel(self.columns(), colour=self.row_colour)
         self.view = make_table_view(self.model, "reportTable", sortable=True)
         self.proxy = self.view.proxy
         self.chart = ChartView()

@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication
 
 from db.enums import Permission
 from ui.kit.registry import Feature, PanelEntry
+from ui.statistics import report_entries
 
 
 def _tr(text: str) -> str:
@@ -20,4 +21,6 @@ FEATURE = Feature("logistics", (
     PanelEntry("logistics.feedback", "ui.logistics.feedback:DispatchFeedbackPanel",
                "logistics", lambda: _tr("Dispatch &feedback"),
                permission=Permission.DISPATCH_FEEDBACK, tab_with=("sales.record",)),
+    # 出库反馈明细表, 投递统计, 出库压单明细表, 作废表, 交寄清单 (agent_app/reports/logistics.py)
+    *report_entries("logistics"),
 ))

@@ -9,14 +9,17 @@ from agent_app.reports import load_all
 from ui.kit.registry import Feature, PanelEntry
 
 
-def _entries() -> tuple[PanelEntry, ...]:
-    reports = sorted(load_all().values(), key=lambda r: (r.order, r.name))
+def report_entries(menu: str) -> tuple[PanelEntry, ...]:
+    """The windows of the reports of `menu` ("statistics", or "logistics" for 物流管理's
+    reports, which ui.logistics lists), keyed "statistics.<name>" wherever they sit."""
+    reports = sorted((r for r in load_all().values() if r.menu == menu),
+                     key=lambda r: (r.order, r.name))
     return tuple(
         PanelEntry(f"statistics.{r.name.replace('-', '_')}",
-                   f"ui.statistics.window:Report_{r.name.replace('-', '_')}", "statistics",
+                   f"ui.statistics.window:Report_{r.name.replace('-', '_')}", menu,
                    (lambda text=(r.menu_text or r.title): QCoreApplication.translate("reports", text)),
                    permission=r.permission)
         for r in reports)
 
 
-FEATURE = Feature("statistics", _entries())
+FEATURE = Feature("statistics", report_entries("statistics"))

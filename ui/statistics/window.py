@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -73,6 +74,10 @@ def chart_data(rows: Sequence[Any], spec) -> tuple[list[str], list[list[float]]]
     return labels, [[sums[k][i] for k in labels] for i in range(len(spec.series))]
 
 
+# a ReportDef.highlight row (退包 in 出库反馈明细表): the manual shows them in red
+HIGHLIGHT = QColor("#ffd6d6")
+
+
 @dataclass
 class Shown:
     """A report's result made ready for the window on the worker thread: the rows with
@@ -113,6 +118,10 @@ class DefinedReport(ReportPanel):
 
     def title(self) -> str:
         return tr_report(self.report.title)
+
+    def row_colour(self, row) -> QColor | None:
+        key = self.report.highlight
+        return HIGHLIGHT if key and row.get(key) else None
 
     def columns(self) -> list[Column]:
         result = getattr(self, "result", None)
