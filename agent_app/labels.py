@@ -31,7 +31,7 @@ class TemplateError(ValueError):
     """A template file that cannot be used; the message names the file and the field."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # one object per file: compared and hashed by identity
 class Template:
     name: str                      # the file's stem: "local_76x130"
     title: str                     # shown in the template list

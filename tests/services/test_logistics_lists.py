@@ -18,8 +18,8 @@ from db.models import SalesOrder
 from tests.services.depot import make, version
 
 
-def catalog_nos(depot, q=DispatchQuery(), **kw) -> list[str]:
-    page = depot.logistics.catalog(depot.clerk, q, **kw)
+def catalog_nos(depot, q: DispatchQuery | None = None, **kw) -> list[str]:
+    page = depot.logistics.catalog(depot.clerk, q or DispatchQuery(), **kw)
     return [r.order_no for r in page.rows]
 
 

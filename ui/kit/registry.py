@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 
 from db.enums import Permission
 
@@ -84,3 +84,19 @@ def allowed(entry: Entry, actor, demo: bool) -> bool:
     if entry.demo_only and not demo:
         return False
     return entry.permission is None or actor.can(entry.permission)
+
+
+def report_entries(menu: str) -> tuple[PanelEntry, ...]:
+    """The windows of the reports of `menu` ("statistics", or "logistics" for 物流管理's
+    reports), keyed "statistics.<name>" wherever they sit: each opens the generic report window
+    of ui.statistics.window, named by its target string (no import of that feature here)."""
+    from agent_app.reports import load_all  # the catalogue, imported when a menu is built
+
+    reports = sorted((r for r in load_all().values() if r.menu == menu),
+                     key=lambda r: (r.order, r.name))
+    return tuple(
+        PanelEntry(f"statistics.{r.name.replace('-', '_')}",
+                   f"ui.statistics.window:Report_{r.name.replace('-', '_')}", menu,
+                   (lambda text=(r.menu_text or r.title): QCoreApplication.translate("reports", text)),
+                   permission=r.permission)
+        for r in reports)

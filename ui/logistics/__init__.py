@@ -9,8 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from db.enums import Permission
-from ui.kit.registry import Feature, PanelEntry
-from ui.statistics import report_entries
+from ui.kit.registry import Feature, PanelEntry, report_entries
 
 
 def _tr(text: str) -> str:
@@ -18,6 +17,9 @@ def _tr(text: str) -> str:
 
 
 FEATURE = Feature("logistics", (
+    PanelEntry("logistics.catalog", "ui.logistics.catalog:DispatchCatalogPanel",
+               "logistics", lambda: _tr("Dispatch &catalogue"),
+               permission=Permission.DISPATCH_FEEDBACK, tab_with=("sales.record",)),
     PanelEntry("logistics.feedback", "ui.logistics.feedback:DispatchFeedbackPanel",
                "logistics", lambda: _tr("Dispatch &feedback"),
                permission=Permission.DISPATCH_FEEDBACK, tab_with=("sales.record",)),

@@ -34,6 +34,7 @@ from agent_app.services.logistics import FeedbackEntry, LogisticsService, Parcel
 from db.enums import FeedbackResult
 from ui.dialogs import wait_finished
 from ui.errors import error_text
+from ui.kit.changes import Change
 from ui.kit.formats import money_text
 from ui.kit.panel import Panel
 from ui.kit.table import Column, TableModel
@@ -358,6 +359,8 @@ class DispatchFeedbackPanel(Panel):
             self.accept_button.setEnabled(bool(self.model.rows))
         if out is None:
             return 0
+        if out.accepted:     # the sales directory's 反 and 状态 columns follow
+            self.ctx.changes.announce(Change.ORDER)
         why = {r.order_id: error_text(r.error) for r in out.refused}
         done = set(out.accepted)
         kept = [replace(ln, problem=why.get(ln.parcel.id, "")) for ln in lines

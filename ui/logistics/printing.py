@@ -59,13 +59,17 @@ def page_layout(t: Template) -> QPageLayout:
                        QPageLayout.Unit.Millimeter)
 
 
-class LabelPainter:
-    """Paints labels on any paged device (QPrinter, QPdfWriter) in the template's mm."""
+Item = tuple[Template, LabelData]
 
-    def __init__(self, template: Template, printer_name: str = "",
-                 texts: dict[str, str] | None = None) -> None:
-        self.t = template
-        self.offset = template.offset_for(printer_name)
+
+class LabelPainter:
+    """Paints labels on any paged device (QPrinter, QPdfWriter), each in its own
+    template's millimetres and paper: a selection of EMS and local-delivery orders prints
+    each on its class's label in one job."""
+
+    def __init__(self, printer_name: str = "", texts: dict[str, str] | None = None) -> None:
+        self.printer_name = printer_name
+        self.t: Template | None = None
         self.family = cjk_family() or QFont().family()
         # the words printed on the label, translated by the caller (zh_CN on a Chinese desk)
         self.texts = {"to": "收", "from": "寄", "cod": "代收货款", "prepaid": "已付款",
@@ -73,26 +77,32 @@ class LabelPainter:
                       "order": "单号", "slip": "送货单", "requirements": "送货要求",
                       "classes": "A:EMS B:本地送货 C:邮寄 D:其它"} | (texts or {})
 
-    def paint(self, device: QPagedPaintDevice, labels: Sequence[LabelData]) -> int:
+    def paint(self, device: QPagedPaintDevice, items: Sequence[Item]) -> int:
+        if not items:
+            return 0
+        device.setPageLayout(page_layout(items[0][0]))
         painter = QPainter()
         if not painter.begin(device):
             raise OSError("the printer could not be opened")
         try:
             dpmm = device.resolution() / 25.4
-            for i, data in enumerate(labels):
+            for i, (template, data) in enumerate(items):
                 if i:
+                    if template is not items[i - 1][0]:   # the next paper, before its page
+                        device.setPageLayout(page_layout(template))
                     device.newPage()
+                self.t = template
                 painter.save()
                 painter.scale(dpmm, dpmm)       # from here on, millimetres
-                painter.translate(*self.offset)
-                if self.t.layout == "label":
+                painter.translate(*template.offset_for(self.printer_name))
+                if template.layout == "label":
                     self._label(painter, data)
                 else:
                     self._slip(painter, data)
                 painter.restore()
         finally:
             painter.end()
-        return len(labels)
+        return len(items)
 
     # -- pieces ----------------------------------------------------------------------------------
     def _font(self, painter: QPainter, size_mm: float, bold: bool = False) -> None:
@@ -221,19 +231,18 @@ class LabelPainter:
                    wrap=False)
 
 
-def write_pdf(path: str | os.PathLike, template: Template, labels: Sequence[LabelData],
+def write_pdf(path: str | os.PathLike, items: Sequence[Item],
               texts: dict[str, str] | None = None) -> int:
-    """The labels as a PDF, one per page at the template's paper size; the page count.
+    """The labels as a PDF, one per page at its template's paper size; the page count.
     Safe on a worker thread. Written beside the target and renamed, so a failure leaves
     no half file."""
     target = os.fspath(path)
     part = target + ".part"
     writer = QPdfWriter(part)
     writer.setResolution(600)     # bars placed to 0.04 mm
-    writer.setPageLayout(page_layout(template))
-    writer.setTitle(template.title)
+    writer.setTitle(os.path.basename(target))
     try:
-        n = LabelPainter(template, "PDF", texts).paint(writer, labels)
+        n = LabelPainter("PDF", texts).paint(writer, items)
         del writer                # the file is complete once the writer is gone
         os.replace(part, target)
     except BaseException:

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery, CustomerQueryService
 from ui.kit.formats import local_time
+from ui.kit.names import search_fields
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, PagedTableModel
 from ui.kit.tasks import start_soon, task_slot
 from ui.kit.views import make_table_view
-from ui.sales.labels import search_fields
 from ui.sales.models import customer_colour
 
 # Widths that fit each column's usual content at the default font (the user may resize).

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel
 
 from agent_app.services.customer_record import CustomerBundle
 from ui.kit.formats import local_time
-from ui.sales.labels import name_of, status_names
+from ui.kit.names import name_of, status_names
 
 SHOWN = 3
 

@@ -25,12 +25,12 @@ from agent_app.services.orders import OrderService
 from agent_app.services.reminders import ReminderService
 from ui.dialogs import wait_finished
 from ui.kit.formats import local_time
+from ui.kit.names import name_of, search_fields, status_names
 from ui.kit.panel import Panel
 from ui.kit.table import ROW_ROLE, Column, PagedTableModel, TableModel
 from ui.kit.tasks import spawn, start_soon, task_slot
 from ui.kit.views import make_table_view
 from ui.sales.directory import customer_columns, make_customer_view
-from ui.sales.labels import name_of, search_fields, status_names
 from ui.sales.models import PINK, customer_colour, order_colour
 from ui.sales.query import fill_combo
 

@@ -35,9 +35,9 @@ from agent_app.services.orders import OrderDraft, OrderInfo, OrderService
 from db.enums import DeliveryMethod, OrderStatus, Payment, Permission
 from ui.dialogs import wait_finished
 from ui.kit.formats import local_time, parse_time
+from ui.kit.names import class_names, delivery_names, name_of, payment_names, status_names
 from ui.kit.panel import ServiceCalls
 from ui.kit.tasks import task_slot
-from ui.sales.labels import class_names, delivery_names, name_of, payment_names, status_names
 from ui.sales.order_lines import (
     AMOUNT,
     KIND,

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.archives import ProductInfo
 from agent_app.services.orders import OrderLineDraft, OrderLineInfo
 from db.enums import LineKind
-from ui.sales.labels import line_kind_names, name_of
+from ui.kit.names import line_kind_names, name_of
 
 PRODUCT, SPEC, PRICE, QUANTITY, KIND, TRIAL, AMOUNT = range(7)
 COLUMNS = 7

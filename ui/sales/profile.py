@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from agent_app.services.customers import CustomerDraft, CustomerRecord
 from db.enums import CustomerSource
 from ui.kit.forms import FieldErrors, Retranslated
-from ui.sales.labels import class_names, difficulty_names, name_of, source_names
+from ui.kit.names import class_names, difficulty_names, name_of, source_names
 from ui.sales.query import fill_combo
 
 # (field, max length) of the free-text fields, in the order they are laid out

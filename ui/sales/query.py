@@ -24,9 +24,9 @@ from agent_app.services.accounts import AccountService
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customer_query import CustomerQuery
 from ui.kit.formats import site_today_qdate
+from ui.kit.names import class_names, search_fields, source_names
 from ui.kit.panel import ServiceCalls
 from ui.kit.tasks import task_slot
-from ui.sales.labels import class_names, search_fields, source_names
 
 
 def fill_combo(combo: QComboBox, items, *, empty: str | None = None) -> None:

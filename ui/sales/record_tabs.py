@@ -20,11 +20,7 @@ from agent_app.services.contacts import ContactDraft, ContactService
 from agent_app.services.reminders import ReminderService
 from ui.kit.formats import local_time
 from ui.kit.forms import Retranslated
-from ui.kit.panel import ServiceCalls
-from ui.kit.table import ROW_ROLE, Column, TableModel
-from ui.kit.tasks import task_slot
-from ui.kit.views import make_table_view, set_column_widths
-from ui.sales.labels import (
+from ui.kit.names import (
     channel_names,
     delivery_names,
     demand_names,
@@ -33,6 +29,10 @@ from ui.sales.labels import (
     receipt_names,
     status_names,
 )
+from ui.kit.panel import ServiceCalls
+from ui.kit.table import ROW_ROLE, Column, TableModel
+from ui.kit.tasks import task_slot
+from ui.kit.views import make_table_view, set_column_widths
 from ui.sales.models import PINK, order_colour
 from ui.sales.query import fill_combo
 

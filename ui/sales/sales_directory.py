@@ -20,11 +20,7 @@ from agent_app.services.archives import ArchiveService
 from agent_app.services.orders import OrderService, SalesQuery
 from ui.kit.changes import Change
 from ui.kit.formats import local_time, site_today_qdate
-from ui.kit.panel import Panel
-from ui.kit.table import ROW_ROLE, Column, PagedTableModel
-from ui.kit.tasks import start_soon, task_slot
-from ui.kit.views import make_table_view
-from ui.sales.labels import (
+from ui.kit.names import (
     delivery_names,
     feedback_names,
     name_of,
@@ -32,6 +28,10 @@ from ui.sales.labels import (
     receipt_names,
     status_names,
 )
+from ui.kit.panel import Panel
+from ui.kit.table import ROW_ROLE, Column, PagedTableModel
+from ui.kit.tasks import start_soon, task_slot
+from ui.kit.views import make_table_view
 from ui.sales.models import order_colour
 from ui.sales.query import fill_combo
 

@@ -1,6 +1,7 @@
-"""Display names for the sales vocabularies of db/enums.py (the database keeps the
-English code, the screen shows the glossary's word). Functions, not constants: the
-language can change while the program runs."""
+"""Display names for the order vocabularies of db/enums.py (the database keeps the
+English code, the screen shows the glossary's word), shared by the sales and logistics
+windows (translation context "SalesLabels", where they began). Functions, not constants:
+the language can change while the program runs."""
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
