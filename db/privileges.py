@@ -43,6 +43,8 @@ DESK_WRITES = {  # the seated agent's daily work
     "order_event": "INSERT",
     "dispatch_feedback": "INSERT",   # 出库反馈 (the service checks 反馈)
     "print_log": "INSERT",           # 出库打印
+    "cod_remittance": "INSERT",      # 代收货款对账
+    "courier_profile": "INSERT, UPDATE",   # a courier's sheet columns, remembered
     "number_sequence": "INSERT, UPDATE",
     "notice": "INSERT, UPDATE",
     "call_record": "UPDATE",      # notes, handled, linked customer; agent-ctid inserts

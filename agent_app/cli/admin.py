@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from agent_app.cli import cmd_cti, cmd_demo, cmd_report, cmd_search
+from agent_app.cli import cmd_cti, cmd_demo, cmd_logistics, cmd_report, cmd_search
 from agent_app.cli.identity import SHELL
 from agent_app.errors import UserError
 from db.migrate import SchemaError
@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_db_accounts)
 
     # The command groups, each in its own module.
-    for module in (cmd_demo, cmd_cti, cmd_search, cmd_report):
+    for module in (cmd_demo, cmd_cti, cmd_search, cmd_report, cmd_logistics):
         module.register(sub, add_url)
     return p
 

@@ -393,15 +393,17 @@ class LogisticsService:
                 if problem is not None:
                     refused.append(Refused(o.id, o.order_no, problem))
                     continue
-                self._feed_back(s, actor, o, e)
+                self.apply_feedback(s, actor, o, e)
                 accepted.append(o.order_no)
                 touched.add(o.customer_id)
             s.flush()
             recompute_order_state(s, touched)
             return FeedbackOutcome(tuple(accepted), tuple(refused))
 
-    def _feed_back(self, s: Session, actor: Actor, o: SalesOrder, e: FeedbackEntry,
-                   source: str = "desk") -> None:
+    def apply_feedback(self, s: Session, actor: Actor, o: SalesOrder, e: FeedbackEntry,
+                       source: str = "desk") -> None:
+        """One parcel's feedback in the caller's transaction, its rules already checked
+        (feedback() here, and a courier's sheet: services/courier_sheets.py)."""
         before = o.status
         o.status = (OrderStatus.ACCEPTED if e.result == FeedbackResult.DELIVERED
                     else OrderStatus.VOIDED)

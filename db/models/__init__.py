@@ -21,11 +21,20 @@ from db.models.customers import (
     Reminder,
     SearchGramStat,
 )
-from db.models.orders import DispatchFeedback, OrderEvent, OrderLine, PrintLog, SalesOrder
+from db.models.orders import (
+    CodRemittance,
+    CourierProfile,
+    DispatchFeedback,
+    OrderEvent,
+    OrderLine,
+    PrintLog,
+    SalesOrder,
+)
 from db.models.sequences import NumberSequence
 
 __all__ = [
-    "AgentStateLog", "AreaCode", "AuditLog", "Base", "CallRecord", "Contact", "CtiGroup", "Customer",
+    "AgentStateLog", "AreaCode", "AuditLog", "Base", "CallRecord", "CodRemittance", "Contact",
+    "CourierProfile", "CtiGroup", "Customer",
     "CustomerInitialsKey", "CustomerPhone", "Department", "DispatchFeedback", "DialedNumber", "Employee", "EmployeePermission",
     "FeedbackNote", "InternalNumber", "Medium", "MobilePrefix", "Notice", "NumberSequence",
     "OrderEvent", "OrderLine", "Placement", "PrintLog", "Product", "Reminder", "Region", "SalesOrder",

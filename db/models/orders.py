@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, Versioned
@@ -115,3 +115,35 @@ class PrintLog(Base):
     reprint: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index(None, "order_id", "at"),)
+
+
+class CourierProfile(Versioned, Base):
+    """A courier's sheets as the site receives them: which header names each field has
+    (remembered from the last import) and what its states mean for us. Data, not code: a
+    site adds a courier or a state without a new release."""
+
+    __tablename__ = "courier_profile"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    # field (waybill, order_no, status, amount, fee, date, remark) -> header names
+    columns: Mapped[dict] = mapped_column(JSON)
+    # the courier's state (code or text) -> delivered / returned / (absent: not final)
+    statuses: Mapped[dict] = mapped_column(JSON)
+
+
+class CodRemittance(Base):
+    """代收货款 remitted by a courier for one delivered parcel (对账)."""
+
+    __tablename__ = "cod_remittance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_order.id", ondelete="CASCADE"),
+                                          unique=True)
+    courier: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    remitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_login: Mapped[str] = mapped_column(String(32))
+    source_file: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (Index(None, "at"),)

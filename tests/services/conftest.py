@@ -59,34 +59,9 @@ def keeper(database, superadmin):
 @pytest.fixture
 def shop(database, superadmin):
     """Two varieties, three products, two media, an operator and a customer, and the
-    order service (tests/services/test_orders*.py)."""
-    from agent_app.services.archives import ArchiveService
-    from agent_app.services.customers import CustomerDraft, CustomerService
-    from agent_app.services.orders import OrderService
-
-    arch = ArchiveService(database)
-    eye = arch.save_variety(superadmin, name="眼保姆")
-    soft = arch.save_variety(superadmin, name="操盘手软件")
-    p1 = arch.save_product(superadmin, name="眼保姆豪华版", variety_id=eye.id, unit="台",
-                           short_code="YBM1", retail_price="398.00")
-    p2 = arch.save_product(superadmin, name="眼保姆护目贴", variety_id=eye.id, unit="盒",
-                           short_code="YBM2", retail_price="58.50")
-    p3 = arch.save_product(superadmin, name="操盘手标准版", variety_id=soft.id, unit="套",
-                           short_code="CPS1", retail_price="1280")
-    tv = arch.save_medium(superadmin, type="电视", name="江苏卫视")
-    web = arch.save_medium(superadmin, type="网络", name="官网")
-    from db.enums import Permission
-    agent = operator(database, superadmin, "1001", "李娜", {Permission.VIEW_FULL_NUMBERS})
-    customer = CustomerService(database).register(
-        agent, CustomerDraft(name="王建国", mobile="13800138000", address="杭州市文三路8号"))
-
-    class Shop:
-        pass
-    s = Shop()
-    s.db, s.admin, s.agent, s.customer = database, superadmin, agent, customer
-    s.products, s.media = (p1, p2, p3), (tv, web)
-    s.svc = OrderService(database)
-    return s
+    order service (tests/services/test_orders*.py; tests/services/depot.py builds it)."""
+    from tests.services.depot import make_shop
+    return make_shop(database, superadmin)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Logistics (物流管理): the feedback of each dispatched parcel (出库反馈), the print log
-(出库打印, reprints included), and on the order when logistics withdrew it (撤单) and how
-often it was printed
+(出库打印, reprints included), on the order when logistics withdrew it (撤单) and how
+often it was printed, the couriers' sheet profiles and the COD remittances (代收货款对账)
 
 Revision ID: 0008
 Revises: 0007
@@ -57,8 +57,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_print_log_order_id_at'), ['order_id', 'at'],
                               unique=False)
 
+    op.create_table('courier_profile',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=32), nullable=False),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('statuses', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.Column('updated_by_login', sa.String(length=32), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_courier_profile')),
+    sa.UniqueConstraint('name', name=op.f('uq_courier_profile_name'))
+    )
+    op.create_table('cod_remittance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('courier', sa.String(length=32), nullable=False),
+    sa.Column('amount', Money, nullable=False),
+    sa.Column('fee', Money, nullable=False),
+    sa.Column('remitted_on', sa.Date(), nullable=True),
+    sa.Column('at', UTCDateTime(), nullable=False),
+    sa.Column('actor_login', sa.String(length=32), nullable=False),
+    sa.Column('source_file', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['sales_order.id'], ondelete='CASCADE',
+                            name=op.f('fk_cod_remittance_order_id_sales_order')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cod_remittance')),
+    sa.UniqueConstraint('order_id', name=op.f('uq_cod_remittance_order_id'))
+    )
+    with op.batch_alter_table('cod_remittance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cod_remittance_at'), ['at'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table('cod_remittance')
+    op.drop_table('courier_profile')
     op.drop_table('print_log')
     op.drop_table('dispatch_feedback')
     with op.batch_alter_table('sales_order', schema=None) as batch_op:
