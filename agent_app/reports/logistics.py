@@ -12,7 +12,8 @@ Definitions (docs/logistics.md):
   site day minus the site day of 物流确认), so nothing is forgotten.
 - 作废表: orders voided in the period: 作废 by logistics, and returned parcels (退包),
   which the manual's status list also calls 已作废.
-- 交寄清单: the orders printed (handed to the courier) in the period, by delivery class.
+- 交寄清单 (the mailing list): the orders confirmed in the period, as the manual defines it
+  (所有物流确认的单子), by delivery class, cancelled ones left out, printed or not.
 Phones are masked in the middle on every list here, as on the labels (隐私面单).
 """
 from __future__ import annotations
@@ -91,7 +92,7 @@ def feedback_detail(s, q: Query) -> list[Row]:
     stmt = (select(DispatchFeedback.at, SalesOrder.order_no, SalesOrder.waybill_no,
                    Customer.name, Region.name.label("region"), courier.name.label("courier"),
                    DispatchFeedback.result, SalesOrder.payment, SalesOrder.total,
-                   DispatchFeedback.fee, SalesOrder.trial, DispatchFeedback.remark,
+                   DispatchFeedback.delivery_fee, SalesOrder.trial, DispatchFeedback.remark,
                    DispatchFeedback.actor_login)
             .join(SalesOrder, SalesOrder.id == DispatchFeedback.order_id)
             .join(Customer, Customer.id == SalesOrder.customer_id)
@@ -105,7 +106,7 @@ def feedback_detail(s, q: Query) -> list[Row]:
         rows.append(Row(at=to_local(r.at), order_no=r.order_no, waybill_no=r.waybill_no or "",
                         customer=r.name, region=r.region or "", courier=r.courier or "",
                         result=RESULT_TEXT.get(r.result, r.result),
-                        cod=_cod(r.payment, r.total), fee=money(r.fee),
+                        cod=_cod(r.payment, r.total), fee=money(r.delivery_fee),
                         trial=N("reports", "Trial") if r.trial else "",
                         remark=r.remark, clerk=r.actor_login, returned=returned))
     return rows
@@ -138,7 +139,7 @@ def delivery_stats(s, q: Query) -> list[Row]:
     # grouped by result and payment too: the COD sum of the delivered is taken from them
     stmt = (select(courier.name.label("courier"), DispatchFeedback.result, SalesOrder.payment,
                    func.count().label("n"), func.sum(SalesOrder.total).label("amount"),
-                   func.sum(DispatchFeedback.fee).label("fees"))
+                   func.sum(DispatchFeedback.delivery_fee).label("fees"))
             .join(SalesOrder, SalesOrder.id == DispatchFeedback.order_id)
             .outerjoin(courier, courier.id == DispatchFeedback.courier_id)
             .where(DispatchFeedback.at >= start, DispatchFeedback.at < end)
@@ -187,7 +188,7 @@ register(ReportDef(
 
 
 # -- 出库压单明细表 ------------------------------------------------------------------------------
-def backlog(s, q: Query) -> list[Row]:
+def pending(s, q: Query) -> list[Row]:
     start, end = bounds(q.date_from, q.date_to)
     seller = aliased(Employee)
     today = clock.site_today()
@@ -216,8 +217,8 @@ def backlog(s, q: Query) -> list[Row]:
 
 
 register(ReportDef(
-    name="dispatch-backlog",
-    title=N("reports", "Dispatch backlog"),
+    name="dispatch-pending",
+    title=N("reports", "Pending dispatch"),
     columns=(Col("order_no", N("reports", "Order no.")),
              Col("confirmed", N("reports", "Confirmed"), "datetime"),
              Col("days", N("reports", "Days waiting"), "int"),
@@ -228,7 +229,7 @@ register(ReportDef(
              Col("cod", N("reports", "COD amount"), "money"),
              Col("printed", N("reports", "Printed"), translated=True),
              Col("seller", N("reports", "Seller"))),
-    compute=backlog, permission=PERMISSION, params=(CLASS,), order=12, menu="logistics",
+    compute=pending, permission=PERMISSION, params=(CLASS,), order=12, menu="logistics",
     # a count of days is not summed: the totals row counts the orders and their COD
     total=lambda rows: Row(order_no=str(len(rows)), cod=sum((r["cod"] for r in rows), ZERO)),
 ))
@@ -273,20 +274,22 @@ register(ReportDef(
 
 
 # -- 交寄清单 ----------------------------------------------------------------------------------
-def handover(s, q: Query) -> list[Row]:
-    """The parcels printed in the period: what was handed to the couriers."""
+def mailing_list(s, q: Query) -> list[Row]:
+    """The orders confirmed in the period (by confirmed_at's index), by delivery class."""
     start, end = bounds(q.date_from, q.date_to)
     stmt = (select(SalesOrder.id, SalesOrder.order_no, SalesOrder.waybill_no,
-                   SalesOrder.printed_at, Customer.name, Customer.mobile, Customer.landline,
+                   SalesOrder.confirmed_at, Customer.name, Customer.mobile, Customer.landline,
                    Customer.address, SalesOrder.delivery_method, SalesOrder.payment,
                    SalesOrder.total)
             .join(Customer, Customer.id == SalesOrder.customer_id)
-            .where(SalesOrder.printed_at >= start, SalesOrder.printed_at < end,
+            .where(SalesOrder.confirmed.is_(True),
+                   SalesOrder.confirmed_at >= start, SalesOrder.confirmed_at < end,
                    SalesOrder.status != OrderStatus.CANCELLED)
-            .order_by(SalesOrder.delivery_method, SalesOrder.printed_at, SalesOrder.id))
+            .order_by(SalesOrder.delivery_method, SalesOrder.confirmed_at, SalesOrder.id))
     found = s.execute(_class_filter(stmt, q)).all()
     goods = goods_of(s, [r.id for r in found])
-    return [Row(order_no=r.order_no, waybill_no=r.waybill_no or "", printed=to_local(r.printed_at),
+    return [Row(order_no=r.order_no, waybill_no=r.waybill_no or "",
+                confirmed=to_local(r.confirmed_at),
                 recipient=r.name, phone=mask_phone(r.mobile or r.landline or ""),
                 address=r.address or "", goods=goods.get(r.id, ""), delivery=r.delivery_method,
                 cod=_cod(r.payment, r.total))
@@ -294,17 +297,17 @@ def handover(s, q: Query) -> list[Row]:
 
 
 register(ReportDef(
-    name="handover-list",
-    title=N("reports", "Hand-over list"),
+    name="mailing-list",
+    title=N("reports", "Mailing list"),
     columns=(Col("order_no", N("reports", "Order no.")),
              Col("waybill_no", N("reports", "Waybill no.")),
-             Col("printed", N("reports", "Printed"), "datetime"),
+             Col("confirmed", N("reports", "Confirmed"), "datetime"),
              Col("recipient", N("reports", "Recipient")),
              Col("phone", N("reports", "Phone")),
              Col("address", N("reports", "Address")),
              Col("goods", N("reports", "Goods")),
              Col("delivery", N("reports", "Delivery")),
              Col("cod", N("reports", "COD amount"), "money")),
-    compute=handover, permission=PERMISSION, params=(CLASS,), order=14, menu="logistics",
+    compute=mailing_list, permission=PERMISSION, params=(CLASS,), order=14, menu="logistics",
     total=lambda rows: Row(order_no=str(len(rows)), cod=sum((r["cod"] for r in rows), ZERO)),
 ))

@@ -220,7 +220,7 @@ class FeedbackEntry:
     order_id: int
     result: str                    # FeedbackResult
     courier_id: int | None = None  # 投递员
-    fee: Decimal | str | int = 0   # 投递费
+    delivery_fee: Decimal | str | int = 0   # 投递费
     remark: str = ""
 
 
@@ -410,7 +410,7 @@ class LogisticsService:
         o.feedback_state = FeedbackState.ACCEPTED
         _touch(o, actor)
         s.add(DispatchFeedback(order_id=o.id, result=e.result, courier_id=e.courier_id,
-                               fee=e.fee, remark=e.remark, at=utcnow(),
+                               delivery_fee=e.delivery_fee, remark=e.remark, at=utcnow(),
                                actor_login=actor.login, source=source))
         s.flush()
         _event(s, o, actor, "feedback", before, e.result + (f": {e.remark}" if e.remark else ""))
@@ -420,7 +420,7 @@ class LogisticsService:
         if e.result not in set(FeedbackResult):
             raise ValidationError(field="result")
         remark = check_column(DispatchFeedback.remark, (e.remark or "").strip(), field="remark")
-        return FeedbackEntry(int(e.order_id), e.result, e.courier_id, parse_fee(e.fee), remark)
+        return FeedbackEntry(int(e.order_id), e.result, e.courier_id, parse_fee(e.delivery_fee), remark)
 
     @staticmethod
     def _courier_ids(s: Session) -> set[int]:

@@ -94,7 +94,7 @@ class DispatchFeedback(Base):
                                           unique=True)
     result: Mapped[str] = mapped_column(String(16))          # delivered 成包 / returned 退包
     courier_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))  # 投递员
-    fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))       # 投递费
+    delivery_fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))       # 投递费
     remark: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor_login: Mapped[str] = mapped_column(String(32))

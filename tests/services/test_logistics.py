@@ -256,8 +256,8 @@ def test_a_batch_feeds_back_the_good_parcels_and_refuses_the_rest_with_reasons(d
         "printed", "confirmed", "delivered", "draft", "cancelled"))
     courier = couriers[1].id
     out = lg.feedback(depot.clerk2, [
-        delivered(ok1, courier_id=courier, fee="¥8.50", remark="本人签收"),
-        delivered(ok2, "returned", courier_id=courier, fee=0, remark="拒收"),
+        delivered(ok1, courier_id=courier, delivery_fee="¥8.50", remark="本人签收"),
+        delivered(ok2, "returned", courier_id=courier, delivery_fee=0, remark="拒收"),
         delivered(fed), delivered(draft), delivered(cancelled), delivered(999999),
         delivered(ok1)])
     assert out.accepted == (depot.svc.get(ok1).order_no, depot.svc.get(ok2).order_no)
@@ -272,10 +272,10 @@ def test_a_batch_feeds_back_the_good_parcels_and_refuses_the_rest_with_reasons(d
     assert (two.status, two.feedback_state) == ("voided", "accepted")  # 退包 is 已作废
     with depot.db.reading() as s:
         rows = {r.order_id: r for r in s.execute(select(
-            DispatchFeedback.order_id, DispatchFeedback.result, DispatchFeedback.fee,
+            DispatchFeedback.order_id, DispatchFeedback.result, DispatchFeedback.delivery_fee,
             DispatchFeedback.courier_id, DispatchFeedback.remark,
             DispatchFeedback.actor_login))}
-    assert (rows[ok1].result, rows[ok1].fee, rows[ok1].courier_id, rows[ok1].remark,
+    assert (rows[ok1].result, rows[ok1].delivery_fee, rows[ok1].courier_id, rows[ok1].remark,
             rows[ok1].actor_login) == ("delivered", Decimal("8.50"), courier, "本人签收", "3002")
     assert rows[ok2].result == "returned"
     assert set(rows) == {ok1, ok2, fed}
@@ -286,8 +286,8 @@ def test_bad_batch_lines_refuse_the_whole_call(depot):
     oid = make(depot, "confirmed")
     lg = depot.logistics
     seller = depot.agent.id   # not of 物流部
-    for entries in ([], [delivered(oid, "lost")], [delivered(oid, fee="abc")],
-                    [delivered(oid, fee="-1")], [delivered(oid, fee="100000")],
+    for entries in ([], [delivered(oid, "lost")], [delivered(oid, delivery_fee="abc")],
+                    [delivered(oid, delivery_fee="-1")], [delivered(oid, delivery_fee="100000")],
                     [delivered(oid, remark="x" * 201)]):
         with pytest.raises(ValidationError):
             lg.feedback(depot.clerk, entries)

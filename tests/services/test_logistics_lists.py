@@ -99,8 +99,8 @@ def run(depot, name, actor=None, **params):
 def test_the_logistics_reports_are_in_the_logistics_menu():
     reports = load_all()
     names = {n for n, r in reports.items() if r.menu == "logistics"}
-    assert names == {"dispatch-feedback", "delivery-stats", "dispatch-backlog", "voided-orders",
-                     "handover-list"}
+    assert names == {"dispatch-feedback", "delivery-stats", "dispatch-pending", "voided-orders",
+                     "mailing-list"}
     assert all(reports[n].permission == "dispatch_feedback" for n in names)
 
 
@@ -133,26 +133,27 @@ def test_feedback_details_and_delivery_statistics(depot):
         run(depot, "delivery-stats", actor=depot.agent)
 
 
-def test_backlog_voided_and_handover(depot):
+def test_pending_voided_and_mailing_list(depot):
     waiting, printed, fed, cancelled = (make(depot, s) for s in (
         "confirmed", "printed", "delivered", "cancelled"))
     voided, returned = make(depot, "voided"), make(depot, "returned")
     with depot.db.transaction() as s:       # waiting since four days
         s.get(SalesOrder, waiting).confirmed_at = clock.now() - dt.timedelta(days=4)
     today = clock.site_today()
-    backlog = ReportService(depot.db).run(depot.clerk, "dispatch-backlog",
+    pending = ReportService(depot.db).run(depot.clerk, "dispatch-pending",
                                           today - dt.timedelta(days=7), today)
-    assert [(r["order_no"], r["days"]) for r in backlog.rows] == [
+    assert [(r["order_no"], r["days"]) for r in pending.rows] == [
         (no(depot, waiting), 4), (no(depot, printed), 0)]
-    assert backlog.rows[0]["phone"] == "138****8000"
-    assert backlog.total["cod"] == Decimal("1030.00") and backlog.total["order_no"] == "2"
+    assert pending.rows[0]["phone"] == "138****8000"
+    assert pending.total["cod"] == Decimal("1030.00") and backlog.total["order_no"] == "2"
     gone = {r["order_no"]: (r["how"], r["reason"]) for r in run(depot, "voided-orders").rows}
     assert gone == {no(depot, voided): ("Voided", "打印的地址错了"),
                     no(depot, returned): ("Returned", "")}
-    handed = [r["order_no"] for r in run(depot, "handover-list", delivery="all").rows]
-    assert set(handed) == {no(depot, printed), no(depot, voided)}
-    assert run(depot, "handover-list", delivery="A").rows == []
-    del fed, cancelled
+    handed = [r["order_no"] for r in run(depot, "mailing-list", delivery="all").rows]
+    # confirmed today, cancelled left out (waiting was confirmed four days ago)
+    assert set(handed) == {no(depot, o) for o in (printed, fed, voided, returned)}
+    assert run(depot, "mailing-list", delivery="A").rows == []
+    del cancelled
 
 
 def test_withdrawn_orders_deleted_leave_the_catalog(depot):

@@ -23,6 +23,9 @@ FEATURE = Feature("logistics", (
     PanelEntry("logistics.feedback", "ui.logistics.feedback:DispatchFeedbackPanel",
                "logistics", lambda: _tr("Dispatch &feedback"),
                permission=Permission.DISPATCH_FEEDBACK, tab_with=("sales.record",)),
+    PanelEntry("logistics.sheets", "ui.logistics.sheets:CourierSheetPanel", "logistics",
+               lambda: _tr("Courier &sheets"), permission=Permission.DISPATCH_FEEDBACK,
+               tab_with=("sales.record",)),
     # 出库反馈明细表, 投递统计, 出库压单明细表, 作废表, 交寄清单 (agent_app/reports/logistics.py)
     *report_entries("logistics"),
 ))

@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('result', sa.String(length=16), nullable=False),
     sa.Column('courier_id', sa.Integer(), nullable=True),
-    sa.Column('fee', Money, nullable=False),
+    sa.Column('delivery_fee', Money, nullable=False),
     sa.Column('remark', sa.String(length=200), nullable=False),
     sa.Column('at', UTCDateTime(), nullable=False),
     sa.Column('actor_login', sa.String(length=32), nullable=False),
