@@ -145,7 +145,7 @@ def test_pending_voided_and_mailing_list(depot):
     assert [(r["order_no"], r["days"]) for r in pending.rows] == [
         (no(depot, waiting), 4), (no(depot, printed), 0)]
     assert pending.rows[0]["phone"] == "138****8000"
-    assert pending.total["cod"] == Decimal("1030.00") and backlog.total["order_no"] == "2"
+    assert pending.total["cod"] == Decimal("1030.00") and pending.total["order_no"] == "2"
     gone = {r["order_no"]: (r["how"], r["reason"]) for r in run(depot, "voided-orders").rows}
     assert gone == {no(depot, voided): ("Voided", "打印的地址错了"),
                     no(depot, returned): ("Returned", "")}
