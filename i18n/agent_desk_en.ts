@@ -3741,6 +3741,182 @@ Call-center agent desktop.</translation>
             <source>An Excel sheet holds at most {rows} rows, and this export has more. Nothing was saved: choose a shorter period or narrower filters.</source>
             <translation>An Excel sheet holds at most {rows} rows, and this export has more. Nothing was saved: choose a shorter period or narrower filters.</translation>
         </message>
+        <message>
+            <source>Order {order_no} was already fed back by {who} at {when}.</source>
+            <translation>Order {order_no} was already fed back by {who} at {when}.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is {status} and can no longer change.</source>
+            <translation>Order {order_no} is {status} and can no longer change.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is not confirmed for logistics (物流确认) yet.</source>
+            <translation>Order {order_no} is not confirmed for logistics (物流确认) yet.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has been printed: void it (作废) instead.</source>
+            <translation>Order {order_no} has been printed: void it (作废) instead.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has not been printed: withdraw it (撤单) instead.</source>
+            <translation>Order {order_no} has not been printed: withdraw it (撤单) instead.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is not a withdrawn order (撤销单).</source>
+            <translation>Order {order_no} is not a withdrawn order (撤销单).</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is cancelled.</source>
+            <translation>Order {order_no} is cancelled.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has no change since it was confirmed: nothing to send.</source>
+            <translation>Order {order_no} has no change since it was confirmed: nothing to send.</translation>
+        </message>
+        <message>
+            <source>cancelled</source>
+            <translation>cancelled</translation>
+        </message>
+        <message>
+            <source>voided</source>
+            <translation>voided</translation>
+        </message>
+        <message>
+            <source>Give the reason.</source>
+            <translation>Give the reason.</translation>
+        </message>
+        <message>
+            <source>A delivery fee must be between 0 and 99,999.99.</source>
+            <translation>A delivery fee must be between 0 and 99,999.99.</translation>
+        </message>
+        <message>
+            <source>Scan or type the order number or waybill.</source>
+            <translation>Scan or type the order number or waybill.</translation>
+        </message>
+        <message>
+            <source>The batch is empty: scan a parcel first.</source>
+            <translation>The batch is empty: scan a parcel first.</translation>
+        </message>
+        <message>
+            <source>At most {n} parcels in one batch.</source>
+            <translation>At most {n} parcels in one batch.</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is in the batch twice.</source>
+            <translation>Order {order_no} is in the batch twice.</translation>
+        </message>
+        <message>
+            <source>The courier of order {order_no} is not in 物流部.</source>
+            <translation>The courier of order {order_no} is not in 物流部.</translation>
+        </message>
+        <message>
+            <source>Give both dates of the period.</source>
+            <translation>Give both dates of the period.</translation>
+        </message>
+        <message>
+            <source>No order has the number or waybill {ref}.</source>
+            <translation>No order has the number or waybill {ref}.</translation>
+        </message>
+        <message>
+            <source>Cannot read {file}: {detail}</source>
+            <translation>Cannot read {file}: {detail}</translation>
+        </message>
+        <message>
+            <source>{file}: a courier's sheet is .xlsx, .xls or .csv.</source>
+            <translation>{file}: a courier's sheet is .xlsx, .xls or .csv.</translation>
+        </message>
+        <message>
+            <source>The file is neither UTF-8 nor GBK text.</source>
+            <translation>The file is neither UTF-8 nor GBK text.</translation>
+        </message>
+        <message>
+            <source>{file} is not a readable Excel sheet.</source>
+            <translation>{file} is not a readable Excel sheet.</translation>
+        </message>
+        <message>
+            <source>not an amount</source>
+            <translation>not an amount</translation>
+        </message>
+        <message>
+            <source>not a date</source>
+            <translation>not a date</translation>
+        </message>
+        <message>
+            <source>a number with decimals</source>
+            <translation>a number with decimals</translation>
+        </message>
+        <message>
+            <source>in scientific notation, its digits are lost: format the column as text</source>
+            <translation>in scientific notation, its digits are lost: format the column as text</translation>
+        </message>
+        <message>
+            <source>longer than 32 characters</source>
+            <translation>longer than 32 characters</translation>
+        </message>
+        <message>
+            <source>already recorded</source>
+            <translation>already recorded</translation>
+        </message>
+        <message>
+            <source>remitted already by an earlier sheet</source>
+            <translation>remitted already by an earlier sheet</translation>
+        </message>
+        <message>
+            <source>a remittance for a returned parcel</source>
+            <translation>a remittance for a returned parcel</translation>
+        </message>
+        <message>
+            <source>the parcel is not delivered</source>
+            <translation>the parcel is not delivered</translation>
+        </message>
+        <message>
+            <source>remitted {amount}, the order's COD amount is {expected}</source>
+            <translation>remitted {amount}, the order's COD amount is {expected}</translation>
+        </message>
+        <message>
+            <source>Name the courier (at most 32 characters).</source>
+            <translation>Name the courier (at most 32 characters).</translation>
+        </message>
+        <message>
+            <source>The sheet has more than {n} rows; split it.</source>
+            <translation>The sheet has more than {n} rows; split it.</translation>
+        </message>
+        <message>
+            <source>The sheet has no column for: {fields} (its header: {header}).</source>
+            <translation>The sheet has no column for: {fields} (its header: {header}).</translation>
+        </message>
+        <message>
+            <source>No header row with a waybill or order number column in the first {n} rows.</source>
+            <translation>No header row with a waybill or order number column in the first {n} rows.</translation>
+        </message>
+        <message>
+            <source>empty row</source>
+            <translation>empty row</translation>
+        </message>
+        <message>
+            <source>the number is {problem}</source>
+            <translation>the number is {problem}</translation>
+        </message>
+        <message>
+            <source>no waybill or order number</source>
+            <translation>no waybill or order number</translation>
+        </message>
+        <message>
+            <source>a duplicate of row {line}</source>
+            <translation>a duplicate of row {line}</translation>
+        </message>
+        <message>
+            <source>a value is {problem}</source>
+            <translation>a value is {problem}</translation>
+        </message>
+        <message>
+            <source>state {state} is not final</source>
+            <translation>state {state} is not final</translation>
+        </message>
+        <message>
+            <source>no order has this number</source>
+            <translation>no order has this number</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -4543,6 +4719,150 @@ Call-center agent desktop.</translation>
             <source>Medium calls</source>
             <translation>Medium calls</translation>
         </message>
+        <message>
+            <source>Delivered</source>
+            <translation>Delivered</translation>
+        </message>
+        <message>
+            <source>Returned</source>
+            <translation>Returned</translation>
+        </message>
+        <message>
+            <source>All (delivered and returned)</source>
+            <translation>All (delivered and returned)</translation>
+        </message>
+        <message>
+            <source>Not trial</source>
+            <translation>Not trial</translation>
+        </message>
+        <message>
+            <source>Trial</source>
+            <translation>Trial</translation>
+        </message>
+        <message>
+            <source>Delivery class</source>
+            <translation>Delivery class</translation>
+        </message>
+        <message>
+            <source>A EMS</source>
+            <translation>A EMS</translation>
+        </message>
+        <message>
+            <source>B Local delivery</source>
+            <translation>B Local delivery</translation>
+        </message>
+        <message>
+            <source>C Post</source>
+            <translation>C Post</translation>
+        </message>
+        <message>
+            <source>D Other</source>
+            <translation>D Other</translation>
+        </message>
+        <message>
+            <source>Dispatch feedback details</source>
+            <translation>Dispatch feedback details</translation>
+        </message>
+        <message>
+            <source>Accepted</source>
+            <translation>Accepted</translation>
+        </message>
+        <message>
+            <source>Courier</source>
+            <translation>Courier</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <source>Delivery fee</source>
+            <translation>Delivery fee</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>Remark</translation>
+        </message>
+        <message>
+            <source>Clerk</source>
+            <translation>Clerk</translation>
+        </message>
+        <message>
+            <source>Delivery statistics</source>
+            <translation>Delivery statistics</translation>
+        </message>
+        <message>
+            <source>Parcels</source>
+            <translation>Parcels</translation>
+        </message>
+        <message>
+            <source>Delivered share</source>
+            <translation>Delivered share</translation>
+        </message>
+        <message>
+            <source>COD delivered</source>
+            <translation>COD delivered</translation>
+        </message>
+        <message>
+            <source>Delivery fees</source>
+            <translation>Delivery fees</translation>
+        </message>
+        <message>
+            <source>Pending dispatch</source>
+            <translation>Pending dispatch</translation>
+        </message>
+        <message>
+            <source>Days waiting</source>
+            <translation>Days waiting</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation>Printed</translation>
+        </message>
+        <message>
+            <source>Voided orders</source>
+            <translation>Voided orders</translation>
+        </message>
+        <message>
+            <source>Voided</source>
+            <translation>Voided</translation>
+        </message>
+        <message>
+            <source>How</source>
+            <translation>How</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Mailing list</source>
+            <translation>Mailing list</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Recipient</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Address</translation>
+        </message>
+        <message>
+            <source>Goods</source>
+            <translation>Goods</translation>
+        </message>
+        <message>
+            <source>Which parcels</source>
+            <translation>Which parcels</translation>
+        </message>
+        <message>
+            <source>Done by</source>
+            <translation>Done by</translation>
+        </message>
     </context>
     <context>
         <name>DefinedReport</name>
@@ -4569,6 +4889,512 @@ Call-center agent desktop.</translation>
         <message>
             <source>Title row in Excel</source>
             <translation>Title row in Excel</translation>
+        </message>
+    </context>
+    <context>
+        <name>CourierSheetPanel</name>
+        <message>
+            <source>Courier sheets</source>
+            <translation>Courier sheets</translation>
+        </message>
+        <message>
+            <source>Row</source>
+            <translation>Row</translation>
+        </message>
+        <message>
+            <source>Waybill / number</source>
+            <translation>Waybill / number</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <source>Remitted</source>
+            <translation>Remitted</translation>
+        </message>
+        <message>
+            <source>COD amount</source>
+            <translation>COD amount</translation>
+        </message>
+        <message>
+            <source>Fate</source>
+            <translation>Fate</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>Reason</translation>
+        </message>
+        <message>
+            <source>Delivered</source>
+            <translation>Delivered</translation>
+        </message>
+        <message>
+            <source>Returned</source>
+            <translation>Returned</translation>
+        </message>
+        <message>
+            <source>Applied</source>
+            <translation>Applied</translation>
+        </message>
+        <message>
+            <source>Applied, differs</source>
+            <translation>Applied, differs</translation>
+        </message>
+        <message>
+            <source>Skipped</source>
+            <translation>Skipped</translation>
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation>Refused</translation>
+        </message>
+        <message>
+            <source>Not remitted</source>
+            <translation>Not remitted</translation>
+        </message>
+        <message>
+            <source>Delivery &amp;results</source>
+            <translation>Delivery &amp;results</translation>
+        </message>
+        <message>
+            <source>COD &amp;remittances</source>
+            <translation>COD &amp;remittances</translation>
+        </message>
+        <message>
+            <source>Courier</source>
+            <translation>Courier</translation>
+        </message>
+        <message>
+            <source>Sheet</source>
+            <translation>Sheet</translation>
+        </message>
+        <message>
+            <source>Choose…</source>
+            <translation>Choose…</translation>
+        </message>
+        <message>
+            <source>Chec&amp;k</source>
+            <translation>Chec&amp;k</translation>
+        </message>
+        <message>
+            <source>&amp;Import</source>
+            <translation>&amp;Import</translation>
+        </message>
+        <message>
+            <source>E&amp;xport</source>
+            <translation>E&amp;xport</translation>
+        </message>
+        <message>
+            <source>A courier's sheet</source>
+            <translation>A courier's sheet</translation>
+        </message>
+        <message>
+            <source>Sheets (*.xlsx *.xls *.csv)</source>
+            <translation>Sheets (*.xlsx *.xls *.csv)</translation>
+        </message>
+        <message>
+            <source>Choose the courier's sheet first.</source>
+            <translation>Choose the courier's sheet first.</translation>
+        </message>
+        <message>
+            <source>Import {file} from {courier}?</source>
+            <translation>Import {file} from {courier}?</translation>
+        </message>
+        <message>
+            <source>Would apply {n}</source>
+            <translation>Would apply {n}</translation>
+        </message>
+        <message>
+            <source>Applied {n}</source>
+            <translation>Applied {n}</translation>
+        </message>
+        <message>
+            <source>; differs {flagged}, skipped {skipped}, refused {refused}.</source>
+            <translation>; differs {flagged}, skipped {skipped}, refused {refused}.</translation>
+        </message>
+        <message>
+            <source>COD expected ¥{expected:,.2f}, remitted ¥{remitted:,.2f}, difference ¥{difference:,.2f}, fees ¥{fees:,.2f}; {n} delivered parcels not remitted (¥{missing:,.2f}).</source>
+            <translation>COD expected ¥{expected:,.2f}, remitted ¥{remitted:,.2f}, difference ¥{difference:,.2f}, fees ¥{fees:,.2f}; {n} delivered parcels not remitted (¥{missing:,.2f}).</translation>
+        </message>
+        <message>
+            <source>Check a sheet first.</source>
+            <translation>Check a sheet first.</translation>
+        </message>
+    </context>
+    <context>
+        <name>DispatchCatalogPanel</name>
+        <message>
+            <source>Dispatch catalogue</source>
+            <translation>Dispatch catalogue</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>Confirmed</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>Phone</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>Region</translation>
+        </message>
+        <message>
+            <source>Cl.</source>
+            <translation>Cl.</translation>
+        </message>
+        <message>
+            <source>COD</source>
+            <translation>COD</translation>
+        </message>
+        <message>
+            <source>Goods</source>
+            <translation>Goods</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>Status</translation>
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation>Printed</translation>
+        </message>
+        <message>
+            <source>Fb.</source>
+            <translation>Fb.</translation>
+        </message>
+        <message>
+            <source>Waybill</source>
+            <translation>Waybill</translation>
+        </message>
+        <message>
+            <source>Sent again</source>
+            <translation>Sent again</translation>
+        </message>
+        <message>
+            <source>Seller</source>
+            <translation>Seller</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>Address</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>Class</translation>
+        </message>
+        <message>
+            <source>Product</source>
+            <translation>Product</translation>
+        </message>
+        <message>
+            <source>Fed back</source>
+            <translation>Fed back</translation>
+        </message>
+        <message>
+            <source>Find</source>
+            <translation>Find</translation>
+        </message>
+        <message>
+            <source>Withdrawn orders (撤销单)</source>
+            <translation>Withdrawn orders (撤销单)</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>&amp;Search</translation>
+        </message>
+        <message>
+            <source>Template</source>
+            <translation>Template</translation>
+        </message>
+        <message>
+            <source>By delivery class</source>
+            <translation>By delivery class</translation>
+        </message>
+        <message>
+            <source>Pre&amp;view</source>
+            <translation>Pre&amp;view</translation>
+        </message>
+        <message>
+            <source>&amp;Print…</source>
+            <translation>&amp;Print…</translation>
+        </message>
+        <message>
+            <source>P&amp;DF…</source>
+            <translation>P&amp;DF…</translation>
+        </message>
+        <message>
+            <source>&amp;Withdraw</source>
+            <translation>&amp;Withdraw</translation>
+        </message>
+        <message>
+            <source>V&amp;oid</source>
+            <translation>V&amp;oid</translation>
+        </message>
+        <message>
+            <source>&amp;Cancel order</source>
+            <translation>&amp;Cancel order</translation>
+        </message>
+        <message>
+            <source>&amp;Delete withdrawn</source>
+            <translation>&amp;Delete withdrawn</translation>
+        </message>
+        <message>
+            <source>Text to find</source>
+            <translation>Text to find</translation>
+        </message>
+        <message>
+            <source>Yes</source>
+            <translation>Yes</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>No</translation>
+        </message>
+        <message>
+            <source>Last {n} days</source>
+            <translation>Last {n} days</translation>
+        </message>
+        <message>
+            <source>Withdrawn</source>
+            <translation>Withdrawn</translation>
+        </message>
+        <message>
+            <source> (scroll for more)</source>
+            <translation> (scroll for more)</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n order(s)</source>
+            <translation>
+                <numerusform>%n order</numerusform>
+                <numerusform>%n orders</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Sent again by sales (传物流): {changes}</source>
+            <translation>Sent again by sales (传物流): {changes}</translation>
+        </message>
+        <message>
+            <source>already fed back</source>
+            <translation>already fed back</translation>
+        </message>
+        <message>
+            <source>withdrawn</source>
+            <translation>withdrawn</translation>
+        </message>
+        <message>
+            <source>Tick the orders to print, or choose one.</source>
+            <translation>Tick the orders to print, or choose one.</translation>
+        </message>
+        <message>
+            <source>No label template is installed.</source>
+            <translation>No label template is installed.</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n order(s) printed.</source>
+            <translation>
+                <numerusform>%n order printed.</numerusform>
+                <numerusform>%n orders printed.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Not printed: {list}</source>
+            <translation>Not printed: {list}</translation>
+        </message>
+        <message>
+            <source>Save the labels as PDF</source>
+            <translation>Save the labels as PDF</translation>
+        </message>
+        <message>
+            <source>Print preview: {n} label(s)</source>
+            <translation>Print preview: {n} label(s)</translation>
+        </message>
+        <message>
+            <source>Choose the order first.</source>
+            <translation>Choose the order first.</translation>
+        </message>
+        <message>
+            <source>Withdraw order {order_no} to sales (撤单)? Why?</source>
+            <translation>Withdraw order {order_no} to sales (撤单)? Why?</translation>
+        </message>
+        <message>
+            <source>Void printed order {order_no} (作废)? Why?</source>
+            <translation>Void printed order {order_no} (作废)? Why?</translation>
+        </message>
+        <message>
+            <source>Cancel order {order_no} (取消单)? Why?</source>
+            <translation>Cancel order {order_no} (取消单)? Why?</translation>
+        </message>
+        <message>
+            <source>Delete withdrawn order {order_no} for good? Why?</source>
+            <translation>Delete withdrawn order {order_no} for good? Why?</translation>
+        </message>
+        <message>
+            <source>{order_no} went back to sales.</source>
+            <translation>{order_no} went back to sales.</translation>
+        </message>
+        <message>
+            <source>{order_no} is voided.</source>
+            <translation>{order_no} is voided.</translation>
+        </message>
+        <message>
+            <source>{order_no} is cancelled.</source>
+            <translation>{order_no} is cancelled.</translation>
+        </message>
+        <message>
+            <source>{order_no} is deleted.</source>
+            <translation>{order_no} is deleted.</translation>
+        </message>
+    </context>
+    <context>
+        <name>DispatchFeedbackPanel</name>
+        <message>
+            <source>Dispatch feedback</source>
+            <translation>Dispatch feedback</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>Order no.</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>Customer</translation>
+        </message>
+        <message>
+            <source>COD</source>
+            <translation>COD</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>Result</translation>
+        </message>
+        <message>
+            <source>Courier</source>
+            <translation>Courier</translation>
+        </message>
+        <message>
+            <source>Fee</source>
+            <translation>Fee</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>Remark</translation>
+        </message>
+        <message>
+            <source>Refused because</source>
+            <translation>Refused because</translation>
+        </message>
+        <message>
+            <source>Delivered</source>
+            <translation>Delivered</translation>
+        </message>
+        <message>
+            <source>Returned</source>
+            <translation>Returned</translation>
+        </message>
+        <message>
+            <source>Order no. / waybill</source>
+            <translation>Order no. / waybill</translation>
+        </message>
+        <message>
+            <source>Scan or type, then Enter</source>
+            <translation>Scan or type, then Enter</translation>
+        </message>
+        <message>
+            <source>&amp;Delivered</source>
+            <translation>&amp;Delivered</translation>
+        </message>
+        <message>
+            <source>&amp;Returned</source>
+            <translation>&amp;Returned</translation>
+        </message>
+        <message>
+            <source>Delivery fee</source>
+            <translation>Delivery fee</translation>
+        </message>
+        <message>
+            <source>&amp;Add to batch (Enter)</source>
+            <translation>&amp;Add to batch (Enter)</translation>
+        </message>
+        <message>
+            <source>Remove (Del)</source>
+            <translation>Remove (Del)</translation>
+        </message>
+        <message>
+            <source>Accept batch (Ctrl+Enter)</source>
+            <translation>Accept batch (Ctrl+Enter)</translation>
+        </message>
+        <message>
+            <source>{ref} is already in the batch.</source>
+            <translation>{ref} is already in the batch.</translation>
+        </message>
+        <message>
+            <source>Enter adds it to the batch as shown; Alt+R makes it returned.</source>
+            <translation>Enter adds it to the batch as shown; Alt+R makes it returned.</translation>
+        </message>
+        <message>
+            <source> (trial)</source>
+            <translation> (trial)</translation>
+        </message>
+        <message>
+            <source>Collect on delivery: {amount}</source>
+            <translation>Collect on delivery: {amount}</translation>
+        </message>
+        <message>
+            <source>Scan or type a parcel first.</source>
+            <translation>Scan or type a parcel first.</translation>
+        </message>
+        <message>
+            <source>{order_no} added.</source>
+            <translation>{order_no} added.</translation>
+        </message>
+        <message>
+            <source>{n} parcels, {returned} returned; COD delivered {cod}</source>
+            <translation>{n} parcels, {returned} returned; COD delivered {cod}</translation>
+        </message>
+        <message>
+            <source>The batch is empty: scan a parcel first.</source>
+            <translation>The batch is empty: scan a parcel first.</translation>
+        </message>
+        <message>
+            <source>Accept the feedback of {n} parcels?</source>
+            <translation>Accept the feedback of {n} parcels?</translation>
+        </message>
+        <message>
+            <source>{done} parcels accepted; {n} refused, shown with the reason.</source>
+            <translation>{done} parcels accepted; {n} refused, shown with the reason.</translation>
+        </message>
+        <message>
+            <source>{done} parcels accepted.</source>
+            <translation>{done} parcels accepted.</translation>
+        </message>
+    </context>
+    <context>
+        <name>logistics</name>
+        <message>
+            <source>Dispatch &amp;catalogue</source>
+            <translation>Dispatch &amp;catalogue</translation>
+        </message>
+        <message>
+            <source>Dispatch &amp;feedback</source>
+            <translation>Dispatch &amp;feedback</translation>
+        </message>
+        <message>
+            <source>Courier &amp;sheets</source>
+            <translation>Courier &amp;sheets</translation>
         </message>
     </context>
 </TS>

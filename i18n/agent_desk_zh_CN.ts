@@ -3728,6 +3728,182 @@ Call-center agent desktop.</source>
             <source>An Excel sheet holds at most {rows} rows, and this export has more. Nothing was saved: choose a shorter period or narrower filters.</source>
             <translation>一个 Excel 工作表最多容纳 {rows} 行，本次导出超出了这个数目。文件未保存：请缩短时间段或缩小筛选范围后再导出。</translation>
         </message>
+        <message>
+            <source>Order {order_no} was already fed back by {who} at {when}.</source>
+            <translation>订单 {order_no} 已由 {who} 于 {when} 做过出库反馈。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is {status} and can no longer change.</source>
+            <translation>订单 {order_no} {status}，不能再更改。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is not confirmed for logistics (物流确认) yet.</source>
+            <translation>订单 {order_no} 尚未物流确认。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has been printed: void it (作废) instead.</source>
+            <translation>订单 {order_no} 已打印：请改为作废。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has not been printed: withdraw it (撤单) instead.</source>
+            <translation>订单 {order_no} 尚未打印：请改为撤单。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is not a withdrawn order (撤销单).</source>
+            <translation>订单 {order_no} 不是撤销单。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is cancelled.</source>
+            <translation>订单 {order_no} 已取消。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} has no change since it was confirmed: nothing to send.</source>
+            <translation>订单 {order_no} 物流确认后没有修改：无需传物流。</translation>
+        </message>
+        <message>
+            <source>cancelled</source>
+            <translation>已取消</translation>
+        </message>
+        <message>
+            <source>voided</source>
+            <translation>已作废</translation>
+        </message>
+        <message>
+            <source>Give the reason.</source>
+            <translation>请填写原因。</translation>
+        </message>
+        <message>
+            <source>A delivery fee must be between 0 and 99,999.99.</source>
+            <translation>投递费必须在 0 到 99,999.99 之间。</translation>
+        </message>
+        <message>
+            <source>Scan or type the order number or waybill.</source>
+            <translation>请扫描或输入单号或运单号。</translation>
+        </message>
+        <message>
+            <source>The batch is empty: scan a parcel first.</source>
+            <translation>本批为空：请先扫描联号。</translation>
+        </message>
+        <message>
+            <source>At most {n} parcels in one batch.</source>
+            <translation>一批最多 {n} 件。</translation>
+        </message>
+        <message>
+            <source>Order {order_no} is in the batch twice.</source>
+            <translation>订单 {order_no} 在本批中出现两次。</translation>
+        </message>
+        <message>
+            <source>The courier of order {order_no} is not in 物流部.</source>
+            <translation>订单 {order_no} 的投递员不是物流部的员工。</translation>
+        </message>
+        <message>
+            <source>Give both dates of the period.</source>
+            <translation>请填写起止两个日期。</translation>
+        </message>
+        <message>
+            <source>No order has the number or waybill {ref}.</source>
+            <translation>没有单号或运单号为 {ref} 的订单。</translation>
+        </message>
+        <message>
+            <source>Cannot read {file}: {detail}</source>
+            <translation>无法读取 {file}：{detail}</translation>
+        </message>
+        <message>
+            <source>{file}: a courier's sheet is .xlsx, .xls or .csv.</source>
+            <translation>{file}：快递回单须为 .xlsx、.xls 或 .csv 文件。</translation>
+        </message>
+        <message>
+            <source>The file is neither UTF-8 nor GBK text.</source>
+            <translation>文件既不是 UTF-8 也不是 GBK 文本。</translation>
+        </message>
+        <message>
+            <source>{file} is not a readable Excel sheet.</source>
+            <translation>{file} 不是可读取的 Excel 表格。</translation>
+        </message>
+        <message>
+            <source>not an amount</source>
+            <translation>不是金额</translation>
+        </message>
+        <message>
+            <source>not a date</source>
+            <translation>不是日期</translation>
+        </message>
+        <message>
+            <source>a number with decimals</source>
+            <translation>带小数的数字</translation>
+        </message>
+        <message>
+            <source>in scientific notation, its digits are lost: format the column as text</source>
+            <translation>科学计数法，位数已丢失：请将该列设为文本格式</translation>
+        </message>
+        <message>
+            <source>longer than 32 characters</source>
+            <translation>超过 32 个字符</translation>
+        </message>
+        <message>
+            <source>already recorded</source>
+            <translation>已经登记</translation>
+        </message>
+        <message>
+            <source>remitted already by an earlier sheet</source>
+            <translation>已由之前的回单回款</translation>
+        </message>
+        <message>
+            <source>a remittance for a returned parcel</source>
+            <translation>退包的回款</translation>
+        </message>
+        <message>
+            <source>the parcel is not delivered</source>
+            <translation>该件未成包</translation>
+        </message>
+        <message>
+            <source>remitted {amount}, the order's COD amount is {expected}</source>
+            <translation>回款 {amount}，订单代收货款为 {expected}</translation>
+        </message>
+        <message>
+            <source>Name the courier (at most 32 characters).</source>
+            <translation>请填写快递公司名称（最多 32 个字符）。</translation>
+        </message>
+        <message>
+            <source>The sheet has more than {n} rows; split it.</source>
+            <translation>表格超过 {n} 行；请拆分后导入。</translation>
+        </message>
+        <message>
+            <source>The sheet has no column for: {fields} (its header: {header}).</source>
+            <translation>表格缺少这些列：{fields}（表头：{header}）。</translation>
+        </message>
+        <message>
+            <source>No header row with a waybill or order number column in the first {n} rows.</source>
+            <translation>前 {n} 行中没有含运单号或单号列的表头。</translation>
+        </message>
+        <message>
+            <source>empty row</source>
+            <translation>空行</translation>
+        </message>
+        <message>
+            <source>the number is {problem}</source>
+            <translation>联号为{problem}</translation>
+        </message>
+        <message>
+            <source>no waybill or order number</source>
+            <translation>没有运单号或单号</translation>
+        </message>
+        <message>
+            <source>a duplicate of row {line}</source>
+            <translation>与第 {line} 行重复</translation>
+        </message>
+        <message>
+            <source>a value is {problem}</source>
+            <translation>有一个值{problem}</translation>
+        </message>
+        <message>
+            <source>state {state} is not final</source>
+            <translation>状态 {state} 不是最终结果</translation>
+        </message>
+        <message>
+            <source>no order has this number</source>
+            <translation>没有此号码的订单</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -4529,6 +4705,150 @@ Call-center agent desktop.</source>
             <source>Medium calls</source>
             <translation>媒体来电</translation>
         </message>
+        <message>
+            <source>Delivered</source>
+            <translation>成包</translation>
+        </message>
+        <message>
+            <source>Returned</source>
+            <translation>退包</translation>
+        </message>
+        <message>
+            <source>All (delivered and returned)</source>
+            <translation>成退包</translation>
+        </message>
+        <message>
+            <source>Not trial</source>
+            <translation>非试单</translation>
+        </message>
+        <message>
+            <source>Trial</source>
+            <translation>试单</translation>
+        </message>
+        <message>
+            <source>Delivery class</source>
+            <translation>送货方式</translation>
+        </message>
+        <message>
+            <source>A EMS</source>
+            <translation>A 橡果EMS</translation>
+        </message>
+        <message>
+            <source>B Local delivery</source>
+            <translation>B 本地送货</translation>
+        </message>
+        <message>
+            <source>C Post</source>
+            <translation>C 邮寄</translation>
+        </message>
+        <message>
+            <source>D Other</source>
+            <translation>D 其它</translation>
+        </message>
+        <message>
+            <source>Dispatch feedback details</source>
+            <translation>出库反馈明细表</translation>
+        </message>
+        <message>
+            <source>Accepted</source>
+            <translation>受理时间</translation>
+        </message>
+        <message>
+            <source>Courier</source>
+            <translation>投递员</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>反馈</translation>
+        </message>
+        <message>
+            <source>Delivery fee</source>
+            <translation>投递费</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Clerk</source>
+            <translation>受理人</translation>
+        </message>
+        <message>
+            <source>Delivery statistics</source>
+            <translation>投递统计</translation>
+        </message>
+        <message>
+            <source>Parcels</source>
+            <translation>件数</translation>
+        </message>
+        <message>
+            <source>Delivered share</source>
+            <translation>成包率</translation>
+        </message>
+        <message>
+            <source>COD delivered</source>
+            <translation>成包代收款</translation>
+        </message>
+        <message>
+            <source>Delivery fees</source>
+            <translation>投递费</translation>
+        </message>
+        <message>
+            <source>Pending dispatch</source>
+            <translation>出库压单明细表</translation>
+        </message>
+        <message>
+            <source>Days waiting</source>
+            <translation>压单天数</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation>已打印</translation>
+        </message>
+        <message>
+            <source>Voided orders</source>
+            <translation>作废表</translation>
+        </message>
+        <message>
+            <source>Voided</source>
+            <translation>作废</translation>
+        </message>
+        <message>
+            <source>How</source>
+            <translation>方式</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+        <message>
+            <source>Mailing list</source>
+            <translation>交寄清单</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>收件人</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>地址</translation>
+        </message>
+        <message>
+            <source>Goods</source>
+            <translation>物品</translation>
+        </message>
+        <message>
+            <source>Which parcels</source>
+            <translation>单子</translation>
+        </message>
+        <message>
+            <source>Done by</source>
+            <translation>操作人</translation>
+        </message>
     </context>
     <context>
         <name>DefinedReport</name>
@@ -4555,6 +4875,510 @@ Call-center agent desktop.</source>
         <message>
             <source>Title row in Excel</source>
             <translation>导出含标题</translation>
+        </message>
+    </context>
+    <context>
+        <name>CourierSheetPanel</name>
+        <message>
+            <source>Courier sheets</source>
+            <translation>快递回单</translation>
+        </message>
+        <message>
+            <source>Row</source>
+            <translation>行</translation>
+        </message>
+        <message>
+            <source>Waybill / number</source>
+            <translation>联号</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>单号</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <source>Remitted</source>
+            <translation>回款金额</translation>
+        </message>
+        <message>
+            <source>COD amount</source>
+            <translation>代收货款</translation>
+        </message>
+        <message>
+            <source>Fate</source>
+            <translation>处理</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+        <message>
+            <source>Delivered</source>
+            <translation>成包</translation>
+        </message>
+        <message>
+            <source>Returned</source>
+            <translation>退包</translation>
+        </message>
+        <message>
+            <source>Applied</source>
+            <translation>已导入</translation>
+        </message>
+        <message>
+            <source>Applied, differs</source>
+            <translation>已导入，金额不符</translation>
+        </message>
+        <message>
+            <source>Skipped</source>
+            <translation>跳过</translation>
+        </message>
+        <message>
+            <source>Refused</source>
+            <translation>拒绝</translation>
+        </message>
+        <message>
+            <source>Not remitted</source>
+            <translation>未回款</translation>
+        </message>
+        <message>
+            <source>Delivery &amp;results</source>
+            <translation>投递结果(&amp;R)</translation>
+        </message>
+        <message>
+            <source>COD &amp;remittances</source>
+            <translation>代收货款回款(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Courier</source>
+            <translation>快递公司</translation>
+        </message>
+        <message>
+            <source>Sheet</source>
+            <translation>文件</translation>
+        </message>
+        <message>
+            <source>Choose…</source>
+            <translation>选择…</translation>
+        </message>
+        <message>
+            <source>Chec&amp;k</source>
+            <translation>检查(&amp;K)</translation>
+        </message>
+        <message>
+            <source>&amp;Import</source>
+            <translation>导入(&amp;I)</translation>
+        </message>
+        <message>
+            <source>E&amp;xport</source>
+            <translation>导出(&amp;X)</translation>
+        </message>
+        <message>
+            <source>A courier's sheet</source>
+            <translation>快递公司的回单</translation>
+        </message>
+        <message>
+            <source>Sheets (*.xlsx *.xls *.csv)</source>
+            <translation>表格 (*.xlsx *.xls *.csv)</translation>
+        </message>
+        <message>
+            <source>Choose the courier's sheet first.</source>
+            <translation>请先选择快递公司的回单文件。</translation>
+        </message>
+        <message>
+            <source>Import {file} from {courier}?</source>
+            <translation>导入 {courier} 的 {file}？</translation>
+        </message>
+        <message>
+            <source>Would apply {n}</source>
+            <translation>可导入 {n} 行</translation>
+        </message>
+        <message>
+            <source>Applied {n}</source>
+            <translation>已导入 {n} 行</translation>
+        </message>
+        <message>
+            <source>; differs {flagged}, skipped {skipped}, refused {refused}.</source>
+            <translation>；金额不符 {flagged}，跳过 {skipped}，拒绝 {refused}。</translation>
+        </message>
+        <message>
+            <source>COD expected ¥{expected:,.2f}, remitted ¥{remitted:,.2f}, difference ¥{difference:,.2f}, fees ¥{fees:,.2f}; {n} delivered parcels not remitted (¥{missing:,.2f}).</source>
+            <translation>应收代收款 ¥{expected:,.2f}，回款 ¥{remitted:,.2f}，差额 ¥{difference:,.2f}，手续费 ¥{fees:,.2f}；已成包未回款 {n} 件 (¥{missing:,.2f})。</translation>
+        </message>
+        <message>
+            <source>Check a sheet first.</source>
+            <translation>请先检查一份回单。</translation>
+        </message>
+    </context>
+    <context>
+        <name>DispatchCatalogPanel</name>
+        <message>
+            <source>Dispatch catalogue</source>
+            <translation>出库目录</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>单号</translation>
+        </message>
+        <message>
+            <source>Confirmed</source>
+            <translation>确认时间</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>Phone</source>
+            <translation>电话</translation>
+        </message>
+        <message>
+            <source>Region</source>
+            <translation>区域</translation>
+        </message>
+        <message>
+            <source>Cl.</source>
+            <translation>类</translation>
+        </message>
+        <message>
+            <source>COD</source>
+            <translation>代收款</translation>
+        </message>
+        <message>
+            <source>Goods</source>
+            <translation>物品</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Printed</source>
+            <translation>打印</translation>
+        </message>
+        <message>
+            <source>Fb.</source>
+            <translation>反</translation>
+        </message>
+        <message>
+            <source>Waybill</source>
+            <translation>联号</translation>
+        </message>
+        <message>
+            <source>Sent again</source>
+            <translation>传物流</translation>
+        </message>
+        <message>
+            <source>Seller</source>
+            <translation>销售员</translation>
+        </message>
+        <message>
+            <source>Address</source>
+            <translation>地址</translation>
+        </message>
+        <message>
+            <source>Class</source>
+            <translation>类</translation>
+        </message>
+        <message>
+            <source>Product</source>
+            <translation>产品</translation>
+        </message>
+        <message>
+            <source>Fed back</source>
+            <translation>已反馈</translation>
+        </message>
+        <message>
+            <source>Find</source>
+            <translation>查找</translation>
+        </message>
+        <message>
+            <source>Withdrawn orders (撤销单)</source>
+            <translation>撤销单</translation>
+        </message>
+        <message>
+            <source>&amp;Search</source>
+            <translation>查找(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Template</source>
+            <translation>样式表</translation>
+        </message>
+        <message>
+            <source>By delivery class</source>
+            <translation>按送货方式</translation>
+        </message>
+        <message>
+            <source>Pre&amp;view</source>
+            <translation>预览(&amp;V)</translation>
+        </message>
+        <message>
+            <source>&amp;Print…</source>
+            <translation>打印(&amp;P)…</translation>
+        </message>
+        <message>
+            <source>P&amp;DF…</source>
+            <translation>PDF(&amp;D)…</translation>
+        </message>
+        <message>
+            <source>&amp;Withdraw</source>
+            <translation>撤单(&amp;W)</translation>
+        </message>
+        <message>
+            <source>V&amp;oid</source>
+            <translation>作废(&amp;O)</translation>
+        </message>
+        <message>
+            <source>&amp;Cancel order</source>
+            <translation>取消单(&amp;C)</translation>
+        </message>
+        <message>
+            <source>&amp;Delete withdrawn</source>
+            <translation>删撤销单(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Text to find</source>
+            <translation>查找内容</translation>
+        </message>
+        <message>
+            <source>Yes</source>
+            <translation>是</translation>
+        </message>
+        <message>
+            <source>No</source>
+            <translation>否</translation>
+        </message>
+        <message>
+            <source>Last {n} days</source>
+            <translation>近{n}天</translation>
+        </message>
+        <message>
+            <source>Withdrawn</source>
+            <translation>撤单时间</translation>
+        </message>
+        <message>
+            <source> (scroll for more)</source>
+            <translation>（向下滚动查看更多）</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n order(s)</source>
+            <translation>
+                <numerusform>%n 张单</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Sent again by sales (传物流): {changes}</source>
+            <translation>销售已传物流：{changes}</translation>
+        </message>
+        <message>
+            <source>already fed back</source>
+            <translation>已出库反馈</translation>
+        </message>
+        <message>
+            <source>withdrawn</source>
+            <translation>已撤单</translation>
+        </message>
+        <message>
+            <source>Tick the orders to print, or choose one.</source>
+            <translation>请勾选要打印的订单，或选中一张。</translation>
+        </message>
+        <message>
+            <source>No label template is installed.</source>
+            <translation>没有安装样式表。</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n order(s) printed.</source>
+            <translation>
+                <numerusform>已打印 %n 张单。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Not printed: {list}</source>
+            <translation>未打印：{list}</translation>
+        </message>
+        <message>
+            <source>Save the labels as PDF</source>
+            <translation>将面单存为 PDF</translation>
+        </message>
+        <message>
+            <source>Print preview: {n} label(s)</source>
+            <translation>打印预览：{n} 张</translation>
+        </message>
+        <message>
+            <source>Choose the order first.</source>
+            <translation>请先选中订单。</translation>
+        </message>
+        <message>
+            <source>Withdraw order {order_no} to sales (撤单)? Why?</source>
+            <translation>将订单 {order_no} 撤单退回销售？原因：</translation>
+        </message>
+        <message>
+            <source>Void printed order {order_no} (作废)? Why?</source>
+            <translation>作废已打印的订单 {order_no}？原因：</translation>
+        </message>
+        <message>
+            <source>Cancel order {order_no} (取消单)? Why?</source>
+            <translation>取消订单 {order_no}？原因：</translation>
+        </message>
+        <message>
+            <source>Delete withdrawn order {order_no} for good? Why?</source>
+            <translation>永久删除撤销单 {order_no}？原因：</translation>
+        </message>
+        <message>
+            <source>{order_no} went back to sales.</source>
+            <translation>{order_no} 已撤单退回销售。</translation>
+        </message>
+        <message>
+            <source>{order_no} is voided.</source>
+            <translation>{order_no} 已作废。</translation>
+        </message>
+        <message>
+            <source>{order_no} is cancelled.</source>
+            <translation>{order_no} 已取消。</translation>
+        </message>
+        <message>
+            <source>{order_no} is deleted.</source>
+            <translation>{order_no} 已删除。</translation>
+        </message>
+    </context>
+    <context>
+        <name>DispatchFeedbackPanel</name>
+        <message>
+            <source>Dispatch feedback</source>
+            <translation>出库反馈</translation>
+        </message>
+        <message>
+            <source>Order no.</source>
+            <translation>单号</translation>
+        </message>
+        <message>
+            <source>Customer</source>
+            <translation>客户</translation>
+        </message>
+        <message>
+            <source>COD</source>
+            <translation>代收款</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>反馈</translation>
+        </message>
+        <message>
+            <source>Courier</source>
+            <translation>投递员</translation>
+        </message>
+        <message>
+            <source>Fee</source>
+            <translation>投递费</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Refused because</source>
+            <translation>未受理原因</translation>
+        </message>
+        <message>
+            <source>Delivered</source>
+            <translation>成包</translation>
+        </message>
+        <message>
+            <source>Returned</source>
+            <translation>退包</translation>
+        </message>
+        <message>
+            <source>Order no. / waybill</source>
+            <translation>联号</translation>
+        </message>
+        <message>
+            <source>Scan or type, then Enter</source>
+            <translation>扫描或输入单号/运单号，回车</translation>
+        </message>
+        <message>
+            <source>&amp;Delivered</source>
+            <translation>成包(&amp;D)</translation>
+        </message>
+        <message>
+            <source>&amp;Returned</source>
+            <translation>退包(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Delivery fee</source>
+            <translation>投递费</translation>
+        </message>
+        <message>
+            <source>&amp;Add to batch (Enter)</source>
+            <translation>增加(&amp;A)（回车）</translation>
+        </message>
+        <message>
+            <source>Remove (Del)</source>
+            <translation>删除（Del）</translation>
+        </message>
+        <message>
+            <source>Accept batch (Ctrl+Enter)</source>
+            <translation>受理（Ctrl+回车）</translation>
+        </message>
+        <message>
+            <source>{ref} is already in the batch.</source>
+            <translation>{ref} 已在本批中。</translation>
+        </message>
+        <message>
+            <source>Enter adds it to the batch as shown; Alt+R makes it returned.</source>
+            <translation>回车按所示增加到本批；Alt+R 改为退包。</translation>
+        </message>
+        <message>
+            <source> (trial)</source>
+            <translation>（试单）</translation>
+        </message>
+        <message>
+            <source>Collect on delivery: {amount}</source>
+            <translation>代收货款：{amount}</translation>
+        </message>
+        <message>
+            <source>Scan or type a parcel first.</source>
+            <translation>请先扫描或输入联号。</translation>
+        </message>
+        <message>
+            <source>{order_no} added.</source>
+            <translation>{order_no} 已增加。</translation>
+        </message>
+        <message>
+            <source>{n} parcels, {returned} returned; COD delivered {cod}</source>
+            <translation>共 {n} 件，退包 {returned} 件；成包代收款 {cod}</translation>
+        </message>
+        <message>
+            <source>The batch is empty: scan a parcel first.</source>
+            <translation>本批为空：请先扫描联号。</translation>
+        </message>
+        <message>
+            <source>Accept the feedback of {n} parcels?</source>
+            <translation>确实要受理这 {n} 件的出库反馈吗？</translation>
+        </message>
+        <message>
+            <source>{done} parcels accepted; {n} refused, shown with the reason.</source>
+            <translation>已受理 {done} 件；{n} 件未受理，原因见列表。</translation>
+        </message>
+        <message>
+            <source>{done} parcels accepted.</source>
+            <translation>已受理 {done} 件。</translation>
+        </message>
+    </context>
+    <context>
+        <name>logistics</name>
+        <message>
+            <source>Dispatch &amp;catalogue</source>
+            <translation>出库目录(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Dispatch &amp;feedback</source>
+            <translation>出库反馈(&amp;F)</translation>
+        </message>
+        <message>
+            <source>Courier &amp;sheets</source>
+            <translation>快递回单(&amp;S)</translation>
         </message>
     </context>
 </TS>

@@ -44,7 +44,7 @@ from db.models import (
 ZERO = Decimal("0.00")
 RESULT_TEXT = {FeedbackResult.DELIVERED: N("reports", "Delivered"),
                FeedbackResult.RETURNED: N("reports", "Returned")}
-TRIAL = Param("trial", N("reports", "Orders"),
+TRIAL = Param("trial", N("reports", "Which parcels"),
               (Choice("all", N("reports", "All (delivered and returned)")),
                Choice("paid", N("reports", "Not trial")),
                Choice("trial", N("reports", "Trial"))))
@@ -268,7 +268,7 @@ register(ReportDef(
              Col("how", N("reports", "How"), translated=True),
              Col("amount", N("reports", "Amount"), "money"),
              Col("reason", N("reports", "Reason")),
-             Col("by", N("reports", "By"))),
+             Col("by", N("reports", "Done by"))),
     compute=voided, permission=PERMISSION, order=13, menu="logistics",
 ))
 

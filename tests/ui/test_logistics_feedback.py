@@ -28,7 +28,7 @@ def test_scan_enter_and_accept_from_the_keyboard(sales_window, shop, accounts, a
     orders = [shop.order(c.id, confirm=True) for _ in range(4)]
     draft = shop.order(c.id)
     w = sales_window("3001", "pass1234")
-    assert set(w.registry_actions("logistics")) == {"feedback"}
+    assert set(w.registry_actions("logistics")) == {"catalog", "feedback", "sheets"}
     panel = w.panel("logistics.feedback")
     panel.ensure_built()
     run(aloop, until(lambda: panel.courier.count() == 3))   # blank, 3001, 3002
