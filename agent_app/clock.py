@@ -6,15 +6,31 @@ fix the time with monkeypatch.setattr(clock, "now", …) to pin that down.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 SITE_ZONE = ZoneInfo("Asia/Shanghai")
+_pinned: dt.datetime | None = None
 
 
 def now() -> dt.datetime:
-    """The current time, aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
+    """The current time, aware, in UTC (or the time `pinned` holds)."""
+    return _pinned if _pinned is not None else dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def pinned(at: dt.datetime) -> Iterator[None]:
+    """Services see `at` as now: the demo loader replays two months of logistics through
+    the real services (agent_app/demodata/loader.py), each action at its own time. One
+    thread, no desk: the running programs never pin the clock."""
+    global _pinned
+    before, _pinned = _pinned, at.astimezone(dt.UTC)
+    try:
+        yield
+    finally:
+        _pinned = before
 
 
 def site_today() -> dt.date:

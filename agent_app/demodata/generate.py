@@ -183,13 +183,39 @@ ORDER_COLUMNS = (
     "id", "order_no", "customer_id", "employee_id", "created_at", "delivery_method", "payment",
     "delivery_requirements", "medium_id", "placement_id", "variety_id", "status", "confirmed",
     "confirmed_at", "printed_at", "feedback_state", "receipt_state", "waybill_no", "total",
-    "trial", "remark", "cancel_reason", "version", "updated_at", "updated_by_login")
+    "trial", "remark", "cancel_reason", "version", "updated_at", "updated_by_login",
+    "print_count")
+FEEDBACK_COLUMNS = ("order_id", "result", "courier_id", "delivery_fee", "remark", "at",
+                    "actor_login", "source")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What logistics does to one demo order, replayed through the services by the loader
+    (agent_app/demodata/loader.py) at these times: the waybill and the print, then the
+    feedback (delivered / returned) or a 作废 or a 取消单, then the seller's 垂."""
+
+    order_id: int
+    seller: str
+    fate: str                        # in_transit, delivered, returned, voided, cancelled
+    waybill: str | None
+    printed: dt.datetime | None
+    done: dt.datetime | None         # feedback, void or cancel
+    receipt: dt.datetime | None
 LINE_COLUMNS = ("order_id", "line_no", "product_id", "unit_price", "quantity", "kind", "trial")
 EVENT_COLUMNS = ("order_id", "at", "actor_login", "action", "from_status", "to_status", "detail")
 
 
-def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple], list[tuple]]]:
-    """(order row, line rows, event rows); marks order_state per customer (1/2)."""
+def orders(w: World, order_state: bytearray, plans: list[Plan] | None = None,
+           feedback_rows: list[tuple] | None = None,
+           ) -> Iterator[tuple[tuple, list[tuple], list[tuple]]]:
+    """(order row, line rows, event rows); marks order_state per customer (1/2).
+
+    With `plans` (the demo), orders are written as sales leaves them (created, perhaps
+    confirmed) and what logistics did to them is appended to `plans`, for the loader to
+    replay through the services. Without (the large benchmark set, two million orders),
+    the rows are written in the states the services would leave, with a dispatch_feedback
+    row for each parcel fed back (`feedback_rows`), as the services write one."""
     rng, n_orders = w.rng, w.scale.orders
     seq: dict[tuple[str, int], int] = {}
     first = w.customer_times[0]
@@ -225,7 +251,7 @@ def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple
             confirmed = rng.random() < 0.97
         else:
             confirmed = rng.random() < 0.6
-        status, feedback, receipt = "not_sent", "none", "none"
+        status, fb_state, receipt = "not_sent", "none", "none"
         printed = None
         if confirmed:
             r = rng.random()
@@ -236,9 +262,12 @@ def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple
             if status in ("accepted", "voided", "in_transit"):
                 printed = at + dt.timedelta(hours=rng.randint(2, 30))
             if status == "accepted":
-                feedback, receipt = "accepted", "received"
+                fb_state, receipt = "accepted", "received"
             elif status == "voided":
-                feedback, receipt = "accepted", "refused"
+                fb_state, receipt = "accepted", "refused"
+        fate = {"accepted": "delivered", "voided": "returned"}.get(status, status)
+        if fate == "returned" and plans is not None and rng.random() < 0.4:
+            fate = "voided"                   # printed with wrong data: 作废, not fed back
         lines: list[tuple] = []
         total = Decimal("0")
         n_lines = rng.choices([1, 2, 3], [70, 22, 8])[0]
@@ -254,22 +283,41 @@ def orders(w: World, order_state: bytearray) -> Iterator[tuple[tuple, list[tuple
             lines.append((oid, ln, pid, unit, qty, kind, int(trial and ln == 1)))
         waybill = f"{'EA' if method == 'A' else 'YD'}{oid:010d}" if printed else None
         medium = w.media_ids[oid % 6]
+        # fed back one to four days after the print, the customer asked (垂) a day later
+        done = None
+        if fate in ("delivered", "returned", "voided") and printed is not None:
+            done = printed + dt.timedelta(hours=2 if fate == "voided" else rng.randint(24, 96))
+        elif fate == "cancelled":
+            done = at + dt.timedelta(hours=rng.randint(1, 20))
+        if plans is not None:
+            if done is not None and done >= w.now:          # not happened yet
+                fate, done = ("in_transit", None) if printed else ("not_sent", None)
+            if printed is not None and printed >= w.now:
+                fate, printed, done = "not_sent", None, None
+            if fate != "not_sent":
+                plans.append(Plan(oid, seller_login, fate, waybill if printed else None,
+                                  printed, done,
+                                  done + dt.timedelta(days=1) if fate in ("delivered", "returned")
+                                  and done + dt.timedelta(days=1) < w.now else None))
+            # sales' part only: logistics' happens through the services
+            status, fb_state, receipt, printed, waybill = "not_sent", "none", "none", None, None
+        elif feedback_rows is not None and fate in ("delivered", "returned"):
+            feedback_rows.append((oid, fate, None, Decimal("0.00"), "", naive_utc(done or printed),
+                             "3001", "desk"))
         row = (oid, order_no, c + 1, seller_id, naive_utc(at), method, payment,
                "" if rng.random() < 0.8 else "工作日送货", medium, w.placement_id(at),
                first_variety, status, int(confirmed),
                naive_utc(at + dt.timedelta(minutes=3)) if confirmed else None,
-               naive_utc(printed) if printed else None, feedback, receipt, waybill, total,
-               int(trial), "", "客户不想要了" if status == "cancelled" else None, 1,
-               naive_utc(at), seller_login)
+               naive_utc(printed) if printed else None, fb_state, receipt,
+               waybill, total, int(trial), "",
+               "客户不想要了" if status == "cancelled" else None, 1, naive_utc(at), seller_login,
+               1 if printed else 0)
         events: list[tuple] = []
-        if w.scale.order_events:
-            events.append((oid, naive_utc(at), seller_login, "created", None, "not_sent", ""))
+        if w.scale.order_events:   # as OrderService writes them
+            events.append((oid, naive_utc(at), seller_login, "create", None, "not_sent", ""))
             if confirmed:
                 events.append((oid, naive_utc(at + dt.timedelta(minutes=3)), seller_login,
-                               "confirmed", "not_sent", "not_sent", ""))
-            if status != "not_sent":
-                events.append((oid, naive_utc(printed or at + dt.timedelta(hours=1)), "3001",
-                               status, "not_sent", status, ""))
+                               "confirm", "not_sent", "not_sent", ""))
         order_state[c] = max(order_state[c], 2 if confirmed else 1)
         yield row, lines, events
 

@@ -212,9 +212,12 @@ class Loader:
         order_state = bytearray(self.scale.customers)
         lines: list[tuple] = []
         events: list[tuple] = []
+        # the demo replays logistics through the services; the large set writes its result
+        plans: list[g.Plan] | None = [] if self.scale.order_events else None
+        feedback: list[tuple] | None = None if self.scale.order_events else []
 
         def order_rows():
-            for row, ls, ev in g.orders(world, order_state):
+            for row, ls, ev in g.orders(world, order_state, plans, feedback):
                 lines.extend(ls)
                 events.extend(ev)
                 if len(lines) > 200_000:
@@ -226,9 +229,15 @@ class Loader:
         w.insert("order_line", g.LINE_COLUMNS, lines)
         if events:
             w.insert("order_event", g.EVENT_COLUMNS, events)
+        if feedback:
+            w.insert("dispatch_feedback", g.FEEDBACK_COLUMNS, feedback)
+            feedback.clear()
         t0 = self._step("orders", t0)
         self._order_state(w, order_state)
         t0 = self._step("order_state", t0)
+        if plans:
+            replay_logistics(self.url, plans)
+            t0 = self._step("logistics", t0)
 
         w.insert("contact", g.CONTACT_COLUMNS, g.contacts(world, employees))
         demo_id = next(eid for eid, login in world.sellers if login == DEMO_AGENT)
@@ -322,3 +331,60 @@ def _load_calls(url: str, world: g.World, seats: dict[str, str], seed: int,
     finally:
         w.close()
         db.dispose()
+
+
+def replay_logistics(url: str, plans: list[g.Plan]) -> None:
+    """What logistics did to the demo's orders, done through the services the desk uses
+    (services/logistics.py), each action at its own time (clock.pinned): 联号 and print,
+    then 受理 (delivered / returned), 作废 or 取消单, then the seller's 垂. So the demo
+    shows only states, histories and reports the product itself produces."""
+    from agent_app import clock
+    from agent_app.demodata import demo_password
+    from agent_app.services.logistics import FeedbackEntry, LogisticsService
+
+    db = Database.open(url)
+    try:
+        accounts = AccountService(db)
+        clerk = accounts.authenticate("3001", demo_password("3001")).actor
+        sellers = {p.seller for p in plans}
+        actors = {login: accounts.authenticate(login, demo_password(login)).actor
+                  for login in sellers}
+        lg = LogisticsService(db)
+        steps: list[tuple] = []
+        for p in plans:
+            if p.printed is not None:
+                steps.append((p.printed, 0, p))
+            if p.done is not None:
+                steps.append((p.done, 1, p))
+            if p.receipt is not None:
+                steps.append((p.receipt, 2, p))
+        steps.sort(key=lambda t: (t[0], t[1], t[2].order_id))
+        for at, kind, p in steps:
+            with clock.pinned(at):
+                version = _version(db, p.order_id)
+                if kind == 0:
+                    if p.waybill:
+                        lg.set_waybill(clerk, p.order_id, version, p.waybill)
+                    out = lg.record_printed(clerk, [p.order_id], "local_76x130")
+                    if out.refused:
+                        raise RuntimeError(f"demo print refused: {out.refused[0].error}")
+                elif kind == 1 and p.fate in ("delivered", "returned"):
+                    out = lg.feedback(clerk, [FeedbackEntry(p.order_id, p.fate, clerk.id, "8")])
+                    if out.refused:
+                        raise RuntimeError(f"demo feedback refused: {out.refused[0].error}")
+                elif kind == 1 and p.fate == "voided":
+                    lg.void(clerk, p.order_id, version, "面单地址有误")
+                elif kind == 1 and p.fate == "cancelled":
+                    lg.cancel(clerk, p.order_id, version, "客户不想要了")
+                elif kind == 2:
+                    lg.set_receipt(actors[p.seller], p.order_id, version,
+                                   "received" if p.fate == "delivered" else "refused")
+    finally:
+        db.dispose()
+
+
+def _version(db: Database, order_id: int) -> int:
+    from db.models import SalesOrder
+
+    with db.reading() as s:
+        return s.scalar(select(SalesOrder.version).where(SalesOrder.id == order_id))

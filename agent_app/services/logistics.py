@@ -17,6 +17,7 @@ in order so the message is the most useful one) and the permission the manual gi
   resend 传物流      not fed back, live, confirmed, not printed,  logistics told what changed
                     edited since confirmation
   receipt 垂         not cancelled                                receipt_state set
+  waybill 联号       not fed back, live, confirmed                waybill_no set
 
 "live" is neither cancelled nor voided. A returned parcel (退包) is 已作废 as the manual's
 status list says, and is told apart from a 作废 by its dispatch_feedback row. Every change
@@ -70,7 +71,6 @@ from db.models import (
     Region,
     SalesOrder,
 )
-from db.types import utcnow
 
 LOGISTICS_DEPARTMENT = "03"   # 物流部's number (db/seed.py): its people are the 投递员
 MAX_BATCH = 2000              # parcels in one 受理 (a day's round is a few hundred)
@@ -103,6 +103,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "feedback": ("not_fed_back", "live", "confirmed"),
     "resend": ("not_fed_back", "live", "confirmed", "not_printed", "edited"),
     "receipt": ("not_cancelled",),
+    "waybill": ("not_fed_back", "live", "confirmed"),
 }
 PERMISSIONS: dict[str, Permission | None] = {
     "withdraw": Permission.WITHDRAW_ORDER,      # 错单撤销
@@ -113,6 +114,7 @@ PERMISSIONS: dict[str, Permission | None] = {
     "feedback": Permission.DISPATCH_FEEDBACK,   # 反馈
     "resend": None,                             # the seller's
     "receipt": None,                            # the seller's follow-up
+    "waybill": Permission.DISPATCH_FEEDBACK,    # 联号: the courier's number on the parcel
 }
 STATUS_TEXT = {  # for the "is {status}" message, translated with it
     OrderStatus.CANCELLED: QT_TRANSLATE_NOOP("errors", "cancelled"),
@@ -410,7 +412,7 @@ class LogisticsService:
         o.feedback_state = FeedbackState.ACCEPTED
         _touch(o, actor)
         s.add(DispatchFeedback(order_id=o.id, result=e.result, courier_id=e.courier_id,
-                               delivery_fee=e.delivery_fee, remark=e.remark, at=utcnow(),
+                               delivery_fee=e.delivery_fee, remark=e.remark, at=clock.now(),
                                actor_login=actor.login, source=source))
         s.flush()
         _event(s, o, actor, "feedback", before, e.result + (f": {e.remark}" if e.remark else ""))
@@ -439,7 +441,7 @@ class LogisticsService:
             check(s, actor, o, "withdraw")
             o.confirmed = False
             o.confirmed_at = None
-            o.withdrawn_at = utcnow()
+            o.withdrawn_at = clock.now()
             _touch(o, actor)
             s.flush()
             _event(s, o, actor, "withdraw", o.status, reason)
@@ -526,6 +528,32 @@ class LogisticsService:
             _event(s, o, actor, "receipt", o.status, f"{old} -> {receipt}")
 
     @writes
+    def set_waybill(self, actor: Actor, order_id: int, version: int, waybill: str) -> None:
+        """联号: the courier's waybill number on the parcel (a pre-printed courier slip, or
+        the e-waybill the courier issued). It replaces the order number in the label's
+        barcode and is what couriers' sheets name the parcel by."""
+        waybill = check_column(SalesOrder.waybill_no, (waybill or "").strip(), field="waybill")
+        if not waybill or not waybill.isascii() or not waybill.isprintable() \
+                or " " in waybill:
+            raise ValidationError(QT_TRANSLATE_NOOP(
+                "errors", "A waybill is letters and digits, without spaces."), field="waybill")
+        with db_errors(), self.db.transaction() as s:
+            o = self._load(s, order_id, version)
+            check(s, actor, o, "waybill")
+            other = s.scalar(select(SalesOrder.order_no).where(
+                SalesOrder.waybill_no == waybill, SalesOrder.id != o.id,
+                SalesOrder.status.not_in(CLOSED)))
+            if other is not None:
+                raise Conflict(QT_TRANSLATE_NOOP(
+                    "errors", "Waybill {waybill} is on order {order_no} already."),
+                    field="waybill", waybill=waybill, order_no=other)
+            old = o.waybill_no
+            o.waybill_no = waybill
+            _touch(o, actor)
+            s.flush()
+            _event(s, o, actor, "waybill", o.status, f"{old or '-'} -> {waybill}")
+
+    @writes
     def record_printed(self, actor: Actor, order_ids: Iterable[int],
                        template: str) -> FeedbackOutcome:
         """出库打印 done: each order moves to 在途 and the print is logged (a reprint as
@@ -547,11 +575,11 @@ class LogisticsService:
                     continue
                 before = o.status
                 o.status = OrderStatus.IN_TRANSIT
-                o.printed_at = o.printed_at or utcnow()
+                o.printed_at = o.printed_at or clock.now()
                 o.print_count = (o.print_count or 0) + 1
                 _touch(o, actor)
                 s.add(PrintLog(order_id=o.id, actor_login=actor.login, template=template,
-                               reprint=o.print_count > 1, at=utcnow()))
+                               reprint=o.print_count > 1, at=clock.now()))
                 s.flush()
                 if o.print_count == 1:
                     _event(s, o, actor, "print", before, template)

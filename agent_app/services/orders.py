@@ -258,12 +258,12 @@ def _touch(o: SalesOrder, actor: Actor) -> None:
     """Mark the row changed even when only its lines changed, so its version moves on and
     a stale copy elsewhere is refused."""
     o.updated_by_login = actor.login
-    o.updated_at = utcnow()
+    o.updated_at = clock.now()
 
 
 def _event(s: Session, o: SalesOrder, actor: Actor, action: str, before: str | None,
            detail: str = "") -> None:
-    s.add(OrderEvent(order_id=o.id, actor_login=actor.login, action=action,
+    s.add(OrderEvent(order_id=o.id, at=clock.now(), actor_login=actor.login, action=action,
                      from_status=before, to_status=o.status, detail=detail[:2000]))
 
 
@@ -573,7 +573,7 @@ class OrderService:
     @staticmethod
     def _confirm(s: Session, o: SalesOrder, actor: Actor) -> None:
         o.confirmed = True
-        o.confirmed_at = utcnow()
+        o.confirmed_at = clock.now()
         o.withdrawn_at = None   # confirmed again after 撤单: no longer a 撤销单
         _touch(o, actor)
         s.flush()

@@ -24,9 +24,12 @@ from db.models import (
     Customer,
     CustomerInitialsKey,
     CustomerPhone,
+    DispatchFeedback,
     Employee,
+    OrderEvent,
     OrderLine,
     Placement,
+    PrintLog,
     SalesOrder,
     SearchGramStat,
 )
@@ -77,10 +80,12 @@ def test_rows_are_consistent(loaded):
         stored = dict(s.execute(select(SearchGramStat.gram, SearchGramStat.docs)).all())
         n, counts = count_grams(c.search_grams for c in customers)
         assert stored == {"": n, **counts}
-        # order_state: 0 none, 1 orders but none confirmed, 2 a confirmed order
+        # order_state: 0 no live order, 1 live orders but none confirmed, 2 a confirmed
+        # live order (cancelled and voided ones do not count, as the services say)
         for c in customers:
             confirmed = s.scalars(select(SalesOrder.confirmed).where(
-                SalesOrder.customer_id == c.id)).all()
+                SalesOrder.customer_id == c.id,
+                SalesOrder.status.not_in(("cancelled", "voided")))).all()
             want = 0 if not confirmed else 2 if any(confirmed) else 1
             assert c.order_state == want, c.id
         orders = list(s.scalars(select(SalesOrder)))
@@ -90,8 +95,27 @@ def test_rows_are_consistent(loaded):
             lines = s.scalars(select(OrderLine).where(OrderLine.order_id == o.id)).all()
             assert isinstance(o.total, Decimal)
             assert o.total == sum((ln.unit_price * ln.quantity for ln in lines), Decimal("0"))
-            if o.status in ("accepted", "voided"):
-                assert o.confirmed and o.feedback_state == "accepted" and o.waybill_no
+            # logistics' states come from the services (the loader replays them): each
+            # with the rows and the history those write
+            actions = [e.action for e in s.scalars(select(OrderEvent).where(
+                OrderEvent.order_id == o.id).order_by(OrderEvent.at, OrderEvent.id))]
+            fed = s.scalar(select(DispatchFeedback).where(DispatchFeedback.order_id == o.id))
+            printed = s.scalar(select(func.count()).select_from(PrintLog).where(
+                PrintLog.order_id == o.id))
+            if o.status in ("accepted", "voided", "in_transit"):
+                assert o.confirmed and o.waybill_no and o.printed_at and printed == 1
+                assert actions[:4] == ["create", "confirm", "waybill", "print"], actions
+            if o.feedback_state == "accepted":
+                assert fed is not None and fed.actor_login == "3001" and "feedback" in actions
+                assert (fed.result, o.status) in (("delivered", "accepted"), ("returned", "voided"))
+            else:
+                assert fed is None
+            if o.status == "voided" and fed is None:
+                assert actions[-1] == "void"
+            if o.status == "cancelled":
+                assert actions[-1] == "cancel" and o.cancel_reason
+        statuses = {o.status for o in orders}
+        assert statuses == {"not_sent", "in_transit", "accepted", "voided", "cancelled"}
         assert s.scalar(select(func.count()).select_from(CallRecord)) == 900
         # every placement slot of today exists, so a demo call always finds its advert
         assert s.scalar(select(func.count()).select_from(Placement)) >= 48 * 60

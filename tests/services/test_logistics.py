@@ -40,6 +40,8 @@ def act(depot, action: str, oid: int):
         return lg.resend(depot.agent, oid, v)
     if action == "receipt":
         return lg.set_receipt(depot.agent, oid, v, "received")
+    if action == "waybill":
+        return lg.set_waybill(clerk, oid, v, f"YD{oid:010d}")
     raise AssertionError(action)
 
 
@@ -71,6 +73,9 @@ EXPECTED = {
                    printed="not_printed", delivered="not_fed_back", returned="not_fed_back",
                    voided="live", cancelled="live", edited=OK),
     "receipt": {s: ("not_cancelled" if s == "cancelled" else OK) for s in STATES},
+    "waybill": dict(draft="confirmed", confirmed=OK, withdrawn="confirmed", printed=OK,
+                    delivered="not_fed_back", returned="not_fed_back", voided="live",
+                    cancelled="live", edited=OK),
 }
 # what each refusal says (a fragment of the English text)
 SAYS = {"confirmed": "is not confirmed for logistics", "not_printed": "has been printed",
@@ -128,6 +133,8 @@ def after(depot, action: str, oid: int, before) -> None:
         assert (last.action, last.detail) == ("resend", "来源 江苏卫视 -> 官网")
     elif action == "receipt":
         assert o.receipt_state == "received" and o.status == before[1]
+    elif action == "waybill":
+        assert o.waybill_no == f"YD{oid:010d}" and last.action == "waybill"
 
 
 @pytest.mark.parametrize("action", sorted(RULES))
@@ -147,14 +154,14 @@ def test_every_action_from_every_state(depot, action):
 
 
 @pytest.mark.parametrize("action", ["withdraw", "delete_withdrawn", "void", "cancel",
-                                    "print", "feedback"])
+                                    "print", "feedback", "waybill"])
 def test_each_action_needs_its_permission(depot, action):
     """A seller (no logistics permission) and clerk 3002 (反馈 only) are refused whatever
     the order's state, and nothing changes."""
     state = {"delete_withdrawn": "withdrawn", "void": "printed"}.get(action, "confirmed")
     oid = make(depot, state)
     before = snapshot(depot, oid)
-    allowed_3002 = action in ("print", "feedback")
+    allowed_3002 = action in ("print", "feedback", "waybill")
     for who in ([depot.agent] if allowed_3002 else [depot.agent, depot.clerk2]):
         depot.clerk, saved = who, depot.clerk
         try:
@@ -330,3 +337,16 @@ def test_two_clerks_one_parcel_one_wins_and_the_other_is_told_who(depot):
     assert f"already fed back by {won[0]}" in str(lost[0].refused[0].error)
     with depot.db.reading() as s:
         assert s.scalar(select(func.count()).select_from(DispatchFeedback)) == 1
+
+
+def test_a_waybill_is_one_parcels_and_plain_text(depot):
+    a, b = make(depot, "confirmed"), make(depot, "confirmed")
+    lg = depot.logistics
+    lg.set_waybill(depot.clerk, a, version(depot, a), " EA123456789CN ")
+    assert depot.svc.get(a).waybill_no == "EA123456789CN"
+    with pytest.raises(Conflict, match="is on order"):
+        lg.set_waybill(depot.clerk, b, version(depot, b), "EA123456789CN")
+    for bad in ("", "EA 1", "联号123", "x" * 33):
+        with pytest.raises(ValidationError):
+            lg.set_waybill(depot.clerk, b, version(depot, b), bad)
+    assert lg.lookup(depot.clerk, "EA123456789CN").id == a

@@ -272,7 +272,32 @@ def _logistics_op(op: str):
             "record_printed": lambda a: lg.record_printed(a, [o.id], "label_76x130"),
             "resend": lambda a: lg.resend(a, o.id, v),
             "set_receipt": lambda a: lg.set_receipt(a, o.id, v, "received"),
+            "set_waybill": lambda a: lg.set_waybill(a, o.id, v, f"YD{o.id:010d}"),
         }[op]
+    return prepare
+
+
+def _courier_sheet(op: str):
+    """A confirmed, delivered parcel and a courier's sheet naming it."""
+    def prepare(w: World):
+        import openpyxl
+
+        from agent_app.services.courier_sheets import CourierSheetService
+        from agent_app.services.logistics import FeedbackEntry, LogisticsService
+
+        o = w.orders.create(w.owner, OrderDraft(w.customer.id, (OrderLineDraft(w.product.id),)),
+                            confirm=True)
+        book = openpyxl.Workbook()
+        if op == "import_results":
+            rows = [("单号", "状态"), (o.order_no, "签收")]
+        else:
+            LogisticsService(w.db).feedback(w.boss, [FeedbackEntry(o.id, "delivered")])
+            rows = [("单号", "代收金额"), (o.order_no, "398.00")]
+        for r in rows:
+            book.active.append(list(r))
+        path = w.tmp / f"{op}-{o.id}.xlsx"
+        book.save(path)
+        return lambda a: getattr(CourierSheetService(w.db), op)(a, path, "kuaidi100")
     return prepare
 
 
@@ -376,6 +401,12 @@ MATRIX: dict[str, tuple[Rule, Callable] | str] = {
                                         _logistics_op("record_printed")),
     "LogisticsService.resend": (ANYONE, _logistics_op("resend")),
     "LogisticsService.set_receipt": (ANYONE, _logistics_op("set_receipt")),
+    "LogisticsService.set_waybill": (needs(Permission.DISPATCH_FEEDBACK),
+                                     _logistics_op("set_waybill")),
+    "CourierSheetService.import_results": (needs(Permission.DISPATCH_FEEDBACK),
+                                           _courier_sheet("import_results")),
+    "CourierSheetService.import_remittance": (needs(Permission.DISPATCH_FEEDBACK),
+                                              _courier_sheet("import_remittance")),
     # -- reminders (提醒) --
     "ReminderService.create": (ANYONE, plain(lambda w, a: ReminderService(w.db).create(
         a, w.customer.id, _due(), "回访"))),
