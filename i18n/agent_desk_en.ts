@@ -1712,6 +1712,50 @@ Call-center agent desktop.</translation>
             <source>No product matches “{text}”: pick one from the list.</source>
             <translation>No product matches “{text}”: pick one from the list.</translation>
         </message>
+        <message>
+            <source>Send to &amp;logistics</source>
+            <translation>Send to &amp;logistics</translation>
+        </message>
+        <message>
+            <source>传物流: tell logistics what changed since the order was confirmed (before it is printed)</source>
+            <translation>传物流: tell logistics what changed since the order was confirmed (before it is printed)</translation>
+        </message>
+        <message>
+            <source>Receipt</source>
+            <translation>Receipt</translation>
+        </message>
+        <message>
+            <source>withdrawn by logistics</source>
+            <translation>withdrawn by logistics</translation>
+        </message>
+        <message>
+            <source>voided</source>
+            <translation>voided</translation>
+        </message>
+        <message>
+            <source>printed</source>
+            <translation>printed</translation>
+        </message>
+        <message>
+            <source>waybill</source>
+            <translation>waybill</translation>
+        </message>
+        <message>
+            <source>dispatch feedback</source>
+            <translation>dispatch feedback</translation>
+        </message>
+        <message>
+            <source>sent to logistics</source>
+            <translation>sent to logistics</translation>
+        </message>
+        <message>
+            <source>receipt</source>
+            <translation>receipt</translation>
+        </message>
+        <message>
+            <source>Sent to logistics: {changes}</source>
+            <translation>Sent to logistics: {changes}</translation>
+        </message>
     </context>
     <context>
         <name>PickCustomerDialog</name>
@@ -3917,6 +3961,14 @@ Call-center agent desktop.</translation>
             <source>no order has this number</source>
             <translation>no order has this number</translation>
         </message>
+        <message>
+            <source>A waybill is letters and digits, without spaces.</source>
+            <translation>A waybill is letters and digits, without spaces.</translation>
+        </message>
+        <message>
+            <source>Waybill {waybill} is on order {order_no} already.</source>
+            <translation>Waybill {waybill} is on order {order_no} already.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -5257,6 +5309,49 @@ Call-center agent desktop.</translation>
         <message>
             <source>{order_no} is deleted.</source>
             <translation>{order_no} is deleted.</translation>
+        </message>
+        <message>
+            <source>Way&amp;bill…</source>
+            <translation>Way&amp;bill…</translation>
+        </message>
+        <message>
+            <source>&amp;Mailing list</source>
+            <translation>&amp;Mailing list</translation>
+        </message>
+        <message>
+            <source>E&amp;xport list</source>
+            <translation>E&amp;xport list</translation>
+        </message>
+        <message>
+            <source>Waybill of order {order_no}:</source>
+            <translation>Waybill of order {order_no}:</translation>
+        </message>
+        <message>
+            <source>{order_no}: waybill {waybill}.</source>
+            <translation>{order_no}: waybill {waybill}.</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>Recipient</translation>
+        </message>
+        <message>
+            <source>Delivery</source>
+            <translation>Delivery</translation>
+        </message>
+        <message>
+            <source>Tick the orders to hand over, or choose one.</source>
+            <translation>Tick the orders to hand over, or choose one.</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n parcel(s)</source>
+            <translation>
+                <numerusform>%n parcel</numerusform>
+                <numerusform>%n parcels</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Mailing list</source>
+            <translation>Mailing list</translation>
         </message>
     </context>
     <context>

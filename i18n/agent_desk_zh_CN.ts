@@ -1700,6 +1700,50 @@ Call-center agent desktop.</source>
             <source>No product matches “{text}”: pick one from the list.</source>
             <translation>没有与“{text}”对应的产品，请从列表中选择。</translation>
         </message>
+        <message>
+            <source>Send to &amp;logistics</source>
+            <translation>传物流(&amp;L)</translation>
+        </message>
+        <message>
+            <source>传物流: tell logistics what changed since the order was confirmed (before it is printed)</source>
+            <translation>传物流：把物流确认后修改的内容通知物流部（打印之前）</translation>
+        </message>
+        <message>
+            <source>Receipt</source>
+            <translation>垂</translation>
+        </message>
+        <message>
+            <source>withdrawn by logistics</source>
+            <translation>物流部撤单</translation>
+        </message>
+        <message>
+            <source>voided</source>
+            <translation>作废</translation>
+        </message>
+        <message>
+            <source>printed</source>
+            <translation>出库打印</translation>
+        </message>
+        <message>
+            <source>waybill</source>
+            <translation>联号</translation>
+        </message>
+        <message>
+            <source>dispatch feedback</source>
+            <translation>出库反馈</translation>
+        </message>
+        <message>
+            <source>sent to logistics</source>
+            <translation>传物流</translation>
+        </message>
+        <message>
+            <source>receipt</source>
+            <translation>垂询</translation>
+        </message>
+        <message>
+            <source>Sent to logistics: {changes}</source>
+            <translation>已传物流：{changes}</translation>
+        </message>
     </context>
     <context>
         <name>PickCustomerDialog</name>
@@ -3904,6 +3948,14 @@ Call-center agent desktop.</source>
             <source>no order has this number</source>
             <translation>没有此号码的订单</translation>
         </message>
+        <message>
+            <source>A waybill is letters and digits, without spaces.</source>
+            <translation>运单号由字母和数字组成，不含空格。</translation>
+        </message>
+        <message>
+            <source>Waybill {waybill} is on order {order_no} already.</source>
+            <translation>运单号 {waybill} 已用于订单 {order_no}。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -5241,6 +5293,48 @@ Call-center agent desktop.</source>
         <message>
             <source>{order_no} is deleted.</source>
             <translation>{order_no} 已删除。</translation>
+        </message>
+        <message>
+            <source>Way&amp;bill…</source>
+            <translation>联号(&amp;B)…</translation>
+        </message>
+        <message>
+            <source>&amp;Mailing list</source>
+            <translation>交寄清单(&amp;M)</translation>
+        </message>
+        <message>
+            <source>E&amp;xport list</source>
+            <translation>导出清单(&amp;X)</translation>
+        </message>
+        <message>
+            <source>Waybill of order {order_no}:</source>
+            <translation>订单 {order_no} 的运单号：</translation>
+        </message>
+        <message>
+            <source>{order_no}: waybill {waybill}.</source>
+            <translation>{order_no}：联号 {waybill}。</translation>
+        </message>
+        <message>
+            <source>Recipient</source>
+            <translation>收件人</translation>
+        </message>
+        <message>
+            <source>Delivery</source>
+            <translation>送货方式</translation>
+        </message>
+        <message>
+            <source>Tick the orders to hand over, or choose one.</source>
+            <translation>请勾选要交寄的订单，或选中一张。</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n parcel(s)</source>
+            <translation>
+                <numerusform>%n 件</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Mailing list</source>
+            <translation>交寄清单</translation>
         </message>
     </context>
     <context>

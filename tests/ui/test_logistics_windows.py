@@ -55,6 +55,27 @@ def test_batch_print_goes_past_bad_orders_and_withdrawn_orders_are_deleted(
         return await task
     assert not run(aloop, correct("withdraw", "错单"))
     assert "has been printed: void it (作废) instead" in panel.status.text()
+    # 联号 typed for it; the 交寄清单 of the ticked orders is previewed with its total
+
+    async def waybill(text):
+        task = panel.spawn(panel.set_waybill())
+        await answer(panel, text)
+        return await task
+    assert not run(aloop, waybill("YD 12"))          # refused: spaces
+    assert "letters and digits" in panel.status.text()
+    assert run(aloop, waybill("YD1234567890"))
+    assert shop.orders.get(ok1.id).waybill_no == "YD1234567890"
+    run(aloop, until(lambda: not panel.model.busy and panel.model.rows))
+    panel.model.set_all(True)
+    columns, rows = panel._list_table()
+    assert [r[0] for r in rows] == [r.order_no for r in panel.model.rows]
+    assert ("YD1234567890" in {r[1] for r in rows}) and all("****" in r[3] for r in rows)
+    preview = panel.mailing_list()
+    assert preview.isVisible()
+    preview.close()
+    panel.model.set_all(False)
+    row = next(i for i, r in enumerate(panel.model.rows) if r.id == ok1.id)
+    panel.view.selectRow(row)
     # an unprinted one goes back to sales, then is deleted from the 撤销单 list
     fresh = shop.order(c.id, confirm=True)
     run(aloop, panel.search())

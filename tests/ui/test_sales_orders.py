@@ -413,3 +413,29 @@ def test_letters_typed_before_the_catalogue_arrives_get_their_suggestions(
     from PySide6.QtWidgets import QApplication
     qtbot.keyClicks(QApplication.focusWidget(), "a")
     assert product_editor(dialog).text() == "a"
+
+
+def test_the_seller_sends_an_edit_to_logistics_and_records_the_receipt(shop, sales_window,
+                                                                     aloop, english):
+    """传物流 after a confirmed order's medium changed (logistics sees what changed), and
+    垂 (未/取/拒) recorded on the order, both with their history lines."""
+    from agent_app.services.logistics import LogisticsService
+
+    c = shop.customer()
+    order = shop.order(c.id, confirm=True)
+    w = sales_window()
+    dialog = open_form(aloop, w, c.id, order.id)
+    assert dialog.resend_button.isVisibleTo(dialog) and dialog.receipt.isVisibleTo(dialog)
+    run(aloop, dialog.resend())          # nothing changed since 物流确认: refused, said
+    assert "has no change since it was confirmed" in dialog.message.text()
+    dialog.medium.setCurrentIndex(dialog.medium.findData(shop.medium2.id))
+    run(aloop, dialog.save())
+    run(aloop, dialog.resend())
+    assert dialog.message.text() == "Sent to logistics: 来源 江苏卫视 -> 浙江卫视"
+    row = LogisticsService(shop.db).rows_for(shop.admin, [order.id])[0]
+    assert row.resent == "来源 江苏卫视 -> 浙江卫视"
+    dialog.receipt.setCurrentIndex(dialog.receipt.findData("received"))
+    run(aloop, dialog.save_receipt())
+    assert shop.orders.get(order.id).receipt_state == "received"
+    texts = [dialog.history.item(i).text() for i in range(dialog.history.count())]
+    assert any("sent to logistics" in t for t in texts) and any("receipt" in t for t in texts)

@@ -15,6 +15,7 @@ the printer are painted on a worker thread; the preview, which Qt draws itself, 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from operator import attrgetter
 
 from PySide6.QtCore import Qt
@@ -35,8 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from agent_app import clock
 from agent_app.labels import Template, default_for, load_templates
+from agent_app.phones import mask_phone
 from agent_app.services.archives import ArchiveService
+from agent_app.services.exports import ExportService
 from agent_app.services.logistics import (
     DispatchQuery,
     DispatchRow,
@@ -47,9 +51,11 @@ from db.enums import FeedbackState, OrderStatus, Permission
 from ui.dialogs import wait_finished
 from ui.errors import error_text
 from ui.kit.changes import Change
+from ui.kit.export import export_rows
 from ui.kit.formats import local_time, site_today_qdate
 from ui.kit.names import delivery_names, feedback_names, name_of, order_search_fields, status_names
 from ui.kit.panel import Panel
+from ui.kit.printing import print_preview
 from ui.kit.table import Column, PagedTableModel
 from ui.kit.views import make_table_view
 from ui.logistics.printing import LabelPainter, page_layout, prepare, write_pdf
@@ -170,6 +176,14 @@ class DispatchCatalogPanel(Panel):
                                      ("delete", self.delete_button, "delete_withdrawn")):
             button.setObjectName(f"{name}Order")
             button.clicked.connect(lambda _=False, a=action: self.spawn(self.correct(a)))
+        self.waybill_button = QPushButton()
+        self.waybill_button.setObjectName("setWaybill")
+        self.waybill_button.clicked.connect(lambda: self.spawn(self.set_waybill()))
+        # 交寄清单 of the ticked orders (a period's: the mailing-list report)
+        self.list_button, self.list_export_button = QPushButton(), QPushButton()
+        self.list_button.setObjectName("mailingList")
+        self.list_button.clicked.connect(self.mailing_list)
+        self.list_export_button.clicked.connect(self.export_mailing_list)
         actor = self.ctx.actor
         self.withdraw_button.setVisible(actor.can(Permission.WITHDRAW_ORDER))
         self.void_button.setVisible(actor.can(Permission.WITHDRAW_ORDER))
@@ -178,7 +192,8 @@ class DispatchCatalogPanel(Panel):
         actions = QHBoxLayout()
         self.template_label = QLabel()
         for w in (self.template_label, self.template, self.preview_button, self.print_button,
-                  self.pdf_button):
+                  self.pdf_button, self.waybill_button, self.list_button,
+                  self.list_export_button):
             actions.addWidget(w)
         actions.addStretch(1)
         for w in (self.withdraw_button, self.void_button, self.cancel_button, self.delete_button):
@@ -237,6 +252,9 @@ class DispatchCatalogPanel(Panel):
         self.preview_button.setText(self.tr("Pre&view"))
         self.print_button.setText(self.tr("&Print…"))
         self.pdf_button.setText(self.tr("P&DF…"))
+        self.waybill_button.setText(self.tr("Way&bill…"))
+        self.list_button.setText(self.tr("&Mailing list"))
+        self.list_export_button.setText(self.tr("E&xport list"))
         self.withdraw_button.setText(self.tr("&Withdraw"))
         self.void_button.setText(self.tr("V&oid"))
         self.cancel_button.setText(self.tr("&Cancel order"))
@@ -322,7 +340,8 @@ class DispatchCatalogPanel(Panel):
         actor = self.ctx.actor
         self.delete_button.setVisible(withdrawn and actor.can(Permission.DELETE_WITHDRAWN))
         for w in (self.withdraw_button, self.void_button, self.preview_button, self.print_button,
-                  self.pdf_button):
+                  self.pdf_button, self.waybill_button, self.list_button,
+                  self.list_export_button):
             w.setEnabled(not withdrawn)
         self.use_dates.setText(self.tr("Withdrawn") if withdrawn else self.tr("Confirmed"))
 
@@ -493,6 +512,65 @@ class DispatchCatalogPanel(Panel):
         finally:
             self.dialog = None
         return await self._printed(ids, items, problems)
+
+    # -- 联号 and 交寄清单 -------------------------------------------------------------------------------
+    async def set_waybill(self) -> bool:
+        """联号: the courier's waybill number for the chosen order (typed or scanned)."""
+        row = self.current_row()
+        if row is None:
+            self._show(self.tr("Choose the order first."))
+            return False
+        ask = QInputDialog(self)
+        ask.setObjectName("waybillNumber")
+        ask.setWindowTitle(self.title())
+        ask.setLabelText(self.tr("Waybill of order {order_no}:").format(order_no=row.order_no))
+        ask.setTextValue(row.waybill_no or "")
+        self.dialog = ask
+        try:
+            if await wait_finished(ask) != QDialog.DialogCode.Accepted:
+                return False
+        finally:
+            self.dialog = None
+        if not await self.succeeded(self.ctx.runner.call(
+                self.svc.set_waybill, self.ctx.actor, row.id, row.version, ask.textValue())):
+            return False
+        self._note = self.tr("{order_no}: waybill {waybill}.").format(
+            order_no=row.order_no, waybill=ask.textValue().strip())
+        self.ctx.changes.announce(Change.ORDER, row.id)
+        return True
+
+    def _list_table(self):
+        classes = delivery_names()
+        columns = [(self.tr("Order no."), "text"), (self.tr("Waybill"), "text"),
+                   (self.tr("Recipient"), "text"), (self.tr("Phone"), "text"),
+                   (self.tr("Address"), "text"), (self.tr("Goods"), "text"),
+                   (self.tr("Delivery"), "text"), (self.tr("COD"), "money")]
+        rows = [(r.order_no, r.waybill_no or "", r.customer_name, mask_phone(r.phone),
+                 f"{r.region_name} {r.address}".strip(), r.goods,
+                 name_of(classes, r.delivery_method), r.cod_amount) for r in self.chosen()]
+        return columns, rows
+
+    def mailing_list(self):
+        """交寄清单 of the ticked orders: the hand-over sheet the courier signs."""
+        columns, rows = self._list_table()
+        if not rows:
+            self._show(self.tr("Tick the orders to hand over, or choose one."))
+            return None
+        total = sum((r[-1] for r in rows), Decimal("0.00"))
+        totals = (self.tr("%n parcel(s)", "", len(rows)), "", "", "", "", "", "", total)
+        self.list_preview = print_preview(self, self.tr("Mailing list"),
+                                          local_time(clock.now()), columns, rows, totals=totals)
+        return self.list_preview
+
+    def export_mailing_list(self):
+        columns, rows = self._list_table()
+        if not rows:
+            self._show(self.tr("Tick the orders to hand over, or choose one."))
+            return None
+        exports, actor = self.ctx.services.get(ExportService), self.ctx.actor
+        return export_rows(self, self.tr("Mailing list"), columns, lambda: rows,
+                           total=len(rows), check=lambda: exports.check(actor, "mailing-list"),
+                           record=lambda n: exports.record(actor, "mailing-list", n))
 
     # -- corrections --------------------------------------------------------------------------------
     async def correct(self, action: str) -> bool:

@@ -31,11 +31,19 @@ from PySide6.QtWidgets import (
 
 from agent_app.services.archives import ArchiveService
 from agent_app.services.customers import CustomerService
+from agent_app.services.logistics import LogisticsService
 from agent_app.services.orders import OrderDraft, OrderInfo, OrderService
 from db.enums import DeliveryMethod, OrderStatus, Payment, Permission
 from ui.dialogs import wait_finished
 from ui.kit.formats import local_time, parse_time
-from ui.kit.names import class_names, delivery_names, name_of, payment_names, status_names
+from ui.kit.names import (
+    class_names,
+    delivery_names,
+    name_of,
+    payment_names,
+    receipt_names,
+    status_names,
+)
 from ui.kit.panel import ServiceCalls
 from ui.kit.tasks import task_slot
 from ui.sales.order_lines import (
@@ -67,6 +75,7 @@ class OrderDialog(ServiceCalls, QDialog):
         self._close_when_done = False
         self.ctx, self.customer_id, self.order_id, self.call = ctx, customer_id, order_id, call
         self.orders: OrderService = ctx.services.get(OrderService)
+        self.logistics: LogisticsService = ctx.services.get(LogisticsService)
         self.order: OrderInfo | None = None
         self.confirm_box: QMessageBox | None = None
         self.loaded = False
@@ -161,8 +170,23 @@ class OrderDialog(ServiceCalls, QDialog):
         self.cancel_order_button.clicked.connect(self.cancel_order)
         self.close_button.clicked.connect(self.close)
         self.cancel_order_button.hide()
+        # the seller's part after 物流确认: 传物流 (send an edit of a confirmed, unprinted
+        # order to logistics) and 垂 (did the customer receive the goods)
+        self.resend_button = QPushButton()
+        self.resend_button.setObjectName("resendOrder")
+        self.resend_button.clicked.connect(self.resend)
+        self.resend_button.hide()
+        self.receipt_label = QLabel()
+        self.receipt = QComboBox()
+        self.receipt.setObjectName("orderReceipt")
+        self.receipt.activated.connect(lambda _i: self.save_receipt())
+        for w in (self.receipt_label, self.receipt):
+            w.hide()
         bottom = QHBoxLayout()
         bottom.addWidget(self.cancel_order_button)
+        bottom.addWidget(self.resend_button)
+        bottom.addWidget(self.receipt_label)
+        bottom.addWidget(self.receipt)
         bottom.addStretch(1)
         bottom.addWidget(self.save_button)
         bottom.addWidget(self.close_button)
@@ -198,6 +222,15 @@ class OrderDialog(ServiceCalls, QDialog):
         self.save_button.setText(self.tr("&OK"))
         self.save_button.setToolTip(self.tr("Save the order (Ctrl+Return)"))
         self.cancel_order_button.setText(self.tr("Ca&ncel order…"))
+        self.resend_button.setText(self.tr("Send to &logistics"))
+        self.resend_button.setToolTip(self.tr("传物流: tell logistics what changed since the "
+                                              "order was confirmed (before it is printed)"))
+        self.receipt_label.setText(self.tr("Receipt"))
+        current = self.receipt.currentData()
+        self.receipt.clear()
+        for code, text in receipt_names().items():
+            self.receipt.addItem(text, code)
+        self.receipt.setCurrentIndex(max(0, self.receipt.findData(current)))
         self.close_button.setText(self.tr("Close"))
         self._update_totals()
 
@@ -290,15 +323,53 @@ class OrderDialog(ServiceCalls, QDialog):
         self.cancel_order_button.setVisible(
             self.ctx.actor.can(Permission.CANCEL_ORDER)
             and order.status == OrderStatus.NOT_SENT and order.printed_at is None)
+        self.resend_button.setVisible(order.confirmed and order.printed_at is None
+                                      and order.feedback_state == "none" and not closed)
+        for w in (self.receipt_label, self.receipt):
+            w.setVisible(order.status != OrderStatus.CANCELLED)
+        self.receipt.setCurrentIndex(max(0, self.receipt.findData(order.receipt_state)))
         events = await self.call_service(self.orders.history, order.id)
         self.history.clear()
         actions = {"create": self.tr("created"), "edit": self.tr("changed"),
-                   "confirm": self.tr("logistics confirmation"), "cancel": self.tr("cancelled")}
+                   "confirm": self.tr("logistics confirmation"), "cancel": self.tr("cancelled"),
+                   "withdraw": self.tr("withdrawn by logistics"), "void": self.tr("voided"),
+                   "print": self.tr("printed"), "waybill": self.tr("waybill"),
+                   "feedback": self.tr("dispatch feedback"),
+                   "resend": self.tr("sent to logistics"), "receipt": self.tr("receipt")}
         for e in events or []:
             change = name_of(status_names(), e.to_status) if e.from_status != e.to_status else ""
             self.history.addItem("  ".join(t for t in (
                 local_time(e.at), e.actor_login, actions.get(e.action, e.action),
                 "→ " + change if change else "", e.detail) if t))
+
+    @task_slot()
+    async def resend(self) -> None:
+        """传物流: the edits since 物流确认 go to logistics (shown in 出库目录)."""
+        if self.order is None:
+            return
+        changes = await self.call_service(self.logistics.resend, self.ctx.actor, self.order.id,
+                                          self.order.version)
+        if changes is None:
+            return
+        order = await self.call_service(self.orders.get, self.order.id)
+        if order is not None:
+            await self.show_order(order)
+            self.saved.emit(order)
+            self.message.setText(self.tr("Sent to logistics: {changes}").format(changes=changes))
+
+    @task_slot()
+    async def save_receipt(self) -> None:
+        """垂: the seller's record of the customer's receipt (未/取/拒)."""
+        if self.order is None or self.receipt.currentData() == self.order.receipt_state:
+            return
+        done = await self.succeeded(self.ctx.runner.call(
+            self.logistics.set_receipt, self.ctx.actor, self.order.id, self.order.version,
+            self.receipt.currentData()))
+        order = await self.call_service(self.orders.get, self.order.id)
+        if order is not None:
+            await self.show_order(order)
+            if done:
+                self.saved.emit(order)
 
     def _set_editable(self, on: bool) -> None:
         """Everything but the medium follows `on` (a confirmed order keeps only that)."""
