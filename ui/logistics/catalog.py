@@ -473,6 +473,17 @@ class DispatchCatalogPanel(Panel):
             return 0
         return await self._printed(ids, items, problems)
 
+    @staticmethod
+    def _jobs(ids: list[int], items) -> list[tuple[list[int], list]]:
+        """The chosen labels as one job per template: a printer (and the preview) keeps
+        its paper for a whole job, where a PDF may change it from page to page."""
+        jobs: dict[object, tuple[list[int], list]] = {}
+        for oid, item in zip(ids, items, strict=True):
+            job = jobs.setdefault(item[0], ([], []))
+            job[0].append(oid)
+            job[1].append(item)
+        return list(jobs.values())
+
     async def print_chosen(self) -> int:
         ready = await self._prepare()
         if ready is None:
@@ -488,30 +499,46 @@ class DispatchCatalogPanel(Panel):
         finally:
             self.dialog = None
         painter = LabelPainter(printer.printerName())
-        if await self.call_service(painter.paint, printer, items) is None:
+        done_ids, done_items = [], []
+        for job_ids, job_items in self._jobs(ids, items):
+            printer.setPageLayout(page_layout(job_items[0][0]))   # between jobs: allowed
+            if await self.call_service(painter.paint, printer, job_items) is None:
+                break
+            done_ids += job_ids
+            done_items += job_items
+        if not done_ids:
             return 0
-        return await self._printed(ids, items, problems)
+        return await self._printed(done_ids, done_items, problems)
 
     async def preview(self) -> int:
+        """One preview per template; each one's print button prints it (and accepts)."""
         ready = await self._prepare()
         if ready is None:
             return 0
         ids, items, problems = ready
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPageLayout(page_layout(items[0][0]))
-        dlg = QPrintPreviewDialog(printer, self)
-        dlg.setObjectName("labelPreview")
-        dlg.setWindowTitle(self.tr("Print preview: {n} label(s)").format(n=len(items)))
-        dlg.paintRequested.connect(lambda p: LabelPainter(p.printerName()).paint(p, items))
-        dlg.resize(900, 700)
-        self.dialog = dlg
-        try:
-            # the preview's print button prints and accepts; closing it prints nothing
-            if await wait_finished(dlg) != QDialog.DialogCode.Accepted:
-                return 0
-        finally:
-            self.dialog = None
-        return await self._printed(ids, items, problems)
+        done_ids, done_items = [], []
+        for job_ids, job_items in self._jobs(ids, items):
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            printer.setPageLayout(page_layout(job_items[0][0]))
+            dlg = QPrintPreviewDialog(printer, self)
+            dlg.setObjectName("labelPreview")
+            dlg.setWindowTitle(self.tr("Print preview: {n} label(s)").format(n=len(job_items))
+                               + f" · {job_items[0][0].title}")
+            dlg.paintRequested.connect(
+                lambda p, its=job_items: LabelPainter(p.printerName()).paint(p, its))
+            dlg.resize(900, 700)
+            self.dialog = dlg
+            try:
+                # closing a preview prints nothing, and stops the rest
+                if await wait_finished(dlg) != QDialog.DialogCode.Accepted:
+                    break
+            finally:
+                self.dialog = None
+            done_ids += job_ids
+            done_items += job_items
+        if not done_ids:
+            return 0
+        return await self._printed(done_ids, done_items, problems)
 
     # -- 联号 and 交寄清单 -------------------------------------------------------------------------------
     async def set_waybill(self) -> bool:

@@ -80,7 +80,9 @@ class LabelPainter:
     def paint(self, device: QPagedPaintDevice, items: Sequence[Item]) -> int:
         if not items:
             return 0
-        device.setPageLayout(page_layout(items[0][0]))
+        first = page_layout(items[0][0])
+        if not device.pageLayout().isEquivalentTo(first):   # (a printer's job is set already)
+            device.setPageLayout(first)
         painter = QPainter()
         if not painter.begin(device):
             raise OSError("the printer could not be opened")

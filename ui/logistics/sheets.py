@@ -185,6 +185,7 @@ class CourierSheetPanel(Panel):
         self.outcome = outcome
         rows = [_Shown(r, fate_text(r, _errors)) for r in outcome.rows + outcome.missing]
         self.model.set_rows(rows)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)   # the sheet's own order
         for column in range(self.model.columnCount()):
             self.view.resizeColumnToContents(column)
         counts = {f: sum(1 for r in outcome.rows if r.fate == f)
