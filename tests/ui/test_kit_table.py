@@ -221,3 +221,20 @@ def test_fitting_the_content_reads_the_visible_rows_and_fifty_more(qtbot):
     near, far = fitted(CONTENT_ROWS // 2), fitted(500)  # (Qt by itself: within 1000)
     assert near > 300 and near <= CONTENT_CAP
     assert far < 200
+
+
+def test_append_inserts_one_row_without_a_reset(qapp):
+    @dataclass(frozen=True)
+    class R:
+        n: int
+
+    model = TableModel([Column("n", "N", kind="int")])
+    model.set_rows([R(1)])
+    resets, inserted = [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.append(R(7))
+    model.append(R(8))
+    assert resets == [] and inserted == [(1, 1), (2, 2)]
+    assert [r.n for r in model.rows] == [1, 7, 8]
+    assert model.data(model.index(2, 0)) == "8"

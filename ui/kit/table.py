@@ -174,6 +174,14 @@ class TableModel(QAbstractTableModel):
         self.rows = list(rows)
         self.endResetModel()
 
+    def append(self, row: Any) -> None:
+        """One row more at the end (a scanned parcel): the view keeps its place and its
+        column widths, where set_rows() would reset both."""
+        n = len(self.rows)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self.rows.append(row)
+        self.endInsertRows()
+
     def set_columns(self, columns: Sequence[Column]) -> None:
         """New headers after a language change (usually the same attributes)."""
         if len(columns) != len(self.columns):

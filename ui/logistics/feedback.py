@@ -286,8 +286,7 @@ class DispatchFeedbackPanel(Panel):
         line = BatchLine(p, result, self.courier.currentData(),
                          self.courier.currentText() if self.courier.currentData() else "",
                          fee, self.remark.text().strip())
-        rows = self.model.rows + [line]
-        self.model.set_rows(rows)
+        self.model.append(line)
         self.view.scrollToBottom()
         self.pending, self.pending_ref = None, ""
         # the next parcel starts from the usual case: delivered, no remark; the courier and
