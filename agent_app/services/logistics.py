@@ -157,7 +157,9 @@ def refusal(s: Session, o: SalesOrder, action: str) -> Conflict | None:
             return Conflict(_FED_BACK, order_no=o.order_no, who=who,
                             when=_stamp(fb.at if fb else o.updated_at))
         if rule == "live":
-            return Conflict(_MESSAGES[rule], order_no=o.order_no, status=STATUS_TEXT[o.status])
+            closed = Conflict(_MESSAGES[rule], order_no=o.order_no, status=STATUS_TEXT[o.status])
+            closed.translated_params = ("status",)   # 已取消 / 已作废 in the user's language
+            return closed
         return Conflict(_MESSAGES[rule], order_no=o.order_no)
     return None
 

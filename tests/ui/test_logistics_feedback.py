@@ -84,3 +84,28 @@ def test_the_menu_is_for_logistics_clerks_only(sales_window):
     w = sales_window("1001", "pass1234")
     assert "logistics.feedback" in w.entries
     assert w.registry_actions("logistics") == {}   # a seller has no 物流管理 menu
+
+
+def test_a_closed_orders_refusal_reads_in_chinese(qapp, shop, accounts):
+    """The state named inside the message is translated with it."""
+    from agent_app.errors import Conflict
+    from agent_app.services.logistics import LogisticsService
+    from ui import i18n
+    from ui.errors import error_text
+
+    actor = clerk(accounts)
+    c = shop.customer("王建国", mobile="13800138000")
+    o = shop.order(c.id)
+    shop.orders.cancel(shop.admin, o.id, o.version, "不要了")
+    i18n.install("zh_CN", qapp)
+    try:
+        try:
+            LogisticsService(shop.db).set_waybill(actor, o.id, shop.orders.get(o.id).version,
+                                                  "YD1")
+        except Conflict as exc:
+            text = error_text(exc)
+        else:
+            raise AssertionError("a cancelled order was withdrawn")
+        assert text == f"订单 {o.order_no} 已取消，不能再更改。"
+    finally:
+        i18n.install("en", qapp)
