@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent_app import config, paths
+from agent_app.errors import ValidationError
 from agent_app.phones import mask_phone
+from agent_app.tr import QT_TRANSLATE_NOOP
 
 LAYOUTS = ("label", "slip")
 MIN_MM, MAX_MM = 40.0, 420.0      # from a small label to A3
@@ -157,11 +159,16 @@ class LabelData:
 
 
 def label_data(row) -> LabelData:
-    """From a services.logistics.DispatchRow (or anything with its fields)."""
+    """From a services.logistics.DispatchRow (or anything with its fields); a
+    ValidationError names what keeps the order off the page, so a batch goes on without it."""
     number = row.waybill_no or row.order_no
-    code128_modules(number)   # refuse here, by order, rather than mid-page
+    try:
+        code128_modules(number)   # refuse here, by order, rather than mid-page
+    except ValueError:
+        raise ValidationError(QT_TRANSLATE_NOOP(
+            "errors", "{number} cannot be printed as a barcode."), number=number) from None
     if not (row.address or "").strip():
-        raise ValueError(f"order {row.order_no} has no address")
+        raise ValidationError(QT_TRANSLATE_NOOP("errors", "The order has no address."))
     cod = f"¥{row.cod_amount:,.2f}" if row.cod_amount else ""
     return LabelData(number, row.order_no, row.customer_name, mask_phone(row.phone),
                      row.address, row.region_name, cod, row.goods, row.delivery_requirements,

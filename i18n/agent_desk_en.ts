@@ -3969,6 +3969,14 @@ Call-center agent desktop.</translation>
             <source>Waybill {waybill} is on order {order_no} already.</source>
             <translation>Waybill {waybill} is on order {order_no} already.</translation>
         </message>
+        <message>
+            <source>{number} cannot be printed as a barcode.</source>
+            <translation>{number} cannot be printed as a barcode.</translation>
+        </message>
+        <message>
+            <source>The order has no address.</source>
+            <translation>The order has no address.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -5352,6 +5360,14 @@ Call-center agent desktop.</translation>
         <message>
             <source>Mailing list</source>
             <translation>Mailing list</translation>
+        </message>
+        <message>
+            <source>Requirements</source>
+            <translation>Requirements</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>Remark</translation>
         </message>
     </context>
     <context>

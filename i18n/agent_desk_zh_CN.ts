@@ -3956,6 +3956,14 @@ Call-center agent desktop.</source>
             <source>Waybill {waybill} is on order {order_no} already.</source>
             <translation>运单号 {waybill} 已用于订单 {order_no}。</translation>
         </message>
+        <message>
+            <source>{number} cannot be printed as a barcode.</source>
+            <translation>{number} 无法打印为条码。</translation>
+        </message>
+        <message>
+            <source>The order has no address.</source>
+            <translation>订单没有地址。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>
@@ -5335,6 +5343,14 @@ Call-center agent desktop.</source>
         <message>
             <source>Mailing list</source>
             <translation>交寄清单</translation>
+        </message>
+        <message>
+            <source>Requirements</source>
+            <translation>送货要求</translation>
+        </message>
+        <message>
+            <source>Remark</source>
+            <translation>备注</translation>
         </message>
     </context>
     <context>

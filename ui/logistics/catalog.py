@@ -103,6 +103,7 @@ class DispatchCatalogPanel(Panel):
         self.withdrawn = QCheckBox()
         self.withdrawn.setObjectName("showWithdrawn")
         self.withdrawn.toggled.connect(self._mode_changed)
+        self.withdrawn.toggled.connect(lambda _on: self.search())   # the other list at once
         self.recent_button, self.search_button = QPushButton(), QPushButton()
         self.recent_button.setObjectName("recentDays")
         self.search_button.setObjectName("dispatchSearch")
@@ -375,13 +376,15 @@ class DispatchCatalogPanel(Panel):
         if r is None:
             self.content.clear()
             return
+        goods, cod = self.tr("Goods"), self.tr("COD")
+        requirements, remark = self.tr("Requirements"), self.tr("Remark")
         parts = [f"{r.order_no}  {r.customer_name}  {r.phone}  {r.region_name} {r.address}",
-                 f"{self.tr('Goods')}: {r.goods}   {self.tr('COD')}: ¥{r.cod_amount:,.2f}"
+                 f"{goods}: {r.goods}   {cod}: ¥{r.cod_amount:,.2f}"
                  f"   {name_of(delivery_names(), r.delivery_method)}   {r.medium_name}"]
         if r.delivery_requirements:
-            parts.append(f"{self.tr('Requirements')}: {r.delivery_requirements}")
+            parts.append(f"{requirements}: {r.delivery_requirements}")
         if r.remark:
-            parts.append(f"{self.tr('Remark')}: {r.remark}")
+            parts.append(f"{remark}: {r.remark}")
         if r.resent:
             parts.append(self.tr("Sent again by sales (传物流): {changes}").format(
                 changes=r.resent))

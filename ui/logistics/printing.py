@@ -28,7 +28,9 @@ from PySide6.QtGui import (
     QPen,
 )
 
+from agent_app.errors import ValidationError
 from agent_app.labels import LabelData, Template, code128_modules, label_data
+from ui.errors import error_text
 from ui.fonts import cjk_family
 
 QUIET_MM = 3.0       # blank space either side of a barcode, which scanners need
@@ -41,14 +43,14 @@ class Prepared:
 
 
 def prepare(rows: Sequence) -> Prepared:
-    """Every row that can be printed, and the others with their reason: a batch never
-    stops at one bad order."""
+    """Every row that can be printed, and the others with their reason (in the user's
+    language): a batch never stops at one bad order."""
     good, bad = [], []
     for row in rows:
         try:
             good.append((row.id, label_data(row)))
-        except ValueError as exc:
-            bad.append((row.order_no, str(exc)))
+        except ValidationError as exc:
+            bad.append((row.order_no, error_text(exc)))
     return Prepared(good, bad)
 
 
