@@ -413,10 +413,10 @@ class LogisticsService:
                     else OrderStatus.VOIDED)
         o.feedback_state = FeedbackState.ACCEPTED
         _touch(o, actor)
+        # no flush per parcel: the unit of work writes a batch's rows together
         s.add(DispatchFeedback(order_id=o.id, result=e.result, courier_id=e.courier_id,
                                delivery_fee=e.delivery_fee, remark=e.remark, at=clock.now(),
                                actor_login=actor.login, source=source))
-        s.flush()
         _event(s, o, actor, "feedback", before, e.result + (f": {e.remark}" if e.remark else ""))
 
     @staticmethod

@@ -211,11 +211,17 @@ def order_states(session: Session, customer_ids) -> dict[int, int]:
 
 
 def recompute_order_state(session: Session, customer_ids) -> None:
+    """One UPDATE per state and 500 customers (a courier's sheet of 10,000 parcels touches
+    as many customers: one statement each took seconds on MariaDB)."""
+    by_state: dict[int, list[int]] = {}
     for cid, state in order_states(session, customer_ids).items():
-        session.execute(update(Customer).where(Customer.id == cid,
-                                               Customer.order_state != state)
-                        .values(order_state=state)
-                        .execution_options(synchronize_session=False))
+        by_state.setdefault(state, []).append(cid)
+    for state, ids in by_state.items():
+        for i in range(0, len(ids), 500):
+            session.execute(update(Customer).where(Customer.id.in_(ids[i:i + 500]),
+                                                   Customer.order_state != state)
+                            .values(order_state=state)
+                            .execution_options(synchronize_session=False))
 
 
 def _money(value, field: str) -> Decimal:
