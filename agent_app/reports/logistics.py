@@ -35,8 +35,6 @@ from db.models import (
     DispatchFeedback,
     Employee,
     OrderEvent,
-    OrderLine,
-    Product,
     Region,
     SalesOrder,
 )
@@ -74,15 +72,13 @@ def _cod(payment: str, total) -> Decimal:
 
 
 def goods_of(s, order_ids: list[int]) -> dict[int, str]:
-    out: dict[int, list[str]] = {}
+    """Each order's lines as "name×qty" (services/logistics.py's, in chunks of 500)."""
+    from agent_app.services.logistics import goods_text
+
+    out: dict[int, str] = {}
     for i in range(0, len(order_ids), 500):
-        for oid, name, qty in s.execute(
-                select(OrderLine.order_id, Product.name, OrderLine.quantity)
-                .join(Product, Product.id == OrderLine.product_id)
-                .where(OrderLine.order_id.in_(order_ids[i:i + 500]))
-                .order_by(OrderLine.order_id, OrderLine.line_no)):
-            out.setdefault(oid, []).append(f"{name}×{qty}")
-    return {k: ", ".join(v) for k, v in out.items()}
+        out.update(goods_text(s, order_ids[i:i + 500]))
+    return out
 
 
 # -- 出库反馈明细表 ------------------------------------------------------------------------------

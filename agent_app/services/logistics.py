@@ -313,14 +313,18 @@ def parse_fee(value) -> Decimal:
     return fee
 
 
-def _goods(s: Session, order_ids: Sequence[int]) -> dict[int, str]:
+def goods_text(s: Session, order_ids: Sequence[int]) -> dict[int, str]:
+    """Each order's lines as "name×qty, …". The lines by their order index, then the few
+    products by id: joined in one statement MariaDB drove it from the product table and
+    scanned six million lines for a page of 100 orders (9.8 s on the large data)."""
+    lines = s.execute(select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity)
+                      .where(OrderLine.order_id.in_(order_ids))
+                      .order_by(OrderLine.order_id, OrderLine.line_no)).all()
+    names = dict(s.execute(select(Product.id, Product.name).where(
+        Product.id.in_({p for _o, p, _q in lines}))).all()) if lines else {}
     out: dict[int, list[str]] = {}
-    for oid, name, qty in s.execute(
-            select(OrderLine.order_id, Product.name, OrderLine.quantity)
-            .join(Product, Product.id == OrderLine.product_id)
-            .where(OrderLine.order_id.in_(order_ids))
-            .order_by(OrderLine.order_id, OrderLine.line_no)):
-        out.setdefault(oid, []).append(f"{name}×{qty}")
+    for oid, pid, qty in lines:
+        out.setdefault(oid, []).append(f"{names.get(pid, '?')}×{qty}")
     return {k: ", ".join(v) for k, v in out.items()}
 
 
@@ -603,7 +607,7 @@ class LogisticsService:
             more = len(rows) > page_size
             rows = rows[:page_size]
             ids = [r.id for r in rows]
-            goods = _goods(s, ids) if ids else {}
+            goods = goods_text(s, ids) if ids else {}
             resent = self._resent(s, ids) if ids else {}
             out = [self._dispatch_row(r, goods, resent) for r in rows]
         out = shown_all(actor, out)
@@ -621,7 +625,7 @@ class LogisticsService:
                 chunk = ids[i:i + 500]
                 stmt = self._base_select().where(SalesOrder.id.in_(chunk))
                 rows = s.execute(stmt).all()
-                goods, resent = _goods(s, chunk), self._resent(s, chunk)
+                goods, resent = goods_text(s, chunk), self._resent(s, chunk)
                 out.update((r.id, self._dispatch_row(r, goods, resent)) for r in rows)
         return shown_all(actor, [out[i] for i in ids if i in out])
 
@@ -738,6 +742,6 @@ class LogisticsService:
         cod = o.total if o.payment == Payment.COD else Decimal("0.00")
         return Parcel(o.id, o.version, o.order_no, o.waybill_no, c.name,
                       c.mobile or c.landline or "", c.address or "", o.delivery_method,
-                      o.payment, o.total, cod, _goods(s, [o.id]).get(o.id, ""), bool(o.trial),
+                      o.payment, o.total, cod, goods_text(s, [o.id]).get(o.id, ""), bool(o.trial),
                       o.status, o.printed_at is not None)
 
