@@ -150,6 +150,9 @@ def test_every_action_from_every_state(depot, action):
         with pytest.raises(Conflict) as e:
             act(depot, action, oid)
         assert SAYS[rule] in str(e.value), (action, state, str(e.value))
+        assert depot.svc.get(oid).order_no in str(e.value)     # names the order
+        # a closed order's state is a message of its own, translated with the refusal
+        assert e.value.translated_params == (("status",) if rule == "live" else ())
         assert snapshot(depot, oid) == before, (action, state)   # nothing written
 
 
@@ -306,12 +309,15 @@ def test_bad_batch_lines_refuse_the_whole_call(depot):
 
 
 @pytest.mark.parametrize("typed, value", [("8", "8.00"), ("¥1,280.00", "1280.00"),
-                                          ("￥ 12.5", "12.50"), ("", "0.00"), ("1e2", "100.00")])
+                                          ("￥ 12.5", "12.50"), ("", "0.00"), ("1e2", "100.00"),
+                                          (None, "0.00"), ("1，280", "1280.00"), (8, "8.00"),
+                                          (" 99999.99 ", "99999.99"), ("0", "0.00")])
 def test_fees_as_clerks_type_them(typed, value):
     assert parse_fee(typed) == Decimal(value)
 
 
-@pytest.mark.parametrize("typed", ["abc", "-0.01", "1e9", "NaN", "Infinity"])
+@pytest.mark.parametrize("typed", ["abc", "-0.01", "1e9", "NaN", "Infinity", "X8",
+                                   "100000", "100000.00"])
 def test_fees_that_are_not_money(typed):
     with pytest.raises(ValidationError):
         parse_fee(typed)
@@ -350,3 +356,16 @@ def test_a_waybill_is_one_parcels_and_plain_text(depot):
         with pytest.raises(ValidationError):
             lg.set_waybill(depot.clerk, b, version(depot, b), bad)
     assert lg.lookup(depot.clerk, "EA123456789CN").id == a
+
+
+def test_fed_back_names_the_clerk_even_after_the_seller_touched_the_order(depot):
+    """The clerk and time come from the feedback itself, not from whoever saved last."""
+    oid = make(depot, "delivered")
+    depot.logistics.set_receipt(depot.agent, oid, version(depot, oid), "received")
+    assert depot.svc.get(oid).updated_by_login == "1001"
+    with pytest.raises(Conflict) as e:
+        depot.logistics.lookup(depot.clerk2, depot.svc.get(oid).order_no)
+    with depot.db.reading() as s:
+        fb = s.scalar(select(DispatchFeedback).where(DispatchFeedback.order_id == oid))
+        at = fb.at.astimezone().strftime("%Y-%m-%d %H:%M")
+    assert e.value.params["who"] == "3001" and e.value.params["when"] == at
