@@ -3,10 +3,12 @@ can be in, allowed or refused with its reason, on SQLite and MariaDB; the 出库
 its refusals and two clerks on one parcel."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, select
 
 from agent_app.errors import Conflict, Forbidden, NotFound, StaleEdit, ValidationError
@@ -360,8 +362,11 @@ def test_a_waybill_is_one_parcels_and_plain_text(depot):
 
 def test_fed_back_names_the_clerk_even_after_the_seller_touched_the_order(depot):
     """The clerk and time come from the feedback itself, not from whoever saved last."""
+    from agent_app import clock
+
     oid = make(depot, "delivered")
-    depot.logistics.set_receipt(depot.agent, oid, version(depot, oid), "received")
+    with clock.pinned(clock.now() + dt.timedelta(hours=3)):     # the seller, hours later
+        depot.logistics.set_receipt(depot.agent, oid, version(depot, oid), "received")
     assert depot.svc.get(oid).updated_by_login == "1001"
     with pytest.raises(Conflict) as e:
         depot.logistics.lookup(depot.clerk2, depot.svc.get(oid).order_no)
@@ -369,3 +374,33 @@ def test_fed_back_names_the_clerk_even_after_the_seller_touched_the_order(depot)
         fb = s.scalar(select(DispatchFeedback).where(DispatchFeedback.order_id == oid))
         at = fb.at.astimezone().strftime("%Y-%m-%d %H:%M")
     assert e.value.params["who"] == "3001" and e.value.params["when"] == at
+
+
+def test_an_order_fed_back_before_the_feedback_table_names_who_saved_it(depot):
+    """Orders fed back before migration 0008 have 反 = 受 and no dispatch_feedback row:
+    the refusal names whoever saved the order last, and when."""
+    oid = make(depot, "delivered")
+    with depot.db.transaction() as s:
+        s.execute(sql_delete(DispatchFeedback).where(DispatchFeedback.order_id == oid))
+        o = s.get(SalesOrder, oid)
+        o.updated_by_login = "legacy"
+        o.updated_at = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+    with pytest.raises(Conflict) as e:
+        depot.logistics.lookup(depot.clerk, depot.svc.get(oid).order_no)
+    stamp = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert (e.value.params["who"], e.value.params["when"]) == ("legacy", stamp)
+    with depot.db.transaction() as s:
+        s.get(SalesOrder, oid).updated_by_login = None
+    with pytest.raises(Conflict) as e:
+        depot.logistics.lookup(depot.clerk, depot.svc.get(oid).order_no)
+    assert e.value.params["who"] == "?"
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("abc", "abc is not an amount of money."),
+    ("-1", "A delivery fee must be between 0 and 99,999.99."),
+    ("100000", "A delivery fee must be between 0 and 99,999.99.")])
+def test_a_bad_fee_names_the_field_and_what_was_typed(typed, says):
+    with pytest.raises(ValidationError) as e:
+        parse_fee(typed)
+    assert e.value.field == "fee" and str(e.value) == says
