@@ -163,11 +163,16 @@ def gui_figures(url: str) -> bool:
         t = time.perf_counter()
         catalog = window.panel("logistics.catalog")
         catalog.ensure_built()
+        opened = probe.max_lag_ms
         while catalog.model.busy or not catalog.model.rows:
             await asyncio.sleep(0.002)
+        out.append((f"出库目录 opened (building it: {opened:.0f} ms), first page", ms(t),
+                    probe.max_lag_ms))
+        probe.reset()
+        t = time.perf_counter()
         for _ in range(5):                      # scroll: the next pages
             await catalog.model.fetch_more()
-        out.append(("出库目录 opened, 5 pages scrolled", ms(t), probe.max_lag_ms))
+        out.append(("出库目录, 5 more pages", ms(t), probe.max_lag_ms))
         feedback = window.panel("logistics.feedback")
         feedback.ensure_built()
         await asyncio.sleep(0.5)

@@ -61,6 +61,7 @@ from ui.kit.views import make_table_view
 from ui.logistics.printing import LabelPainter, page_layout, prepare, write_pdf
 
 ORDER_COLUMN = 1     # after the check-box column
+PAGE = 100           # rows a page of 出库目录 brings (LogisticsService.catalog's page_size)
 
 
 class DispatchCatalogPanel(Panel):
@@ -347,8 +348,10 @@ class DispatchCatalogPanel(Panel):
         self.use_dates.setText(self.tr("Withdrawn") if withdrawn else self.tr("Confirmed"))
 
     def _on_loaded(self, n: int) -> None:
-        for column in range(self.model.columnCount()):
-            self.view.resizeColumnToContents(column)
+        if n <= PAGE:   # the first page sets the widths; a later page keeps them (fitting
+            # sixteen columns to 500 rows on each page held the GUI thread ~60 ms)
+            for column in range(self.model.columnCount()):
+                self.view.resizeColumnToContents(column)
         more = self.tr(" (scroll for more)") if self.model.has_more else ""
         # what the last action did stays beside the count until the next search
         note, self._note = self._note, ""
