@@ -31,7 +31,7 @@ def test_scan_enter_and_accept_from_the_keyboard(sales_window, shop, accounts, a
     assert set(w.registry_actions("logistics")) == {"catalog", "feedback", "sheets"}
     panel = w.panel("logistics.feedback")
     panel.ensure_built()
-    run(aloop, until(lambda: panel.courier.count() == 3))   # blank, 3001, 3002
+    run(aloop, until(lambda: panel.courier.count() == 3, 20))   # blank, 3001, 3002
     assert panel.courier.currentText() == "3001 孙强"        # the clerk's own round
 
     def scan(text: str):
@@ -41,7 +41,7 @@ def test_scan_enter_and_accept_from_the_keyboard(sales_window, shop, accounts, a
 
     async def parcel(order_no: str, returned: bool = False):
         scan(order_no)
-        await until(lambda: panel.pending is not None and panel.pending.order_no == order_no)
+        await until(lambda: panel.pending is not None and panel.pending.order_no == order_no, 20)
         assert order_no in panel.summary.text() and "¥398.00" in panel.summary.text()
         if returned:
             panel.returned.setChecked(True)
@@ -56,19 +56,19 @@ def test_scan_enter_and_accept_from_the_keyboard(sales_window, shop, accounts, a
         assert panel.totals.text() == "3 parcels, 1 returned; COD delivered ¥796.00"
         # refused at the scan, with the reason, and nothing added
         scan("NOPE123")
-        await until(lambda: "No order has the number or waybill NOPE123" in panel.status.text())
+        await until(lambda: "No order has the number or waybill NOPE123" in panel.status.text(), 20)
         scan(draft.order_no)
-        await until(lambda: "is not confirmed for logistics" in panel.status.text())
+        await until(lambda: "is not confirmed for logistics" in panel.status.text(), 20)
         scan(orders[0].order_no)
-        await until(lambda: "already in the batch" in panel.status.text())
+        await until(lambda: "already in the batch" in panel.status.text(), 20)
         assert len(panel.model.rows) == 3
         # another clerk feeds back parcel 3 meanwhile; then 受理, after one question
         LogisticsService(shop.db).feedback(other, [FeedbackEntry(orders[2].id, "delivered")])
         qtbot.keyClick(panel.ref, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-        await until(lambda: panel.confirm_box is not None)
+        await until(lambda: panel.confirm_box is not None, 20)
         assert "3 parcels" in panel.confirm_box.text()
         panel.confirm_box.button(QMessageBox.StandardButton.Yes).click()
-        await until(lambda: len(panel.model.rows) == 1 and w.ctx.runner.in_flight == 0)
+        await until(lambda: len(panel.model.rows) == 1 and w.ctx.runner.in_flight == 0, 20)
         left = panel.model.rows[0]
         assert left.order_no == orders[2].order_no
         assert "already fed back by 3002" in left.problem

@@ -22,7 +22,7 @@ def clerk(accounts):
 
 async def answer(panel, text: str | None = None):
     """Accept the panel's open question (a reason typed when it asks for one)."""
-    await until(lambda: panel.dialog is not None)
+    await until(lambda: panel.dialog is not None, 20)
     if text is not None:
         panel.dialog.setTextValue(text)
         panel.dialog.done(QDialog.DialogCode.Accepted)
@@ -39,10 +39,10 @@ def test_batch_print_goes_past_bad_orders_and_withdrawn_orders_are_deleted(
     w = sales_window("3001", "pass1234")
     panel = w.panel("logistics.catalog")
     panel.ensure_built()
-    run(aloop, until(lambda: len(panel.model.rows) == 3 and not panel.model.busy))
+    run(aloop, until(lambda: len(panel.model.rows) == 3 and not panel.model.busy, 20))
     panel.model.set_all(True)
     assert run(aloop, panel.save_pdf(str(tmp_path / "l.pdf"))) == 2
-    run(aloop, until(lambda: not panel.model.busy and "2 orders printed" in panel.status.text()))
+    run(aloop, until(lambda: not panel.model.busy and "2 orders printed" in panel.status.text(), 20))
     assert f"Not printed: {fed.order_no} (already fed back)" in panel.status.text()
     assert {shop.orders.get(o.id).status for o in (ok1, ok2)} == {"in_transit"}
     # a printed order cannot be withdrawn: the reason is said, nothing changes
@@ -65,7 +65,7 @@ def test_batch_print_goes_past_bad_orders_and_withdrawn_orders_are_deleted(
     assert "letters and digits" in panel.status.text()
     assert run(aloop, waybill("YD1234567890"))
     assert shop.orders.get(ok1.id).waybill_no == "YD1234567890"
-    run(aloop, until(lambda: not panel.model.busy and panel.model.rows))
+    run(aloop, until(lambda: not panel.model.busy and panel.model.rows, 20))
     panel.model.set_all(True)
     columns, rows = panel._list_table()
     assert [r[0] for r in rows] == [r.order_no for r in panel.model.rows]
@@ -84,10 +84,10 @@ def test_batch_print_goes_past_bad_orders_and_withdrawn_orders_are_deleted(
     panel.withdrawn.setChecked(True)
     assert panel.delete_button.isVisibleTo(panel)
     run(aloop, panel.search())
-    run(aloop, until(lambda: [r.id for r in panel.model.rows] == [fresh.id]))
+    run(aloop, until(lambda: [r.id for r in panel.model.rows] == [fresh.id], 20))
     panel.view.selectRow(0)
     assert run(aloop, correct("delete_withdrawn", "重复下单"))
-    run(aloop, until(lambda: panel.model.rows == [] and not panel.model.busy))
+    run(aloop, until(lambda: panel.model.rows == [] and not panel.model.busy, 20))
     assert f"{fresh.order_no} is deleted." in panel.status.text()
 
 
@@ -103,7 +103,7 @@ def test_a_courier_sheet_is_checked_then_imported(sales_window, shop, accounts, 
     w = sales_window("3001", "pass1234")
     panel = w.panel("logistics.sheets")
     panel.ensure_built()
-    run(aloop, until(lambda: panel.courier.count() >= 2))
+    run(aloop, until(lambda: panel.courier.count() >= 2, 20))
     panel.courier.setCurrentText("kuaidi100")
     panel.path.setText(str(tmp_path / "kd.xlsx"))
     checked = run(aloop, panel.run_sheet(dry_run=True))
