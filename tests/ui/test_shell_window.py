@@ -44,7 +44,8 @@ def test_menus_and_status_bar(window_for):
     w = window_for()
     titles = [a.text().replace("&", "") for a in w.menuBar().actions()]
     # a menu with nothing in it for this user (物流管理 in this version) is not shown
-    assert titles == ["System", "Archives", "Direct sales", "Calls", "Statistics", "Help"]
+    assert titles == ["System", "Archives", "Direct sales", "Logistics", "Calls", "Statistics",
+                      "Help"]
     for key in MENU_KEYS:
         assert w.menu(key) is not None
     assert "王明辉 (0001)" in w.user_label.text() and "Super administrator" in w.user_label.text()

@@ -33,6 +33,9 @@ COMMANDS: dict[tuple[str, ...], tuple[list[str], str]] = {
     ("db-accounts",): (["--ctid-password-stdin"], OPENS),
     ("report",): (["daily-calls", "--from", "2026-11-01", "--to", "2026-11-30", "--out",
                    os.path.join(tempfile.gettempdir(), "agent-admin-report-check.xlsx")], OPENS),
+    # a courier's sheet: any file that exists (the database is checked before it is read)
+    ("logistics", "import-results"): ([__file__, "--courier", "kuaidi100"], OPENS),
+    ("logistics", "import-remittance"): ([__file__, "--courier", "kuaidi100"], OPENS),
 }
 # commands that touch no database (no --url)
 NO_DATABASE = {("cti", "cert")}
