@@ -162,6 +162,7 @@ def gui_figures(url: str) -> bool:
         out = []
         await asyncio.sleep(1.5)
         freeze_startup_objects()              # as the shell does once the desk is up
+        await asyncio.sleep(0.5)              # (its full collection is start-up's, not ours)
         probe.reset()
         t = time.perf_counter()
         catalog = window.panel("logistics.catalog")
