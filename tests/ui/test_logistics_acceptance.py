@@ -86,7 +86,9 @@ def test_clerk_3001_walks_through_logistics(window, demo, aloop, qtbot, tmp_path
     assert {"catalog", "feedback"} <= set(w.registry_actions("logistics"))
     catalog = w.panel("logistics.catalog")
     catalog.ensure_built()
-    run(aloop, until(lambda: catalog.model.rows and not catalog.model.busy, 20))
+    # its page and its pick lists in (a task left mid-way would step outside the loop)
+    run(aloop, until(lambda: catalog.model.rows and not catalog.model.busy
+                     and not catalog.__dict__.get("_tasks"), 20))
     # 1. the last days' confirmed orders, newest confirmation first
     rows = catalog.model.rows
     assert all(r.confirmed_at is not None for r in rows)
@@ -118,6 +120,7 @@ def test_clerk_3001_walks_through_logistics(window, demo, aloop, qtbot, tmp_path
     # 3. scanned in 出库反馈, the second returned, then 受理
     feedback = w.panel("logistics.feedback")
     feedback.ensure_built()
+    run(aloop, until(lambda: not feedback.__dict__.get("_tasks"), 20))   # its couriers
 
     async def scan_all():
         for i, r in enumerate(chosen):

@@ -31,7 +31,8 @@ def test_scan_enter_and_accept_from_the_keyboard(sales_window, shop, accounts, a
     assert set(w.registry_actions("logistics")) == {"catalog", "feedback", "sheets"}
     panel = w.panel("logistics.feedback")
     panel.ensure_built()
-    run(aloop, until(lambda: panel.courier.count() == 3, 20))   # blank, 3001, 3002
+    run(aloop, until(lambda: panel.courier.count() == 3              # blank, 3001, 3002
+                     and not panel.__dict__.get("_tasks"), 20))
     assert panel.courier.currentText() == "3001 孙强"        # the clerk's own round
 
     def scan(text: str):

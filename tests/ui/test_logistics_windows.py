@@ -39,7 +39,8 @@ def test_batch_print_goes_past_bad_orders_and_withdrawn_orders_are_deleted(
     w = sales_window("3001", "pass1234")
     panel = w.panel("logistics.catalog")
     panel.ensure_built()
-    run(aloop, until(lambda: len(panel.model.rows) == 3 and not panel.model.busy, 20))
+    run(aloop, until(lambda: len(panel.model.rows) == 3 and not panel.model.busy
+                     and not panel.__dict__.get("_tasks"), 20))
     panel.model.set_all(True)
     assert run(aloop, panel.save_pdf(str(tmp_path / "l.pdf"))) == 2
     run(aloop, until(lambda: not panel.model.busy and "2 orders printed" in panel.status.text(), 20))
@@ -103,7 +104,8 @@ def test_a_courier_sheet_is_checked_then_imported(sales_window, shop, accounts, 
     w = sales_window("3001", "pass1234")
     panel = w.panel("logistics.sheets")
     panel.ensure_built()
-    run(aloop, until(lambda: panel.courier.count() >= 2, 20))
+    run(aloop, until(lambda: panel.courier.count() >= 2 and not panel.__dict__.get("_tasks"),
+                     20))
     panel.courier.setCurrentText("kuaidi100")
     panel.path.setText(str(tmp_path / "kd.xlsx"))
     checked = run(aloop, panel.run_sheet(dry_run=True))

@@ -285,16 +285,18 @@ class DispatchCatalogPanel(Panel):
         self.recent_button.setText(self.tr("Last {n} days").format(n=days))
 
     async def load_choices(self) -> None:
-        archives = self.ctx.services.get(ArchiveService)
-        regions = await self.call_service(archives.list_regions, self.ctx.actor)
-        products = await self.call_service(archives.list_products, self.ctx.actor)
-        days = await self.call_service(archives.dispatch_days)
-        if regions is not None:
-            self._fill(self.region, [(r.id, r.name) for r in regions])
-        if products is not None:
-            self._fill(self.product, [(p.id, p.name) for p in products])
-        if days is not None:
-            self._recent_text(days)
+        archives, actor = self.ctx.services.get(ArchiveService), self.ctx.actor
+
+        def read():   # one worker call for the pick lists and the 近X天 setting
+            return (archives.list_regions(actor), archives.list_products(actor),
+                    archives.dispatch_days())
+        got = await self.call_service(read)
+        if got is None:
+            return
+        regions, products, days = got
+        self._fill(self.region, [(r.id, r.name) for r in regions])
+        self._fill(self.product, [(p.id, p.name) for p in products])
+        self._recent_text(days)
 
     # -- loading ----------------------------------------------------------------------------------
     def query(self) -> DispatchQuery:
@@ -498,6 +500,7 @@ class DispatchCatalogPanel(Panel):
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setPageLayout(page_layout(items[0][0]))
         dlg = QPrintDialog(printer, self)
+        dlg._printer = printer   # the dialog keeps a pointer to it: keep it as long
         self.dialog = dlg
         try:
             if await wait_finished(dlg) != QDialog.DialogCode.Accepted:
@@ -527,6 +530,7 @@ class DispatchCatalogPanel(Panel):
             printer = QPrinter(QPrinter.PrinterMode.HighResolution)
             printer.setPageLayout(page_layout(job_items[0][0]))
             dlg = QPrintPreviewDialog(printer, self)
+            dlg._printer = printer   # the dialog keeps a pointer to it: keep it as long
             dlg.setObjectName("labelPreview")
             dlg.setWindowTitle(self.tr("Print preview: {n} label(s)").format(n=len(job_items))
                                + f" · {job_items[0][0].title}")
