@@ -18,6 +18,7 @@ from tests.ui.calls import (
     logged_in_ready,
     until,
 )
+from ui.kit.formats import duration_text
 
 TALK_S = 2.0
 pytestmark = pytest.mark.qt_log_ignore(*MULTIMEDIA_NOISE)
@@ -84,9 +85,14 @@ def test_recording_downloads_with_its_hash_and_plays_for_the_call_length(desk, c
         assert hashlib.sha256(path.read_bytes()).hexdigest() == ready["sha256"]
         assert path.stat().st_size == ready["bytes"]
         await until(lambda: player.player.duration() > 0, 20)
-        assert abs(player.player.duration() - TALK_S * 1000) < 100
+        # the recording lasts as long as the call did: the talk time stored for the call
+        # (answer to hang-up, which a loaded machine stretches past the 2 s the caller
+        # was told to talk), not the figure the test asked for
+        assert TALK_S <= row.talk_s < TALK_S + 1.0
+        assert abs(player.player.duration() - row.talk_s * 1000) < 30
         assert player.slider.maximum() == player.player.duration()
-        assert player.time.text() == "00:00 / 00:02" and player.play_button.isEnabled()
+        assert player.time.text() == f"00:00 / {duration_text(row.talk_s)}"
+        assert player.play_button.isEnabled()
 
         # ticks
         model.set_all(True)
