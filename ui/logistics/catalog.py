@@ -19,7 +19,6 @@ from decimal import Decimal
 from operator import attrgetter
 
 from PySide6.QtCore import Qt
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -55,12 +54,12 @@ from ui.kit.export import export_rows
 from ui.kit.formats import local_time, site_today_qdate
 from ui.kit.names import delivery_names, feedback_names, name_of, order_search_fields, status_names
 from ui.kit.panel import Panel
-from ui.kit.printing import print_preview
 from ui.kit.table import Column, PagedTableModel
 from ui.kit.views import make_table_view
-from ui.logistics.printing import LabelPainter, page_layout, prepare, write_pdf
 
 ORDER_COLUMN = 1     # after the check-box column
+# QtPrintSupport, the label painter and the list preview are imported by the methods that
+# print: loading them with the module made opening 出库目录 hold the GUI thread longer.
 PAGE = 100           # rows a page of 出库目录 brings (LogisticsService.catalog's page_size)
 
 
@@ -151,7 +150,7 @@ class DispatchCatalogPanel(Panel):
         self.model = PagedTableModel(self._columns(), parent=self, check_key=attrgetter("id"))
         self.model.failed.connect(self._show)
         self.model.loaded.connect(self._on_loaded)
-        self.view = make_table_view(self.model, "dispatchRows")
+        self.view = make_table_view(self.model, "dispatchRows", widths=(30,))  # the tick column
         self.view.setWordWrap(False)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_content())
         self.content = QLabel()
@@ -350,10 +349,8 @@ class DispatchCatalogPanel(Panel):
         self.use_dates.setText(self.tr("Withdrawn") if withdrawn else self.tr("Confirmed"))
 
     def _on_loaded(self, n: int) -> None:
-        if n <= PAGE:   # the first page sets the widths; a later page keeps them (fitting
-            # sixteen columns to 500 rows on each page held the GUI thread ~60 ms)
-            for column in range(self.model.columnCount()):
-                self.view.resizeColumnToContents(column)
+        # the widths are the kit's (HeaderFitter fits the first page's rows, capped, once):
+        # fitting the sixteen columns here again held the GUI thread ~180 ms on opening
         more = self.tr(" (scroll for more)") if self.model.has_more else ""
         # what the last action did stays beside the count until the next search
         note, self._note = self._note, ""
@@ -414,6 +411,7 @@ class DispatchCatalogPanel(Panel):
                 problems.append((r.order_no, self.tr("withdrawn")))
             else:
                 allowed.append(r)
+        from ui.logistics.printing import prepare  # the print modules load on first use
         prepared = prepare(allowed)
         return prepared, problems + prepared.bad
 
@@ -460,6 +458,8 @@ class DispatchCatalogPanel(Panel):
         self._show(text)
 
     async def save_pdf(self, path: str | None = None) -> int:
+        from ui.logistics.printing import write_pdf
+
         ready = await self._prepare()
         if ready is None:
             return 0
@@ -493,6 +493,10 @@ class DispatchCatalogPanel(Panel):
         return list(jobs.values())
 
     async def print_chosen(self) -> int:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        from ui.logistics.printing import LabelPainter, page_layout
+
         ready = await self._prepare()
         if ready is None:
             return 0
@@ -521,6 +525,10 @@ class DispatchCatalogPanel(Panel):
 
     async def preview(self) -> int:
         """One preview per template; each one's print button prints it (and accepts)."""
+        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+        from ui.logistics.printing import LabelPainter, page_layout
+
         ready = await self._prepare()
         if ready is None:
             return 0
@@ -589,6 +597,8 @@ class DispatchCatalogPanel(Panel):
 
     def mailing_list(self):
         """交寄清单 of the ticked orders: the hand-over sheet the courier signs."""
+        from ui.kit.printing import print_preview
+
         columns, rows = self._list_table()
         if not rows:
             self._show(self.tr("Tick the orders to hand over, or choose one."))
