@@ -5492,6 +5492,10 @@ Call-center agent desktop.</translation>
             <source>{done} parcels accepted.</source>
             <translation>{done} parcels accepted.</translation>
         </message>
+        <message>
+            <source>{ref} is already in the batch as {order_no}.</source>
+            <translation>{ref} is already in the batch as {order_no}.</translation>
+        </message>
     </context>
     <context>
         <name>logistics</name>

@@ -5475,6 +5475,10 @@ Call-center agent desktop.</source>
             <source>{done} parcels accepted.</source>
             <translation>已受理 {done} 件。</translation>
         </message>
+        <message>
+            <source>{ref} is already in the batch as {order_no}.</source>
+            <translation>{ref} 已在本批中（单号 {order_no}）。</translation>
+        </message>
     </context>
     <context>
         <name>logistics</name>

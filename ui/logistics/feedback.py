@@ -253,6 +253,12 @@ class DispatchFeedbackPanel(Panel):
             return None
         if self.ref.text().strip() != text:   # the clerk typed on meanwhile
             return None
+        if any(ln.parcel.id == parcel.id for ln in self.model.rows):
+            # scanned once by its waybill and now by its order number (or the reverse)
+            self._show(self.tr("{ref} is already in the batch as {order_no}.").format(
+                ref=text, order_no=parcel.order_no))
+            self.ref.selectAll()
+            return None
         self.pending, self.pending_ref = parcel, text
         self._show_parcel(parcel)
         self._show(self.tr("Enter adds it to the batch as shown; Alt+R makes it returned."))
