@@ -28,7 +28,7 @@ them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -186,6 +186,11 @@ def _edits_since_confirmation(s: Session, order_id: int) -> list[str]:
         elif action == "edit":
             edits.append(detail)
     return edits
+
+
+def _set_status(o: SalesOrder, status: str, reason: str) -> None:
+    o.status = status
+    o.cancel_reason = reason
 
 
 def _reason(text: str | None) -> str:
@@ -441,17 +446,11 @@ class LogisticsService:
     @writes
     def withdraw(self, actor: Actor, order_id: int, version: int, reason: str) -> None:
         """撤单 (错单撤销): back to sales, unlocked; the seller fixes it and confirms again."""
-        reason = _reason(reason)
-        with db_errors(), self.db.transaction() as s:
-            o = self._load(s, order_id, version)
-            check(s, actor, o, "withdraw")
+        def back_to_sales(o: SalesOrder) -> None:
             o.confirmed = False
             o.confirmed_at = None
             o.withdrawn_at = clock.now()
-            _touch(o, actor)
-            s.flush()
-            _event(s, o, actor, "withdraw", o.status, reason)
-            recompute_order_state(s, {o.customer_id})
+        self._correct(actor, order_id, version, "withdraw", _reason(reason), back_to_sales)
 
     @writes
     def delete_withdrawn(self, actor: Actor, order_id: int, version: int, reason: str) -> None:
@@ -473,16 +472,8 @@ class LogisticsService:
     def void(self, actor: Actor, order_id: int, version: int, reason: str) -> None:
         """作废: a printed order with wrong data."""
         reason = _reason(reason)
-        with db_errors(), self.db.transaction() as s:
-            o = self._load(s, order_id, version)
-            check(s, actor, o, "void")
-            before = o.status
-            o.status = OrderStatus.VOIDED
-            o.cancel_reason = reason
-            _touch(o, actor)
-            s.flush()
-            _event(s, o, actor, "void", before, reason)
-            recompute_order_state(s, {o.customer_id})
+        self._correct(actor, order_id, version, "void", reason,
+                      lambda o: _set_status(o, OrderStatus.VOIDED, reason))
 
     @writes
     def cancel(self, actor: Actor, order_id: int, version: int, reason: str) -> None:
@@ -493,15 +484,21 @@ class LogisticsService:
             raise ValidationError(QT_TRANSLATE_NOOP(
                 "errors", "Give the reason for cancelling."), field="reason")
         reason = check_column(SalesOrder.cancel_reason, reason, field="reason")
+        self._correct(actor, order_id, version, "cancel", reason,
+                      lambda o: _set_status(o, OrderStatus.CANCELLED, reason))
+
+    def _correct(self, actor: Actor, order_id: int, version: int, action: str, reason: str,
+                 change: Callable[[SalesOrder], None]) -> None:
+        """撤单, 作废 and 取消单 alike: load at the window's version, check the action's rules,
+        change, and record it in the order's history and the customer's order state."""
         with db_errors(), self.db.transaction() as s:
             o = self._load(s, order_id, version)
-            check(s, actor, o, "cancel")
+            check(s, actor, o, action)
             before = o.status
-            o.status = OrderStatus.CANCELLED
-            o.cancel_reason = reason
+            change(o)
             _touch(o, actor)
             s.flush()
-            _event(s, o, actor, "cancel", before, reason)
+            _event(s, o, actor, action, before, reason)
             recompute_order_state(s, {o.customer_id})
 
     @writes
