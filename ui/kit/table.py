@@ -36,6 +36,18 @@ from ui.kit.tasks import loop_running, report_bug
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
+# data() is asked ~10 roles per cell each time a view measures or paints; plain ints, and
+# an early "no" for the roles no model here answers (font, decoration, size hint…): looking
+# Qt's enum members up on every call made fitting 16 columns of a page cost ~50 ms
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_CHECK = int(Qt.ItemDataRole.CheckStateRole)
+_ANSWERED = frozenset({_DISPLAY, _TOOLTIP, _ALIGN, _BACKGROUND, _FOREGROUND, _CHECK,
+                       SORT_ROLE, ROW_ROLE})
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 INK = QColor("#000000")   # text on a row colour stays black whatever the desktop theme
 CHECK_HEADER = "✓"
 
@@ -238,19 +250,22 @@ class TableModel(QAbstractTableModel):
             f |= Qt.ItemFlag.ItemIsUserCheckable
         return f
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if role not in _ANSWERED or not index.isValid():
             return None
-        row = self.rows[index.row()]
+        r = index.row()
+        if not 0 <= r < len(self.rows):
+            return None
+        row = self.rows[r]
         if role == ROW_ROLE:
             return row
-        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+        if role == _BACKGROUND or role == _FOREGROUND:
             c = self.colour(row) if self.colour is not None else None
             if c is None:
                 return None
-            return QBrush(c if role == Qt.ItemDataRole.BackgroundRole else INK)
+            return QBrush(c if role == _BACKGROUND else INK)
         if self.check_key is not None and index.column() == 0:
-            if role == Qt.ItemDataRole.CheckStateRole:
+            if role == _CHECK:
                 return (Qt.CheckState.Checked if self.check_key(row) in self.checked
                         else Qt.CheckState.Unchecked)
             if role == SORT_ROLE:
@@ -260,15 +275,15 @@ class TableModel(QAbstractTableModel):
         if col is None:
             return None
         value = getattr(row, col.attr, None)
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return col.text(value)
         if role == SORT_ROLE:
             return sort_key(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             text = col.text(value)
             return text if len(text) > 20 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col.right:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGN and col.right:
+            return _RIGHT
         return None
 
     def setData(self, index: Index, value: Any,  # noqa: N802
