@@ -205,6 +205,9 @@ def gui_figures(url: str) -> bool:
         feedback.confirm_box.button(QMessageBox.StandardButton.Yes).click()
         n = await task
         out.append((f"受理 of the batch ({n} accepted)", ms(t), probe.max_lag_ms))
+        await asyncio.sleep(0.1)
+        while catalog.model.busy:             # 出库目录's reload after the 受理 it was told of
+            await asyncio.sleep(0.01)
         return out
 
     results = loop.run_until_complete(go())
