@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.ui.helpers import idle, run, settle
+from tests.ui.helpers import idle, run, settle, until
 from tests.ui.reports import COLUMNS, report_row
 
 
@@ -73,6 +73,45 @@ def sales_window(qtbot, make_ctx, aloop):
     # the lists a test's last save reloads come back before the loop is closed
     for w in made:
         run(aloop, idle(w.ctx.runner))
+
+
+# -- the demo data: the acceptance walkthroughs ------------------------------------------
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    """The demo data, loaded once per test module into a SQLite file each test copies."""
+    from agent_app.demodata import ensure_demo_database
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    ensure_demo_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def demo_window(qtbot, aloop, runner):
+    """make(db, login): a 1366×768 main window of a demo login (its demo password) on
+    `db`, shown and settled; its last loads are waited for at the end."""
+    from agent_app.config import WorkstationSettings
+    from agent_app.demodata import demo_password
+    from agent_app.services.accounts import AccountService
+    from ui.context import AppContext, Services
+    from ui.main_window import MainWindow
+
+    made = []
+
+    def make(db, login: str):
+        actor = AccountService(db).authenticate(login, demo_password(login)).actor
+        ctx = AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
+                         services=Services(db))
+        w = MainWindow(ctx, database_label="demo")
+        qtbot.addWidget(w)
+        w.resize(1366, 768)
+        w.show()
+        settle(aloop, w)
+        made.append(w)
+        return w
+    yield make
+    for w in made:
+        run(aloop, until(lambda w=w: w.ctx.runner.in_flight == 0))
 
 
 # -- the ui/kit tests -------------------------------------------------------------------

@@ -16,14 +16,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from agent_app.demodata import demo_password, ensure_demo_database
 from agent_app.services.accounts import AccountService
 from agent_app.services.orders import OrderDraft, OrderLineDraft, OrderService
-from tests.ui.helpers import run, settle, until
-
-
-@pytest.fixture(scope="module")
-def demo_sqlite(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    ensure_demo_database(f"sqlite:///{path}")
-    return path
+from tests.ui.helpers import run, until
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
@@ -33,7 +26,7 @@ def demo(request, tmp_path):
     from db.engine import Database
     if request.param == "sqlite":
         path = tmp_path / "demo.sqlite3"
-        shutil.copy(request.getfixturevalue("demo_sqlite"), path)
+        shutil.copy(request.getfixturevalue("demo_template"), path)
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("mysql_url")
@@ -44,27 +37,8 @@ def demo(request, tmp_path):
 
 
 @pytest.fixture
-def window(demo, qtbot, aloop, runner):
-    from agent_app.config import WorkstationSettings
-    from ui.context import AppContext, Services
-    from ui.main_window import MainWindow
-
-    made = []
-
-    def make(login: str):
-        actor = AccountService(demo).authenticate(login, demo_password(login)).actor
-        ctx = AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
-                         services=Services(demo))
-        w = MainWindow(ctx, database_label="demo")
-        qtbot.addWidget(w)
-        w.resize(1366, 768)
-        w.show()
-        settle(aloop, w)
-        made.append(w)
-        return w
-    yield make
-    for w in made:
-        run(aloop, until(lambda w=w: w.ctx.runner.in_flight == 0))
+def window(demo, demo_window):
+    return lambda login: demo_window(demo, login)
 
 
 def page_image(doc: QPdfDocument, page: int, dpi: int = 200) -> QImage:

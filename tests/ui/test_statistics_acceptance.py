@@ -10,16 +10,7 @@ import openpyxl
 import pytest
 
 from agent_app.errors import Forbidden
-from tests.ui.helpers import run, settle, until
-
-
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    from agent_app.demodata import ensure_demo_database
-
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    ensure_demo_database(f"sqlite:///{path}")
-    return path
+from tests.ui.helpers import run, until
 
 
 @pytest.fixture
@@ -35,29 +26,8 @@ def demo(demo_template, tmp_path):
 
 
 @pytest.fixture
-def window(demo, qtbot, aloop, runner):
-    from agent_app.config import WorkstationSettings
-    from agent_app.demodata import demo_password
-    from agent_app.services.accounts import AccountService
-    from ui.context import AppContext, Services
-    from ui.main_window import MainWindow
-
-    made = []
-
-    def make(login: str):
-        actor = AccountService(demo).authenticate(login, demo_password(login)).actor
-        ctx = AppContext(actor=actor, settings=WorkstationSettings(), runner=runner,
-                         services=Services(demo))
-        w = MainWindow(ctx, database_label="demo")
-        qtbot.addWidget(w)
-        w.resize(1366, 768)
-        w.show()
-        settle(aloop, w)
-        made.append(w)
-        return w
-    yield make
-    for w in made:
-        run(aloop, until(lambda w=w: w.ctx.runner.in_flight == 0))
+def window(demo, demo_window):
+    return lambda login: demo_window(demo, login)
 
 
 def _cell(kind: str, value):
