@@ -5085,6 +5085,18 @@ Call-center agent desktop.</translation>
             <source>Check a sheet first.</source>
             <translation>Check a sheet first.</translation>
         </message>
+        <message>
+            <source>&amp;Problems only</source>
+            <translation>&amp;Problems only</translation>
+        </message>
+        <message>
+            <source>Would apply</source>
+            <translation>Would apply</translation>
+        </message>
+        <message>
+            <source>Would apply, differs</source>
+            <translation>Would apply, differs</translation>
+        </message>
     </context>
     <context>
         <name>DispatchCatalogPanel</name>

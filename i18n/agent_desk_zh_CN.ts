@@ -5071,6 +5071,18 @@ Call-center agent desktop.</source>
             <source>Check a sheet first.</source>
             <translation>请先检查一份回单。</translation>
         </message>
+        <message>
+            <source>&amp;Problems only</source>
+            <translation>只看问题行(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Would apply</source>
+            <translation>可导入</translation>
+        </message>
+        <message>
+            <source>Would apply, differs</source>
+            <translation>可导入，金额不符</translation>
+        </message>
     </context>
     <context>
         <name>DispatchCatalogPanel</name>

@@ -55,8 +55,20 @@ def in_transit(db, n: int, *, skip: int = 0) -> list:
                          .order_by(SalesOrder.id.desc()).offset(skip).limit(n)).all()
 
 
-def service_figures(url: str) -> bool:
+def write_sheet(path: Path, parcels) -> Path:
+    """A kuaidi100 results sheet: one row a parcel, every twelfth refused (拒签)."""
     import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet()
+    ws.append(["快递单号", "物流状态", "签收时间", "备注"])
+    for n, p in enumerate(parcels):
+        ws.append([p.waybill_no or p.order_no, 14 if n % 12 == 0 else 3, 46000, ""])
+    book.save(path)
+    return path
+
+
+def service_figures(url: str) -> bool:
     from PySide6.QtWidgets import QApplication
 
     from agent_app.labels import load_templates
@@ -112,13 +124,7 @@ def service_figures(url: str) -> bool:
         ok &= report("500 labels to PDF (rows read, painted)", ms(t0), TARGETS["pdf"],
                      f"{n} pages, {size / 1e6:.1f} MB")
         sheet = in_transit(db, 10_000, skip=3000)
-        book = openpyxl.Workbook(write_only=True)
-        ws = book.create_sheet()
-        ws.append(["快递单号", "物流状态", "签收时间", "备注"])
-        for n, p in enumerate(sheet):
-            ws.append([p.waybill_no or p.order_no, 14 if n % 12 == 0 else 3, 46000, ""])
-        path = Path(tmp) / "kuaidi100.xlsx"
-        book.save(path)
+        path = write_sheet(Path(tmp) / "kuaidi100.xlsx", sheet)
         t0 = time.perf_counter()
         out = CourierSheetService(db).import_results(clerk, path, "kuaidi100")
         ok &= report(f"a {len(sheet):,}-row courier sheet read and applied", ms(t0),
@@ -155,6 +161,9 @@ def gui_figures(url: str) -> bool:
     probe = LagProbe(interval_ms=5)
     probe.start()
     parcels = in_transit(db, 300, skip=20_000)
+    sheet_dir = tempfile.TemporaryDirectory()
+    sheet = write_sheet(Path(sheet_dir.name) / "kuaidi100.xlsx",
+                        in_transit(db, 10_000, skip=30_000))
 
     async def go():
         from ui.collector import freeze_startup_objects
@@ -208,6 +217,20 @@ def gui_figures(url: str) -> bool:
         await asyncio.sleep(0.1)
         while catalog.model.busy:             # 出库目录's reload after the 受理 it was told of
             await asyncio.sleep(0.01)
+        sheets = window.panel("logistics.sheets")
+        sheets.ensure_built()
+        while sheets.courier.findText("kuaidi100") < 0:
+            await asyncio.sleep(0.01)
+        sheets.courier.setCurrentText("kuaidi100")
+        sheets.path.setText(str(sheet))
+        await asyncio.sleep(0.3)
+        probe.reset()
+        collector.max_pause_ms = 0.0
+        t = time.perf_counter()
+        outcome = await sheets.run_sheet(dry_run=True)          # 检查: every row's fate shown
+        await asyncio.sleep(0.3)
+        out.append((f"快递回单 检查 of a {len(outcome.rows):,}-row sheet (longest GC "
+                    f"{collector.max_pause_ms:.0f} ms)", ms(t), probe.max_lag_ms))
         return out
 
     results = loop.run_until_complete(go())

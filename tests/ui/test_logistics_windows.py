@@ -114,6 +114,12 @@ def test_a_courier_sheet_is_checked_then_imported(sales_window, shop, accounts, 
     assert shop.orders.get(a.id).feedback_state == "none"        # a check writes nothing
     assert panel.model.rows[2].why == "no order has this number"
     assert panel._colour(panel.model.rows[1]) is not None         # the returned one in red
+    fate = panel.model.index(0, 6)
+    assert panel.model.data(fate) == "Would apply"       # a check says what an import would do
+    panel.problems_only.setChecked(True)        # the red and amber rows, in the sheet's order
+    assert [r.line for r in panel.model.rows] == [checked.rows[1].line, checked.rows[2].line]
+    panel.problems_only.setChecked(False)
+    assert len(panel.model.rows) == 3
 
     async def apply():
         task = panel.spawn(panel.run_sheet(dry_run=False))
@@ -121,4 +127,5 @@ def test_a_courier_sheet_is_checked_then_imported(sales_window, shop, accounts, 
         return await task
     done = run(aloop, apply())
     assert done.applied == 2 and panel.totals.text().startswith("Applied 2")
+    assert panel.model.data(panel.model.index(0, 6)) == "Applied"
     assert (shop.orders.get(a.id).status, shop.orders.get(b.id).status) == ("accepted", "voided")

@@ -4,15 +4,18 @@ The clerk picks the kind, the courier and the file; 检查 (a dry run) shows eve
 fate without writing; 导入 applies the good rows in one transaction after one question.
 Refused rows stay listed with their reason, returned parcels and amount differences in
 red, and the remittances show their totals and the delivered COD parcels no sheet has
-remitted. The list exports to Excel. Reading and applying run on the worker.
+remitted. "Problems only" narrows the list to the red and amber rows; the list shown
+exports to Excel. Reading and applying run on the worker.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -88,10 +91,18 @@ class CourierSheetPanel(Panel):
         self.totals.setObjectName("sheetTotals")
         self.totals.setWordWrap(True)
         buttons.addWidget(self.totals, 1)
+        self.problems_only = QCheckBox()
+        self.problems_only.setObjectName("problemsOnly")
+        self.problems_only.toggled.connect(lambda _on: self._fill())
+        buttons.addWidget(self.problems_only)
         for b in (self.check_button, self.apply_button, self.export_button):
             buttons.addWidget(b)
+        self.shown_rows: list[_Shown] = []       # every row of the last check or import
         self.model = TableModel(self._columns(), colour=self._colour, parent=self)
-        self.view = make_table_view(self.model, "sheetRows", sortable=True)
+        # in the sheet's own order, not sortable: a sheet has up to 50,000 rows, and the
+        # sort proxy re-sorting 10,000 through data() held the GUI thread over a second;
+        # "problems only" is what the clerk looks for, and the export sorts in Excel
+        self.view = make_table_view(self.model, "sheetRows")
         self.view.setWordWrap(False)
         self.status = self.message_label("sheetStatus")
         lay = QVBoxLayout(page)
@@ -118,7 +129,10 @@ class CourierSheetPanel(Panel):
             value, value or "")
 
     def _fate_text(self, value: str) -> str:
-        return {"applied": self.tr("Applied"), "flagged": self.tr("Applied, differs"),
+        checked = self.outcome is not None and self.outcome.dry_run   # 检查 wrote nothing
+        return {"applied": self.tr("Would apply") if checked else self.tr("Applied"),
+                "flagged": (self.tr("Would apply, differs") if checked
+                            else self.tr("Applied, differs")),
                 "skipped": self.tr("Skipped"), "refused": self.tr("Refused"),
                 "missing": self.tr("Not remitted")}.get(value, value)
 
@@ -140,6 +154,7 @@ class CourierSheetPanel(Panel):
         self.check_button.setText(self.tr("Chec&k"))
         self.apply_button.setText(self.tr("&Import"))
         self.export_button.setText(self.tr("E&xport"))
+        self.problems_only.setText(self.tr("&Problems only"))
         self.model.set_columns(self._columns())
 
     async def load_couriers(self) -> None:
@@ -183,13 +198,11 @@ class CourierSheetPanel(Panel):
         if outcome is None:
             return None
         self.outcome = outcome
-        rows = [_Shown(r, fate_text(r, _errors)) for r in outcome.rows + outcome.missing]
-        self.model.set_rows(rows)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)   # the sheet's own order
-        for column in range(self.model.columnCount()):
-            self.view.resizeColumnToContents(column)
-        counts = {f: sum(1 for r in outcome.rows if r.fate == f)
-                  for f in ("applied", "flagged", "skipped", "refused")}
+        self.shown_rows = [_Shown(r, fate_text(r, _errors))
+                           for r in outcome.rows + outcome.missing]
+        self._fill()
+        tally = Counter(r.fate for r in outcome.rows)
+        counts = {f: tally[f] for f in ("applied", "flagged", "skipped", "refused")}
         text = (self.tr("Would apply {n}") if dry_run else self.tr("Applied {n}")).format(
             n=outcome.applied) + self.tr("; differs {flagged}, skipped {skipped}, refused "
                                          "{refused}.").format(**counts)
@@ -203,6 +216,13 @@ class CourierSheetPanel(Panel):
         if not dry_run and outcome.applied:
             self.ctx.changes.announce(Change.ORDER)
         return outcome
+
+    def _fill(self) -> None:
+        """The table: every row, or with "problems only" the red and amber ones."""
+        rows = self.shown_rows
+        if self.problems_only.isChecked():
+            rows = [r for r in rows if self._colour(r) is not None]
+        self.model.set_rows(rows)
 
     def export(self):
         if not self.model.rows:
