@@ -223,6 +223,38 @@ def test_fitting_the_content_reads_the_visible_rows_and_fifty_more(qtbot):
     assert far < 200
 
 
+@pytest.mark.parametrize("sortable", [False, True])
+def test_content_is_measured_like_qt_without_asking_the_delegate(qtbot, sortable):
+    """The kit measures a column's text with the view's font (what Qt's delegate would
+    give for plain text, a pixel or two wider, never narrower), over the same rows, and
+    through a sort proxy the rows in view are the sorted ones."""
+    from ui.kit.views import CONTENT_ROWS, _sampled_rows, content_widths
+
+    model = TableModel([Column("id", "Id", kind="int"), Column("name", "Name"),
+                        Column("total", "Total", kind="money"), Column("day", "Day"),
+                        Column("count", "N", kind="int")],
+                       check_key=lambda r: r.id)
+    view = make_table_view(model, "t", sortable=sortable)
+    qtbot.addWidget(view)
+    view.resize(900, 300)
+    view.show()
+    names = ["王建国", "Zhang Wei-long", "眼保姆豪华版×1, 护目贴×2", "x"]
+    rows = [Row(i, names[i % 4], Decimal(i) * 1000, dt.date(2026, 1, 1 + i % 28), i)
+            for i in range(400)]
+    rows[399] = Row(399, "长" * 30, Decimal("1280000.00"), dt.date(2026, 12, 31), 399)
+    model.set_rows(rows)
+    if sortable:   # the long row (id 399) at the top of the view
+        view.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    sampled = _sampled_rows(view)
+    assert len(sampled) == CONTENT_ROWS and len(set(sampled)) == CONTENT_ROWS
+    measured = content_widths(view, sampled)
+    assert set(measured) == {1, 2, 3, 4, 5}             # not the tick column
+    for column, width in measured.items():
+        assert 0 <= width - view.sizeHintForColumn(column) <= 3, column
+    far = view.fontMetrics().horizontalAdvance("长" * 30)
+    assert (measured[2] > far) == sortable               # only in view when sorted to the top
+
+
 def test_append_inserts_one_row_without_a_reset(qapp):
     @dataclass(frozen=True)
     class R:
