@@ -114,8 +114,12 @@ def load_templates() -> tuple[dict[str, Template], list[str]]:
     for name, path in sorted(found.items()):
         try:
             templates[name] = parse_template(name, path.read_text(encoding="utf-8"), str(path))
-        except (OSError, UnicodeDecodeError, TemplateError) as exc:
+        except TemplateError as exc:     # names its file already
             problems.append(str(exc))
+        except OSError as exc:
+            problems.append(f"{path}: cannot be read ({exc.strerror or exc})")
+        except UnicodeDecodeError:
+            problems.append(f"{path}: not UTF-8 text (save it as UTF-8)")
     return templates, problems
 
 

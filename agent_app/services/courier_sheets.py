@@ -93,6 +93,8 @@ def _read_book(path: Path) -> list[list]:
         sheet = book.get_sheet_by_index(0)
         rows = [list(r) for r in sheet.to_python()]
         merged = sheet.merged_cell_ranges or []
+    except OSError:           # a missing or unreadable file: read_rows says which
+        raise
     except Exception as exc:  # noqa: BLE001 - calamine's errors are its own types
         raise SheetError(QT_TRANSLATE_NOOP("errors", "{file} is not a readable Excel sheet."),
                          file=path.name) from exc

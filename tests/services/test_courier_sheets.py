@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from agent_app.errors import Forbidden
 from agent_app.services.courier_sheets import (
+    HEADER_SEARCH,
+    MAX_ROWS,
     CourierSheetService,
     SheetError,
     fate_text,
@@ -108,6 +110,7 @@ def test_gbk_csv_scientific_numbers_and_the_courier_remembered(depot, tmp_path):
 
 def test_sheets_that_cannot_be_used_are_refused_whole(depot, tmp_path):
     a = make(depot, "printed")
+    a_waybill = waybill(depot, a, "YD9001")
     sheets = CourierSheetService(depot.db)
     no_status = xlsx(tmp_path / "a.xlsx", [("快递单号", "签收时间"), ("YD1", 45995)])
     with pytest.raises(SheetError, match="no column for: status"):
@@ -121,6 +124,16 @@ def test_sheets_that_cannot_be_used_are_refused_whole(depot, tmp_path):
         sheets.import_results(depot.clerk, bad, "kuaidi100")
     with pytest.raises(SheetError, match=r"\.xlsx, \.xls or \.csv"):
         sheets.import_results(depot.clerk, tmp_path / "d.pdf", "kuaidi100")
+    with pytest.raises(SheetError, match=r"Cannot read gone\.xlsx: No such file"):
+        sheets.import_results(depot.clerk, tmp_path / "gone.xlsx", "kuaidi100")
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(SheetError, match=r"Cannot read folder\.csv: Is a directory"):
+        sheets.import_results(depot.clerk, tmp_path / "folder.csv", "kuaidi100")
+    huge = tmp_path / "huge.csv"          # past MAX_ROWS: refused before anything is matched
+    huge.write_text("快递单号,物流状态\n" + f"{a_waybill},3\n" * (MAX_ROWS + HEADER_SEARCH),
+                    encoding="utf-8")
+    with pytest.raises(SheetError, match=f"more than {MAX_ROWS} rows; split it"):
+        sheets.import_results(depot.clerk, huge, "kuaidi100")
     with pytest.raises(Forbidden):
         sheets.import_results(depot.agent, no_status, "kuaidi100")
     assert depot.svc.get(a).feedback_state == "none"

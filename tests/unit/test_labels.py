@@ -31,13 +31,18 @@ def test_a_sites_copy_replaces_the_shipped_one_and_a_bad_file_is_named(tmp_path,
         "height_mm": 130, "classes": ["B"], "offsets": {"ZDesigner GK888t": [1.5, -0.5]}}),
         encoding="utf-8")
     (tmp_path / "broken.json").write_text('{"layout": "label", "width_mm": 5}', encoding="utf-8")
+    (tmp_path / "folder.json").mkdir()                       # unreadable as a file
+    (tmp_path / "gbk.json").write_bytes('{"title": "邮政"}'.encode("gbk"))   # not UTF-8
     templates, problems = labels.load_templates()
     local = templates["local_76x130"]
     assert local.title == "本地 76×130（二号打印机）"
     assert local.offset_for("ZDesigner GK888t") == (1.5, -0.5)
     assert local.offset_for("another printer") == (0.0, 0.0)
-    assert "broken" not in templates and len(problems) == 1
+    assert not {"broken", "folder", "gbk"} & set(templates) and len(problems) == 3
     assert "broken.json: width_mm must be a number from 40 to 420" in problems[0]
+    assert problems[1].endswith("folder.json: cannot be read (Is a directory)")
+    assert problems[2].endswith("gbk.json: not UTF-8 text (save it as UTF-8)")
+    assert {"ems_100x150", "post_a5", "other_a4"} <= set(templates)   # the rest still print
 
 
 @pytest.mark.parametrize("text, says", [
