@@ -57,10 +57,9 @@ from ui.kit.panel import Panel
 from ui.kit.table import Column, PagedTableModel
 from ui.kit.views import make_table_view
 
-ORDER_COLUMN = 1     # after the check-box column
 # QtPrintSupport, the label painter and the list preview are imported by the methods that
 # print: loading them with the module made opening 出库目录 hold the GUI thread longer.
-PAGE = 100           # rows a page of 出库目录 brings (LogisticsService.catalog's page_size)
+ORDER_COLUMN = 1     # after the check-box column
 
 
 class DispatchCatalogPanel(Panel):

@@ -254,7 +254,8 @@ class DispatchFeedbackPanel(Panel):
         if self.ref.text().strip() != text:   # the clerk typed on meanwhile
             return None
         if any(ln.parcel.id == parcel.id for ln in self.model.rows):
-            # scanned once by its waybill and now by its order number (or the reverse)
+            # the same parcel by another number: its order number, then a waybill given
+            # since (the check above compares the text scanned)
             self._show(self.tr("{ref} is already in the batch as {order_no}.").format(
                 ref=text, order_no=parcel.order_no))
             self.ref.selectAll()
