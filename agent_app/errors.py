@@ -108,6 +108,18 @@ class TooSlow(UserError):
     )
 
 
+class TooMany(UserError):
+    """A list report whose period holds more rows than one list is allowed (counted before
+    any row is read): refused at once rather than after minutes and gigabytes."""
+
+    code = "too_many"
+    template = QT_TRANSLATE_NOOP(
+        "errors",
+        "This period has {n} orders, more than the {limit} one list holds. Choose a shorter "
+        "period (a month at a time), then run it again.",
+    )
+
+
 class SheetFull(UserError):
     """An export with more rows than an Excel sheet holds (agent_app/xlsx.py): nothing is
     written, rather than a sheet that silently ends early."""

@@ -3977,6 +3977,10 @@ Call-center agent desktop.</translation>
             <source>The order has no address.</source>
             <translation>The order has no address.</translation>
         </message>
+        <message>
+            <source>This period has {n} orders, more than the {limit} one list holds. Choose a shorter period (a month at a time), then run it again.</source>
+            <translation>This period has {n} orders, more than the {limit} one list holds. Choose a shorter period (a month at a time), then run it again.</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

@@ -3964,6 +3964,10 @@ Call-center agent desktop.</source>
             <source>The order has no address.</source>
             <translation>订单没有地址。</translation>
         </message>
+        <message>
+            <source>This period has {n} orders, more than the {limit} one list holds. Choose a shorter period (a month at a time), then run it again.</source>
+            <translation>该时段有 {n} 张订单，超过一张列表的上限 {limit} 张。请缩短时段（例如每次一个月）后再查询。</translation>
+        </message>
     </context>
     <context>
         <name>i18n</name>

@@ -195,6 +195,24 @@ def test_sales_dispatch_export(sales, superadmin):
     assert len(plain.rows) == len(expected)
 
 
+def test_a_dispatch_list_past_its_limit_is_refused_at_once(sales, superadmin, monkeypatch):
+    """More orders in the period than one list may hold: refused before a row is read,
+    with the count and the way out; at the limit itself it runs."""
+    import agent_app.reports.sales as sales_reports
+    from agent_app.errors import TooMany
+
+    n = len(run(sales, superadmin, "sales-dispatch-export").rows)
+    assert n > 1
+    monkeypatch.setattr(sales_reports, "MAX_DISPATCH_ROWS", n)
+    assert len(run(sales, superadmin, "sales-dispatch-export").rows) == n
+    monkeypatch.setattr(sales_reports, "MAX_DISPATCH_ROWS", n - 1)
+    with pytest.raises(TooMany) as e:
+        run(sales, superadmin, "sales-dispatch-export")
+    assert str(e.value) == (f"This period has {n} orders, more than the {n - 1} one list "
+                            "holds. Choose a shorter period (a month at a time), then run "
+                            "it again.")
+
+
 def _media_expected(dims):
     out = defaultdict(lambda: dict(orders=set(), quantity=0, amount=Decimal("0"),
                                    trial_orders=set(), trial_quantity=0,
