@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from agent_app import clock
 from agent_app.errors import Forbidden
 from agent_app.services.courier_sheets import (
     HEADER_SEARCH,
@@ -163,7 +164,7 @@ def test_remittances_are_reconciled(depot, tmp_path):
         "delivered", "delivered", "returned", "printed", "delivered"))
     nos = {k: waybill(depot, v, f"YD30000000{i:02d}") for i, (k, v) in enumerate(dict(
         ok=ok, short=short, returned=returned, transit=transit, other=other).items())}
-    today = dt.date.today()
+    today = clock.site_today()   # the courier's dates are the site's days (Shanghai)
     path = xlsx(tmp_path / "cod.xlsx", [
         ("运单号", "代收金额", "手续费", "回款日期"),
         (nos["ok"], "¥515.00", "5.15", today.isoformat()),
