@@ -381,12 +381,14 @@ def aloop(qapp):
     """Run a scenario coroutine on a qasync loop (asyncSlots need a running loop)."""
     import qasync
 
+    from ui.collector import close_loop
+
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
     loop.run_until_complete(asyncio.sleep(0))
     asyncio.set_event_loop(None)
-    loop.close()
+    close_loop(loop)   # its pending timers unregistered now, on the GUI thread
 
 
 @pytest.fixture

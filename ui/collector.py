@@ -97,3 +97,21 @@ def freeze_startup_objects() -> None:
     101-111 ms before, 15-16 ms after)."""
     gc.collect()
     gc.freeze()
+
+
+def close_loop(loop) -> None:
+    """Close a qasync event loop and delete its timer object now, on this (the GUI) thread.
+
+    qasync's close only marks its timer object stopped: every call_later still pending
+    (a cancelled timeout, a sleep of a task that never finished) stays registered with
+    Qt until it fires. The closed loop is cyclic garbage, and whichever thread frees it
+    decides the timer object's fate: freed on another thread, its timers stay registered
+    and Qt later fires one on freed memory (a segfault in QTimerInfoList::activateTimers,
+    seen in the UI tests, which close a loop per test). Deleted here, its timers go with
+    it. The desk itself closes its one loop only at exit."""
+    from shiboken6 import delete, isValid
+
+    loop.close()
+    timer = getattr(loop, "_timer", None)
+    if timer is not None and isValid(timer):
+        delete(timer)

@@ -39,6 +39,17 @@ def test_with_it_the_gui_thread_destroys_them_and_the_loop_runs_on():
     assert "survived" in good.stdout
 
 
+def test_closed_loops_leave_no_timers_for_another_thread_to_destroy():
+    """The UI tests close a qasync loop per test (tests/conftest.py's aloop): closed by
+    close_loop, a loop's pending timers go with its timer object on the GUI thread, so
+    even a collection on a worker finds nothing Qt still fires (the segfault in a later
+    test's QTimerInfoList::activateTimers)."""
+    closed = probe("closed")
+    assert closed.returncode == 0, closed.stderr
+    assert WRONG_THREAD not in closed.stderr
+    assert "survived" in closed.stdout
+
+
 class Cycle:
     def __init__(self) -> None:
         self.me = self
