@@ -56,6 +56,44 @@ def test_dates_and_numbers_sort_by_value(qtbot):
     assert sorted_texts(qtbot, 3) == ["9", "10", "100"]
 
 
+def test_a_sortable_view_has_the_model_sort_its_rows_as_the_proxy_would(qtbot):
+    """No proxy for a sortable-only view: the model sorts its own rows. Typed values,
+    empty cells last going up and first going down, ties kept in the order the rows
+    came; a reload keeps the sort, column -1 gives back the rows' own order, and the
+    selection stays on its row."""
+    rows = [Row(1, "甲", Decimal("10"), dt.date(2026, 10, 1), 10),
+            Row(2, "乙", None, dt.date(2026, 2, 1), 9),
+            Row(3, "丙", Decimal("9"), dt.date(2025, 12, 31), 10),
+            Row(4, "丁", Decimal("1234.5"), dt.date(2026, 1, 1), 9)]
+    model = TableModel(COLUMNS, check_key=lambda r: r.id)
+    model.set_rows(rows)
+    view = make_table_view(model, "sortTable", sortable=True)
+    qtbot.addWidget(view)
+    assert view.model() is model and view.proxy is None
+    view.selectRow(1)                                        # 乙
+    view.sortByColumn(2, Qt.SortOrder.AscendingOrder)        # the amount, typed
+    assert [r.id for r in model.rows] == [3, 1, 4, 2]        # ¥9 < ¥10 < ¥1,234.50, empty last
+    assert view.currentIndex().row() == 3 and model.rows[3].id == 2   # the selection followed
+    view.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    assert [r.id for r in model.rows] == [2, 4, 1, 3]        # empty first going down
+    view.sortByColumn(4, Qt.SortOrder.AscendingOrder)        # ties in the order they came
+    assert [r.id for r in model.rows] == [2, 4, 1, 3]
+    view.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+    assert [r.id for r in model.rows] == [1, 3, 2, 4]
+    model.checked = {3}
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)       # the ticked first
+    assert model.rows[0].id == 3
+    view.sortByColumn(3, Qt.SortOrder.AscendingOrder)
+    model.set_rows(list(reversed(rows)))                     # a reload keeps the sort
+    assert [r.day for r in model.rows] == sorted(r.day for r in rows)
+    model.sort(-1)                                           # the order the rows came in
+    assert [r.id for r in model.rows] == [4, 3, 2, 1]
+    model.append(Row(5, "戊", Decimal("1"), dt.date(2027, 1, 1), 1))
+    model.sort(1, Qt.SortOrder.AscendingOrder)               # the appended row is sorted too
+    assert len(model.rows) == 5 and [r.name for r in model.rows] == sorted(
+        r.name for r in model.rows)
+
+
 def test_sort_role_holds_typed_values_and_numbers_align_right():
     model = TableModel(COLUMNS)
     model.set_rows(ROWS[:1])

@@ -79,7 +79,7 @@ class ArchivePanel(Panel):
         self.refresh_button = QPushButton()
         self.refresh_button.setObjectName("refreshButton")
         self.status = self.message_label("panelStatus")
-        self.view = make_table_view(self.model, "archiveTable", sortable=True)
+        self.view = make_table_view(self.model, "archiveTable", sortable=True, filterable=True)
         self.proxy = self.view.proxy
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.view.doubleClicked.connect(self.edit_selected)

@@ -127,7 +127,6 @@ class ReportPanel(Panel):
         self.status = self.message_label("reportStatus", wrap=False)
         self.model = TableModel(self.columns(), colour=self.row_colour)
         self.view = make_table_view(self.model, "reportTable", sortable=True)
-        self.proxy = self.view.proxy
         self.chart = ChartView()
         self.chart.setObjectName("reportChart")
         # side by side: the dock sits in the desk's middle area, wide and not tall (at
@@ -198,10 +197,8 @@ class ReportPanel(Panel):
     def table(self) -> tuple[list[tuple[str, str]], list[tuple]]:
         """The columns as (title, kind) and the rows as tuples, in the order shown."""
         cols = list(self.columns())
-        shown = [self.proxy.mapToSource(self.proxy.index(r, 0)).row()
-                 for r in range(self.proxy.rowCount())]
-        rows = [tuple(c.export_value(getattr(self.rows[i], c.attr, None)) for c in cols)
-                for i in shown]
+        rows = [tuple(c.export_value(getattr(r, c.attr, None)) for c in cols)
+                for r in self.model.rows]     # the model sorts its own rows (a header click)
         return [(c.header, c.export_kind()) for c in cols], rows
 
     def heading(self) -> str:

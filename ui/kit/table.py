@@ -158,6 +158,16 @@ def sort_key(value: Any) -> Any:
     return default_text(value)
 
 
+def _ordered(value: Any) -> tuple:
+    """A sort key comparable across types, as Qt orders them: numbers, then text, and
+    empty cells last (ascending)."""
+    if value is None:
+        return (2, 0)
+    if isinstance(value, str):
+        return (1, value)
+    return (0, value)
+
+
 class TableModel(QAbstractTableModel):
     """Rows (any objects, usually frozen dataclasses) loaded whole.
 
@@ -175,6 +185,8 @@ class TableModel(QAbstractTableModel):
         self.colour = colour
         self.check_key = check_key
         self.checked: set[Hashable] = set()
+        self.loaded_rows: list[Any] = []    # the rows in the order they came (unsorted)
+        self.sorted_by: tuple[int, Qt.SortOrder] | None = None
 
     @property
     def _offset(self) -> int:
@@ -183,8 +195,42 @@ class TableModel(QAbstractTableModel):
     # -- contents ---------------------------------------------------------------------------
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
-        self.rows = list(rows)
+        self.loaded_rows = list(rows)
+        self.rows = (self._sorted(self.loaded_rows, *self.sorted_by) if self.sorted_by
+                     else list(self.loaded_rows))
         self.endResetModel()
+
+    # -- sorting (a view without a proxy: make_table_view(sortable=True)) ----------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by a column's typed value, in Python with each row's key computed
+        once. Through QSortFilterProxyModel every comparison asked data() for two keys:
+        a header click on 17,520 rows held the GUI thread 2.2 s. Column -1: the order
+        the rows came in. Stable, as the proxy's sort; a reload keeps the sort."""
+        self.sorted_by = (column, order) if column >= 0 else None
+        rows = (self._sorted(self.loaded_rows, column, order) if column >= 0
+                else list(self.loaded_rows))
+        if len(rows) != len(self.rows):      # rows appended since: sort what is there
+            rows = (self._sorted(self.rows, column, order) if column >= 0 else self.rows)
+        self.layoutAboutToBeChanged.emit()
+        where = {id(r): i for i, r in enumerate(rows)}
+        old = self.persistentIndexList()
+        self.changePersistentIndexList(
+            old, [self.index(where[id(self.rows[i.row()])], i.column()) for i in old])
+        self.rows = rows
+        self.layoutChanged.emit()
+
+    def _sorted(self, rows: list[Any], column: int, order: Qt.SortOrder) -> list[Any]:
+        if self.check_key is not None and column == 0:
+            def key(r):
+                return _ordered(int(self.check_key(r) in self.checked))
+        else:
+            col = self.column_at(column)
+            if col is None:
+                return list(rows)
+
+            def key(r):
+                return _ordered(sort_key(getattr(r, col.attr, None)))
+        return sorted(rows, key=key, reverse=order == Qt.SortOrder.DescendingOrder)
 
     def append(self, row: Any) -> None:
         """One row more at the end (a scanned parcel): the view keeps its place and its
@@ -192,6 +238,7 @@ class TableModel(QAbstractTableModel):
         n = len(self.rows)
         self.beginInsertRows(QModelIndex(), n, n)
         self.rows.append(row)
+        self.loaded_rows.append(row)
         self.endInsertRows()
 
     def set_columns(self, columns: Sequence[Column]) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTableView
 
-from ui.kit.table import SORT_ROLE
+from ui.kit.table import SORT_ROLE, TableModel
 
 ROW_HEIGHT = 22
 CONTENT_CAP = 320   # a long address or note does not push the other columns away
@@ -149,13 +149,16 @@ def make_table_view(model: QAbstractItemModel, name: str, *, widths: Sequence[in
                     sortable: bool = False, filterable: bool = False,
                     multi_select: bool = False, alternating: bool = True,
                     stretch_last: bool = False) -> QTableView:
-    """A read-only row-selecting table over `model`. With `sortable` (or `filterable`) the
-    view shows a QSortFilterProxyModel sorting on the typed SORT_ROLE, kept as
-    `view.proxy`; rows painted by a colour function should pass alternating=False."""
+    """A read-only row-selecting table over `model`. With `filterable` the view shows a
+    QSortFilterProxyModel (filtering, and sorting on the typed SORT_ROLE), kept as
+    `view.proxy`. With `sortable` alone a header click has the kit's model sort its own
+    rows (TableModel.sort: a proxy asks data() twice per comparison, seconds of the GUI
+    thread for a year's report). Rows painted by a colour function should pass
+    alternating=False."""
     view = QTableView()
     view.setObjectName(name)
     view.proxy = None
-    if sortable or filterable:
+    if filterable or (sortable and not isinstance(model, TableModel)):
         proxy = QSortFilterProxyModel(view)
         proxy.setSourceModel(model)
         proxy.setSortRole(SORT_ROLE)
